@@ -1,0 +1,67 @@
+# Developer set-up: `make run` or `make test` on a machine with Python >= 3.11 is all it takes.
+# The venv (.venv) is made and (re)installed when missing or when pyproject.toml or
+# constraints.txt changed; dev/services.py finds or starts PostgreSQL and Redis.
+
+PYTHON ?= python3
+# auto: use the machine's PostgreSQL/Redis on their default ports if they run; local: throwaway ones.
+SERVICES ?= auto
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+VENV := .venv
+STAMP := $(VENV)/.installed
+WITH_SERVICES := $(VENV)/bin/python dev/services.py --mode $(SERVICES) --
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test bench lock clean
+
+## help    list these targets (the default)
+help:
+	@sed -n 's/^## /make /p' $(MAKEFILE_LIST)
+
+## venv    create .venv and install the project with its dev and local extras
+venv: $(STAMP)
+
+## run     migrate, load the demo data and serve (SERVICES=local: throwaway PostgreSQL/Redis)
+run: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(WITH_SERVICES) sh -c 'commentsvc migrate && commentsvc demo && exec commentsvc serve'
+
+## test    run the test suite (PYTEST_ARGS="-k name" to narrow it)
+test: $(STAMP)
+	$(WITH_SERVICES) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+## bench   run the benchmark (bench/run.py, BENCH_ARGS=...)
+bench: $(STAMP)
+	$(WITH_SERVICES) $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
+
+## lock    re-resolve pyproject.toml's dependencies into constraints.txt
+lock: $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install -e '.[dev,local]'
+	$(VENV)/bin/python -m pip freeze --exclude-editable | grep -viE '^(pip|setuptools|wheel)==' | LC_ALL=C sort -f -t= -k1,1 > constraints.txt
+	touch $(STAMP)
+
+## clean   remove .venv, .data (throwaway databases) and caches
+clean:
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache build dist
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
+
+$(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
+	$(VENV)/bin/python -m pip install -c constraints.txt -e '.[dev,local]'
+	touch $@
+
+# Debian ships Python's venv module (ensurepip) apart, in python3.X-venv: install it as root, else
+# say which package is missing.
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python >= 3.11, or run make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "commentsvc needs Python >= 3.11, and $(PYTHON) is $$($(PYTHON) -V 2>&1): run make PYTHON=python3.11 ..."; exit 1; }
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { \
+	  pkg=$$($(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])'); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "$(PYTHON) cannot make a venv without $$pkg: installing it"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$pkg" || exit 1; \
+	  else \
+	    echo "$(PYTHON) cannot make a venv: install the $$pkg package (sudo apt-get install $$pkg)"; exit 1; \
+	  fi; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }

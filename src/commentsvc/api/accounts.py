@@ -1,0 +1,166 @@
+"""Accounts and tokens: register, sign in, refresh, sign out, and the caller's own data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.params import JSONBody
+
+from commentsvc.api.deps import AccountsService, Caller, Conn
+from commentsvc.api.errors import error_responses
+from commentsvc.api.limits import enforce, per_address
+from commentsvc.api.security import requires_user
+from commentsvc.domain.accounts import AccountExport, Profile, SignedIn
+
+USERNAME = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
+EMAIL = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+NEW_PASSWORD = Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
+PASSWORD = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+OPAQUE_TOKEN = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
+    username: USERNAME
+    email: EMAIL
+    password: NEW_PASSWORD
+    display_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    login: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    password: PASSWORD
+
+
+class RefreshIn(msgspec.Struct, forbid_unknown_fields=True):
+    refresh_token: OPAQUE_TOKEN
+
+
+class PasswordIn(msgspec.Struct, forbid_unknown_fields=True):
+    password: PASSWORD
+
+
+class RoleOut(msgspec.Struct):
+    role: Literal["admin", "moderator"]
+    site: str | None
+
+
+class UserOut(msgspec.Struct):
+    id: int
+    username: str
+    display_name: str
+    email: str
+    created_at: datetime
+    roles: list[RoleOut]
+
+
+class AuthOut(msgspec.Struct):
+    user: UserOut
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+class SessionOut(msgspec.Struct):
+    started_at: datetime
+    last_refreshed_at: datetime
+    expires_at: datetime
+    active: bool
+
+
+class ExportOut(msgspec.Struct):
+    user: UserOut
+    sessions: list[SessionOut]
+
+
+def user_out(profile: Profile) -> UserOut:
+    user = profile.user
+    roles = [RoleOut(role.role, role.site) for role in profile.roles]  # type: ignore[arg-type]
+    return UserOut(user.id, user.username, user.display_name, user.email, user.created_at, roles)
+
+
+def auth_out(signed_in: SignedIn) -> AuthOut:
+    tokens = signed_in.tokens
+    return AuthOut(user_out(signed_in.profile), tokens.access_token, tokens.refresh_token, tokens.expires_in)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["accounts"]
+
+    @post("/register", before_request=per_address("register"), responses=error_responses(400, 409, 429, 503))
+    async def register(self, data: JSONBody[RegisterIn], conn: Conn, accounts: AccountsService) -> AuthOut:
+        """Create an account and sign in."""
+        signed_in = await accounts.register(
+            conn,
+            username=data.username,
+            email=data.email,
+            password=data.password,
+            display_name=data.display_name,
+        )
+        return auth_out(signed_in)
+
+    @post(
+        "/login",
+        status_code=200,
+        before_request=per_address("login"),
+        responses=error_responses(400, 401, 429, 503),
+    )
+    async def login(
+        self, request: Request, data: JSONBody[LoginIn], conn: Conn, accounts: AccountsService
+    ) -> AuthOut:
+        """Sign in with a username or email and a password."""
+        await enforce(request, "login_account", data.login.strip().lower())
+        return auth_out(await accounts.login(conn, login=data.login, password=data.password))
+
+    @post(
+        "/refresh",
+        status_code=200,
+        before_request=per_address("refresh"),
+        responses=error_responses(400, 401, 429, 503),
+    )
+    async def refresh(self, data: JSONBody[RefreshIn], conn: Conn, accounts: AccountsService) -> AuthOut:
+        """Trade a refresh token for a new pair; the old one is spent."""
+        return auth_out(await accounts.refresh(conn, data.refresh_token))
+
+    @post(
+        "/logout",
+        status_code=204,
+        before_request=per_address("refresh"),
+        responses=error_responses(400, 429, 503),
+    )
+    async def logout(self, data: JSONBody[RefreshIn], conn: Conn, accounts: AccountsService) -> None:
+        """Revoke the refresh token's whole family (this sign-in on every device it reached)."""
+        await accounts.logout(conn, data.refresh_token)
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["accounts"]
+    guards = [requires_user]
+    before_request = per_address("account")
+    security = [{"bearer": []}]
+
+    @get("", responses=error_responses(401, 429, 503))
+    async def me(self, principal: Caller, conn: Conn, accounts: AccountsService) -> UserOut:
+        """The signed-in reader."""
+        return user_out(await accounts.current_profile(conn, principal.user_id))
+
+    @get("/export", responses=error_responses(401, 429, 503))
+    async def export(self, principal: Caller, conn: Conn, accounts: AccountsService) -> ExportOut:
+        """Everything stored about the caller."""
+        exported: AccountExport = await accounts.export(conn, principal.user_id)
+        sessions = [
+            SessionOut(s.started_at, s.last_refreshed_at, s.expires_at, s.active) for s in exported.sessions
+        ]
+        return ExportOut(user_out(exported.profile), sessions)
+
+    @delete("", responses=error_responses(400, 401, 403, 429, 503))
+    async def erase(
+        self, principal: Caller, data: JSONBody[PasswordIn], conn: Conn, accounts: AccountsService
+    ) -> None:
+        """Erase the account (the password confirms it); its comments are anonymised."""
+        await accounts.erase(conn, principal.user_id, data.password)

@@ -1,0 +1,119 @@
+"""Every error becomes one JSON shape: ``{status_code, detail, code, field?}``.
+No stack trace or SQL ever reaches a client; faults are logged with the request id."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+
+from commentsvc.errors import RateLimited, ServiceError, Unauthorized, Unavailable
+from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
+from commentsvc.store.pool import UNAVAILABLE_ERRORS as POSTGRES_DOWN
+
+log = logging.getLogger("commentsvc.errors")
+
+RETRY_AFTER_UNAVAILABLE = "5"
+_JSON_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    status_code: int
+    detail: str
+    code: str
+    field: str | None = None
+
+
+_ERROR_MEANINGS = {
+    400: "The request is not valid; `field` names the offending field.",
+    401: "Not signed in, or the credentials or token are not valid.",
+    403: "Signed in but not allowed.",
+    404: "Not found.",
+    409: "Conflicts with what is stored.",
+    429: "Rate limited; see Retry-After and the RateLimit-* headers.",
+    503: "A backing service is unavailable; retry after Retry-After seconds.",
+}
+
+
+def error_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """The OpenAPI description of a route's possible errors."""
+    return {code: ResponseSpec(data_container=ErrorBody, description=_ERROR_MEANINGS[code]) for code in codes}
+
+
+def error_response(
+    status_code: int, detail: str, code: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> Response[ErrorBody]:
+    return Response(ErrorBody(status_code, detail, code, field), status_code=status_code, headers=headers)
+
+
+def service_error(_: Request, exc: ServiceError) -> Response[ErrorBody]:
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    elif isinstance(exc, RateLimited):
+        headers.update(exc.headers)
+    elif isinstance(exc, Unavailable):
+        headers["Retry-After"] = RETRY_AFTER_UNAVAILABLE
+    return error_response(exc.status_code, exc.detail, exc.code, exc.field, headers)
+
+
+def validation_error(_: Request, exc: ValidationException) -> Response[ErrorBody]:
+    """Name the offending field, as the contract asks."""
+    problems = [p for p in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(p, dict)]
+    for problem in problems:
+        message = str(problem.get("message") or "")
+        field = _field_of(message) or (
+            str(problem["key"]) if problem.get("key") not in (None, "data") else None
+        )
+        message = _JSON_PATH.sub("", message) or "The request is not valid."
+        if field:
+            return error_response(400, f"{field}: {message}", "invalid", field)
+        return error_response(400, message, "invalid")
+    return error_response(400, "The request is not valid.", "invalid")
+
+
+def _field_of(message: str) -> str | None:
+    """msgspec names a field either as a JSON path or, for missing and unknown fields, in backquotes."""
+    path = _JSON_PATH.search(message)
+    named = _NAMED_FIELD.search(message)
+    parts = [part for part in (path.group(1) if path else "", named.group(1) if named else "") if part]
+    return ".".join(parts) or None
+
+
+def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+    return error_response(
+        exc.status_code, exc.detail, code.get(exc.status_code, "http_error"), headers=exc.headers or None
+    )
+
+
+def backend_down(request: Request, exc: Exception) -> Response[ErrorBody]:
+    log.warning(
+        "backend unavailable", extra={"request_id": request.scope.get("request_id"), "error": repr(exc)}
+    )
+    return error_response(
+        503,
+        "The service is unavailable for a moment; please try again.",
+        "unavailable",
+        headers={"Retry-After": RETRY_AFTER_UNAVAILABLE},
+    )
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
+    if isinstance(exc, POSTGRES_DOWN + REDIS_DOWN):
+        return backend_down(request, exc)
+    log.exception("unhandled error", extra={"request_id": request.scope.get("request_id")})
+    return error_response(500, "Something went wrong on our side; it has been logged.", "internal_error")
+
+
+EXCEPTION_HANDLERS = {
+    ServiceError: service_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

@@ -1,0 +1,64 @@
+"""Rate limits per route group, keyed by client address (or account), enforced in Redis."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Awaitable, Callable
+
+from litestar import Request
+
+from commentsvc import metrics
+from commentsvc.config import IPNetwork, Settings
+from commentsvc.errors import RateLimited
+from commentsvc.kv.ratelimit import RateLimiter
+
+
+def client_address(request: Request, trusted_proxies: tuple[IPNetwork, ...]) -> str:
+    """The socket's peer, unless it is a trusted proxy: then the nearest
+    X-Forwarded-For hop that is not itself trusted."""
+    peer = request.client.host if request.client else "unknown"
+    if not trusted_proxies or not _is_trusted(peer, trusted_proxies):
+        return peer
+    hops = [hop.strip() for hop in ",".join(request.headers.getall("x-forwarded-for", [])).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _is_trusted(hop, trusted_proxies):
+            return hop
+    return peer
+
+
+def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+async def enforce(request: Request, group: str, identity: str) -> None:
+    """Count one request against ``group`` for ``identity``; raise RateLimited past the limit."""
+    settings: Settings = request.app.state.settings
+    limiter: RateLimiter = request.app.state.limiter
+    limit = settings.rate_limits[group]
+    decision = await limiter.hit(group, identity, limit)
+    if decision.allowed:
+        return
+    metrics.RATE_LIMITED.labels(group).inc()
+    raise RateLimited(
+        f"Too many requests; try again in {decision.retry_after_seconds} seconds.",
+        retry_after=decision.retry_after_seconds,
+        headers={
+            "Retry-After": str(decision.retry_after_seconds),
+            "RateLimit-Limit": str(decision.limit),
+            "RateLimit-Remaining": str(decision.remaining),
+            "RateLimit-Reset": str(decision.reset_seconds),
+        },
+    )
+
+
+def per_address(group: str) -> Callable[[Request], Awaitable[None]]:
+    """A ``before_request`` hook limiting a route group per client address."""
+
+    async def hook(request: Request) -> None:
+        await enforce(request, group, client_address(request, request.app.state.settings.trusted_proxies))
+
+    return hook

@@ -1,0 +1,76 @@
+"""The outermost layer: a request id, one structured log line per request, and
+the request metrics. It wraps the whole application so even unrouted requests count."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from litestar import Litestar
+from litestar.types import Message, Receive, Scope, Send
+
+from commentsvc import metrics
+
+log = logging.getLogger("commentsvc.access")
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class Observed:
+    def __init__(self, app: Litestar) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        scope["request_id"] = request_id
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("path_template") or "unmatched"
+            metrics.REQUESTS.labels(scope["method"], route, str(status)).inc()
+            metrics.LATENCY.labels(scope["method"], route).observe(elapsed)
+            self._record_pool()
+            log.info(
+                json.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    }
+                )
+            )
+
+    def _record_pool(self) -> None:
+        pool = self.app.state.get("pool")
+        if pool is not None:
+            idle = pool.get_idle_size()
+            metrics.POOL_CONNECTIONS.labels("idle").set(idle)
+            metrics.POOL_CONNECTIONS.labels("in_use").set(pool.get_size() - idle)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _CLIENT_REQUEST_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex

@@ -1,0 +1,89 @@
+"""The application factory: routes, dependencies, error handling and the
+lifespan that owns the PostgreSQL pool and the Redis client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from commentsvc import __version__
+from commentsvc.api import accounts, demo, health
+from commentsvc.api.deps import DEPENDENCIES
+from commentsvc.api.errors import EXCEPTION_HANDLERS
+from commentsvc.api.observe import Observed
+from commentsvc.api.security import BearerAuthentication
+from commentsvc.config import Settings, load_settings
+from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.passwords import Passwords
+from commentsvc.domain.tokens import AccessTokens
+from commentsvc.kv.client import create_client
+from commentsvc.kv.keys import Keys
+from commentsvc.kv.ratelimit import RateLimiter
+from commentsvc.store.pool import create_pool
+
+REQUEST_MAX_BODY_BYTES = 128 * 1024
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+    settings: Settings = app.state.settings
+    redis = create_client(settings)
+    app.state.redis = redis
+    app.state.limiter = RateLimiter(redis, Keys(settings.redis_prefix))
+    app.state.pool = await create_pool(settings)
+    try:
+        yield
+    finally:
+        await app.state.pool.close()
+        await redis.aclose()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    access_tokens = AccessTokens(settings)
+    state = State(
+        {
+            "settings": settings,
+            "access_tokens": access_tokens,
+            "accounts": Accounts(Passwords(settings), access_tokens, settings.refresh_token_days),
+        }
+    )
+    return Litestar(
+        route_handlers=[
+            accounts.AuthController,
+            accounts.MeController,
+            *health.HANDLERS,
+            demo.demo_index,
+            demo.demo_page,
+        ],
+        dependencies=DEPENDENCIES,
+        middleware=[BearerAuthentication],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        state=state,
+        openapi_config=OpenAPIConfig(
+            title="commentsvc",
+            version=__version__,
+            description="Comments and community moderation. The HTTP contract, version 1.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+        ),
+        # Generous for a 10,000-character comment, small enough to refuse floods early.
+        request_max_body_size=REQUEST_MAX_BODY_BYTES,
+        debug=False,
+        logging_config=None,  # `commentsvc serve` configures logging; the app must not reset it
+    )
+
+
+def create_asgi(settings: Settings | None = None) -> Observed:
+    """What uvicorn serves: the application inside its request log and metrics."""
+    return Observed(create_app(settings))

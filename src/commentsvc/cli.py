@@ -1,0 +1,286 @@
+"""The ``commentsvc`` command: serve, migrate, manage sites and roles, seed the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from commentsvc.config import ConfigError, Settings, load_settings
+from commentsvc.domain import roles, sites
+from commentsvc.errors import Conflict, Invalid, ServiceError
+from commentsvc.store.migrations import migrate
+from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect
+from commentsvc.store.sites import Site
+
+DEMO_SITE = "demo"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return args.run(settings, args)
+    except ConfigError as exc:
+        print(f"commentsvc: {exc}", file=sys.stderr)
+        return 2
+    except ServiceError as exc:
+        print(f"commentsvc: {exc.detail}", file=sys.stderr)
+        return 1
+    except UNAVAILABLE_ERRORS as exc:
+        print(
+            f"commentsvc: cannot reach PostgreSQL ({exc}); is COMMENTSVC_DATABASE_URL right?", file=sys.stderr
+        )
+        return 1
+
+
+Action = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[int]]
+
+
+def _with_connection(
+    action: Action, in_transaction: bool = True
+) -> Callable[[Settings, argparse.Namespace], int]:
+    """Run ``action`` with one PostgreSQL connection, by default in a transaction."""
+
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        async def go() -> int:
+            conn = await connect(settings)
+            try:
+                if not in_transaction:
+                    return await action(conn, args)
+                async with conn.transaction():
+                    return await action(conn, args)
+            finally:
+                await conn.close()
+
+        args.settings = settings
+        return asyncio.run(go())
+
+    return run
+
+
+# --- serve -----------------------------------------------------------------
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    # Each worker writes its metrics here and /metrics sums them.
+    metrics_dir = tempfile.mkdtemp(prefix="commentsvc-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    workers = args.workers or settings.workers
+    try:
+        print(f"commentsvc: serving on {settings.public_url} with {workers} worker(s)", flush=True)
+        uvicorn.run(
+            "commentsvc.app:create_asgi",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            proxy_headers=False,  # X-Forwarded-For is believed only from COMMENTSVC_TRUSTED_PROXIES
+            access_log=False,  # commentsvc logs one structured line per request itself
+            log_config=_log_config(),
+            timeout_graceful_shutdown=args.grace_seconds,
+        )
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
+def _log_config() -> dict:  # type: ignore[type-arg]
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = {**LOGGING_CONFIG, "loggers": dict(LOGGING_CONFIG["loggers"])}
+    config["formatters"] = {**LOGGING_CONFIG["formatters"], "plain": {"format": "%(message)s"}}
+    config["handlers"] = {
+        **LOGGING_CONFIG["handlers"],
+        "plain": {"formatter": "plain", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
+    }
+    config["loggers"]["commentsvc"] = {"handlers": ["plain"], "level": "INFO", "propagate": False}
+    return config
+
+
+# --- migrate -----------------------------------------------------------------
+
+
+async def _migrate(conn: asyncpg.Connection, _: argparse.Namespace) -> int:
+    applied = await migrate(conn)
+    print(
+        f"commentsvc: applied {', '.join(m.name for m in applied)}"
+        if applied
+        else "commentsvc: schema up to date"
+    )
+    return 0
+
+
+# --- site ------------------------------------------------------------------------
+
+
+def _site_settings(args: argparse.Namespace) -> dict[str, object]:
+    names = (
+        "name", "moderation", "trust_after", "distrust_ratio", "hold_first_comment", "max_links",
+        "report_threshold", "edit_window_minutes", "max_depth",
+    )  # fmt: skip
+    settings: dict[str, object] = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    if args.origin:
+        settings["origins"] = args.origin
+    if args.blocked_words is not None:
+        settings["blocked_words"] = args.blocked_words.split(",")
+    if args.burst is not None:
+        settings["burst_count"], settings["burst_minutes"] = args.burst
+    return settings
+
+
+def _describe(site: Site) -> str:
+    return (
+        f"{site.slug}: {site.name!r} origins={','.join(site.origins) or '-'} moderation={site.moderation} "
+        f"trust_after={site.trust_after} distrust_ratio={site.distrust_ratio:g} "
+        f"hold_first_comment={str(site.hold_first_comment).lower()} max_links={site.max_links} "
+        f"blocked_words={','.join(site.blocked_words) or '-'} burst={site.burst_count}/{site.burst_minutes}m "
+        f"report_threshold={site.report_threshold} edit_window_minutes={site.edit_window_minutes} "
+        f"max_depth={site.max_depth}"
+    )
+
+
+async def _site_create(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    if not args.origin:
+        raise Invalid("site create needs at least one --origin URL.")
+    print(_describe(await sites.create_site(conn, args.slug, _site_settings(args))))
+    return 0
+
+
+async def _site_update(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    print(_describe(await sites.update_site(conn, args.slug, _site_settings(args))))
+    return 0
+
+
+async def _site_list(conn: asyncpg.Connection, _: argparse.Namespace) -> int:
+    for site in await sites.list_sites(conn):
+        print(_describe(site))
+    return 0
+
+
+# --- user ----------------------------------------------------------------------------
+
+
+async def _user_grant(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    new = await roles.grant(conn, args.username, args.role, args.site)
+    print(f"commentsvc: {args.username} {'is now' if new else 'already was'} {_role_name(args)}")
+    return 0
+
+
+async def _user_revoke(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    had = await roles.revoke(conn, args.username, args.role, args.site)
+    print(f"commentsvc: {args.username} {'is no longer' if had else 'was not'} {_role_name(args)}")
+    return 0
+
+
+def _role_name(args: argparse.Namespace) -> str:
+    return f"moderator of {args.site}" if args.site else args.role
+
+
+# --- demo -----------------------------------------------------------------------------
+
+
+async def _demo(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    """The demo site accepts the service's own origin and its other loopback
+    name, so the demo pages also work when served from a second origin."""
+    public_url: str = args.settings.public_url
+    origins = [public_url, *_loopback_twin(public_url)]
+    settings = {"name": "commentsvc demo", "origins": origins}
+    try:
+        await sites.create_site(conn, DEMO_SITE, settings)
+    except Conflict:
+        await sites.update_site(conn, DEMO_SITE, {"origins": origins})
+    print(f"commentsvc: demo article: {public_url}/demo/article.html")
+    print(f"commentsvc: demo listing: {public_url}/demo/listing.html")
+    return 0
+
+
+def _loopback_twin(origin: str) -> list[str]:
+    parts = urlsplit(origin)
+    twins = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}
+    if parts.hostname not in twins:
+        return []
+    return [f"{parts.scheme}://{twins[parts.hostname]}" + (f":{parts.port}" if parts.port else "")]
+
+
+# --- argument parsing ----------------------------------------------------------------
+
+
+def _burst(raw: str) -> tuple[int, int]:
+    count, _, minutes = raw.partition("/")
+    try:
+        return int(count), int(minutes.rstrip("m"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("burst looks like 10/10m (comments per minutes)") from None
+
+
+def _bool(raw: str) -> bool:
+    if raw.lower() in ("true", "yes", "on", "1"):
+        return True
+    if raw.lower() in ("false", "no", "off", "0"):
+        return False
+    raise argparse.ArgumentTypeError("expected true or false")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="commentsvc", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve_cmd = commands.add_parser("serve", help="run the service")
+    serve_cmd.add_argument(
+        "--workers", type=int, help="worker processes (default: COMMENTSVC_WORKERS, else 1)"
+    )
+    serve_cmd.add_argument(
+        "--grace-seconds", type=int, default=20, help="time in-flight requests get on shutdown"
+    )
+    serve_cmd.set_defaults(run=serve)
+
+    # Migrations take their own transactions, one per file.
+    migrate_cmd = commands.add_parser("migrate", help="apply pending sql/ migrations")
+    migrate_cmd.set_defaults(run=_with_connection(_migrate, in_transaction=False))
+    commands.add_parser("demo", help="create the demo site").set_defaults(run=_with_connection(_demo))
+
+    site = commands.add_parser("site", help="manage sites").add_subparsers(required=True, metavar="ACTION")
+    for action, handler in (("create", _site_create), ("update", _site_update)):
+        cmd = site.add_parser(action, help=f"{action} a site")
+        cmd.add_argument("slug")
+        cmd.add_argument(
+            "--origin", action="append", help="an origin allowed to embed (repeatable; replaces all)"
+        )
+        cmd.add_argument("--name")
+        cmd.add_argument("--moderation", choices=("pre", "post"))
+        cmd.add_argument("--trust-after", type=int)
+        cmd.add_argument("--distrust-ratio", type=float)
+        cmd.add_argument("--hold-first-comment", type=_bool)
+        cmd.add_argument("--max-links", type=int)
+        cmd.add_argument("--blocked-words", help="comma-separated")
+        cmd.add_argument(
+            "--burst", type=_burst, help="N/Mm: more than N comments in M minutes from a new account are held"
+        )
+        cmd.add_argument("--report-threshold", type=int)
+        cmd.add_argument("--edit-window-minutes", type=int)
+        cmd.add_argument("--max-depth", type=int)
+        cmd.set_defaults(run=_with_connection(handler))
+    site.add_parser("list", help="list sites").set_defaults(run=_with_connection(_site_list))
+
+    user = commands.add_parser("user", help="manage roles").add_subparsers(required=True, metavar="ACTION")
+    for action, handler in (("grant", _user_grant), ("revoke", _user_revoke)):
+        cmd = user.add_parser(action, help=f"{action} a role")
+        cmd.add_argument("username")
+        cmd.add_argument("role", choices=roles.ROLES)
+        cmd.add_argument("--site", help="the site, for the moderator role")
+        cmd.set_defaults(run=_with_connection(handler))
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

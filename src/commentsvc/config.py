@@ -1,0 +1,203 @@
+"""The service's configuration: one frozen object, read once from the environment.
+
+This is the only module that reads ``os.environ``; everything else receives a
+``Settings``. A missing or malformed variable stops start-up with one sentence
+naming it (``ConfigError``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+PREFIX = "COMMENTSVC_"
+
+# Development only: production refuses to start without a real secret.
+DEVELOPMENT_JWT_SECRET = "development-only-secret-never-use-in-production!"
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``count`` requests per ``period_seconds`` (with that much burst)."""
+
+    count: int
+    period_seconds: int
+
+
+# Route groups and their default limits, per client address unless the name
+# says otherwise. Each is tunable with COMMENTSVC_RATE_LIMIT_<GROUP>="N/PERIOD".
+DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
+    "register": RateLimit(10, 3600),
+    "login": RateLimit(20, 60),
+    "login_account": RateLimit(10, 300),
+    "refresh": RateLimit(60, 60),
+    "account": RateLimit(120, 60),
+}
+
+_PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/commentsvc"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Every Redis key starts with this, so several instances (or test runs) can share a server.
+    redis_prefix: str = "commentsvc:"
+    environment: str = "development"
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    public_url: str = "http://127.0.0.1:8000"
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
+    db_pool_size: int = 10
+    redis_timeout_seconds: float = 1.0
+    rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    # Set by `commentsvc serve --workers N` so every worker's metrics are summed.
+    metrics_dir: str | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def jwt_audience(self) -> str:
+        return "commentsvc"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build ``Settings`` from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(PREFIX + name)
+        return value.strip() if value is not None else None
+
+    defaults = Settings()
+    environment = get("ENV") or defaults.environment
+    if environment not in ("development", "production"):
+        raise ConfigError(f"{PREFIX}ENV must be 'development' or 'production', not {environment!r}.")
+    host = get("HOST") or defaults.host
+    port = _int(PREFIX + "PORT", get("PORT"), defaults.port, minimum=1, maximum=65535)
+    public_url = _public_url(get("PUBLIC_URL") or f"http://{host}:{port}")
+    jwt_secret = get("JWT_SECRET")
+    if environment == "production":
+        if not jwt_secret:
+            raise ConfigError(f"{PREFIX}JWT_SECRET is required in production.")
+        if len(jwt_secret.encode()) < 32:
+            raise ConfigError(f"{PREFIX}JWT_SECRET must be at least 32 bytes long.")
+    return Settings(
+        database_url=_url(
+            PREFIX + "DATABASE_URL", get("DATABASE_URL") or defaults.database_url, ("postgresql", "postgres")
+        ),
+        redis_url=_url(
+            PREFIX + "REDIS_URL", get("REDIS_URL") or defaults.redis_url, ("redis", "rediss", "unix")
+        ),
+        redis_prefix=get("REDIS_PREFIX") or defaults.redis_prefix,
+        environment=environment,
+        jwt_secret=jwt_secret or DEVELOPMENT_JWT_SECRET,
+        host=host,
+        port=port,
+        workers=_int(PREFIX + "WORKERS", get("WORKERS"), defaults.workers, minimum=1, maximum=64),
+        public_url=public_url,
+        trusted_proxies=_networks(get("TRUSTED_PROXIES")),
+        access_token_minutes=_int(
+            PREFIX + "ACCESS_TOKEN_MINUTES", get("ACCESS_TOKEN_MINUTES"), 15, minimum=1
+        ),
+        refresh_token_days=_int(PREFIX + "REFRESH_TOKEN_DAYS", get("REFRESH_TOKEN_DAYS"), 30, minimum=1),
+        argon2_time_cost=_int(PREFIX + "ARGON2_TIME_COST", get("ARGON2_TIME_COST"), 2, minimum=2),
+        argon2_memory_kib=_int(PREFIX + "ARGON2_MEMORY_KIB", get("ARGON2_MEMORY_KIB"), 19456, minimum=19456),
+        argon2_parallelism=_int(PREFIX + "ARGON2_PARALLELISM", get("ARGON2_PARALLELISM"), 1, minimum=1),
+        db_pool_size=_int(PREFIX + "DB_POOL_SIZE", get("DB_POOL_SIZE"), defaults.db_pool_size, minimum=1),
+        redis_timeout_seconds=_float(PREFIX + "REDIS_TIMEOUT_SECONDS", get("REDIS_TIMEOUT_SECONDS"), 1.0),
+        rate_limits={
+            group: _rate_limit(
+                f"{PREFIX}RATE_LIMIT_{group.upper()}", get(f"RATE_LIMIT_{group.upper()}"), default
+            )
+            for group, default in DEFAULT_RATE_LIMITS.items()
+        },
+        metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+    )
+
+
+def _int(name: str, raw: str | None, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise ConfigError(f"{name} must be {bounds}, not {value}.")
+    return value
+
+
+def _float(name: str, raw: str | None, default: float) -> float:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {raw!r}.")
+    return value
+
+
+def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
+    if urlsplit(raw).scheme not in schemes:
+        raise ConfigError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}.")
+    return raw
+
+
+def _public_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ConfigError(
+            f"{PREFIX}PUBLIC_URL must be an origin such as https://comments.example.org, not {raw!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _networks(raw: str | None) -> tuple[IPNetwork, ...]:
+    if not raw:
+        return ()
+    try:
+        return tuple(
+            ipaddress.ip_network(item.strip(), strict=False) for item in raw.split(",") if item.strip()
+        )
+    except ValueError:
+        raise ConfigError(
+            f"{PREFIX}TRUSTED_PROXIES must list IP addresses or CIDR ranges, not {raw!r}."
+        ) from None
+
+
+def _rate_limit(name: str, raw: str | None, default: RateLimit) -> RateLimit:
+    """Parse ``N/PERIOD`` where PERIOD is a number of seconds or like ``30s``, ``1m``, ``1h``, ``1d``."""
+    if not raw:
+        return default
+    count, _, period = raw.partition("/")
+    unit = _PERIOD_UNITS.get(period[-1:], None) if period else None
+    amount = period[:-1] if unit else period
+    try:
+        limit = RateLimit(int(count), int(amount) * (unit or 1))
+    except ValueError:
+        raise ConfigError(f"{name} must look like 10/1m (requests per period), not {raw!r}.") from None
+    if limit.count < 1 or limit.period_seconds < 1:
+        raise ConfigError(f"{name} needs a positive count and period, not {raw!r}.")
+    return limit

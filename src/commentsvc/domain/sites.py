@@ -1,0 +1,73 @@
+"""Sites: registration, origins and moderation settings."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from commentsvc.errors import Conflict, Invalid, NotFound
+from commentsvc.store import sites as store
+from commentsvc.store.sites import Site
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def check_slug(slug: str) -> str:
+    if not SLUG.match(slug):
+        raise Invalid(
+            "site: a slug is 1 to 63 of a-z, 0-9 and '-', starting with a letter or digit.", field="site"
+        )
+    return slug
+
+
+def normalise_origin(url: str) -> str:
+    """``scheme://host[:port]`` in lower case, without a default port: the form browsers send in Origin."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise Invalid(
+            f"origin: {url!r} is not an http(s) origin such as https://www.example.org.", field="origin"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise Invalid(f"origin: {url!r} has a bad port.", field="origin") from None
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else "")
+
+
+def _normalised(settings: dict[str, object]) -> dict[str, object]:
+    if "origins" in settings:
+        settings = {**settings, "origins": sorted({normalise_origin(str(o)) for o in settings["origins"]})}  # type: ignore[attr-defined]
+    if "blocked_words" in settings:
+        words = {str(w).strip().lower() for w in settings["blocked_words"]}  # type: ignore[attr-defined]
+        settings = {**settings, "blocked_words": sorted(w for w in words if w)}
+    return settings
+
+
+async def create_site(conn: asyncpg.Connection, slug: str, settings: dict[str, object]) -> Site:
+    settings = _normalised({"name": slug, **settings})
+    site = await store.insert_site(conn, check_slug(slug), settings)
+    if site is None:
+        raise Conflict(f"A site named {slug!r} already exists.")
+    return site
+
+
+async def update_site(conn: asyncpg.Connection, slug: str, settings: dict[str, object]) -> Site:
+    site = await store.update_site(conn, slug, _normalised(settings))
+    if site is None:
+        raise NotFound(f"There is no site named {slug!r}.")
+    return site
+
+
+async def list_sites(conn: asyncpg.Connection) -> list[Site]:
+    return await store.list_sites(conn)
+
+
+async def get_site(conn: asyncpg.Connection, slug: str) -> Site:
+    site = await store.get_site(conn, slug)
+    if site is None:
+        raise NotFound(f"There is no site named {slug!r}.")
+    return site

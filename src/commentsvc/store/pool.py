@@ -1,0 +1,32 @@
+"""The asyncpg pool the service and the command line share."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from commentsvc.config import Settings
+
+# Errors that mean "PostgreSQL is not reachable right now", not "this query is wrong".
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InterfaceError,
+)
+
+
+async def create_pool(settings: Settings) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        settings.database_url,
+        min_size=0,  # start even while PostgreSQL is down; /readyz says so
+        max_size=settings.db_pool_size,
+        command_timeout=10,
+        # Idle connections are replaced so a restarted server is noticed quickly.
+        max_inactive_connection_lifetime=60,
+    )
+
+
+async def connect(settings: Settings) -> asyncpg.Connection:
+    return await asyncpg.connect(settings.database_url)

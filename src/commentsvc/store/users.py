@@ -1,0 +1,114 @@
+"""SQL for reader accounts and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+
+class Role(msgspec.Struct, frozen=True):
+    role: str
+    site: str | None
+
+
+class User(msgspec.Struct, frozen=True):
+    id: int
+    username: str
+    display_name: str
+    email: str
+    created_at: datetime
+
+
+class Credentials(msgspec.Struct, frozen=True):
+    user_id: int
+    password_hash: str
+
+
+_USER_COLUMNS = "id, username, display_name, email, created_at"
+
+
+def _user(row: asyncpg.Record) -> User:
+    return User(row["id"], row["username"], row["display_name"], row["email"], row["created_at"])
+
+
+async def insert_user(
+    conn: asyncpg.Connection, *, username: str, email: str, display_name: str, password_hash: str
+) -> User | None:
+    """The new user, or None when the username or email is taken (case-insensitively)."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO users (username, email, display_name, password_hash)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT DO NOTHING
+            RETURNING {_USER_COLUMNS}""",
+        username,
+        email,
+        display_name,
+        password_hash,
+    )
+    return _user(row) if row else None
+
+
+async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
+    row = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
+    return _user(row) if row else None
+
+
+async def get_user_by_username(conn: asyncpg.Connection, username: str) -> User | None:
+    row = await conn.fetchrow(
+        f"SELECT {_USER_COLUMNS} FROM users WHERE lower(username) = lower($1)", username
+    )
+    return _user(row) if row else None
+
+
+async def get_credentials(conn: asyncpg.Connection, login: str) -> Credentials | None:
+    """Look up by username or email; a username cannot contain '@', so the two never collide."""
+    row = await conn.fetchrow(
+        "SELECT id, password_hash FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1)",
+        login,
+    )
+    return Credentials(row["id"], row["password_hash"]) if row else None
+
+
+async def get_password_hash(conn: asyncpg.Connection, user_id: int) -> str | None:
+    return await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
+
+
+async def set_password_hash(conn: asyncpg.Connection, user_id: int, password_hash: str) -> None:
+    await conn.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
+
+
+async def delete_user(conn: asyncpg.Connection, user_id: int) -> bool:
+    return await conn.fetchval("DELETE FROM users WHERE id = $1 RETURNING true", user_id) is not None
+
+
+async def list_roles(conn: asyncpg.Connection, user_id: int) -> list[Role]:
+    rows = await conn.fetch(
+        """SELECT r.role, s.slug FROM user_roles r LEFT JOIN sites s ON s.id = r.site_id
+           WHERE r.user_id = $1 ORDER BY r.role, s.slug""",
+        user_id,
+    )
+    return [Role(row["role"], row["slug"]) for row in rows]
+
+
+async def grant_role(conn: asyncpg.Connection, user_id: int, role: str, site_id: int | None) -> bool:
+    """True when the role was new."""
+    status = await conn.execute(
+        "INSERT INTO user_roles (user_id, role, site_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        user_id,
+        role,
+        site_id,
+    )
+    return status.endswith(" 1")
+
+
+async def revoke_role(conn: asyncpg.Connection, user_id: int, role: str, site_id: int | None) -> bool:
+    """True when the user had the role."""
+    status = await conn.execute(
+        "DELETE FROM user_roles WHERE user_id = $1 AND role = $2 AND site_id IS NOT DISTINCT FROM $3",
+        user_id,
+        role,
+        site_id,
+    )
+    return status.endswith(" 1")

@@ -1,0 +1,131 @@
+"""Fixtures shared by every suite. Each test run gets its own PostgreSQL
+database and its own Redis key prefix, so runs never see each other's data."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio as redis
+
+from commentsvc.app import create_asgi
+from commentsvc.config import RateLimit, Settings, load_settings
+from commentsvc.store.migrations import migrate
+
+RUN_ID = uuid.uuid4().hex[:10]
+# Tests that are not about rate limiting must never trip one.
+GENEROUS = RateLimit(1_000_000, 60)
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+@pytest.fixture(scope="session")
+def server_settings() -> Settings:
+    """Where the PostgreSQL and Redis servers are: `make test` exports their URLs."""
+    return load_settings(os.environ)
+
+
+@contextlib.asynccontextmanager
+async def empty_database(server_settings: Settings, name: str) -> AsyncIterator[str]:
+    """A new database on the test server, dropped afterwards; yields its URL."""
+    admin = await asyncpg.connect(with_database(server_settings.database_url, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield with_database(server_settings.database_url, name)
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def test_database(server_settings: Settings) -> AsyncIterator[str]:
+    async with empty_database(server_settings, f"commentsvc_test_{RUN_ID}") as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def redis_prefix(server_settings: Settings) -> AsyncIterator[str]:
+    prefix = f"commentsvc-test:{RUN_ID}:"
+    yield prefix
+    client = redis.Redis.from_url(server_settings.redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=prefix + "*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def settings(server_settings: Settings, test_database: str, redis_prefix: str) -> Settings:
+    return dataclasses.replace(
+        server_settings,
+        database_url=test_database,
+        redis_prefix=redis_prefix,
+        public_url="http://commentsvc.test",
+        rate_limits={group: GENEROUS for group in server_settings.rate_limits},
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_client(
+    settings: Settings, address: str = "127.0.0.1", extra_routes: Sequence[object] = ()
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole application, lifespan included, on the test's own event loop.
+
+    The lifespan runs in a task of its own because Litestar's lifespan holds an
+    anyio task group, which must be entered and left by the same task, while
+    pytest-asyncio sets a fixture up and tears it down in different tasks."""
+    asgi = create_asgi(settings)
+    for route in extra_routes:
+        asgi.app.register(route)  # type: ignore[arg-type]
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with asgi.app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    await asyncio.wait([lifespan, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if lifespan.done():
+        lifespan.result()  # start-up failed: raise its error here
+    try:
+        transport = httpx.ASGITransport(app=asgi, client=(address, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as client:
+            yield client
+    finally:
+        stop.set()
+        await lifespan
+
+
+@pytest.fixture(scope="session")
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with open_client(settings) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+async def db(test_database: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the tests' own, to look at what the service stored."""
+    conn = await asyncpg.connect(test_database)
+    yield conn
+    await conn.close()

@@ -1,0 +1,295 @@
+"""Reader accounts and tokens, end to end against real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+
+import pytest
+from argon2 import extract_parameters
+
+from tests.builders import PASSWORD, register, registration, unique_name
+from tests.conftest import open_client
+
+
+async def test_register_returns_the_user_and_a_token_pair(client):
+    body = registration(display_name="Zoé Martin")
+    response = await client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 201
+    data = response.json()
+    assert data["token_type"] == "Bearer"
+    assert data["expires_in"] == 15 * 60
+    assert data["user"]["username"] == body["username"]
+    assert data["user"]["display_name"] == "Zoé Martin"
+    assert data["user"]["email"] == body["email"]
+    assert data["user"]["roles"] == []
+    assert data["user"]["created_at"].endswith("Z")
+    assert data["access_token"].count(".") == 2
+    assert data["refresh_token"] and "." not in data["refresh_token"]
+
+
+async def test_display_name_defaults_to_the_username(client):
+    reader = await register(client)
+    me = (await client.get("/api/v1/me", headers=reader.auth)).json()
+    assert me["display_name"] == reader.username
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"username": "ab"}, "username"),
+        ({"username": "x" * 33}, "username"),
+        ({"username": "has space"}, "username"),
+        ({"username": "émile"}, "username"),
+        ({"username": "evil\u202egnp"}, "username"),
+        ({"username": 42}, "username"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "a@b"}, "email"),
+        ({"email": "x" * 250 + "@example.org"}, "email"),
+        ({"password": "short"}, "password"),
+        ({"password": "p" * 257}, "password"),
+        ({"password": "qwertyuiop"}, "password"),
+        ({"password": "Password123"}, "password"),
+        ({"display_name": "x" * 65}, "display_name"),
+        ({"display_name": "bad\u200bname"}, "display_name"),
+        ({"display_name": "right\u202eto-left"}, "display_name"),
+        ({"is_admin": True}, "is_admin"),
+    ],
+)
+async def test_registration_validation_errors_name_the_field(client, db, overrides, field):
+    body = registration(**overrides)
+    response = await client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["status_code"] == 400
+    assert error["field"] == field
+    assert field in error["detail"]
+    assert await db.fetchval("SELECT count(*) FROM users WHERE email = $1", str(body["email"])) == 0
+
+
+@pytest.mark.parametrize("missing", ["username", "email", "password"])
+async def test_registration_without_a_required_field_is_refused(client, missing):
+    body = registration()
+    del body[missing]
+    response = await client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 400
+    assert response.json()["field"] == missing
+
+
+@pytest.mark.parametrize("raw", [b"", b"not json", b"[]", b'{"username": "x"', b"null", "\ufeff{}".encode()])
+async def test_registration_with_a_body_that_is_not_a_json_object_is_refused(client, raw):
+    response = await client.post(
+        "/api/v1/auth/register", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+async def test_taken_username_or_email_is_a_conflict_whatever_the_case(client, db):
+    reader = await register(client)
+    same_name = registration(username=reader.username.upper())
+    same_email = registration(email=reader.email.upper())
+    first = await client.post("/api/v1/auth/register", json=same_name)
+    second = await client.post("/api/v1/auth/register", json=same_email)
+    assert first.status_code == second.status_code == 409
+    # One generic sentence: it does not say which of the two is taken.
+    assert first.json() == second.json()
+    assert "username or email" in first.json()["detail"]
+    count = await db.fetchval("SELECT count(*) FROM users WHERE lower(username) = lower($1)", reader.username)
+    assert count == 1
+
+
+async def test_login_with_username_or_email_in_any_case(client):
+    reader = await register(client)
+    for login in (reader.username, reader.email, reader.email.upper(), reader.username.upper()):
+        response = await client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
+        assert response.status_code == 200, login
+        assert response.json()["user"]["id"] == reader.id
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"password": PASSWORD}, "login"),
+        ({"login": "someone"}, "password"),
+        ({"login": "", "password": PASSWORD}, "login"),
+        ({"login": "someone", "password": ""}, "password"),
+        ({"login": "someone", "password": "p" * 257}, "password"),
+        ({"login": ["someone"], "password": PASSWORD}, "login"),
+    ],
+)
+async def test_login_validation_errors_name_the_field(client, body, field):
+    response = await client.post("/api/v1/auth/login", json=body)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+
+
+async def test_failed_login_looks_the_same_for_unknown_account_and_wrong_password(client):
+    reader = await register(client)
+
+    async def attempt(login: str) -> tuple[float, dict, int]:
+        started = time.perf_counter()
+        response = await client.post(
+            "/api/v1/auth/login", json={"login": login, "password": "wrong password!"}
+        )
+        return time.perf_counter() - started, response.json(), response.status_code
+
+    wrong_password = [await attempt(reader.username) for _ in range(5)]
+    unknown_user = [await attempt(unique_name("ghost")) for _ in range(5)]
+    assert {status for _, _, status in wrong_password + unknown_user} == {401}
+    assert {str(body) for _, body, _ in wrong_password + unknown_user} == {str(wrong_password[0][1])}
+    # Both verify a real argon2 hash, so their times are of the same order.
+    ratio = statistics.median(t for t, _, _ in unknown_user) / statistics.median(
+        t for t, _, _ in wrong_password
+    )
+    assert 0.5 < ratio < 2.0, ratio
+
+
+async def test_failed_login_carries_www_authenticate(client):
+    response = await client.post(
+        "/api/v1/auth/login", json={"login": "nobody-here", "password": "whatever123"}
+    )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_refresh_rotates_the_pair_and_spends_the_old_token(client):
+    reader = await register(client)
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})
+    assert response.status_code == 200
+    pair = response.json()
+    assert pair["refresh_token"] != reader.refresh_token
+    assert pair["user"]["id"] == reader.id
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert me.status_code == 200
+    again = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert again.status_code == 200
+
+
+async def test_reusing_a_spent_refresh_token_revokes_the_whole_family(client):
+    reader = await register(client)
+    first = (await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})).json()
+    second = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
+    # A thief replays the first, spent, token.
+    replay = await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})
+    assert replay.status_code == 401
+    # Every descendant is dead now, the legitimate holder's newest token included.
+    newest = await client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert newest.status_code == 401
+
+
+async def test_reuse_does_not_touch_other_sign_ins_of_the_same_account(client):
+    reader = await register(client)
+    other = (
+        await client.post("/api/v1/auth/login", json={"login": reader.username, "password": PASSWORD})
+    ).json()
+    await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})
+    await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    assert response.status_code == 200
+
+
+async def test_unknown_refresh_token_is_refused(client):
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": "made-up-token"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthorized"
+
+
+async def test_logout_revokes_the_family(client, db):
+    reader = await register(client)
+    rotated = (await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})).json()
+    response = await client.post("/api/v1/auth/logout", json={"refresh_token": rotated["refresh_token"]})
+    assert response.status_code == 204
+    assert (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    ).status_code == 401
+    live = await db.fetchval(
+        "SELECT count(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL", reader.id
+    )
+    assert live == 0
+
+
+async def test_refresh_tokens_are_stored_only_as_hashes(client, db):
+    reader = await register(client)
+    hashes = await db.fetch("SELECT token_hash FROM refresh_tokens WHERE user_id = $1", reader.id)
+    assert len(hashes) == 1
+    assert reader.refresh_token.encode() not in bytes(hashes[0]["token_hash"])
+    assert len(hashes[0]["token_hash"]) == 32
+
+
+async def test_me_needs_a_token(client):
+    response = await client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_me_shows_roles(client, db):
+    reader = await register(client)
+    site_id = await db.fetchval(
+        "INSERT INTO sites (slug, name) VALUES ($1, 'Roles test') RETURNING id",
+        unique_name("site").lower().replace("_", "-"),
+    )
+    await db.execute(
+        "INSERT INTO user_roles (user_id, role, site_id) VALUES ($1, 'moderator', $2)", reader.id, site_id
+    )
+    await db.execute("INSERT INTO user_roles (user_id, role) VALUES ($1, 'admin')", reader.id)
+    roles = (await client.get("/api/v1/me", headers=reader.auth)).json()["roles"]
+    slug = await db.fetchval("SELECT slug FROM sites WHERE id = $1", site_id)
+    assert roles == [{"role": "admin", "site": None}, {"role": "moderator", "site": slug}]
+
+
+async def test_export_holds_the_profile_and_the_sign_ins(client):
+    reader = await register(client)
+    await client.post("/api/v1/auth/login", json={"login": reader.username, "password": PASSWORD})
+    response = await client.get("/api/v1/me/export", headers=reader.auth)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["user"]["username"] == reader.username
+    assert data["user"]["email"] == reader.email
+    assert len(data["sessions"]) == 2
+    assert all(session["active"] for session in data["sessions"])
+    assert "password" not in response.text
+
+
+async def test_erasing_the_account_needs_the_password(client, db):
+    reader = await register(client)
+    response = await client.request(
+        "DELETE", "/api/v1/me", json={"password": "not the password"}, headers=reader.auth
+    )
+    assert response.status_code == 403
+    assert await db.fetchval("SELECT count(*) FROM users WHERE id = $1", reader.id) == 1
+
+
+async def test_erasing_the_account_removes_it_and_its_sessions(client, db):
+    reader = await register(client)
+    response = await client.request("DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=reader.auth)
+    assert response.status_code == 204
+    assert await db.fetchval("SELECT count(*) FROM users WHERE id = $1", reader.id) == 0
+    assert await db.fetchval("SELECT count(*) FROM refresh_tokens WHERE user_id = $1", reader.id) == 0
+    # The still-unexpired access token no longer opens anything.
+    assert (await client.get("/api/v1/me", headers=reader.auth)).status_code == 401
+    login = await client.post("/api/v1/auth/login", json={"login": reader.username, "password": PASSWORD})
+    assert login.status_code == 401
+    # The name is free again.
+    assert (
+        await client.post("/api/v1/auth/register", json=registration(username=reader.username))
+    ).status_code == 201
+
+
+async def test_login_rehashes_when_the_parameters_change(client, settings, db):
+    reader = await register(client)
+    before = extract_parameters(await db.fetchval("SELECT password_hash FROM users WHERE id = $1", reader.id))
+    stronger = dataclasses.replace(settings, argon2_time_cost=before.time_cost + 1)
+    async with open_client(stronger) as other:
+        response = await other.post(
+            "/api/v1/auth/login", json={"login": reader.username, "password": PASSWORD}
+        )
+    assert response.status_code == 200
+    after = extract_parameters(await db.fetchval("SELECT password_hash FROM users WHERE id = $1", reader.id))
+    assert after.time_cost == before.time_cost + 1
+    assert after.memory_cost >= 19456
+    again = await client.post("/api/v1/auth/login", json={"login": reader.username, "password": PASSWORD})
+    assert again.status_code == 200

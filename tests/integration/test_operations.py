@@ -1,0 +1,170 @@
+"""Health, readiness, metrics, request ids, error bodies and the OpenAPI document."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+
+import httpx
+import pytest
+from litestar import get
+
+from tests.builders import register
+from tests.conftest import open_client
+from tests.served import free_port, serve
+
+# The contract routes implemented so far, and the service's own operational routes.
+CONTRACT_ROUTES = {
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/me/export"),
+    ("delete", "/api/v1/me"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+}
+
+
+async def test_healthz_and_readyz(client):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "postgres": "ok", "redis": "ok"}
+
+
+@pytest.mark.parametrize("down", ["postgres", "redis"])
+async def test_readyz_names_what_is_down(settings, down):
+    unreachable = f"127.0.0.1:{free_port()}"
+    broken = (
+        dataclasses.replace(settings, database_url=f"postgresql://postgres@{unreachable}/x")
+        if down == "postgres"
+        else dataclasses.replace(settings, redis_url=f"redis://{unreachable}/0", redis_timeout_seconds=0.5)
+    )
+    async with open_client(broken) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    expected = {"status": "unavailable", "postgres": "ok", "redis": "ok"} | {down: "unreachable"}
+    assert response.json() == expected
+
+
+async def test_a_backend_outage_is_a_503_with_retry_after_not_a_500(settings):
+    no_redis = dataclasses.replace(
+        settings, redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_seconds=0.5
+    )
+    async with open_client(no_redis) as client:
+        response = await client.post("/api/v1/auth/login", json={"login": "someone", "password": "something"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"].isdigit()
+    assert response.json()["code"] == "unavailable"
+    assert "Traceback" not in response.text and "redis" not in response.text.lower()
+
+
+async def test_unknown_routes_and_methods_get_json_errors(client):
+    missing = await client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["status_code"] == 404 and missing.json()["detail"]
+    wrong_method = await client.put("/api/v1/auth/login", json={})
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["detail"]
+
+
+async def test_an_unexpected_fault_is_a_plain_500_without_internals(settings, caplog):
+    @get("/boom", include_in_schema=False)
+    async def boom() -> None:
+        raise RuntimeError("SELECT password_hash FROM users -- secret internals")
+
+    async with open_client(settings, extra_routes=[boom]) as client:
+        with caplog.at_level(logging.ERROR, logger="commentsvc.errors"):
+            response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.json() == {
+        "status_code": 500,
+        "detail": "Something went wrong on our side; it has been logged.",
+        "code": "internal_error",
+    }
+    faults = [r.exc_info[1] for r in caplog.records if r.name == "commentsvc.errors" and r.exc_info]
+    assert [str(fault) for fault in faults] == ["SELECT password_hash FROM users -- secret internals"]
+
+
+async def test_every_response_carries_a_request_id_and_one_log_line(client, caplog):
+    with caplog.at_level(logging.INFO, logger="commentsvc.access"):
+        generated = await client.get("/healthz")
+        echoed = await client.get("/healthz", headers={"X-Request-ID": "client-chosen-id-1234"})
+        refused = await client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert len(generated.headers["x-request-id"]) == 32
+    assert echoed.headers["x-request-id"] == "client-chosen-id-1234"
+    assert refused.headers["x-request-id"] != "bad id\nwith newline"
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "commentsvc.access"]
+    assert [line["request_id"] for line in lines] == [
+        generated.headers["x-request-id"],
+        "client-chosen-id-1234",
+        refused.headers["x-request-id"],
+    ]
+    assert lines[0] | {"ms": 0} == {
+        "request_id": lines[0]["request_id"],
+        "method": "GET",
+        "path": "/healthz",
+        "route": "/healthz",
+        "status": 200,
+        "ms": 0,
+    }
+
+
+async def test_metrics_count_requests_per_route_and_status(client):
+    reader = await register(client)
+    await client.get("/api/v1/me", headers=reader.auth)
+    await client.get("/api/v1/me")
+    text = (await client.get("/metrics")).text
+    assert 'commentsvc_http_requests_total{method="GET",route="/api/v1/me",status="200"}' in text
+    assert 'commentsvc_http_requests_total{method="GET",route="/api/v1/me",status="401"}' in text
+    assert "commentsvc_http_request_duration_seconds_bucket" in text
+    assert 'commentsvc_db_pool_connections{state="idle"}' in text
+
+
+async def test_metrics_sum_every_worker(settings, tmp_path):
+    with serve(settings, workers=2, log=tmp_path / "serve.log") as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            for _ in range(40):
+                await client.get("/healthz", headers={"Connection": "close"})
+            text = (await client.get("/metrics")).text
+    samples = [
+        line
+        for line in text.splitlines()
+        if line.startswith('commentsvc_http_requests_total{method="GET",route="/healthz"')
+    ]
+    assert len(samples) == 1
+    assert float(samples[0].rsplit(" ", 1)[1]) == 40
+
+
+async def test_openapi_describes_the_contract_routes(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    documented = {(method, path) for path, item in schema["paths"].items() for method in item}
+    assert documented == CONTRACT_ROUTES
+    login = schema["paths"]["/api/v1/auth/login"]["post"]
+    assert {"200", "400", "401", "429"} <= set(login["responses"])
+    me = schema["paths"]["/api/v1/me"]["get"]
+    assert me["security"] == [{"bearer": []}]
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert (await client.get("/schema")).status_code == 200
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(client):
+    body = {"login": "x" * 200_000, "password": "whatever123"}
+    response = await client.post("/api/v1/auth/login", json=body)
+    assert response.status_code == 413
+    assert response.json()["detail"]
+
+
+async def test_the_demo_pages_are_wired_to_this_instance(client, settings):
+    article = await client.get("/demo/article.html")
+    assert article.status_code == 200
+    assert f'<script src="{settings.public_url}/embed.js" data-site="demo" async>' in article.text
+    assert "{{" not in article.text
+    listing = await client.get("/demo/listing.html")
+    assert f'src="{settings.public_url}/count.js" data-site="demo"' in listing.text
+    assert (await client.get("/demo")).headers["location"] == "/demo/article.html"
+    assert (await client.get("/demo/../config.py")).status_code in (400, 404)

@@ -1,0 +1,117 @@
+"""Forged, expired and misused tokens are refused with 401 and WWW-Authenticate."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+
+from tests.builders import register
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def claims_for(user_id: int, settings, **overrides) -> dict:
+    now = int(time.time())
+    claims = {
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + 600,
+        "iss": settings.public_url,
+        "aud": settings.jwt_audience,
+        "jti": uuid.uuid4().hex,
+    }
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+FORGERIES = {
+    "alg none": lambda c, s: f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(c)}.",
+    "alg None without signature part": lambda c, s: f"{_b64({'alg': 'None'})}.{_b64(c)}",
+    "wrong secret": lambda c, s: jwt.encode(c, "x" * 48, algorithm="HS256"),
+    "other HMAC algorithm": lambda c, s: jwt.encode(c, s.jwt_secret, algorithm="HS512"),
+    "signature stripped": lambda c, s: jwt.encode(c, s.jwt_secret, algorithm="HS256").rsplit(".", 1)[0] + ".",
+    "payload swapped after signing": lambda c, s: ".".join(
+        [
+            jwt.encode(c, s.jwt_secret, algorithm="HS256").split(".")[0],
+            _b64({**c, "sub": "1"}),
+            jwt.encode(c, s.jwt_secret, algorithm="HS256").split(".")[2],
+        ]
+    ),
+    "garbage": lambda c, s: "not-a-jwt",
+}
+
+
+@pytest.mark.parametrize("forgery", list(FORGERIES))
+async def test_forged_access_tokens_are_refused(client, settings, forgery):
+    reader = await register(client)
+    token = FORGERIES[forgery](claims_for(reader.id, settings), settings)
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"aud": "someone-else"},
+        {"iss": "https://evil.example"},
+        {"exp": int(time.time()) - 5, "iat": int(time.time()) - 700},
+        {"jti": None},
+        {"iat": None},
+        {"exp": None},
+        {"iss": None},
+        {"aud": None},
+        {"sub": None},
+        {"sub": "not-a-number"},
+    ],
+    ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()),
+)
+async def test_tokens_with_wrong_or_missing_claims_are_refused(client, settings, overrides):
+    reader = await register(client)
+    token = jwt.encode(claims_for(reader.id, settings, **overrides), settings.jwt_secret, algorithm="HS256")
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+async def test_a_correctly_signed_token_is_accepted(client, settings):
+    """The forgeries above fail for their flaw, not because the test signs wrongly."""
+    reader = await register(client)
+    token = jwt.encode(claims_for(reader.id, settings), settings.jwt_secret, algorithm="HS256")
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+async def test_expired_token_says_so(client, settings):
+    reader = await register(client)
+    claims = claims_for(reader.id, settings, exp=int(time.time()) - 1, iat=int(time.time()) - 901)
+    token = jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+
+
+async def test_refresh_token_is_not_an_access_token(client):
+    reader = await register(client)
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {reader.refresh_token}"})
+    assert response.status_code == 401
+
+
+async def test_access_token_is_not_a_refresh_token(client):
+    reader = await register(client)
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.access_token})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Token abc", "bearer"])
+async def test_malformed_authorization_headers_are_refused(client, header):
+    response = await client.get("/api/v1/me", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"

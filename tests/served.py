@@ -1,0 +1,82 @@
+"""Run the real `commentsvc serve` command in a subprocess, for tests that need
+several worker processes or the command line itself."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from commentsvc.config import Settings
+
+STARTUP_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTSVC_")}
+    env.update(
+        COMMENTSVC_DATABASE_URL=settings.database_url,
+        COMMENTSVC_REDIS_URL=settings.redis_url,
+        COMMENTSVC_REDIS_PREFIX=settings.redis_prefix,
+    )
+    env.update(extra)
+    return env
+
+
+def commentsvc(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run one `commentsvc` command line to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "commentsvc.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@contextlib.contextmanager
+def serve(settings: Settings, workers: int = 2, log: Path | None = None, **extra: str) -> Iterator[str]:
+    """Start `commentsvc serve --workers N`; yield its base URL once /readyz answers 200."""
+    port = free_port()
+    env = service_environment(settings, COMMENTSVC_PORT=str(port), **extra)
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "commentsvc.cli", "serve", "--workers", str(workers)],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"commentsvc serve exited with {process.returncode}")
+            try:
+                if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("commentsvc serve did not become ready")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log:
+            out.close()  # type: ignore[union-attr]
