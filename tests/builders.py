@@ -6,7 +6,11 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
+
+from commentsvc.domain.roles import grant
+from commentsvc.domain.sites import create_site
 
 PASSWORD = "a long and unusual passphrase"
 _serial = itertools.count(1)
@@ -50,3 +54,56 @@ async def register(client: httpx.AsyncClient, **overrides: object) -> Reader:
         access_token=data["access_token"],
         refresh_token=data["refresh_token"],
     )
+
+
+def unique_slug() -> str:
+    return unique_name("site").lower().replace("_", "-")
+
+
+async def make_site(
+    db: asyncpg.Connection, origins: tuple[str, ...] = ("https://news.example",), **settings: object
+) -> str:
+    """A new site with these settings (the rest default); returns its slug."""
+    slug = unique_slug()
+    await create_site(db, slug, {"origins": list(origins), **settings})
+    return slug
+
+
+async def make_moderator(client: httpx.AsyncClient, db: asyncpg.Connection, site: str) -> Reader:
+    reader = await register(client, username=unique_name("mod"))
+    await grant(db, reader.username, "moderator", site)
+    return reader
+
+
+async def post_comment(
+    client: httpx.AsyncClient,
+    reader: Reader,
+    site: str,
+    article: str,
+    body: str = "Bien vu !",
+    **extra: object,
+) -> dict:
+    response = await client.post(
+        f"/api/v1/sites/{site}/comments",
+        json={"article": article, "body": body, **extra},
+        headers=reader.auth,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def read_thread(
+    client: httpx.AsyncClient, site: str, article: str, reader: Reader | None = None, **params: object
+) -> dict:
+    response = await client.get(
+        f"/api/v1/sites/{site}/comments",
+        params={"article": article, **params},
+        headers=reader.auth if reader else {},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def flatten(comments: list[dict]) -> list[dict]:
+    """Every comment of a thread, depth first."""
+    return [c for comment in comments for c in (comment, *flatten(comment["replies"]))]

@@ -3,6 +3,7 @@ lifespan that owns the PostgreSQL pool and the Redis client."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -13,14 +14,17 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, demo, health
+from commentsvc.api import accounts, comments, demo, health
+from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
 from commentsvc.api.errors import EXCEPTION_HANDLERS
 from commentsvc.api.observe import Observed
-from commentsvc.api.security import BearerAuthentication
+from commentsvc.api.security import BearerAuthentication, JsonOnly
 from commentsvc.config import Settings, load_settings
 from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.comments import Comments
 from commentsvc.domain.passwords import Passwords
+from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
@@ -52,18 +56,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": settings,
             "access_tokens": access_tokens,
             "accounts": Accounts(Passwords(settings), access_tokens, settings.refresh_token_days),
+            "comments": Comments(
+                address_key=hashlib.sha256(b"client-address:" + settings.jwt_secret.encode()).digest()
+            ),
+            "origins": OriginDirectory(),
         }
     )
     return Litestar(
         route_handlers=[
             accounts.AuthController,
             accounts.MeController,
+            comments.SiteCommentsController,
+            comments.CommentController,
             *health.HANDLERS,
             demo.demo_index,
             demo.demo_page,
         ],
         dependencies=DEPENDENCIES,
-        middleware=[BearerAuthentication],
+        middleware=[SiteCors, JsonOnly, BearerAuthentication],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         state=state,

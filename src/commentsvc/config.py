@@ -34,13 +34,20 @@ class RateLimit:
 
 
 # Route groups and their default limits, per client address unless the name
-# says otherwise. Each is tunable with COMMENTSVC_RATE_LIMIT_<GROUP>="N/PERIOD".
+# says otherwise (_account: per account signed into; _user: per signed-in
+# user). Each is tunable with COMMENTSVC_RATE_LIMIT_<GROUP>="N/PERIOD".
 DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "register": RateLimit(10, 3600),
     "login": RateLimit(20, 60),
     "login_account": RateLimit(10, 300),
     "refresh": RateLimit(60, 60),
     "account": RateLimit(120, 60),
+    "read": RateLimit(600, 60),
+    "post": RateLimit(60, 600),
+    "post_user": RateLimit(30, 600),
+    "edit_user": RateLimit(60, 600),
+    "vote_user": RateLimit(120, 60),
+    "report_user": RateLimit(30, 3600),
 }
 
 _PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

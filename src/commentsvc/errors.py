@@ -39,6 +39,18 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class UnsupportedMediaType(ServiceError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class Unprocessable(ServiceError):
+    """Well-formed, but cannot be done as asked (e.g. an Idempotency-Key reused for another request)."""
+
+    status_code = 422
+    code = "unprocessable"
+
+
 class RateLimited(ServiceError):
     status_code = 429
     code = "rate_limited"

@@ -11,9 +11,10 @@ from litestar.params import JSONBody
 
 from commentsvc.api.deps import AccountsService, Caller, Conn
 from commentsvc.api.errors import error_responses
-from commentsvc.api.limits import enforce, per_address
+from commentsvc.api.limits import enforce, rate_limit
 from commentsvc.api.security import requires_user
 from commentsvc.domain.accounts import AccountExport, Profile, SignedIn
+from commentsvc.store.comments import AuthoredComment
 
 USERNAME = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
 EMAIL = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -74,6 +75,7 @@ class SessionOut(msgspec.Struct):
 class ExportOut(msgspec.Struct):
     user: UserOut
     sessions: list[SessionOut]
+    comments: list[AuthoredComment]
 
 
 def user_out(profile: Profile) -> UserOut:
@@ -91,7 +93,11 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
 
-    @post("/register", before_request=per_address("register"), responses=error_responses(400, 409, 429, 503))
+    @post(
+        "/register",
+        before_request=rate_limit(address="register"),
+        responses=error_responses(400, 409, 429, 503),
+    )
     async def register(self, data: JSONBody[RegisterIn], conn: Conn, accounts: AccountsService) -> AuthOut:
         """Create an account and sign in."""
         signed_in = await accounts.register(
@@ -106,7 +112,7 @@ class AuthController(Controller):
     @post(
         "/login",
         status_code=200,
-        before_request=per_address("login"),
+        before_request=rate_limit(address="login"),
         responses=error_responses(400, 401, 429, 503),
     )
     async def login(
@@ -119,7 +125,7 @@ class AuthController(Controller):
     @post(
         "/refresh",
         status_code=200,
-        before_request=per_address("refresh"),
+        before_request=rate_limit(address="refresh"),
         responses=error_responses(400, 401, 429, 503),
     )
     async def refresh(self, data: JSONBody[RefreshIn], conn: Conn, accounts: AccountsService) -> AuthOut:
@@ -129,7 +135,7 @@ class AuthController(Controller):
     @post(
         "/logout",
         status_code=204,
-        before_request=per_address("refresh"),
+        before_request=rate_limit(address="refresh"),
         responses=error_responses(400, 429, 503),
     )
     async def logout(self, data: JSONBody[RefreshIn], conn: Conn, accounts: AccountsService) -> None:
@@ -141,7 +147,7 @@ class MeController(Controller):
     path = "/api/v1/me"
     tags = ["accounts"]
     guards = [requires_user]
-    before_request = per_address("account")
+    before_request = rate_limit(address="account")
     security = [{"bearer": []}]
 
     @get("", responses=error_responses(401, 429, 503))
@@ -156,7 +162,7 @@ class MeController(Controller):
         sessions = [
             SessionOut(s.started_at, s.last_refreshed_at, s.expires_at, s.active) for s in exported.sessions
         ]
-        return ExportOut(user_out(exported.profile), sessions)
+        return ExportOut(user_out(exported.profile), sessions, exported.comments)
 
     @delete("", responses=error_responses(400, 401, 403, 429, 503))
     async def erase(

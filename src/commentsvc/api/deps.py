@@ -8,15 +8,20 @@ import asyncpg
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from commentsvc.api.security import provide_principal
+from commentsvc.api.security import provide_principal, provide_viewer
 from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.comments import Comments
 from commentsvc.domain.tokens import Principal
 
 POOL_ACQUIRE_TIMEOUT_SECONDS = 5
 
 Conn = NamedDependency[asyncpg.Connection]
 AccountsService = NamedDependency[Accounts]
+CommentsService = NamedDependency[Comments]
+# The signed-in caller, on routes that require one.
 Caller = NamedDependency[Principal]
+# The caller if signed in, on public routes.
+OptionalCaller = NamedDependency[Principal | None]
 
 
 async def provide_connection(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
@@ -28,8 +33,14 @@ def provide_accounts(state: State) -> Accounts:
     return state.accounts
 
 
+def provide_comments(state: State) -> Comments:
+    return state.comments
+
+
 DEPENDENCIES = {
     "conn": Provide(provide_connection),
     "accounts": Provide(provide_accounts, sync_to_thread=False),
+    "comments": Provide(provide_comments, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
+    "viewer": Provide(provide_viewer, sync_to_thread=False),
 }

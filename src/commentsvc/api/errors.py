@@ -10,6 +10,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import Send
 
 from commentsvc.errors import RateLimited, ServiceError, Unauthorized, Unavailable
 from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
@@ -35,6 +36,7 @@ _ERROR_MEANINGS = {
     403: "Signed in but not allowed.",
     404: "Not found.",
     409: "Conflicts with what is stored.",
+    422: "Cannot be done as asked (e.g. an Idempotency-Key reused for another request).",
     429: "Rate limited; see Retry-After and the RateLimit-* headers.",
     503: "A backing service is unavailable; retry after Retry-After seconds.",
 }
@@ -49,6 +51,14 @@ def error_response(
     status_code: int, detail: str, code: str, field: str | None = None, headers: dict[str, str] | None = None
 ) -> Response[ErrorBody]:
     return Response(ErrorBody(status_code, detail, code, field), status_code=status_code, headers=headers)
+
+
+async def send_error(send: Send, exc: ServiceError) -> None:
+    """Answer with an error straight from an ASGI middleware."""
+    body = msgspec.json.encode(ErrorBody(exc.status_code, exc.detail, exc.code, exc.field))
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": exc.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def service_error(_: Request, exc: ServiceError) -> Response[ErrorBody]:

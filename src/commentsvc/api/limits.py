@@ -55,10 +55,17 @@ async def enforce(request: Request, group: str, identity: str) -> None:
     )
 
 
-def per_address(group: str) -> Callable[[Request], Awaitable[None]]:
-    """A ``before_request`` hook limiting a route group per client address."""
+def rate_limit(address: str | None = None, user: str | None = None) -> Callable[[Request], Awaitable[None]]:
+    """A ``before_request`` hook counting the request against a group per client
+    address and/or a group per signed-in user."""
 
     async def hook(request: Request) -> None:
-        await enforce(request, group, client_address(request, request.app.state.settings.trusted_proxies))
+        if address is not None:
+            await enforce(
+                request, address, client_address(request, request.app.state.settings.trusted_proxies)
+            )
+        principal = request.scope.get("user")
+        if user is not None and principal is not None:
+            await enforce(request, user, str(principal.user_id))
 
     return hook

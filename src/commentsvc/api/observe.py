@@ -13,6 +13,7 @@ from litestar import Litestar
 from litestar.types import Message, Receive, Scope, Send
 
 from commentsvc import metrics
+from commentsvc.api.scope import header
 
 log = logging.getLogger("commentsvc.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -68,9 +69,5 @@ class Observed:
 
 
 def _request_id(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"x-request-id":
-            candidate = value.decode("latin-1")
-            if _CLIENT_REQUEST_ID.match(candidate):
-                return candidate
-    return uuid.uuid4().hex
+    candidate = header(scope, b"x-request-id")
+    return candidate if _CLIENT_REQUEST_ID.match(candidate) else uuid.uuid4().hex

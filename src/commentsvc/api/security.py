@@ -8,10 +8,13 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from commentsvc.api.errors import send_error
+from commentsvc.api.scope import header
 from commentsvc.domain.tokens import AccessTokens, Principal
-from commentsvc.errors import Unauthorized
+from commentsvc.errors import Unauthorized, UnsupportedMediaType
 
 SIGN_IN_REQUIRED = "Sign in to do this."
+JSON_ONLY = "Send the request body as JSON, with Content-Type: application/json."
 
 
 class BearerAuthentication:
@@ -23,9 +26,9 @@ class BearerAuthentication:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["user"] = None
-        header = _authorization(scope)
-        if header is not None:
-            scheme, _, token = header.partition(" ")
+        authorization = header(scope, b"authorization")
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 scope["auth_error"] = Unauthorized("Use 'Authorization: Bearer <access token>'.")
             else:
@@ -35,13 +38,6 @@ class BearerAuthentication:
                 except Unauthorized as exc:
                     scope["auth_error"] = exc
         await self.app(scope, receive, send)
-
-
-def _authorization(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return value.decode("latin-1")
-    return None
 
 
 def requires_user(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -58,3 +54,35 @@ def provide_principal(request: Request) -> Principal:
     if principal is None:
         raise Unauthorized(SIGN_IN_REQUIRED)
     return principal
+
+
+def provide_viewer(request: Request) -> Principal | None:
+    """The caller if signed in, on public routes. A bad token is still refused,
+    so the client refreshes it rather than silently seeing less."""
+    if request.scope.get("auth_error"):
+        raise request.scope["auth_error"]
+    return request.scope.get("user")
+
+
+class JsonOnly:
+    """State-changing requests with a body must be JSON. A cross-site form or a
+    `text/plain` fetch, which browsers send without a preflight, is refused (CSRF)."""
+
+    BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in self.BODY_METHODS and _has_body(scope):
+            media_type = header(scope, b"content-type").split(";", 1)[0].strip().lower()
+            if media_type != "application/json":
+                # Answered here rather than raised, so the outer layers (CORS) still see the response.
+                await send_error(send, UnsupportedMediaType(JSON_ONLY))
+                return
+        await self.app(scope, receive, send)
+
+
+def _has_body(scope: Scope) -> bool:
+    length = header(scope, b"content-length")
+    return (length not in ("", "0")) or bool(header(scope, b"transfer-encoding"))

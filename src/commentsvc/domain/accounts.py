@@ -12,7 +12,7 @@ import msgspec
 from commentsvc.domain.passwords import Passwords, is_common_password
 from commentsvc.domain.tokens import AccessTokens, hash_refresh_token, new_refresh_token
 from commentsvc.errors import Conflict, Forbidden, Invalid, Unauthorized
-from commentsvc.store import sessions, users
+from commentsvc.store import comments, sessions, users
 from commentsvc.store.users import User
 
 BAD_CREDENTIALS = "The username, email or password is incorrect."
@@ -40,6 +40,7 @@ class SignedIn(msgspec.Struct, frozen=True):
 class AccountExport(msgspec.Struct, frozen=True):
     profile: Profile
     sessions: list[sessions.Session]
+    comments: list[comments.AuthoredComment]
 
 
 def clean_display_name(raw: str | None, username: str) -> str:
@@ -122,6 +123,7 @@ class Accounts:
         return AccountExport(
             profile=await self.current_profile(conn, user_id),
             sessions=await sessions.list_sessions(conn, user_id),
+            comments=await comments.by_author(conn, user_id),
         )
 
     async def erase(self, conn: asyncpg.Connection, user_id: int, password: str) -> None:
@@ -130,7 +132,9 @@ class Accounts:
             raise Unauthorized(ACCOUNT_GONE)
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")
-        await users.delete_user(conn, user_id)
+        async with conn.transaction():
+            await comments.anonymise_author(conn, user_id)
+            await users.delete_user(conn, user_id)
 
     async def _profile(self, conn: asyncpg.Connection, user_id: int) -> Profile | None:
         user = await users.get_user(conn, user_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -71,3 +72,24 @@ async def get_site(conn: asyncpg.Connection, slug: str) -> Site:
     if site is None:
         raise NotFound(f"There is no site named {slug!r}.")
     return site
+
+
+class OriginDirectory:
+    """Each site's allowed origins, cached briefly in the process: CORS asks on
+    every cross-origin request, and `site update` may take this long to apply."""
+
+    def __init__(self, ttl_seconds: float = 10.0) -> None:
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def origins(self, pool: asyncpg.Pool, slug: str) -> frozenset[str]:
+        """The site's origins; empty for a site that does not exist."""
+        now = time.monotonic()
+        cached = self._cache.get(slug)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with pool.acquire() as conn:
+            site = await store.get_site(conn, slug)
+        origins = frozenset(site.origins) if site else frozenset()
+        self._cache[slug] = (now + self._ttl, origins)
+        return origins

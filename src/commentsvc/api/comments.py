@@ -1,0 +1,193 @@
+"""Comments: threads, posting, editing, deleting, votes, reports and counts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+
+from commentsvc.api.deps import Caller, CommentsService, Conn, OptionalCaller
+from commentsvc.api.errors import error_responses
+from commentsvc.api.limits import client_address, rate_limit
+from commentsvc.api.security import requires_user
+from commentsvc.domain.comments import NewComment, Thread
+from commentsvc.domain.threads import Comment
+
+SITE = Annotated[str, PathParameter(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="The site's slug.")]
+ARTICLE_KEY = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+COUNTS_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
+
+
+class NewCommentIn(msgspec.Struct, forbid_unknown_fields=True):
+    article: ARTICLE_KEY
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    article_title: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    article_url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+    parent_id: Annotated[int, msgspec.Meta(ge=1, le=2**62)] | None = None
+
+
+class EditIn(msgspec.Struct, forbid_unknown_fields=True):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class VoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    value: Literal[-1, 0, 1]
+
+
+class ScoreOut(msgspec.Struct):
+    score: int
+
+
+class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Literal["spam", "abuse", "off_topic", "other"]
+    note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+COMMENT_ID = Annotated[int, PathParameter(ge=1, le=2**62, description="The comment's id.")]
+
+
+class SiteCommentsController(Controller):
+    path = "/api/v1/sites/{site:str}"
+    tags = ["comments"]
+
+    @get(
+        "/comments",
+        before_request=rate_limit(address="read"),
+        responses=error_responses(400, 401, 404, 429, 503),
+    )
+    async def thread(
+        self,
+        site: SITE,
+        conn: Conn,
+        comments: CommentsService,
+        viewer: OptionalCaller,
+        article: Annotated[
+            str, QueryParameter(min_length=1, max_length=512, description="The host site's key.")
+        ],
+        sort: Annotated[Literal["oldest", "newest", "top"], QueryParameter()] = "oldest",
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Thread:
+        """A page of top-level comments, each with its replies nested; an article
+        nobody has commented on is an empty thread."""
+        viewer_id = viewer.user_id if viewer else None
+        return await comments.thread(conn, site, article, viewer_id, sort, limit, cursor)
+
+    @post(
+        "/comments",
+        guards=[requires_user],
+        before_request=rate_limit(address="post", user="post_user"),
+        security=[{"bearer": []}],
+        responses=error_responses(400, 401, 403, 404, 422, 429, 503),
+    )
+    async def post_comment(
+        self,
+        request: Request,
+        site: SITE,
+        data: JSONBody[NewCommentIn],
+        principal: Caller,
+        conn: Conn,
+        comments: CommentsService,
+        idempotency_key: Annotated[
+            str | None,
+            HeaderParameter(
+                name="Idempotency-Key",
+                min_length=1,
+                max_length=255,
+                description="Retrying with the same key returns the first result instead of posting twice.",
+            ),
+        ] = None,
+    ) -> Response[Comment]:
+        """Post a comment or a reply; its `status` says whether it is published or awaits moderation."""
+        new = NewComment(data.article, data.body, data.article_title, data.article_url, data.parent_id)
+        address = client_address(request, request.app.state.settings.trusted_proxies)
+        posted = await comments.post(conn, site, principal.user_id, new, address, idempotency_key)
+        headers = {"Idempotent-Replayed": "true"} if posted.replayed else {}
+        return Response(posted.comment, status_code=201, headers=headers)
+
+    @get(
+        "/counts",
+        before_request=rate_limit(address="read"),
+        responses=error_responses(400, 404, 429, 503),
+    )
+    async def counts(
+        self,
+        site: SITE,
+        conn: Conn,
+        comments: CommentsService,
+        article: Annotated[
+            list[str], QueryParameter(min_items=1, max_items=100, description="1 to 100 article keys.")
+        ],
+    ) -> Response[dict[str, int]]:
+        """Public comment counts of up to 100 articles, in one request."""
+        counted = await comments.counts(conn, site, article)
+        return Response(counted, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
+
+
+class CommentController(Controller):
+    path = "/api/v1/comments/{id:int}"
+    tags = ["comments"]
+    guards = [requires_user]
+    security = [{"bearer": []}]
+
+    @patch(
+        "",
+        before_request=rate_limit(user="edit_user"),
+        responses=error_responses(400, 401, 403, 404, 429, 503),
+    )
+    async def edit(
+        self,
+        id: COMMENT_ID,
+        data: JSONBody[EditIn],
+        principal: Caller,
+        conn: Conn,
+        comments: CommentsService,
+    ) -> Comment:
+        """Change a comment's text: its author only, within the site's edit window."""
+        return await comments.edit(conn, id, principal.user_id, data.body)
+
+    @delete(
+        "",
+        before_request=rate_limit(user="edit_user"),
+        responses=error_responses(401, 403, 404, 429, 503),
+    )
+    async def delete_comment(
+        self, id: COMMENT_ID, principal: Caller, conn: Conn, comments: CommentsService
+    ) -> None:
+        """Delete a comment (its author or a moderator). With replies it stays as a placeholder."""
+        await comments.delete(conn, id, principal.user_id)
+
+    @put(
+        "/vote",
+        before_request=rate_limit(user="vote_user"),
+        responses=error_responses(400, 401, 403, 404, 429, 503),
+    )
+    async def vote(
+        self,
+        id: COMMENT_ID,
+        data: JSONBody[VoteIn],
+        principal: Caller,
+        conn: Conn,
+        comments: CommentsService,
+    ) -> ScoreOut:
+        """Vote a published comment up (1) or down (-1), or withdraw the vote (0)."""
+        return ScoreOut(await comments.vote(conn, id, principal.user_id, data.value))
+
+    @post(
+        "/reports",
+        status_code=202,
+        before_request=rate_limit(user="report_user"),
+        responses=error_responses(400, 401, 403, 404, 409, 429, 503),
+    )
+    async def report(
+        self,
+        id: COMMENT_ID,
+        data: JSONBody[ReportIn],
+        principal: Caller,
+        conn: Conn,
+        comments: CommentsService,
+    ) -> None:
+        """Report a published comment to the site's moderators, once per reader."""
+        await comments.report(conn, id, principal.user_id, data.reason, data.note)

@@ -1,0 +1,261 @@
+"""Comments: reading threads, posting, replying, editing, deleting, voting, reporting."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import msgspec
+
+from commentsvc.domain import rendering
+from commentsvc.domain.sites import normalise_origin
+from commentsvc.domain.threads import (
+    Comment,
+    Viewer,
+    build_threads,
+    can_see,
+    decode_cursor,
+    encode_cursor,
+    shown,
+)
+from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
+from commentsvc.store import articles, comments, sites
+from commentsvc.store.articles import Article
+from commentsvc.store.comments import CommentContext, Parent
+
+NO_SUCH_SITE = "There is no site named {slug!r}."
+NO_SUCH_COMMENT = "There is no such comment."
+LOCKED = "This article is closed to new comments."
+
+
+class ArticleInfo(msgspec.Struct, frozen=True):
+    key: str
+    title: str | None
+    url: str | None
+    comment_count: int
+    locked: bool
+
+
+class Thread(msgspec.Struct, frozen=True):
+    article: ArticleInfo
+    comments: list[Comment]
+    next_cursor: str | None
+
+
+class NewComment(msgspec.Struct, frozen=True):
+    article: str
+    body: str
+    article_title: str | None = None
+    article_url: str | None = None
+    parent_id: int | None = None
+
+
+class Posted(msgspec.Struct, frozen=True):
+    comment: Comment
+    replayed: bool
+
+
+def _article_info(key: str, article: Article | None) -> ArticleInfo:
+    if article is None:
+        return ArticleInfo(key=key, title=None, url=None, comment_count=0, locked=False)
+    return ArticleInfo(article.key, article.title, article.url, article.comment_count, article.locked)
+
+
+def _count_delta(from_status: str, to_status: str) -> int:
+    """How a status change moves the public count."""
+    return (to_status == "approved") - (from_status == "approved")
+
+
+class Comments:
+    def __init__(self, address_key: bytes) -> None:
+        # Client addresses are stored only as keyed hashes.
+        self._address_key = address_key
+
+    async def thread(
+        self,
+        conn: asyncpg.Connection,
+        slug: str,
+        key: str,
+        viewer_id: int | None,
+        sort: str,
+        limit: int,
+        cursor: str | None,
+    ) -> Thread:
+        rendering.check_text(key, "article")
+        after = decode_cursor(sort, cursor) if cursor else None
+        context = await articles.thread_context(conn, slug, key, viewer_id)
+        if context is None:
+            raise NotFound(NO_SUCH_SITE.format(slug=slug))
+        if context.article is None:
+            return Thread(_article_info(key, None), [], None)
+        viewer = Viewer(viewer_id, context.viewer_moderates)
+        rows = await comments.page(conn, context.article.id, viewer_id, viewer.moderates, sort, after, limit)
+        top_level = [row for row in rows if row.parent_id is None]
+        replies = [row for row in rows if row.parent_id is not None]
+        next_cursor = encode_cursor(sort, top_level[limit - 1]) if len(top_level) > limit else None
+        threads = build_threads(top_level[:limit], replies, viewer)
+        return Thread(_article_info(key, context.article), threads, next_cursor)
+
+    async def counts(self, conn: asyncpg.Connection, slug: str, keys: list[str]) -> dict[str, int]:
+        for key in keys:
+            rendering.check_text(key, "article")
+        site = await sites.get_site(conn, slug)
+        if site is None:
+            raise NotFound(NO_SUCH_SITE.format(slug=slug))
+        stored = await articles.counts(conn, site.id, keys)
+        return {key: stored.get(key, 0) for key in keys}
+
+    async def post(
+        self,
+        conn: asyncpg.Connection,
+        slug: str,
+        author_id: int,
+        new: NewComment,
+        client_address: str,
+        idempotency_key: str | None,
+    ) -> Posted:
+        body = rendering.check_body(new.body)
+        rendering.check_text(new.article, "article")
+        title = (
+            rendering.check_text(new.article_title, "article_title").strip() if new.article_title else None
+        )
+        body_html = rendering.render(body)
+        async with conn.transaction():
+            site = await sites.get_site(conn, slug)
+            if site is None:
+                raise NotFound(NO_SUCH_SITE.format(slug=slug))
+            url = self._article_url(new.article_url, site.origins)
+            if idempotency_key is not None:
+                replay = await self._replay(conn, author_id, idempotency_key, new, slug)
+                if replay is not None:
+                    return replay
+            article = await articles.ensure_article(conn, site.id, new.article, title or None, url)
+            if article.locked:
+                raise Forbidden(LOCKED)
+            parent = await self._parent(conn, new.parent_id, article.id, author_id, site.max_depth)
+            status = "pending" if site.moderation == "pre" else "approved"
+            comment_id = await comments.insert(
+                conn,
+                article_id=article.id,
+                parent=parent,
+                status=status,
+                author_id=author_id,
+                body=body,
+                body_html=body_html,
+                client_hash=self._hash_address(client_address),
+            )
+            await articles.move_count(conn, article.id, _count_delta("new", status))
+            if idempotency_key is not None:
+                await comments.record_idempotent_result(conn, author_id, idempotency_key, comment_id)
+            row = await comments.get_one(conn, comment_id, author_id, False)
+        return Posted(shown(row, Viewer(author_id, False)), replayed=False)
+
+    async def edit(self, conn: asyncpg.Connection, comment_id: int, editor_id: int, body: str) -> Comment:
+        body = rendering.check_body(body)
+        body_html = rendering.render(body)
+        async with conn.transaction():
+            context = await self._visible(conn, comment_id, editor_id)
+            comment = context.comment
+            if comment.author_id != editor_id:
+                raise Forbidden("Only its author can edit a comment.")
+            if comment.status == "deleted":
+                raise NotFound(NO_SUCH_COMMENT)
+            window = timedelta(minutes=context.edit_window_minutes)
+            if datetime.now(UTC) - comment.created_at > window:
+                raise Forbidden(
+                    f"A comment can be edited for {context.edit_window_minutes} minutes after posting."
+                )
+            await comments.update_body(conn, comment_id, body, body_html)
+            row = await comments.get_one(conn, comment_id, editor_id, context.viewer_moderates)
+        return shown(row, Viewer(editor_id, context.viewer_moderates))
+
+    async def delete(self, conn: asyncpg.Connection, comment_id: int, user_id: int) -> None:
+        async with conn.transaction():
+            context = await self._visible(conn, comment_id, user_id)
+            comment = context.comment
+            if comment.author_id != user_id and not context.viewer_moderates:
+                raise Forbidden("Only its author or a moderator can delete a comment.")
+            if comment.status == "deleted":
+                return
+            # Guarded: of two racing deletions only one moves the count.
+            if await comments.change_status(conn, comment_id, comment.status, "deleted"):
+                await articles.move_count(conn, comment.article_id, _count_delta(comment.status, "deleted"))
+
+    async def vote(self, conn: asyncpg.Connection, comment_id: int, user_id: int, value: int) -> int:
+        async with conn.transaction():
+            context = await self._visible(conn, comment_id, user_id)
+            if context.comment.status != "approved":
+                raise Forbidden("Only published comments can be voted on.")
+            if context.comment.author_id == user_id:
+                raise Forbidden("You cannot vote on your own comment.")
+            return await comments.set_vote(conn, comment_id, user_id, value)
+
+    async def report(
+        self, conn: asyncpg.Connection, comment_id: int, user_id: int, reason: str, note: str | None
+    ) -> None:
+        if note is not None:
+            rendering.check_text(note, "note")
+        async with conn.transaction():
+            context = await self._visible(conn, comment_id, user_id)
+            if context.comment.status != "approved":
+                raise Forbidden("Only published comments can be reported.")
+            if context.comment.author_id == user_id:
+                raise Forbidden("You cannot report your own comment.")
+            if not await comments.insert_report(conn, comment_id, user_id, reason, note or None):
+                raise Conflict("You have already reported this comment.")
+
+    async def _visible(self, conn: asyncpg.Connection, comment_id: int, viewer_id: int) -> CommentContext:
+        """The comment, if this viewer may see it; otherwise it does not exist for them."""
+        context = await comments.context(conn, comment_id, viewer_id)
+        if context is None or not can_see(context.comment, Viewer(viewer_id, context.viewer_moderates)):
+            raise NotFound(NO_SUCH_COMMENT)
+        return context
+
+    async def _parent(
+        self, conn: asyncpg.Connection, parent_id: int | None, article_id: int, author_id: int, max_depth: int
+    ) -> Parent | None:
+        """The comment a reply hangs under: the one asked for, or its deepest allowed ancestor."""
+        if parent_id is None:
+            return None
+        parent = await comments.get_parent(conn, parent_id)
+        visible = parent is not None and (
+            parent.status == "approved" or (parent.status == "pending" and parent.author_id == author_id)
+        )
+        if parent is None or not visible or parent.article_id != article_id:
+            raise Invalid("parent_id: not a visible comment of this article.", field="parent_id")
+        if max_depth == 0:
+            return None
+        if parent.depth >= max_depth:
+            return await comments.ancestor_at_depth(conn, parent.id, max_depth - 1)
+        return parent
+
+    async def _replay(
+        self, conn: asyncpg.Connection, author_id: int, key: str, new: NewComment, slug: str
+    ) -> Posted | None:
+        """None when the key is new (and now held by this transaction); the first
+        result when it was used before with the same request."""
+        request_hash = hashlib.sha256(msgspec.json.encode([slug, new])).digest()
+        if await comments.claim_idempotency_key(conn, author_id, key, request_hash):
+            return None
+        first_hash, comment_id = await comments.idempotent_result(conn, author_id, key)
+        if first_hash != request_hash or comment_id is None:
+            raise Unprocessable("This Idempotency-Key was already used for a different request.")
+        row = await comments.get_one(conn, comment_id, author_id, False)
+        return Posted(shown(row, Viewer(author_id, False)), replayed=True)
+
+    def _article_url(self, url: str | None, origins: list[str]) -> str | None:
+        if not url:
+            return None
+        rendering.check_text(url, "article_url")
+        try:
+            origin = normalise_origin(url)
+        except Invalid:
+            raise Invalid("article_url: not an http(s) URL.", field="article_url") from None
+        if origin not in origins:
+            raise Invalid("article_url: not on one of this site's registered origins.", field="article_url")
+        return url
+
+    def _hash_address(self, address: str) -> bytes:
+        return hmac.new(self._address_key, address.encode("utf-8", "replace"), hashlib.sha256).digest()[:16]

@@ -1,0 +1,111 @@
+"""SQL for articles: created on first comment, locked or not, and their public count."""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+
+
+class Article(msgspec.Struct, frozen=True):
+    id: int
+    key: str
+    title: str | None
+    url: str | None
+    locked: bool
+    comment_count: int
+
+
+class ThreadContext(msgspec.Struct, frozen=True):
+    """What reading a thread needs to know before the comments: one query."""
+
+    site_id: int
+    article: Article | None
+    viewer_moderates: bool
+
+
+_ARTICLE = "a.id, a.key, a.title, a.url, a.locked, a.comment_count"
+
+
+def _article(row: asyncpg.Record) -> Article:
+    return Article(row["id"], row["key"], row["title"], row["url"], row["locked"], row["comment_count"])
+
+
+async def thread_context(
+    conn: asyncpg.Connection, slug: str, key: str, viewer_id: int | None
+) -> ThreadContext | None:
+    """None when the site does not exist; ``article`` None when nobody has commented yet."""
+    row = await conn.fetchrow(
+        f"""SELECT s.id AS site_id, {_ARTICLE},
+                   EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = $3
+                           AND (r.role = 'admin' OR r.site_id = s.id)) AS viewer_moderates
+            FROM sites s LEFT JOIN articles a ON a.site_id = s.id AND a.key = $2
+            WHERE s.slug = $1""",
+        slug,
+        key,
+        viewer_id,
+    )
+    if row is None:
+        return None
+    article = _article(row) if row["id"] is not None else None
+    return ThreadContext(row["site_id"], article, row["viewer_moderates"])
+
+
+async def ensure_article(
+    conn: asyncpg.Connection, site_id: int, key: str, title: str | None, url: str | None
+) -> Article:
+    """The article, created with this title and URL if it is new."""
+    row = await conn.fetchrow(
+        f"""WITH created AS (
+                INSERT INTO articles (site_id, key, title, url) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (site_id, key) DO NOTHING
+                RETURNING *)
+            SELECT {_ARTICLE} FROM created a""",
+        site_id,
+        key,
+        title,
+        url,
+    )
+    if row is None:
+        row = await conn.fetchrow(
+            f"SELECT {_ARTICLE} FROM articles a WHERE site_id = $1 AND key = $2", site_id, key
+        )
+    return _article(row)
+
+
+async def move_count(conn: asyncpg.Connection, article_id: int, delta: int) -> None:
+    if delta:
+        await conn.execute(
+            "UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1", article_id, delta
+        )
+
+
+async def counts(conn: asyncpg.Connection, site_id: int, keys: list[str]) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT key, comment_count FROM articles WHERE site_id = $1 AND key = ANY($2::text[])", site_id, keys
+    )
+    return {row["key"]: row["comment_count"] for row in rows}
+
+
+async def recount(conn: asyncpg.Connection, fix: bool) -> list[tuple[int, str, int, int]]:
+    """Articles whose stored count differs from COUNT(*) of approved comments:
+    (id, key, stored, actual). With ``fix``, the stored counts are corrected."""
+    rows = await conn.fetch(
+        """SELECT a.id, a.key, a.comment_count AS stored,
+                  (SELECT count(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved') AS actual
+           FROM articles a ORDER BY a.id"""
+    )
+    drifted = [
+        (row["id"], row["key"], row["stored"], row["actual"])
+        for row in rows
+        if row["stored"] != row["actual"]
+    ]
+    if fix:
+        for article_id, *_ in drifted:
+            # Counted again under the row lock, so a status change racing with the fix is not lost.
+            await conn.execute(
+                """UPDATE articles a SET comment_count =
+                       (SELECT count(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved')
+                   WHERE a.id = $1""",
+                article_id,
+            )
+    return drifted
