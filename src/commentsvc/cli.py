@@ -16,6 +16,7 @@ import asyncpg
 from commentsvc.config import ConfigError, Settings, load_settings
 from commentsvc.domain import roles, sites
 from commentsvc.errors import Conflict, Invalid, ServiceError
+from commentsvc.store import articles
 from commentsvc.store.migrations import migrate
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect
 from commentsvc.store.sites import Site
@@ -167,6 +168,21 @@ async def _site_list(conn: asyncpg.Connection, _: argparse.Namespace) -> int:
     return 0
 
 
+# --- counts -------------------------------------------------------------------------
+
+
+async def _counts_verify(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    drifted = await articles.recount(conn, fix=args.fix)
+    for article_id, key, stored, actual in drifted:
+        print(
+            f"article {article_id} {key!r}: stored {stored}, actual {actual}{' (fixed)' if args.fix else ''}"
+        )
+    print(
+        f"commentsvc: {len(drifted)} article(s) with a wrong count{', fixed' if args.fix and drifted else ''}"
+    )
+    return 1 if drifted and not args.fix else 0
+
+
 # --- user ----------------------------------------------------------------------------
 
 
@@ -271,6 +287,13 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--max-depth", type=int)
         cmd.set_defaults(run=_with_connection(handler))
     site.add_parser("list", help="list sites").set_defaults(run=_with_connection(_site_list))
+
+    counts = commands.add_parser("counts", help="check comment counts").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    verify = counts.add_parser("verify", help="compare stored counts with COUNT(*); exit 1 if any differs")
+    verify.add_argument("--fix", action="store_true", help="correct the counts that differ")
+    verify.set_defaults(run=_with_connection(_counts_verify))
 
     user = commands.add_parser("user", help="manage roles").add_subparsers(required=True, metavar="ACTION")
     for action, handler in (("grant", _user_grant), ("revoke", _user_revoke)):

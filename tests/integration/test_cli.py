@@ -109,3 +109,23 @@ def test_an_unreachable_database_is_said_plainly(env):
     assert result.returncode == 1
     assert "cannot reach PostgreSQL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_counts_verify_finds_and_fixes_drift(env, client, db):
+    from tests.builders import make_site, post_comment
+
+    site = await make_site(db)
+    reader = await register(client)
+    comment = await post_comment(client, reader, site, "drifting-article")
+    clean = commentsvc("counts", "verify", env=env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    await db.execute(
+        "UPDATE articles SET comment_count = 7 WHERE id = (SELECT article_id FROM comments WHERE id = $1)",
+        comment["id"],
+    )
+    found = commentsvc("counts", "verify", env=env)
+    assert found.returncode == 1
+    assert "'drifting-article': stored 7, actual 1" in found.stdout
+    fixed = commentsvc("counts", "verify", "--fix", env=env)
+    assert fixed.returncode == 0 and "(fixed)" in fixed.stdout
+    assert commentsvc("counts", "verify", env=env).returncode == 0

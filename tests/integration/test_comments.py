@@ -377,4 +377,3 @@ async def test_export_includes_the_readers_comments_and_erasure_anonymises_them(
     [shown] = (await read_thread(client, site, article))["comments"]
     assert shown["author"] is None and shown["body_html"] == "<p>mes mots</p>"
     assert await db.fetchval("SELECT client_hash FROM comments WHERE id = $1", comment["id"]) is None
-

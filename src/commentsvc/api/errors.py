@@ -20,6 +20,7 @@ log = logging.getLogger("commentsvc.errors")
 
 RETRY_AFTER_UNAVAILABLE = "5"
 _JSON_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '([^']+)'")
 _NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
 
 
@@ -84,6 +85,11 @@ def validation_error(_: Request, exc: ValidationException) -> Response[ErrorBody
         if field:
             return error_response(400, f"{field}: {message}", "invalid", field)
         return error_response(400, message, "invalid")
+    missing = _MISSING_PARAMETER.search(exc.detail)
+    if missing:
+        return error_response(
+            400, f"{missing.group(1)}: this parameter is required.", "invalid", missing.group(1)
+        )
     return error_response(400, "The request is not valid.", "invalid")
 
 
@@ -103,9 +109,7 @@ def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
 
 
 def backend_down(request: Request, exc: Exception) -> Response[ErrorBody]:
-    log.warning(
-        "backend unavailable", extra={"request_id": request.scope.get("request_id"), "error": repr(exc)}
-    )
+    log.warning("backend unavailable: %r", exc, extra={"request_id": request.scope.get("request_id")})
     return error_response(
         503,
         "The service is unavailable for a moment; please try again.",

@@ -28,6 +28,7 @@ from commentsvc.store.comments import CommentContext, Parent
 NO_SUCH_SITE = "There is no site named {slug!r}."
 NO_SUCH_COMMENT = "There is no such comment."
 LOCKED = "This article is closed to new comments."
+MAX_ARTICLE_KEY = 512
 
 
 class ArticleInfo(msgspec.Struct, frozen=True):
@@ -57,6 +58,12 @@ class Posted(msgspec.Struct, frozen=True):
     replayed: bool
 
 
+def check_article_key(key: str) -> str:
+    if not 1 <= len(key) <= MAX_ARTICLE_KEY:
+        raise Invalid(f"article: a key is 1 to {MAX_ARTICLE_KEY} characters.", field="article")
+    return rendering.check_text(key, "article")
+
+
 def _article_info(key: str, article: Article | None) -> ArticleInfo:
     if article is None:
         return ArticleInfo(key=key, title=None, url=None, comment_count=0, locked=False)
@@ -83,7 +90,7 @@ class Comments:
         limit: int,
         cursor: str | None,
     ) -> Thread:
-        rendering.check_text(key, "article")
+        check_article_key(key)
         after = decode_cursor(sort, cursor) if cursor else None
         context = await articles.thread_context(conn, slug, key, viewer_id)
         if context is None:
@@ -100,7 +107,7 @@ class Comments:
 
     async def counts(self, conn: asyncpg.Connection, slug: str, keys: list[str]) -> dict[str, int]:
         for key in keys:
-            rendering.check_text(key, "article")
+            check_article_key(key)
         site = await sites.get_site(conn, slug)
         if site is None:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
@@ -117,7 +124,7 @@ class Comments:
         idempotency_key: str | None,
     ) -> Posted:
         body = rendering.check_body(new.body)
-        rendering.check_text(new.article, "article")
+        check_article_key(new.article)
         title = (
             rendering.check_text(new.article_title, "article_title").strip() if new.article_title else None
         )

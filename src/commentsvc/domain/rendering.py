@@ -71,5 +71,7 @@ def render(body: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
+        # A relative link would point into the service's own pages.
+        url_relative="deny",
         strip_comments=True,
     ).strip()

@@ -12,11 +12,17 @@ from commentsvc.config import Settings
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+MAX_CONNECTIONS = 64
+
+
 def create_client(settings: Settings) -> redis.Redis:
-    return redis.Redis.from_url(
+    # A blocking pool: a burst waits (briefly) for a free connection instead of failing.
+    pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=settings.redis_timeout_seconds,
         socket_timeout=settings.redis_timeout_seconds,
         socket_connect_timeout=settings.redis_timeout_seconds,
         health_check_interval=30,
-        max_connections=settings.db_pool_size * 4,
     )
+    return redis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes both

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import msgspec
 
-IDEMPOTENCY_KEY_LIFETIME = "24 hours"
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 
 class CommentRow(msgspec.Struct, frozen=True):

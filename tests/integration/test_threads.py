@@ -1,0 +1,331 @@
+"""Reading at scale and under concurrency: pagination, sorts, counts, idempotent
+posting, concurrent writes, and what the API refuses (CSRF, hostile text, CORS)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+
+import msgspec
+import pytest
+
+from commentsvc.domain.comments import Comments
+from tests.builders import flatten, make_site, post_comment, read_thread, register, unique_name
+
+
+@pytest.fixture
+async def site(db):
+    return await make_site(db, origins=("https://news.example", "http://localhost:8000"))
+
+
+@pytest.fixture
+def article():
+    return unique_name("article")
+
+
+async def read_all(client, site, article, sort, limit, between_pages=None):
+    """Every top-level comment id, page after page; ``between_pages`` runs before each next page."""
+    seen, cursor = [], None
+    while True:
+        params = {"sort": sort, "limit": limit} | ({"cursor": cursor} if cursor else {})
+        page = await read_thread(client, site, article, **params)
+        seen += [c["id"] for c in page["comments"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+        if between_pages:
+            await between_pages()
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest"])
+async def test_pagination_visits_every_comment_once_while_new_ones_arrive(client, site, article, sort):
+    alice, bob = await register(client), await register(client)
+    original = [(await post_comment(client, alice, site, article, f"c{n}"))["id"] for n in range(23)]
+
+    async def someone_posts():
+        await post_comment(client, bob, site, article, "arrived between pages")
+
+    seen = await read_all(client, site, article, sort, limit=5, between_pages=someone_posts)
+    assert len(seen) == len(set(seen))
+    assert [i for i in seen if i in original] == (original if sort == "oldest" else original[::-1])
+
+
+async def test_top_sorts_by_score_then_newest(client, site, article):
+    authors = [await register(client) for _ in range(3)]
+    voter_a, voter_b = await register(client), await register(client)
+    low, high, mid = [(await post_comment(client, a, site, article))["id"] for a in authors]
+    for voter in (voter_a, voter_b):
+        await client.put(f"/api/v1/comments/{high}/vote", json={"value": 1}, headers=voter.auth)
+    await client.put(f"/api/v1/comments/{mid}/vote", json={"value": 1}, headers=voter_a.auth)
+    await client.put(f"/api/v1/comments/{low}/vote", json={"value": -1}, headers=voter_a.auth)
+    newest_unvoted = (await post_comment(client, authors[0], site, article))["id"]
+    assert await read_all(client, site, article, "top", limit=2) == [high, mid, newest_unvoted, low]
+
+
+async def test_each_page_carries_its_threads_whole(client, site, article):
+    alice = await register(client)
+    tops = [(await post_comment(client, alice, site, article, f"top {n}"))["id"] for n in range(3)]
+    for top in tops:
+        for n in range(4):
+            await post_comment(client, alice, site, article, f"reply {n}", parent_id=top)
+    page = await read_thread(client, site, article, limit=2)
+    assert [c["id"] for c in page["comments"]] == tops[:2]
+    assert [len(c["replies"]) for c in page["comments"]] == [4, 4]
+    rest = await read_thread(client, site, article, limit=2, cursor=page["next_cursor"])
+    assert [c["id"] for c in rest["comments"]] == tops[2:] and rest["next_cursor"] is None
+    assert len(flatten(page["comments"] + rest["comments"])) == 15
+
+
+async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, site, article):
+    alice = await register(client)
+    for n in range(6):
+        top = await post_comment(client, alice, site, article, f"top {n}")
+        for _ in range(3):
+            top = await post_comment(client, alice, site, article, "deeper", parent_id=top["id"])
+    queries: list[str] = []
+
+    def log(record):
+        queries.append(record.query)
+
+    db.add_query_logger(log)
+    try:
+        thread = await Comments(address_key=b"k").thread(db, site, article, alice.id, "oldest", 20, None)
+        await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
+    finally:
+        db.remove_query_logger(log)
+    assert len(flatten(msgspec.to_builtins(thread.comments))) == 24
+    assert len(queries) == 2
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-base64!",
+        base64.urlsafe_b64encode(b"[1,2]").decode(),
+        base64.urlsafe_b64encode(b'["oldest","x",1,0]').decode(),
+    ],
+)
+async def test_a_bad_cursor_is_a_400(client, site, article, cursor):
+    response = await client.get(
+        f"/api/v1/sites/{site}/comments", params={"article": article, "cursor": cursor}
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "cursor"
+
+
+async def test_a_cursor_of_another_sort_is_refused(client, site, article):
+    alice = await register(client)
+    for _ in range(3):
+        await post_comment(client, alice, site, article)
+    cursor = (await read_thread(client, site, article, limit=1))["next_cursor"]
+    response = await client.get(
+        f"/api/v1/sites/{site}/comments", params={"article": article, "cursor": cursor, "sort": "top"}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "article"),
+        ({"article": ""}, "article"),
+        ({"article": "x" * 513}, "article"),
+        ({"article": "a", "sort": "random"}, "sort"),
+        ({"article": "a", "limit": 0}, "limit"),
+        ({"article": "a", "limit": 101}, "limit"),
+        ({"article": "a", "limit": "ten"}, "limit"),
+        ({"article": "a\x00b"}, "article"),
+    ],
+)
+async def test_bad_thread_queries_are_400_naming_the_parameter(client, site, params, field):
+    response = await client.get(f"/api/v1/sites/{site}/comments", params=params)
+    assert response.status_code == 400, response.text
+    assert field in response.json()["detail"]
+
+
+async def test_counts_for_many_articles_in_one_request(client, db, site):
+    alice = await register(client)
+    articles = [unique_name("a") for _ in range(3)]
+    for n, key in enumerate(articles):
+        for _ in range(n + 1):
+            await post_comment(client, alice, site, key)
+    hidden = await post_comment(client, alice, site, articles[0])
+    await client.delete(f"/api/v1/comments/{hidden['id']}", headers=alice.auth)
+    response = await client.get(f"/api/v1/sites/{site}/counts", params={"article": [*articles, "never-seen"]})
+    assert response.status_code == 200
+    assert response.json() == {articles[0]: 1, articles[1]: 2, articles[2]: 3, "never-seen": 0}
+    assert "public" in response.headers["cache-control"] and "max-age" in response.headers["cache-control"]
+
+
+@pytest.mark.parametrize("keys", [[], [f"k{n}" for n in range(101)], ["x" * 513]])
+async def test_counts_need_1_to_100_sane_keys(client, site, keys):
+    response = await client.get(f"/api/v1/sites/{site}/counts", params={"article": keys})
+    assert response.status_code == 400
+
+
+async def test_counts_of_an_unknown_site_are_404(client):
+    response = await client.get("/api/v1/sites/nope-nope/counts", params={"article": "a"})
+    assert response.status_code == 404
+
+
+async def test_a_retry_with_the_same_idempotency_key_returns_the_first_comment(client, site, article, db):
+    alice = await register(client)
+    key = str(uuid.uuid4())
+    body = {"article": article, "body": "une seule fois"}
+    headers = alice.auth | {"Idempotency-Key": key}
+    first = await client.post(f"/api/v1/sites/{site}/comments", json=body, headers=headers)
+    retry = await client.post(f"/api/v1/sites/{site}/comments", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE body = 'une seule fois'") == 1
+    other = await client.post(
+        f"/api/v1/sites/{site}/comments", json=body | {"body": "autre"}, headers=headers
+    )
+    assert other.status_code == 422
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE body = 'autre'") == 0
+
+
+async def test_idempotency_keys_belong_to_one_reader(client, site, article):
+    alice, bob = await register(client), await register(client)
+    body = {"article": article, "body": "same words"}
+    key = {"Idempotency-Key": "shared-key-123"}
+    first = await client.post(f"/api/v1/sites/{site}/comments", json=body, headers=alice.auth | key)
+    second = await client.post(f"/api/v1/sites/{site}/comments", json=body, headers=bob.auth | key)
+    assert first.json()["id"] != second.json()["id"]
+
+
+async def test_two_concurrent_requests_with_one_idempotency_key_create_one_comment(client, site, article, db):
+    alice = await register(client)
+    body = {"article": article, "body": "double clic"}
+    headers = alice.auth | {"Idempotency-Key": str(uuid.uuid4())}
+    responses = await asyncio.gather(
+        *(client.post(f"/api/v1/sites/{site}/comments", json=body, headers=headers) for _ in range(2))
+    )
+    assert [r.status_code for r in responses] == [201, 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE body = 'double clic'") == 1
+
+
+async def test_100_concurrent_posts_and_deletes_keep_the_count_exact(client, site, article, db):
+    readers = [await register(client) for _ in range(10)]
+    seeded = [await post_comment(client, readers[n % 10], site, article, f"seed {n}") for n in range(50)]
+
+    async def post(n):
+        return await client.post(
+            f"/api/v1/sites/{site}/comments",
+            json={"article": article, "body": f"new {n}"},
+            headers=readers[n % 10].auth,
+        )
+
+    async def delete(comment):
+        author = next(r for r in readers if r.id == comment["author"]["id"])
+        return await client.delete(f"/api/v1/comments/{comment['id']}", headers=author.auth)
+
+    # Each seeded comment is deleted twice at once: the count must move once.
+    work = [post(n) for n in range(50)] + [delete(c) for c in seeded[:25] for _ in range(2)]
+    responses = await asyncio.gather(*work)
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == 50
+    assert statuses.count(204) + statuses.count(404) == 50
+    visible = await db.fetchval(
+        "SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id WHERE a.key = $1 AND c.status = 'approved'",
+        article,
+    )
+    stored = await db.fetchval("SELECT comment_count FROM articles WHERE key = $1", article)
+    assert visible == stored == 75
+    assert (await read_thread(client, site, article))["article"]["comment_count"] == 75
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content"),
+    [
+        ("text/plain", '{"article": "a", "body": "csrf"}'),
+        ("application/x-www-form-urlencoded", "article=a&body=csrf"),
+        (
+            "multipart/form-data; boundary=x",
+            '--x\r\nContent-Disposition: form-data; name="body"\r\n\r\ncsrf\r\n--x--',
+        ),
+        ("", '{"article": "a", "body": "csrf"}'),
+    ],
+)
+async def test_writes_that_are_not_json_are_refused_and_store_nothing(
+    client, site, db, content_type, content
+):
+    alice = await register(client)
+    headers = alice.auth | ({"Content-Type": content_type} if content_type else {})
+    response = await client.post(f"/api/v1/sites/{site}/comments", content=content.encode(), headers=headers)
+    assert response.status_code == 415
+    assert response.json()["detail"]
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE body = 'csrf'") == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"body": "nul \x00 byte"}, "body"),
+        ({"body": "bell \x07"}, "body"),
+        ({"body": "   \n\t "}, "body"),
+        ({"body": ""}, "body"),
+        ({"body": "x" * 10_001}, "body"),
+        ({"article": "key\x00"}, "article"),
+        ({"article": ""}, "article"),
+        ({"article": "k" * 513}, "article"),
+        ({"article_title": "t\x00"}, "article_title"),
+        ({"parent_id": -1}, "parent_id"),
+        ({"parent_id": 2**63}, "parent_id"),
+        ({"parent_id": "12"}, "parent_id"),
+        ({"status": "approved"}, "status"),
+        ({"author_id": 1}, "author_id"),
+    ],
+)
+async def test_hostile_comment_payloads_are_400_and_store_nothing(client, site, article, db, body, field):
+    alice = await register(client)
+    payload = {"article": article, "body": "fine"} | body
+    response = await client.post(f"/api/v1/sites/{site}/comments", json=payload, headers=alice.auth)
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == field
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE author_id = $1", alice.id) == 0
+
+
+async def test_a_lone_surrogate_is_a_400_not_a_500(client, site, article):
+    alice = await register(client)
+    raw = b'{"article": "%s", "body": "bad \\ud800 surrogate"}' % article.encode()
+    response = await client.post(
+        f"/api/v1/sites/{site}/comments",
+        content=raw,
+        headers=alice.auth | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+
+
+async def test_cors_answers_the_sites_origins_only(client, site):
+    allowed = await client.get(
+        f"/api/v1/sites/{site}/counts", params={"article": "a"}, headers={"Origin": "https://news.example"}
+    )
+    assert allowed.headers["access-control-allow-origin"] == "https://news.example"
+    assert "Origin" in allowed.headers["vary"]
+    foreign = await client.get(
+        f"/api/v1/sites/{site}/counts", params={"article": "a"}, headers={"Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in foreign.headers
+    preflight = await client.options(
+        f"/api/v1/sites/{site}/comments",
+        headers={"Origin": "http://localhost:8000", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:8000"
+    assert "Authorization" in preflight.headers["access-control-allow-headers"]
+    refused = await client.options(
+        f"/api/v1/sites/{site}/comments",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+
+
+async def test_account_routes_never_answer_other_origins(client):
+    response = await client.post(
+        "/api/v1/auth/login", json={"login": "x", "password": "y"}, headers={"Origin": "https://news.example"}
+    )
+    assert "access-control-allow-origin" not in response.headers

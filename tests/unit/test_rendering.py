@@ -1,0 +1,168 @@
+"""Markdown in, safe HTML out: a table of hostile inputs and the exact output each must give."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from commentsvc.domain.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, check_body, check_text, render
+from commentsvc.errors import Invalid
+
+REL = 'rel="nofollow ugc noopener noreferrer"'
+
+HOSTILE = [
+    ("<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
+    (
+        "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+        "<p>&lt;SCRIPT SRC=//evil.example/x.js&gt;&lt;/SCRIPT&gt;</p>",
+    ),
+    ("<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>"),
+    ("<svg onload=alert(1)>", "<p>&lt;svg onload=alert(1)&gt;</p>"),
+    (
+        "<svg><script>alert(1)</script></svg>",
+        "<p>&lt;svg&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;/svg&gt;</p>",
+    ),
+    (
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        "<p>&lt;math&gt;&lt;mtext&gt;&lt;table&gt;&lt;mglyph&gt;&lt;style&gt;&lt;img src=x onerror=alert(1)&gt;</p>",
+    ),
+    (
+        '<iframe src="javascript:alert(1)"></iframe>',
+        '<p>&lt;iframe src="javascript:alert(1)"&gt;&lt;/iframe&gt;</p>',
+    ),
+    ('<a href="javascript:alert(1)">x</a>', '<p>&lt;a href="javascript:alert(1)"&gt;x&lt;/a&gt;</p>'),
+    ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"),
+    ("[x](JAVASCRIPT:alert(1))", "<p>[x](JAVASCRIPT:alert(1))</p>"),
+    ("[x](java\tscript:alert(1))", "<p>[x](java\tscript:alert(1))</p>"),
+    ("[x](&#106;avascript:alert(1))", "<p>[x](javascript:alert(1))</p>"),
+    ("[x](%6Aavascript:alert(1))", f"<p><a {REL}>x</a></p>"),
+    ("[x]( javascript:alert(1))", "<p>[x]( javascript:alert(1))</p>"),
+    ("[x](vbscript:msgbox(1))", "<p>[x](vbscript:msgbox(1))</p>"),
+    (
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "<p>[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)</p>",
+    ),
+    (
+        "[x](data:image/svg+xml,<svg onload=alert(1)>)",
+        "<p>[x](data:image/svg+xml,&lt;svg onload=alert(1)&gt;)</p>",
+    ),
+    ("![x](http://evil.example/pixel.gif)", f'<p>!<a href="http://evil.example/pixel.gif" {REL}>x</a></p>'),
+    ("![x](javascript:alert(1))", "<p>![x](javascript:alert(1))</p>"),
+    (
+        '[x](http://example.org" onmouseover="alert(1))',
+        '<p>[x](http://example.org" onmouseover="alert(1))</p>',
+    ),
+    (
+        '[x](http://example.org "t\\" onmouseover=\\"alert(1)")',
+        f'<p><a href="http://example.org" title="t&quot; onmouseover=&quot;alert(1)" {REL}>x</a></p>',
+    ),
+    (
+        '<a href="http://x" onclick="alert(1)">click</a>',
+        '<p>&lt;a href="http://x" onclick="alert(1)"&gt;click&lt;/a&gt;</p>',
+    ),
+    (
+        '<div style="background:url(javascript:alert(1))">x</div>',
+        '<p>&lt;div style="background:url(javascript:alert(1))"&gt;x&lt;/div&gt;</p>',
+    ),
+    ("<style>body{display:none}</style>", "<p>&lt;style&gt;body{display:none}&lt;/style&gt;</p>"),
+    ("<b onmouseover=alert(1)>bold</b>", "<p>&lt;b onmouseover=alert(1)&gt;bold&lt;/b&gt;</p>"),
+    ("<!-- <script>alert(1)</script> -->", "<p>&lt;!-- &lt;script&gt;alert(1)&lt;/script&gt; --&gt;</p>"),
+    ("<scr<script>ipt>alert(1)</script>", "<p>&lt;scr&lt;script&gt;ipt&gt;alert(1)&lt;/script&gt;</p>"),
+    ('"><script>alert(1)</script>', '<p>"&gt;&lt;script&gt;alert(1)&lt;/script&gt;</p>'),
+    (
+        '<p title="</p><script>alert(1)</script>">',
+        '<p>&lt;p title="&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;"&gt;</p>',
+    ),
+    ("`<script>alert(1)</script>`", "<p><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></p>"),
+    (
+        "```html\n<script>alert(1)</script>\n```",
+        "<pre><code>&lt;script&gt;alert(1)&lt;/script&gt;\n</code></pre>",
+    ),
+    (
+        '<form action="http://evil.example"><input name=x></form>',
+        '<p>&lt;form action="http://evil.example"&gt;&lt;input name=x&gt;&lt;/form&gt;</p>',
+    ),
+    (
+        '<object data="javascript:alert(1)"></object>',
+        '<p>&lt;object data="javascript:alert(1)"&gt;&lt;/object&gt;</p>',
+    ),
+    ('<a href="http://x', '<p>&lt;a href="http://x</p>'),
+    ("[rel](/admin)", f"<p><a {REL}>rel</a></p>"),
+    ("[ftp](ftp://example.org/file)", f"<p><a {REL}>ftp</a></p>"),
+    ("<javascript:alert(1)>", "<p>&lt;javascript:alert(1)&gt;</p>"),
+    ("[x][ref]\n\n[ref]: javascript:alert(1)", "<p>[x][ref]</p>\n<p>[ref]: javascript:alert(1)</p>"),
+    (
+        "> quote <script>x</script>",
+        "<blockquote>\n<p>quote &lt;script&gt;x&lt;/script&gt;</p>\n</blockquote>",
+    ),
+    ("* <img src=x onerror=alert(1)>", "<ul>\n<li>&lt;img src=x onerror=alert(1)&gt;</li>\n</ul>"),
+]
+
+ORDINARY = [
+    ("Bonjour **tout** le _monde_", "<p>Bonjour <strong>tout</strong> le <em>monde</em></p>"),
+    (
+        "[lien](https://example.org/page?a=1&b=2)",
+        f'<p><a href="https://example.org/page?a=1&amp;b=2" {REL}>lien</a></p>',
+    ),
+    ("<https://example.org>", f'<p><a href="https://example.org" {REL}>https://example.org</a></p>'),
+    ("[mail](mailto:someone@example.org)", f'<p><a href="mailto:someone@example.org" {REL}>mail</a></p>'),
+    ("> cité\n\nréponse", "<blockquote>\n<p>cité</p>\n</blockquote>\n<p>réponse</p>"),
+    ("1. un\n2. deux", "<ol>\n<li>un</li>\n<li>deux</li>\n</ol>"),
+    ("3. trois", '<ol start="3">\n<li>trois</li>\n</ol>'),
+    ("~~barré~~ et `code`", "<p><s>barré</s> et <code>code</code></p>"),
+    ("# Pas un titre", "<p># Pas un titre</p>"),
+    ("ligne  \nsuivante", "<p>ligne<br>\nsuivante</p>"),
+]
+
+
+@pytest.mark.parametrize(("source", "html"), HOSTILE)
+def test_hostile_markdown_renders_to_exactly_this_safe_html(source, html):
+    assert render(source) == html
+
+
+@pytest.mark.parametrize(("source", "html"), ORDINARY)
+def test_ordinary_markdown_renders_as_readers_expect(source, html):
+    assert render(source) == html
+
+
+def test_the_hostile_table_is_large_enough():
+    assert len(HOSTILE) >= 30
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
+@pytest.mark.parametrize("html", [html for _, html in HOSTILE + ORDINARY])
+def test_every_output_element_is_allowlisted_and_every_link_absolute_and_safe(html):
+    parser = _Elements()
+    parser.feed(html)
+    for tag, attributes in parser.found:
+        assert tag in ALLOWED_TAGS
+        assert set(attributes) <= ALLOWED_ATTRIBUTES.get(tag, set()) | ({"rel"} if tag == "a" else set())
+        if "href" in attributes:
+            assert attributes["href"].split(":", 1)[0] in ("http", "https", "mailto")
+        if tag == "a":
+            assert attributes["rel"] == "nofollow ugc noopener noreferrer"
+
+
+@pytest.mark.parametrize("bad", ["nul\x00", "escape\x1b[31m", "bell\x07", "lone \ud800", "private \ue000"])
+def test_control_and_invalid_characters_are_refused(bad):
+    with pytest.raises(Invalid):
+        check_text(bad, "body")
+
+
+def test_newlines_tabs_and_right_to_left_text_are_fine_in_bodies():
+    assert check_body("שלום\n\tعربي — 👩‍👩‍👧") == "שלום\n\tعربي — 👩‍👩‍👧"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\n\n", "x" * 10_001])
+def test_empty_or_oversized_bodies_are_refused(bad):
+    with pytest.raises(Invalid):
+        check_body(bad)

@@ -1,0 +1,101 @@
+"""Who sees what in a thread, placeholders, and cursors: plain functions, no I/O."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from commentsvc.domain.threads import Viewer, build_threads, decode_cursor, encode_cursor
+from commentsvc.errors import Invalid
+from commentsvc.store.comments import CommentRow
+
+_ids = itertools.count(1)
+T0 = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
+ALICE, BOB = 10, 20
+
+
+def row(parent: CommentRow | None = None, status: str = "approved", author: int | None = ALICE) -> CommentRow:
+    comment_id = next(_ids)
+    return CommentRow(
+        id=comment_id,
+        article_id=1,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        status=status,
+        author_id=author,
+        author_username="alice" if author == ALICE else "bob",
+        author_display_name="Alice" if author == ALICE else "Bob",
+        body="source" if author is not None else None,
+        body_html="<p>x</p>",
+        created_at=T0 + timedelta(minutes=comment_id),
+        edited_at=None,
+        score=0,
+        my_vote=0,
+    )
+
+
+PUBLIC = Viewer(None, False)
+
+
+def ids(comments) -> list:
+    return [(c.id, ids(c.replies)) if c.replies else c.id for c in comments]
+
+
+def test_public_viewers_see_approved_comments_only():
+    shown, pending, rejected = row(), row(status="pending"), row(status="rejected")
+    assert ids(build_threads([shown, pending, rejected], [], PUBLIC)) == [shown.id]
+
+
+def test_authors_see_their_own_pending_comment_and_moderators_everything():
+    pending, spam = row(status="pending"), row(status="spam", author=BOB)
+    assert ids(build_threads([pending, spam], [], Viewer(ALICE, False))) == [pending.id]
+    assert ids(build_threads([pending, spam], [], Viewer(BOB, False))) == []
+    assert ids(build_threads([pending, spam], [], Viewer(BOB, True))) == [pending.id, spam.id]
+
+
+def test_a_hidden_comment_with_a_visible_reply_is_a_placeholder_without_author_or_text():
+    deleted = row(status="deleted")
+    reply = row(deleted, author=BOB)
+    [placeholder] = build_threads([deleted], [reply], PUBLIC)
+    assert (placeholder.author, placeholder.body_html, placeholder.status) == (None, "", "deleted")
+    assert [r.id for r in placeholder.replies] == [reply.id]
+
+
+def test_a_hidden_chain_stays_as_placeholders_down_to_the_visible_reply():
+    top = row(status="deleted")
+    middle = row(top, status="rejected")
+    leaf = row(middle)
+    [shown] = build_threads([top], [middle, leaf], PUBLIC)
+    assert (shown.status, shown.replies[0].status) == ("deleted", "removed")
+    assert shown.replies[0].replies[0].id == leaf.id
+
+
+def test_a_hidden_comment_with_only_hidden_replies_disappears():
+    top = row(status="deleted")
+    assert build_threads([top], [row(top, status="deleted")], PUBLIC) == []
+
+
+def test_the_source_is_given_to_its_author_and_moderators_only():
+    comment = row()
+    assert build_threads([comment], [], Viewer(ALICE, False))[0].body == "source"
+    assert build_threads([comment], [], Viewer(BOB, True))[0].body == "source"
+    assert build_threads([comment], [], Viewer(BOB, False))[0].body is None
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest", "top"])
+def test_a_cursor_round_trips(sort):
+    comment = row()
+    assert decode_cursor(sort, encode_cursor(sort, comment)) == (
+        comment.created_at,
+        comment.id,
+        comment.score,
+    )
+
+
+@pytest.mark.parametrize("cursor", ["", "%%%", "bm90IGpzb24", "WyJvbGRlc3QiXQ"])
+def test_anything_else_is_not_a_cursor(cursor):
+    with pytest.raises(Invalid):
+        decode_cursor("oldest", cursor)
