@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody
 
-from commentsvc.api.deps import AccountsService, Caller, Conn
+from commentsvc.api.deps import AccountsService, Caller, Conn, Pool
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import enforce, rate_limit
 from commentsvc.api.security import requires_user
@@ -98,10 +98,10 @@ class AuthController(Controller):
         before_request=rate_limit(address="register"),
         responses=error_responses(400, 409, 429, 503),
     )
-    async def register(self, data: JSONBody[RegisterIn], conn: Conn, accounts: AccountsService) -> AuthOut:
+    async def register(self, data: JSONBody[RegisterIn], db: Pool, accounts: AccountsService) -> AuthOut:
         """Create an account and sign in."""
         signed_in = await accounts.register(
-            conn,
+            db,
             username=data.username,
             email=data.email,
             password=data.password,
@@ -116,11 +116,11 @@ class AuthController(Controller):
         responses=error_responses(400, 401, 429, 503),
     )
     async def login(
-        self, request: Request, data: JSONBody[LoginIn], conn: Conn, accounts: AccountsService
+        self, request: Request, data: JSONBody[LoginIn], db: Pool, accounts: AccountsService
     ) -> AuthOut:
         """Sign in with a username or email and a password."""
         await enforce(request, "login_account", data.login.strip().lower())
-        return auth_out(await accounts.login(conn, login=data.login, password=data.password))
+        return auth_out(await accounts.login(db, login=data.login, password=data.password))
 
     @post(
         "/refresh",
@@ -166,7 +166,7 @@ class MeController(Controller):
 
     @delete("", responses=error_responses(400, 401, 403, 429, 503))
     async def erase(
-        self, principal: Caller, data: JSONBody[PasswordIn], conn: Conn, accounts: AccountsService
+        self, principal: Caller, data: JSONBody[PasswordIn], db: Pool, accounts: AccountsService
     ) -> None:
         """Erase the account (the password confirms it); its comments are anonymised."""
-        await accounts.erase(conn, principal.user_id, data.password)
+        await accounts.erase(db, principal.user_id, data.password)

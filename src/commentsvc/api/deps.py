@@ -16,6 +16,7 @@ from commentsvc.domain.tokens import Principal
 POOL_ACQUIRE_TIMEOUT_SECONDS = 5
 
 Conn = NamedDependency[asyncpg.Connection]
+Pool = NamedDependency[asyncpg.Pool]
 AccountsService = NamedDependency[Accounts]
 CommentsService = NamedDependency[Comments]
 # The signed-in caller, on routes that require one.
@@ -29,6 +30,11 @@ async def provide_connection(state: State) -> AsyncGenerator[asyncpg.Connection,
         yield conn
 
 
+def provide_pool(state: State) -> asyncpg.Pool:
+    """For the few handlers that must not hold a connection throughout (password hashing)."""
+    return state.pool
+
+
 def provide_accounts(state: State) -> Accounts:
     return state.accounts
 
@@ -39,6 +45,7 @@ def provide_comments(state: State) -> Comments:
 
 DEPENDENCIES = {
     "conn": Provide(provide_connection),
+    "db": Provide(provide_pool, sync_to_thread=False),
     "accounts": Provide(provide_accounts, sync_to_thread=False),
     "comments": Provide(provide_comments, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),

@@ -40,8 +40,8 @@ class BearerAuthentication:
         await self.app(scope, receive, send)
 
 
-def requires_user(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Guard: a valid access token is needed."""
+async def requires_user(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: a valid access token is needed. (Async, so Litestar does not hop to a thread for it.)"""
     if connection.scope.get("auth_error"):
         raise connection.scope["auth_error"]
     if connection.scope.get("user") is None:

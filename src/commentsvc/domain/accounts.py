@@ -67,13 +67,16 @@ class Accounts:
         self.access_tokens = access_tokens
         self._refresh_lifetime = timedelta(days=refresh_token_days)
 
+    # Registration, sign-in and erasure hash a password: they take the pool and
+    # hold a connection only around each storage step, never while hashing.
+
     async def register(
-        self, conn: asyncpg.Connection, *, username: str, email: str, password: str, display_name: str | None
+        self, db: asyncpg.Pool, *, username: str, email: str, password: str, display_name: str | None
     ) -> SignedIn:
         name = clean_display_name(display_name, username)
         check_new_password(password)
         password_hash = await self.passwords.hash(password)
-        async with conn.transaction():
+        async with db.acquire() as conn, conn.transaction():
             user = await users.insert_user(
                 conn, username=username, email=email.strip(), display_name=name, password_hash=password_hash
             )
@@ -81,14 +84,20 @@ class Accounts:
                 raise Conflict(TAKEN)
             return SignedIn(Profile(user, []), await self._issue_tokens(conn, user.id, uuid.uuid4()))
 
-    async def login(self, conn: asyncpg.Connection, *, login: str, password: str) -> SignedIn:
-        credentials = await users.get_credentials(conn, login.strip())
+    async def login(self, db: asyncpg.Pool, *, login: str, password: str) -> SignedIn:
+        async with db.acquire() as conn:
+            credentials = await users.get_credentials(conn, login.strip())
         stored_hash = credentials.password_hash if credentials else None
         if not await self.passwords.verify(stored_hash, password) or credentials is None:
             raise Unauthorized(BAD_CREDENTIALS)
-        if self.passwords.needs_rehash(credentials.password_hash):
-            await users.set_password_hash(conn, credentials.user_id, await self.passwords.hash(password))
-        async with conn.transaction():
+        new_hash = (
+            await self.passwords.hash(password)
+            if self.passwords.needs_rehash(credentials.password_hash)
+            else None
+        )
+        async with db.acquire() as conn, conn.transaction():
+            if new_hash is not None:
+                await users.set_password_hash(conn, credentials.user_id, new_hash)
             profile = await self._profile(conn, credentials.user_id)
             if profile is None:  # erased between the two reads
                 raise Unauthorized(BAD_CREDENTIALS)
@@ -126,19 +135,20 @@ class Accounts:
             comments=await comments.by_author(conn, user_id),
         )
 
-    async def erase(self, conn: asyncpg.Connection, user_id: int, password: str) -> None:
-        stored_hash = await users.get_password_hash(conn, user_id)
+    async def erase(self, db: asyncpg.Pool, user_id: int, password: str) -> None:
+        async with db.acquire() as conn:
+            stored_hash = await users.get_password_hash(conn, user_id)
         if stored_hash is None:
             raise Unauthorized(ACCOUNT_GONE)
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")
-        async with conn.transaction():
+        async with db.acquire() as conn, conn.transaction():
             await comments.anonymise_author(conn, user_id)
             await users.delete_user(conn, user_id)
 
     async def _profile(self, conn: asyncpg.Connection, user_id: int) -> Profile | None:
-        user = await users.get_user(conn, user_id)
-        return Profile(user, await users.list_roles(conn, user_id)) if user else None
+        found = await users.get_profile(conn, user_id)
+        return Profile(*found) if found else None
 
     async def _issue_tokens(self, conn: asyncpg.Connection, user_id: int, family_id: uuid.UUID) -> Tokens:
         refresh_token = new_refresh_token()

@@ -26,7 +26,7 @@ local allow_at = new_tat - period
 if now < allow_at then
   return {0, 0, tat - now, allow_at - now}
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now))
+redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, math.ceil(new_tat - now)))
 return {1, math.floor((period - (new_tat - now)) / interval), new_tat - now, 0}
 """
 

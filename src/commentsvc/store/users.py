@@ -50,9 +50,22 @@ async def insert_user(
     return _user(row) if row else None
 
 
-async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
-    row = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
-    return _user(row) if row else None
+async def get_profile(conn: asyncpg.Connection, user_id: int) -> tuple[User, list[Role]] | None:
+    """A user and their roles, in one round trip."""
+    row = await conn.fetchrow(
+        f"""SELECT {_USER_COLUMNS},
+                   array(SELECT r.role FROM user_roles r LEFT JOIN sites s ON s.id = r.site_id
+                         WHERE r.user_id = users.id ORDER BY r.role, s.slug) AS role_names,
+                   array(SELECT s.slug FROM user_roles r LEFT JOIN sites s ON s.id = r.site_id
+                         WHERE r.user_id = users.id ORDER BY r.role, s.slug) AS role_sites
+            FROM users WHERE id = $1""",
+        user_id,
+    )
+    if row is None:
+        return None
+    return _user(row), [
+        Role(role, site) for role, site in zip(row["role_names"], row["role_sites"], strict=True)
+    ]
 
 
 async def get_user_by_username(conn: asyncpg.Connection, username: str) -> User | None:
@@ -81,15 +94,6 @@ async def set_password_hash(conn: asyncpg.Connection, user_id: int, password_has
 
 async def delete_user(conn: asyncpg.Connection, user_id: int) -> bool:
     return await conn.fetchval("DELETE FROM users WHERE id = $1 RETURNING true", user_id) is not None
-
-
-async def list_roles(conn: asyncpg.Connection, user_id: int) -> list[Role]:
-    rows = await conn.fetch(
-        """SELECT r.role, s.slug FROM user_roles r LEFT JOIN sites s ON s.id = r.site_id
-           WHERE r.user_id = $1 ORDER BY r.role, s.slug""",
-        user_id,
-    )
-    return [Role(row["role"], row["slug"]) for row in rows]
 
 
 async def grant_role(conn: asyncpg.Connection, user_id: int, role: str, site_id: int | None) -> bool:
