@@ -26,6 +26,7 @@ from commentsvc.domain.comments import Comments
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
+from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.ratelimit import RateLimiter
@@ -38,29 +39,32 @@ REQUEST_MAX_BODY_BYTES = 128 * 1024
 async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     settings: Settings = app.state.settings
     redis = create_client(settings)
+    keys = Keys(settings.redis_prefix)
+    cache = GenerationalCache(redis, keys)
+    passwords = Passwords(settings)
     app.state.redis = redis
-    app.state.limiter = RateLimiter(redis, Keys(settings.redis_prefix))
+    app.state.limiter = RateLimiter(redis, keys)
+    app.state.accounts = Accounts(passwords, app.state.access_tokens, settings.refresh_token_days, cache)
+    app.state.comments = Comments(_address_key(settings), cache)
     app.state.pool = await create_pool(settings)
     try:
         yield
     finally:
         await app.state.pool.close()
         await redis.aclose()
+        passwords.close()
+
+
+def _address_key(settings: Settings) -> bytes:
+    """The key client addresses are hashed with: derived from the secret, never stored."""
+    return hashlib.sha256(b"client-address:" + settings.jwt_secret.encode()).digest()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
-    access_tokens = AccessTokens(settings)
+    # What needs no I/O is made here; the lifespan adds the rest (pool, Redis and what uses them).
     state = State(
-        {
-            "settings": settings,
-            "access_tokens": access_tokens,
-            "accounts": Accounts(Passwords(settings), access_tokens, settings.refresh_token_days),
-            "comments": Comments(
-                address_key=hashlib.sha256(b"client-address:" + settings.jwt_secret.encode()).digest()
-            ),
-            "origins": OriginDirectory(),
-        }
+        {"settings": settings, "access_tokens": AccessTokens(settings), "origins": OriginDirectory()}
     )
     return Litestar(
         route_handlers=[

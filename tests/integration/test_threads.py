@@ -11,6 +11,9 @@ import msgspec
 import pytest
 
 from commentsvc.domain.comments import Comments
+from commentsvc.kv.cache import GenerationalCache
+from commentsvc.kv.client import create_client
+from commentsvc.kv.keys import Keys
 from tests.builders import flatten, make_site, post_comment, read_thread, register, unique_name
 
 
@@ -77,7 +80,7 @@ async def test_each_page_carries_its_threads_whole(client, site, article):
     assert len(flatten(page["comments"] + rest["comments"])) == 15
 
 
-async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, site, article):
+async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settings, site, article):
     alice = await register(client)
     for n in range(6):
         top = await post_comment(client, alice, site, article, f"top {n}")
@@ -90,7 +93,8 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, site, 
 
     db.add_query_logger(log)
     try:
-        thread = await Comments(address_key=b"k").thread(db, site, article, alice.id, "oldest", 20, None)
+        cache = GenerationalCache(create_client(settings), Keys(settings.redis_prefix))
+        thread = await Comments(b"k", cache).thread(db, site, article, alice.id, "oldest", 20, None)
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:
         db.remove_query_logger(log)
@@ -329,3 +333,40 @@ async def test_account_routes_never_answer_other_origins(client):
         "/api/v1/auth/login", json={"login": "x", "password": "y"}, headers={"Origin": "https://news.example"}
     )
     assert "access-control-allow-origin" not in response.headers
+
+
+async def test_anonymous_pages_come_from_the_cache_and_every_change_shows_at_once(
+    client, db, settings, site, article
+):
+    alice, bob = await register(client), await register(client)
+    first = await post_comment(client, alice, site, article, "first")
+    assert [c["id"] for c in (await read_thread(client, site, article))["comments"]] == [first["id"]]
+    redis = create_client(settings)
+    try:
+        cached = [key async for key in redis.scan_iter(match=f"{settings.redis_prefix}cache:thread:{site}:*")]
+        assert len(cached) == 1
+    finally:
+        await redis.aclose()
+
+    second = await post_comment(client, bob, site, article, "second")
+    assert len((await read_thread(client, site, article))["comments"]) == 2
+    await client.patch(f"/api/v1/comments/{second['id']}", json={"body": "second, edited"}, headers=bob.auth)
+    assert (await read_thread(client, site, article))["comments"][1]["body_html"] == "<p>second, edited</p>"
+    await client.put(f"/api/v1/comments/{first['id']}/vote", json={"value": 1}, headers=bob.auth)
+    assert (await read_thread(client, site, article))["comments"][0]["score"] == 1
+    await client.delete(f"/api/v1/comments/{first['id']}", headers=alice.auth)
+    thread = await read_thread(client, site, article)
+    assert [c["id"] for c in thread["comments"]] == [second["id"]] and thread["article"]["comment_count"] == 1
+    counts = await client.get(f"/api/v1/sites/{site}/counts", params={"article": article})
+    assert counts.json() == {article: 1}
+    await client.request("DELETE", "/api/v1/me", json={"password": bob.password}, headers=bob.auth)
+    assert (await read_thread(client, site, article))["comments"][0]["author"] is None
+
+
+async def test_a_signed_in_readers_page_is_never_served_to_others(client, db, article):
+    site = await make_site(db, moderation="pre")
+    alice = await register(client)
+    await post_comment(client, alice, site, article, "mine, pending")
+    own = await read_thread(client, site, article, alice)
+    assert len(own["comments"]) == 1 and own["comments"][0]["body"] == "mine, pending"
+    assert (await read_thread(client, site, article))["comments"] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from commentsvc.api.deps import Caller, CommentsService, Conn, OptionalCaller
@@ -69,11 +69,13 @@ class SiteCommentsController(Controller):
         sort: Annotated[Literal["oldest", "newest", "top"], QueryParameter()] = "oldest",
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    ) -> Thread:
+    ) -> Response[Thread]:
         """A page of top-level comments, each with its replies nested; an article
         nobody has commented on is an empty thread."""
         viewer_id = viewer.user_id if viewer else None
-        return await comments.thread(conn, site, article, viewer_id, sort, limit, cursor)
+        page = await comments.thread_json(conn, site, article, viewer_id, sort, limit, cursor)
+        # Already JSON (perhaps from the cache): sent as it is.
+        return Response(page, media_type=MediaType.JSON)
 
     @post(
         "/comments",
@@ -122,8 +124,8 @@ class SiteCommentsController(Controller):
         ],
     ) -> Response[dict[str, int]]:
         """Public comment counts of up to 100 articles, in one request."""
-        counted = await comments.counts(conn, site, article)
-        return Response(counted, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
+        counted = await comments.counts_json(conn, site, article)
+        return Response(counted, media_type=MediaType.JSON, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
 
 
 class CommentController(Controller):

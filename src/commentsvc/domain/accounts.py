@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.domain.comments import thread_scope
 from commentsvc.domain.passwords import Passwords, is_common_password
 from commentsvc.domain.tokens import AccessTokens, hash_refresh_token, new_refresh_token
 from commentsvc.errors import Conflict, Forbidden, Invalid, Unauthorized
+from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import comments, sessions, users
 from commentsvc.store.users import User
 
@@ -62,10 +64,17 @@ def check_new_password(password: str) -> None:
 
 
 class Accounts:
-    def __init__(self, passwords: Passwords, access_tokens: AccessTokens, refresh_token_days: int) -> None:
+    def __init__(
+        self,
+        passwords: Passwords,
+        access_tokens: AccessTokens,
+        refresh_token_days: int,
+        cache: GenerationalCache,
+    ) -> None:
         self.passwords = passwords
         self.access_tokens = access_tokens
         self._refresh_lifetime = timedelta(days=refresh_token_days)
+        self._cache = cache
 
     # Registration, sign-in and erasure hash a password: they take the pool and
     # hold a connection only around each storage step, never while hashing.
@@ -143,8 +152,11 @@ class Accounts:
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")
         async with db.acquire() as conn, conn.transaction():
+            touched = await comments.articles_of_author(conn, user_id)
             await comments.anonymise_author(conn, user_id)
             await users.delete_user(conn, user_id)
+        # Threads showed the author's name: what anonymous readers were served is stale.
+        await self._cache.invalidate(*(thread_scope(slug, key) for slug, key in touched))
 
     async def _profile(self, conn: asyncpg.Connection, user_id: int) -> Profile | None:
         found = await users.get_profile(conn, user_id)

@@ -21,6 +21,7 @@ from commentsvc.domain.threads import (
     shown,
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
+from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import articles, comments, sites
 from commentsvc.store.articles import Article
 from commentsvc.store.comments import CommentContext, Parent
@@ -75,10 +76,57 @@ def _count_delta(from_status: str, to_status: str) -> int:
     return (to_status == "approved") - (from_status == "approved")
 
 
+def thread_scope(slug: str, key: str) -> str:
+    """The cache scope of one article's thread (keys can be long: hashed)."""
+    return f"thread:{slug}:{hashlib.sha1(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
+def counts_scope(slug: str) -> str:
+    return f"counts:{slug}"
+
+
 class Comments:
-    def __init__(self, address_key: bytes) -> None:
+    def __init__(self, address_key: bytes, cache: GenerationalCache) -> None:
         # Client addresses are stored only as keyed hashes.
         self._address_key = address_key
+        # Pages as anonymous readers see them; signed-in readers see their own
+        # votes and pending comments, so theirs are never cached.
+        self._cache = cache
+
+    async def thread_json(
+        self,
+        conn: asyncpg.Connection,
+        slug: str,
+        key: str,
+        viewer_id: int | None,
+        sort: str,
+        limit: int,
+        cursor: str | None,
+    ) -> bytes:
+        """The thread page as JSON, from the cache when an anonymous reader asks."""
+        if viewer_id is not None:
+            return msgspec.json.encode(await self.thread(conn, slug, key, viewer_id, sort, limit, cursor))
+        check_article_key(key)
+        scope, variant = thread_scope(slug, key), f"{sort}:{limit}:{cursor or ''}"
+        generation, cached = await self._cache.get(scope, variant)
+        if cached is not None:
+            return cached
+        page = msgspec.json.encode(await self.thread(conn, slug, key, None, sort, limit, cursor))
+        if generation is not None:
+            await self._cache.put(scope, generation, variant, page)
+        return page
+
+    async def counts_json(self, conn: asyncpg.Connection, slug: str, keys: list[str]) -> bytes:
+        for key in keys:
+            check_article_key(key)
+        scope, variant = counts_scope(slug), hashlib.sha1(msgspec.json.encode(sorted(keys))).hexdigest()
+        generation, cached = await self._cache.get(scope, variant)
+        if cached is not None:
+            return cached
+        counted = msgspec.json.encode(await self.counts(conn, slug, keys))
+        if generation is not None:
+            await self._cache.put(scope, generation, variant, counted)
+        return counted
 
     async def thread(
         self,
@@ -157,6 +205,7 @@ class Comments:
             if idempotency_key is not None:
                 await comments.record_idempotent_result(conn, author_id, idempotency_key, comment_id)
             row = await comments.get_one(conn, comment_id, author_id, False)
+        await self._changed(slug, new.article, counts=status == "approved")
         return Posted(shown(row, Viewer(author_id, False)), replayed=False)
 
     async def edit(self, conn: asyncpg.Connection, comment_id: int, editor_id: int, body: str) -> Comment:
@@ -176,6 +225,7 @@ class Comments:
                 )
             await comments.update_body(conn, comment_id, body, body_html)
             row = await comments.get_one(conn, comment_id, editor_id, context.viewer_moderates)
+        await self._changed(context.site_slug, context.article_key)
         return shown(row, Viewer(editor_id, context.viewer_moderates))
 
     async def delete(self, conn: asyncpg.Connection, comment_id: int, user_id: int) -> None:
@@ -187,8 +237,10 @@ class Comments:
             if comment.status == "deleted":
                 return
             # Guarded: of two racing deletions only one moves the count.
-            if await comments.change_status(conn, comment_id, comment.status, "deleted"):
-                await articles.move_count(conn, comment.article_id, _count_delta(comment.status, "deleted"))
+            if not await comments.change_status(conn, comment_id, comment.status, "deleted"):
+                return
+            await articles.move_count(conn, comment.article_id, _count_delta(comment.status, "deleted"))
+        await self._changed(context.site_slug, context.article_key, counts=comment.status == "approved")
 
     async def vote(self, conn: asyncpg.Connection, comment_id: int, user_id: int, value: int) -> int:
         async with conn.transaction():
@@ -197,7 +249,9 @@ class Comments:
                 raise Forbidden("Only published comments can be voted on.")
             if context.comment.author_id == user_id:
                 raise Forbidden("You cannot vote on your own comment.")
-            return await comments.set_vote(conn, comment_id, user_id, value)
+            score = await comments.set_vote(conn, comment_id, user_id, value)
+        await self._changed(context.site_slug, context.article_key)
+        return score
 
     async def report(
         self, conn: asyncpg.Connection, comment_id: int, user_id: int, reason: str, note: str | None
@@ -212,6 +266,10 @@ class Comments:
                 raise Forbidden("You cannot report your own comment.")
             if not await comments.insert_report(conn, comment_id, user_id, reason, note or None):
                 raise Conflict("You have already reported this comment.")
+
+    async def _changed(self, slug: str, key: str, counts: bool = False) -> None:
+        """After a commit: what anonymous readers were served of this article (and the site's counts) is stale."""
+        await self._cache.invalidate(thread_scope(slug, key), *([counts_scope(slug)] if counts else []))
 
     async def _visible(self, conn: asyncpg.Connection, comment_id: int, viewer_id: int) -> CommentContext:
         """The comment, if this viewer may see it; otherwise it does not exist for them."""

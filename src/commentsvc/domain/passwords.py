@@ -71,5 +71,8 @@ class Passwords:
         except (VerificationError, InvalidHashError):
             return False
 
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

@@ -9,3 +9,14 @@ class Keys:
 
     def rate_limit(self, group: str, identity: str) -> str:
         return f"{self.prefix}rl:{group}:{identity}"
+
+    def cache_generation(self, scope: str) -> str:
+        return f"{self.prefix}gen:{scope}"
+
+    def cache_entry(self, scope: str, generation: str, variant: str) -> str:
+        before, after = self.cache_entry_around(scope, variant)
+        return before + generation + after
+
+    def cache_entry_around(self, scope: str, variant: str) -> tuple[str, str]:
+        """An entry key's text before and after its generation (for the Lua side)."""
+        return f"{self.prefix}cache:{scope}:", f":{variant}"

@@ -34,6 +34,7 @@ class CommentContext(msgspec.Struct, frozen=True):
 
     comment: CommentRow
     site_id: int
+    site_slug: str
     article_key: str
     article_locked: bool
     edit_window_minutes: int
@@ -137,12 +138,12 @@ async def page(
 async def context(conn: asyncpg.Connection, comment_id: int, viewer_id: int | None) -> CommentContext | None:
     row = await conn.fetchrow(
         f"""WITH t AS (
-                SELECT c.id, a.site_id, a.key AS article_key, a.locked AS article_locked, s.edit_window_minutes,
+                SELECT c.id, a.site_id, s.slug AS site_slug, a.key AS article_key, a.locked AS article_locked, s.edit_window_minutes,
                        EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = $2
                                AND (r.role = 'admin' OR r.site_id = a.site_id)) AS viewer_moderates
                 FROM comments c JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
                 WHERE c.id = $1)
-            SELECT t.site_id, t.article_key, t.article_locked, t.edit_window_minutes, t.viewer_moderates,
+            SELECT t.site_id, t.site_slug, t.article_key, t.article_locked, t.edit_window_minutes, t.viewer_moderates,
                    {_columns("t.viewer_moderates")}
             FROM t JOIN comments c ON c.id = t.id {_JOINS}""",
         comment_id,
@@ -153,6 +154,7 @@ async def context(conn: asyncpg.Connection, comment_id: int, viewer_id: int | No
     return CommentContext(
         comment=_comment(row),
         site_id=row["site_id"],
+        site_slug=row["site_slug"],
         article_key=row["article_key"],
         article_locked=row["article_locked"],
         edit_window_minutes=row["edit_window_minutes"],
@@ -320,6 +322,16 @@ async def anonymise_author(conn: asyncpg.Connection, user_id: int) -> None:
     await conn.execute(
         "UPDATE comments SET author_id = NULL, client_hash = NULL WHERE author_id = $1", user_id
     )
+
+
+async def articles_of_author(conn: asyncpg.Connection, user_id: int) -> list[tuple[str, str]]:
+    """(site slug, article key) of every article the user commented on."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT s.slug, a.key FROM comments c JOIN articles a ON a.id = c.article_id
+           JOIN sites s ON s.id = a.site_id WHERE c.author_id = $1""",
+        user_id,
+    )
+    return [(row["slug"], row["key"]) for row in rows]
 
 
 async def by_author(conn: asyncpg.Connection, user_id: int) -> list[AuthoredComment]:

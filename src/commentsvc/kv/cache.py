@@ -1,0 +1,62 @@
+"""A read-through cache with generations: readers remember the generation they
+started from, writers bump it after committing, so a page computed from old
+data is stored under a key nobody reads any more. PostgreSQL stays the truth;
+if Redis fails, reads simply go to PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+
+import redis.asyncio as redis
+
+from commentsvc.kv.client import UNAVAILABLE_ERRORS
+from commentsvc.kv.keys import Keys
+
+log = logging.getLogger("commentsvc.cache")
+
+# KEYS[1]: the scope's generation. ARGV[1], ARGV[2]: the entry key around the
+# generation. One round trip: the generation and, if present, the entry.
+_GET = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
+"""
+
+# Bounds staleness if an invalidation is ever lost (Redis unreachable just then).
+ENTRY_TTL_SECONDS = 60
+
+
+class GenerationalCache:
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self._client = client
+        self._keys = keys
+        self._get = client.register_script(_GET)
+
+    async def get(self, scope: str, variant: str) -> tuple[str | None, bytes | None]:
+        """(generation, entry); (None, None) when Redis cannot be asked."""
+        before, after = self._keys.cache_entry_around(scope, variant)
+        try:
+            generation, entry = await self._get(
+                keys=[self._keys.cache_generation(scope)], args=[before, after]
+            )
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("cache unavailable: %r", exc)
+            return None, None
+        return generation.decode(), entry
+
+    async def put(self, scope: str, generation: str, variant: str, value: bytes) -> None:
+        try:
+            await self._client.set(
+                self._keys.cache_entry(scope, generation, variant), value, ex=ENTRY_TTL_SECONDS
+            )
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("cache unavailable: %r", exc)
+
+    async def invalidate(self, *scopes: str) -> None:
+        """Call after the change is committed."""
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for scope in scopes:
+                    pipe.incr(self._keys.cache_generation(scope))
+                await pipe.execute()
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("cache invalidation lost (entries expire within %ss): %r", ENTRY_TTL_SECONDS, exc)
