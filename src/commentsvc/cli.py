@@ -99,12 +99,8 @@ def _log_config() -> dict:  # type: ignore[type-arg]
     from uvicorn.config import LOGGING_CONFIG
 
     config = {**LOGGING_CONFIG, "loggers": dict(LOGGING_CONFIG["loggers"])}
-    config["formatters"] = {**LOGGING_CONFIG["formatters"], "plain": {"format": "%(message)s"}}
-    config["handlers"] = {
-        **LOGGING_CONFIG["handlers"],
-        "plain": {"formatter": "plain", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
-    }
-    config["loggers"]["commentsvc"] = {"handlers": ["plain"], "level": "INFO", "propagate": False}
+    config["handlers"] = {**LOGGING_CONFIG["handlers"], "lines": {"()": "commentsvc.logs.background_stdout_handler"}}
+    config["loggers"]["commentsvc"] = {"handlers": ["lines"], "level": "INFO", "propagate": False}
     return config
 
 
