@@ -99,7 +99,10 @@ def _log_config() -> dict:  # type: ignore[type-arg]
     from uvicorn.config import LOGGING_CONFIG
 
     config = {**LOGGING_CONFIG, "loggers": dict(LOGGING_CONFIG["loggers"])}
-    config["handlers"] = {**LOGGING_CONFIG["handlers"], "lines": {"()": "commentsvc.logs.background_stdout_handler"}}
+    config["handlers"] = {
+        **LOGGING_CONFIG["handlers"],
+        "lines": {"()": "commentsvc.logs.background_stdout_handler"},
+    }
     config["loggers"]["commentsvc"] = {"handlers": ["lines"], "level": "INFO", "propagate": False}
     return config
 

@@ -96,7 +96,7 @@ class AuthController(Controller):
     @post(
         "/register",
         before_request=rate_limit(address="register"),
-        responses=error_responses(400, 409, 429, 503),
+        responses=error_responses(400, 409, 413, 415, 429, 503),
     )
     async def register(self, data: JSONBody[RegisterIn], db: Pool, accounts: AccountsService) -> AuthOut:
         """Create an account and sign in."""
@@ -113,7 +113,7 @@ class AuthController(Controller):
         "/login",
         status_code=200,
         before_request=rate_limit(address="login"),
-        responses=error_responses(400, 401, 429, 503),
+        responses=error_responses(400, 401, 413, 415, 429, 503),
     )
     async def login(
         self, request: Request, data: JSONBody[LoginIn], db: Pool, accounts: AccountsService
@@ -126,7 +126,7 @@ class AuthController(Controller):
         "/refresh",
         status_code=200,
         before_request=rate_limit(address="refresh"),
-        responses=error_responses(400, 401, 429, 503),
+        responses=error_responses(400, 401, 413, 415, 429, 503),
     )
     async def refresh(self, data: JSONBody[RefreshIn], conn: Conn, accounts: AccountsService) -> AuthOut:
         """Trade a refresh token for a new pair; the old one is spent."""
@@ -136,7 +136,7 @@ class AuthController(Controller):
         "/logout",
         status_code=204,
         before_request=rate_limit(address="refresh"),
-        responses=error_responses(400, 429, 503),
+        responses=error_responses(400, 413, 415, 429, 503),
     )
     async def logout(self, data: JSONBody[RefreshIn], conn: Conn, accounts: AccountsService) -> None:
         """Revoke the refresh token's whole family (this sign-in on every device it reached)."""
@@ -164,7 +164,7 @@ class MeController(Controller):
         ]
         return ExportOut(user_out(exported.profile), sessions, exported.comments)
 
-    @delete("", responses=error_responses(400, 401, 403, 429, 503))
+    @delete("", responses=error_responses(400, 401, 403, 413, 415, 429, 503))
     async def erase(
         self, principal: Caller, data: JSONBody[PasswordIn], db: Pool, accounts: AccountsService
     ) -> None:

@@ -82,7 +82,7 @@ class SiteCommentsController(Controller):
         guards=[requires_user],
         before_request=rate_limit(address="post", user="post_user"),
         security=[{"bearer": []}],
-        responses=error_responses(400, 401, 403, 404, 422, 429, 503),
+        responses=error_responses(400, 401, 403, 404, 422, 413, 415, 429, 503),
     )
     async def post_comment(
         self,
@@ -137,7 +137,7 @@ class CommentController(Controller):
     @patch(
         "",
         before_request=rate_limit(user="edit_user"),
-        responses=error_responses(400, 401, 403, 404, 429, 503),
+        responses=error_responses(400, 401, 403, 404, 413, 415, 429, 503),
     )
     async def edit(
         self,
@@ -164,7 +164,7 @@ class CommentController(Controller):
     @put(
         "/vote",
         before_request=rate_limit(user="vote_user"),
-        responses=error_responses(400, 401, 403, 404, 429, 503),
+        responses=error_responses(400, 401, 403, 404, 413, 415, 429, 503),
     )
     async def vote(
         self,
@@ -181,7 +181,7 @@ class CommentController(Controller):
         "/reports",
         status_code=202,
         before_request=rate_limit(user="report_user"),
-        responses=error_responses(400, 401, 403, 404, 409, 429, 503),
+        responses=error_responses(400, 401, 403, 404, 409, 413, 415, 429, 503),
     )
     async def report(
         self,

@@ -37,6 +37,8 @@ _ERROR_MEANINGS = {
     403: "Signed in but not allowed.",
     404: "Not found.",
     409: "Conflicts with what is stored.",
+    413: "The request body is too large.",
+    415: "The request body is not JSON (Content-Type: application/json).",
     422: "Cannot be done as asked (e.g. an Idempotency-Key reused for another request).",
     429: "Rate limited; see Retry-After and the RateLimit-* headers.",
     503: "A backing service is unavailable; retry after Retry-After seconds.",
