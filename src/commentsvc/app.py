@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -14,7 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, demo, health
+from commentsvc.api import accounts, comments, demo, health, moderation
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
 from commentsvc.api.errors import EXCEPTION_HANDLERS
@@ -23,12 +24,14 @@ from commentsvc.api.security import BearerAuthentication, JsonOnly
 from commentsvc.config import Settings, load_settings
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.comments import Comments
+from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
+from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
 from commentsvc.store.pool import create_pool
 
@@ -46,6 +49,9 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     app.state.limiter = RateLimiter(redis, keys)
     app.state.accounts = Accounts(passwords, app.state.access_tokens, settings.refresh_token_days, cache)
     app.state.comments = Comments(_address_key(settings), cache)
+    app.state.moderation = Moderation(
+        ModerationQueue(redis, keys), cache, timedelta(seconds=settings.moderation_claim_seconds)
+    )
     app.state.pool = await create_pool(settings)
     try:
         yield
@@ -72,6 +78,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             accounts.MeController,
             comments.SiteCommentsController,
             comments.CommentController,
+            moderation.SiteModerationController,
+            moderation.DecisionController,
             *health.HANDLERS,
             demo.demo_index,
             demo.demo_page,

@@ -72,6 +72,8 @@ class Settings:
     argon2_memory_kib: int = 19456
     argon2_parallelism: int = 1
     db_pool_size: int = 10
+    # How long items handed to a moderator stay theirs before another may get them.
+    moderation_claim_seconds: int = 300
     redis_timeout_seconds: float = 1.0
     rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     # Set by `commentsvc serve --workers N` so every worker's metrics are summed.
@@ -130,6 +132,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         argon2_memory_kib=_int(PREFIX + "ARGON2_MEMORY_KIB", get("ARGON2_MEMORY_KIB"), 19456, minimum=19456),
         argon2_parallelism=_int(PREFIX + "ARGON2_PARALLELISM", get("ARGON2_PARALLELISM"), 1, minimum=1),
         db_pool_size=_int(PREFIX + "DB_POOL_SIZE", get("DB_POOL_SIZE"), defaults.db_pool_size, minimum=1),
+        moderation_claim_seconds=_int(
+            PREFIX + "MODERATION_CLAIM_SECONDS", get("MODERATION_CLAIM_SECONDS"), 300, minimum=1
+        ),
         redis_timeout_seconds=_float(PREFIX + "REDIS_TIMEOUT_SECONDS", get("REDIS_TIMEOUT_SECONDS"), 1.0),
         rate_limits={
             group: _rate_limit(

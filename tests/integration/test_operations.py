@@ -11,6 +11,7 @@ import httpx
 import pytest
 from litestar import get
 
+from commentsvc.config import RateLimit
 from tests.builders import register
 from tests.conftest import open_client
 from tests.served import free_port, serve
@@ -31,6 +32,12 @@ CONTRACT_ROUTES = {
     ("put", "/api/v1/comments/{id}/vote"),
     ("post", "/api/v1/comments/{id}/reports"),
     ("get", "/api/v1/sites/{site}/counts"),
+    ("get", "/api/v1/sites/{site}/moderation/queue"),
+    ("post", "/api/v1/moderation/items/{item_id}/decision"),
+    ("get", "/api/v1/sites/{site}/moderation/log"),
+    ("post", "/api/v1/sites/{site}/bans"),
+    ("delete", "/api/v1/sites/{site}/bans/{user_id}"),
+    ("put", "/api/v1/sites/{site}/articles/lock"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -59,16 +66,29 @@ async def test_readyz_names_what_is_down(settings, down):
     assert response.json() == expected
 
 
-async def test_a_backend_outage_is_a_503_with_retry_after_not_a_500(settings):
-    no_redis = dataclasses.replace(
-        settings, redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_seconds=0.5
+async def test_a_database_outage_is_a_503_with_retry_after_not_a_500(settings):
+    no_postgres = dataclasses.replace(
+        settings, database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/x"
     )
-    async with open_client(no_redis) as client:
+    async with open_client(no_postgres) as client:
         response = await client.post("/api/v1/auth/login", json={"login": "someone", "password": "something"})
     assert response.status_code == 503
     assert response.headers["retry-after"].isdigit()
     assert response.json()["code"] == "unavailable"
-    assert "Traceback" not in response.text and "redis" not in response.text.lower()
+    assert "Traceback" not in response.text and "postgres" not in response.text.lower()
+
+
+async def test_without_redis_sign_in_is_limited_in_process_and_more_strictly(settings):
+    no_redis = dataclasses.replace(
+        settings,
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        redis_timeout_seconds=0.2,
+        rate_limits={**settings.rate_limits, "login": RateLimit(4, 60)},
+    )
+    async with open_client(no_redis) as client:
+        body = {"login": "someone", "password": "something"}
+        statuses = [(await client.post("/api/v1/auth/login", json=body)).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
 
 
 async def test_unknown_routes_and_methods_get_json_errors(client):

@@ -71,7 +71,7 @@ async def test_each_page_carries_its_threads_whole(client, site, article):
     tops = [(await post_comment(client, alice, site, article, f"top {n}"))["id"] for n in range(3)]
     for top in tops:
         for n in range(4):
-            await post_comment(client, alice, site, article, f"reply {n}", parent_id=top)
+            await post_comment(client, alice, site, article, f"reply {n} to {top}", parent_id=top)
     page = await read_thread(client, site, article, limit=2)
     assert [c["id"] for c in page["comments"]] == tops[:2]
     assert [len(c["replies"]) for c in page["comments"]] == [4, 4]

@@ -34,6 +34,7 @@ def row(parent: CommentRow | None = None, status: str = "approved", author: int 
         edited_at=None,
         score=0,
         my_vote=0,
+        moderation_reason="off topic" if status in ("rejected", "spam") else None,
     )
 
 
@@ -49,11 +50,20 @@ def test_public_viewers_see_approved_comments_only():
     assert ids(build_threads([shown, pending, rejected], [], PUBLIC)) == [shown.id]
 
 
-def test_authors_see_their_own_pending_comment_and_moderators_everything():
+def test_authors_see_their_own_held_or_removed_comments_and_moderators_everything():
     pending, spam = row(status="pending"), row(status="spam", author=BOB)
     assert ids(build_threads([pending, spam], [], Viewer(ALICE, False))) == [pending.id]
-    assert ids(build_threads([pending, spam], [], Viewer(BOB, False))) == []
-    assert ids(build_threads([pending, spam], [], Viewer(BOB, True))) == [pending.id, spam.id]
+    assert ids(build_threads([pending, spam], [], Viewer(BOB, False))) == [spam.id]
+    assert ids(build_threads([pending, spam], [], Viewer(30, False))) == []
+    assert ids(build_threads([pending, spam], [], Viewer(30, True))) == [pending.id, spam.id]
+
+
+def test_the_moderators_reasons_reach_the_author_only():
+    removed = row(status="rejected")
+    assert build_threads([removed], [], Viewer(ALICE, False))[0].moderation_reason == "off topic"
+    assert build_threads([removed], [], Viewer(BOB, True))[0].moderation_reason == "off topic"
+    shown_to_public = build_threads([row(status="rejected"), row()], [], PUBLIC)
+    assert [c.moderation_reason for c in shown_to_public] == [None]
 
 
 def test_a_hidden_comment_with_a_visible_reply_is_a_placeholder_without_author_or_text():

@@ -10,7 +10,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from commentsvc.api.scope import header
 from commentsvc.domain.sites import OriginDirectory
 
-_SITE_ROUTE = re.compile(r"^/api/v1/sites/([a-z0-9][a-z0-9-]{0,62})/")
+# The routes a site's own pages may call (moderation is for the service's own dashboard).
+_SITE_ROUTE = re.compile(r"^/api/v1/sites/([a-z0-9][a-z0-9-]{0,62})/(?:comments|counts)$")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 EXPOSED_HEADERS = "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID"

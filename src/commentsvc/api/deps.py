@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from commentsvc.api.security import provide_principal, provide_viewer
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.comments import Comments
+from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.tokens import Principal
 
 POOL_ACQUIRE_TIMEOUT_SECONDS = 5
@@ -19,6 +20,7 @@ Conn = NamedDependency[asyncpg.Connection]
 Pool = NamedDependency[asyncpg.Pool]
 AccountsService = NamedDependency[Accounts]
 CommentsService = NamedDependency[Comments]
+ModerationService = NamedDependency[Moderation]
 # The signed-in caller, on routes that require one.
 Caller = NamedDependency[Principal]
 # The caller if signed in, on public routes.
@@ -43,11 +45,16 @@ def provide_comments(state: State) -> Comments:
     return state.comments
 
 
+def provide_moderation(state: State) -> Moderation:
+    return state.moderation
+
+
 DEPENDENCIES = {
     "conn": Provide(provide_connection),
     "db": Provide(provide_pool, sync_to_thread=False),
     "accounts": Provide(provide_accounts, sync_to_thread=False),
     "comments": Provide(provide_comments, sync_to_thread=False),
+    "moderation": Provide(provide_moderation, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
     "viewer": Provide(provide_viewer, sync_to_thread=False),
 }

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
-from commentsvc.domain import rendering
+from commentsvc.domain import policy, rendering
 from commentsvc.domain.sites import normalise_origin
 from commentsvc.domain.threads import (
     Comment,
@@ -22,7 +22,7 @@ from commentsvc.domain.threads import (
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from commentsvc.kv.cache import GenerationalCache
-from commentsvc.store import articles, comments, sites
+from commentsvc.store import articles, comments, moderation, sites
 from commentsvc.store.articles import Article
 from commentsvc.store.comments import CommentContext, Parent
 
@@ -69,6 +69,11 @@ def _article_info(key: str, article: Article | None) -> ArticleInfo:
     if article is None:
         return ArticleInfo(key=key, title=None, url=None, comment_count=0, locked=False)
     return ArticleInfo(article.key, article.title, article.url, article.comment_count, article.locked)
+
+
+def _body_hash(body: str) -> bytes:
+    """Spots the same text posted again, whatever the spacing or case."""
+    return hashlib.sha256(" ".join(body.casefold().split()).encode()).digest()
 
 
 def _count_delta(from_status: str, to_status: str) -> int:
@@ -186,11 +191,15 @@ class Comments:
                 replay = await self._replay(conn, author_id, idempotency_key, new, slug)
                 if replay is not None:
                     return replay
+            await self._not_banned(conn, site.id, author_id)
             article = await articles.ensure_article(conn, site.id, new.article, title or None, url)
             if article.locked:
                 raise Forbidden(LOCKED)
             parent = await self._parent(conn, new.parent_id, article.id, author_id, site.max_depth)
-            status = "pending" if site.moderation == "pre" else "approved"
+            body_hash = _body_hash(body)
+            standing = await moderation.standing(conn, site.id, author_id, body_hash, site.burst_minutes)
+            held_because = policy.hold_reason(site, standing, body, datetime.now(UTC))
+            status = "pending" if held_because else "approved"
             comment_id = await comments.insert(
                 conn,
                 article_id=article.id,
@@ -200,7 +209,12 @@ class Comments:
                 body=body,
                 body_html=body_html,
                 client_hash=self._hash_address(client_address),
+                body_hash=body_hash,
+                held_because=held_because,
             )
+            if held_because:
+                # The item is the outbox row the moderation queue is fed from.
+                await moderation.open_item(conn, site.id, comment_id, "held")
             await articles.move_count(conn, article.id, _count_delta("new", status))
             if idempotency_key is not None:
                 await comments.record_idempotent_result(conn, author_id, idempotency_key, comment_id)
@@ -223,7 +237,7 @@ class Comments:
                 raise Forbidden(
                     f"A comment can be edited for {context.edit_window_minutes} minutes after posting."
                 )
-            await comments.update_body(conn, comment_id, body, body_html)
+            await comments.update_body(conn, comment_id, body, body_html, _body_hash(body))
             row = await comments.get_one(conn, comment_id, editor_id, context.viewer_moderates)
         await self._changed(context.site_slug, context.article_key)
         return shown(row, Viewer(editor_id, context.viewer_moderates))
@@ -240,6 +254,17 @@ class Comments:
             if not await comments.change_status(conn, comment_id, comment.status, "deleted"):
                 return
             await articles.move_count(conn, comment.article_id, _count_delta(comment.status, "deleted"))
+            if comment.author_id != user_id:  # a moderator's deletion is a moderation action
+                await moderation.close_open_items(conn, comment_id, user_id, "reject")
+                await moderation.record(
+                    conn,
+                    site_id=context.site_id,
+                    actor_id=user_id,
+                    action="delete",
+                    comment_id=comment_id,
+                    target_user_id=comment.author_id,
+                    article_key=context.article_key,
+                )
         await self._changed(context.site_slug, context.article_key, counts=comment.status == "approved")
 
     async def vote(self, conn: asyncpg.Connection, comment_id: int, user_id: int, value: int) -> int:
@@ -249,6 +274,7 @@ class Comments:
                 raise Forbidden("Only published comments can be voted on.")
             if context.comment.author_id == user_id:
                 raise Forbidden("You cannot vote on your own comment.")
+            await self._not_banned(conn, context.site_id, user_id)
             score = await comments.set_vote(conn, comment_id, user_id, value)
         await self._changed(context.site_slug, context.article_key)
         return score
@@ -264,12 +290,24 @@ class Comments:
                 raise Forbidden("Only published comments can be reported.")
             if context.comment.author_id == user_id:
                 raise Forbidden("You cannot report your own comment.")
+            await self._not_banned(conn, context.site_id, user_id)
             if not await comments.insert_report(conn, comment_id, user_id, reason, note or None):
                 raise Conflict("You have already reported this comment.")
+            if await moderation.distinct_reporters(conn, comment_id) >= context.report_threshold:
+                # Once open, the item shows every report, later ones included.
+                await moderation.open_item(conn, context.site_id, comment_id, "reported")
 
     async def _changed(self, slug: str, key: str, counts: bool = False) -> None:
         """After a commit: what anonymous readers were served of this article (and the site's counts) is stale."""
         await self._cache.invalidate(thread_scope(slug, key), *([counts_scope(slug)] if counts else []))
+
+    async def _not_banned(self, conn: asyncpg.Connection, site_id: int, user_id: int) -> None:
+        ban = await moderation.active_ban(conn, site_id, user_id)
+        if ban is not None:
+            until = f"until {ban.until:%Y-%m-%d %H:%M} UTC" if ban.until else "permanently"
+            raise Forbidden(
+                f"You are banned from this site {until} ({ban.reason}): you can read but not post, vote or report."
+            )
 
     async def _visible(self, conn: asyncpg.Connection, comment_id: int, viewer_id: int) -> CommentContext:
         """The comment, if this viewer may see it; otherwise it does not exist for them."""

@@ -40,16 +40,21 @@ class Comment(msgspec.Struct, omit_defaults=True):
     my_vote: int
     replies: list[Comment]
     body: str | None = None
+    moderation_reason: str | None = None
 
 
 def can_see(row: CommentRow, viewer: Viewer) -> bool:
+    """Published comments for all; their own held or removed ones for authors
+    (with the moderator's reasons); everything for moderators."""
     if row.status == "approved" or viewer.moderates:
         return True
-    return row.status == "pending" and row.author_id is not None and row.author_id == viewer.user_id
+    return row.status != "deleted" and row.author_id is not None and row.author_id == viewer.user_id
 
 
 def shown(row: CommentRow, viewer: Viewer, replies: list[Comment] | None = None) -> Comment:
-    """The comment as this viewer sees it; the source only for its author and moderators."""
+    """The comment as this viewer sees it; the source and the moderator's reasons
+    only for its author and moderators."""
+    privileged = viewer.moderates or (row.author_id is not None and row.author_id == viewer.user_id)
     author = (
         Author(row.author_id, row.author_username or "", row.author_display_name or "")
         if row.author_id is not None
@@ -67,9 +72,8 @@ def shown(row: CommentRow, viewer: Viewer, replies: list[Comment] | None = None)
         depth=row.depth,
         my_vote=row.my_vote,
         replies=replies or [],
-        body=row.body
-        if (viewer.moderates or (row.author_id is not None and row.author_id == viewer.user_id))
-        else None,
+        body=row.body if privileged else None,
+        moderation_reason=row.moderation_reason if privileged else None,
     )
 
 

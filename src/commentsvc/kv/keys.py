@@ -10,6 +10,12 @@ class Keys:
     def rate_limit(self, group: str, identity: str) -> str:
         return f"{self.prefix}rl:{group}:{identity}"
 
+    def queue(self, site_id: int) -> str:
+        return f"{self.prefix}mq:{site_id}"
+
+    def queue_marker(self) -> str:
+        return f"{self.prefix}mq:intact"
+
     def cache_generation(self, scope: str) -> str:
         return f"{self.prefix}gen:{scope}"
 

@@ -1,14 +1,25 @@
-"""A GCRA rate limiter as one atomic Lua script, so it holds across worker processes."""
+"""A GCRA rate limiter as one atomic Lua script, so it holds across worker
+processes. While Redis is unreachable each process limits on its own, and
+more strictly for the groups that guard passwords, rather than failing open."""
 
 from __future__ import annotations
 
+import logging
 import math
+import time
+from collections import OrderedDict
 
 import msgspec
 import redis.asyncio as redis
 
 from commentsvc.config import RateLimit
+from commentsvc.kv.client import UNAVAILABLE_ERRORS
 from commentsvc.kv.keys import Keys
+
+log = logging.getLogger("commentsvc.ratelimit")
+# Groups that guard passwords get half their limit per process while Redis is away.
+STRICT_WHEN_DEGRADED = frozenset({"register", "login", "login_account", "refresh"})
+LOCAL_KEYS = 100_000
 
 # KEYS[1]: the limit's key. ARGV: period in ms, count. The key holds the
 # "theoretical arrival time" (ms); Redis' own clock keeps workers consistent.
@@ -43,15 +54,48 @@ class RateLimiter:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self._script = client.register_script(_GCRA)
         self._keys = keys
+        self._local = LocalLimiter()
 
     async def hit(self, group: str, identity: str, limit: RateLimit) -> Decision:
-        allowed, remaining, reset_ms, retry_ms = await self._script(
-            keys=[self._keys.rate_limit(group, identity)], args=[limit.period_seconds * 1000, limit.count]
-        )
-        return Decision(
-            allowed=bool(allowed),
-            limit=limit.count,
-            remaining=int(remaining),
-            reset_seconds=math.ceil(int(reset_ms) / 1000),
-            retry_after_seconds=max(1, math.ceil(int(retry_ms) / 1000)) if not allowed else 0,
-        )
+        key = self._keys.rate_limit(group, identity)
+        try:
+            result = await self._script(keys=[key], args=[limit.period_seconds * 1000, limit.count])
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("rate limiting in-process while Redis is unreachable: %r", exc)
+            if group in STRICT_WHEN_DEGRADED:
+                limit = RateLimit(max(1, limit.count // 2), limit.period_seconds)
+            result = self._local.hit(key, limit)
+        return _decision(result, limit)
+
+
+def _decision(result: list[int], limit: RateLimit) -> Decision:
+    allowed, remaining, reset_ms, retry_ms = result
+    return Decision(
+        allowed=bool(allowed),
+        limit=limit.count,
+        remaining=int(remaining),
+        reset_seconds=math.ceil(int(reset_ms) / 1000),
+        retry_after_seconds=max(1, math.ceil(int(retry_ms) / 1000)) if not allowed else 0,
+    )
+
+
+class LocalLimiter:
+    """The same GCRA in process memory, for when Redis cannot be asked."""
+
+    def __init__(self) -> None:
+        self._tat: OrderedDict[str, float] = OrderedDict()
+
+    def hit(self, key: str, limit: RateLimit) -> list[int]:
+        now = time.monotonic() * 1000
+        period = limit.period_seconds * 1000
+        interval = period / limit.count
+        tat = max(self._tat.get(key, now), now)
+        new_tat = tat + interval
+        allow_at = new_tat - period
+        if now < allow_at:
+            return [0, 0, int(tat - now), int(allow_at - now)]
+        self._tat[key] = new_tat
+        self._tat.move_to_end(key)
+        if len(self._tat) > LOCAL_KEYS:
+            self._tat.popitem(last=False)
+        return [1, int((period - (new_tat - now)) // interval), int(new_tat - now), 0]

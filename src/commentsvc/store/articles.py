@@ -79,6 +79,10 @@ async def move_count(conn: asyncpg.Connection, article_id: int, delta: int) -> N
         )
 
 
+async def set_locked(conn: asyncpg.Connection, article_id: int, locked: bool) -> None:
+    await conn.execute("UPDATE articles SET locked = $2 WHERE id = $1", article_id, locked)
+
+
 async def counts(conn: asyncpg.Connection, site_id: int, keys: list[str]) -> dict[str, int]:
     rows = await conn.fetch(
         "SELECT key, comment_count FROM articles WHERE site_id = $1 AND key = ANY($2::text[])", site_id, keys

@@ -27,6 +27,8 @@ class CommentRow(msgspec.Struct, frozen=True):
     edited_at: datetime | None
     score: int
     my_vote: int
+    # The moderator's statement of reasons: only for its author and moderators.
+    moderation_reason: str | None
 
 
 class CommentContext(msgspec.Struct, frozen=True):
@@ -38,6 +40,7 @@ class CommentContext(msgspec.Struct, frozen=True):
     article_key: str
     article_locked: bool
     edit_window_minutes: int
+    report_threshold: int
     viewer_moderates: bool
 
 
@@ -69,7 +72,8 @@ def _columns(viewer_moderates: str) -> str:
     return f"""c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.status, c.author_id,
         u.username AS author_username, u.display_name AS author_display_name,
         CASE WHEN {viewer_moderates} OR c.author_id = $2 THEN c.body END AS body,
-        c.body_html, c.created_at, c.edited_at, c.score, coalesce(v.value, 0)::int AS my_vote"""
+        c.body_html, c.created_at, c.edited_at, c.score, coalesce(v.value, 0)::int AS my_vote,
+        CASE WHEN {viewer_moderates} OR c.author_id = $2 THEN c.moderation_reason END AS moderation_reason"""
 
 
 _COLUMNS = _columns("$3")
@@ -89,9 +93,9 @@ SORTS = {
 
 # A top-level comment is listed when the viewer may see it, or when it must
 # stay as a placeholder because a reply under it is visible.
-_LISTED = """(c.status = 'approved' OR $3 OR (c.status = 'pending' AND c.author_id = $2)
+_LISTED = """(c.status = 'approved' OR $3 OR (c.status <> 'deleted' AND c.author_id = $2)
     OR EXISTS (SELECT 1 FROM comments r WHERE r.root_id = c.id
-               AND (r.status = 'approved' OR (r.status = 'pending' AND r.author_id = $2))))"""
+               AND (r.status = 'approved' OR (r.status <> 'deleted' AND r.author_id = $2))))"""
 
 
 def _comment(row: asyncpg.Record) -> CommentRow:
@@ -138,12 +142,12 @@ async def page(
 async def context(conn: asyncpg.Connection, comment_id: int, viewer_id: int | None) -> CommentContext | None:
     row = await conn.fetchrow(
         f"""WITH t AS (
-                SELECT c.id, a.site_id, s.slug AS site_slug, a.key AS article_key, a.locked AS article_locked, s.edit_window_minutes,
+                SELECT c.id, a.site_id, s.slug AS site_slug, a.key AS article_key, a.locked AS article_locked, s.edit_window_minutes, s.report_threshold,
                        EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = $2
                                AND (r.role = 'admin' OR r.site_id = a.site_id)) AS viewer_moderates
                 FROM comments c JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
                 WHERE c.id = $1)
-            SELECT t.site_id, t.site_slug, t.article_key, t.article_locked, t.edit_window_minutes, t.viewer_moderates,
+            SELECT t.site_id, t.site_slug, t.article_key, t.article_locked, t.edit_window_minutes, t.report_threshold, t.viewer_moderates,
                    {_columns("t.viewer_moderates")}
             FROM t JOIN comments c ON c.id = t.id {_JOINS}""",
         comment_id,
@@ -158,6 +162,7 @@ async def context(conn: asyncpg.Connection, comment_id: int, viewer_id: int | No
         article_key=row["article_key"],
         article_locked=row["article_locked"],
         edit_window_minutes=row["edit_window_minutes"],
+        report_threshold=row["report_threshold"],
         viewer_moderates=row["viewer_moderates"],
     )
 
@@ -203,10 +208,13 @@ async def insert(
     body: str,
     body_html: str,
     client_hash: bytes,
+    body_hash: bytes,
+    held_because: str | None,
 ) -> int:
     return await conn.fetchval(
-        """INSERT INTO comments (article_id, parent_id, root_id, depth, status, author_id, body, body_html, client_hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id""",
+        """INSERT INTO comments (article_id, parent_id, root_id, depth, status, author_id, body, body_html,
+                                 client_hash, body_hash, held_because)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id""",
         article_id,
         parent.id if parent else None,
         (parent.root_id or parent.id) if parent else None,
@@ -216,6 +224,8 @@ async def insert(
         body,
         body_html,
         client_hash,
+        body_hash,
+        held_because,
     )
 
 
@@ -232,12 +242,19 @@ async def change_status(conn: asyncpg.Connection, comment_id: int, from_status: 
     return row is not None
 
 
-async def update_body(conn: asyncpg.Connection, comment_id: int, body: str, body_html: str) -> None:
+async def set_moderation_reason(conn: asyncpg.Connection, comment_id: int, reason: str | None) -> None:
+    await conn.execute("UPDATE comments SET moderation_reason = $2 WHERE id = $1", comment_id, reason)
+
+
+async def update_body(
+    conn: asyncpg.Connection, comment_id: int, body: str, body_html: str, body_hash: bytes
+) -> None:
     await conn.execute(
-        "UPDATE comments SET body = $2, body_html = $3, edited_at = now() WHERE id = $1",
+        "UPDATE comments SET body = $2, body_html = $3, body_hash = $4, edited_at = now() WHERE id = $1",
         comment_id,
         body,
         body_html,
+        body_hash,
     )
 
 

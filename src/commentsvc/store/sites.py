@@ -86,5 +86,10 @@ async def get_site(conn: asyncpg.Connection, slug: str) -> Site | None:
     return _site(row) if row else None
 
 
+async def get_site_by_id(conn: asyncpg.Connection, site_id: int) -> Site | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM sites WHERE id = $1", site_id)
+    return _site(row) if row else None
+
+
 async def list_sites(conn: asyncpg.Connection) -> list[Site]:
     return [_site(row) for row in await conn.fetch(f"SELECT {_COLUMNS} FROM sites ORDER BY slug")]

@@ -96,6 +96,19 @@ async def delete_user(conn: asyncpg.Connection, user_id: int) -> bool:
     return await conn.fetchval("DELETE FROM users WHERE id = $1 RETURNING true", user_id) is not None
 
 
+async def moderates(conn: asyncpg.Connection, user_id: int, site_id: int) -> bool:
+    """Whether the user is a moderator of the site, or an admin."""
+    return await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = $1 AND (role = 'admin' OR site_id = $2))""",
+        user_id,
+        site_id,
+    )
+
+
+async def user_exists(conn: asyncpg.Connection, user_id: int) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)", user_id)
+
+
 async def grant_role(conn: asyncpg.Connection, user_id: int, role: str, site_id: int | None) -> bool:
     """True when the role was new."""
     status = await conn.execute(

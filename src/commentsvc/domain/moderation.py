@@ -1,0 +1,284 @@
+"""Moderation: the queue (claimed from Redis, true in PostgreSQL), decisions
+applied exactly once, bans, article locks and the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import msgspec
+
+from commentsvc.domain.comments import counts_scope, thread_scope
+from commentsvc.domain.threads import Comment, Viewer, shown
+from commentsvc.errors import Forbidden, Invalid, NotFound, Unavailable
+from commentsvc.kv.cache import GenerationalCache
+from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
+from commentsvc.kv.queue import ModerationQueue
+from commentsvc.store import articles, comments, moderation, sites, users
+from commentsvc.store.moderation import AuditEntry, ItemRow, Report
+from commentsvc.store.sites import Site
+
+DRAIN_BATCH = 1000
+NOT_A_MODERATOR = "You are not a moderator of this site."
+QUEUE_DOWN = (
+    "The moderation queue is unavailable for a moment; decisions already made are safe. Try again shortly."
+)
+# What each decision does to the comment's status (None: leaves it as it is).
+NEW_STATUS = {"approve": "approved", "reject": "rejected", "spam": "spam", "keep": None}
+
+
+class ItemArticle(msgspec.Struct, frozen=True):
+    key: str
+    title: str | None
+    url: str | None
+
+
+class AuthorHistory(msgspec.Struct, frozen=True):
+    approved: int
+    rejected: int
+    account_created_at: datetime | None
+
+
+class ParentComment(msgspec.Struct, frozen=True):
+    body_html: str
+    author: str | None
+
+
+class Decision(msgspec.Struct, frozen=True):
+    action: str
+    reason: str | None
+    ban_days: int | None
+    decided_by: int | None
+    decided_at: datetime
+
+
+class Item(msgspec.Struct, frozen=True):
+    item_id: int
+    kind: str
+    comment: Comment
+    article: ItemArticle
+    reports: list[Report]
+    claimed_by: int | None
+    claimed_until: datetime | None
+    author_history: AuthorHistory
+    parent: ParentComment | None
+    decision: Decision | None
+
+
+class AuditPage(msgspec.Struct, frozen=True):
+    entries: list[AuditEntry]
+    next_cursor: str | None
+
+
+def _ban_until(days: int | None) -> datetime | None:
+    """None: permanent (no days, or 0)."""
+    return datetime.now(UTC) + timedelta(days=days) if days else None
+
+
+class Moderation:
+    def __init__(self, queue: ModerationQueue, cache: GenerationalCache, claim_lease: timedelta) -> None:
+        self._queue = queue
+        self._cache = cache
+        self._lease = claim_lease
+
+    async def site_for(self, conn: asyncpg.Connection, slug: str, moderator_id: int) -> Site:
+        site = await sites.get_site(conn, slug)
+        if site is None:
+            raise NotFound(f"There is no site named {slug!r}.")
+        if not await users.moderates(conn, moderator_id, site.id):
+            raise Forbidden(NOT_A_MODERATOR)
+        return site
+
+    async def claim(self, conn: asyncpg.Connection, slug: str, moderator_id: int, limit: int) -> list[Item]:
+        """Items for this moderator, not handed to another until decided or their lease expires."""
+        site = await self.site_for(conn, slug, moderator_id)
+        try:
+            if await self._queue.claim_rebuild():
+                await moderation.forget_queue(conn)
+            await self._drain(conn, site.id)
+            claimed = await self._queue.claim(
+                site.id, moderator_id, limit, int(self._lease.total_seconds() * 1000)
+            )
+            rows = await moderation.items(conn, list(claimed.values()))
+            open_ids = {row.id for row in rows if row.decision is None}
+            # Decided meanwhile (or queued twice): off the stream.
+            await self._queue.done(
+                site.id, [entry for entry, item in claimed.items() if item not in open_ids]
+            )
+        except REDIS_DOWN:
+            raise Unavailable(QUEUE_DOWN) from None
+        until = datetime.now(UTC) + self._lease
+        return [await self._item(conn, row, moderator_id, until) for row in rows if row.id in open_ids]
+
+    async def decide(
+        self,
+        conn: asyncpg.Connection,
+        item_id: int,
+        moderator_id: int,
+        action: str,
+        reason: str | None,
+        ban_days: int | None,
+    ) -> Item:
+        """Apply a decision once; deciding again, or racing another moderator, returns the first decision."""
+        async with conn.transaction():
+            row = await moderation.item(conn, item_id)
+            if row is None:
+                raise NotFound("There is no such moderation item.")
+            if not await users.moderates(conn, moderator_id, row.site_id):
+                raise Forbidden(NOT_A_MODERATOR)
+            first = await moderation.decide(conn, item_id, action, moderator_id, reason, ban_days)
+            if first:
+                await self._apply(conn, row, moderator_id, action, reason, ban_days)
+        row = await moderation.item(conn, item_id)
+        assert row is not None
+        if first:
+            await self._after_decision(conn, row)
+        return await self._item(conn, row, None, None)
+
+    async def ban(
+        self,
+        conn: asyncpg.Connection,
+        slug: str,
+        moderator_id: int,
+        user_id: int,
+        days: int | None,
+        reason: str,
+    ) -> None:
+        async with conn.transaction():
+            site = await self.site_for(conn, slug, moderator_id)
+            if not await users.user_exists(conn, user_id):
+                raise Invalid("user_id: there is no such user.", field="user_id")
+            await moderation.ban(conn, site.id, user_id, _ban_until(days), reason, moderator_id)
+            await moderation.record(
+                conn,
+                site_id=site.id,
+                actor_id=moderator_id,
+                action="ban",
+                target_user_id=user_id,
+                reason=reason,
+            )
+
+    async def unban(self, conn: asyncpg.Connection, slug: str, moderator_id: int, user_id: int) -> None:
+        async with conn.transaction():
+            site = await self.site_for(conn, slug, moderator_id)
+            if not await moderation.unban(conn, site.id, user_id):
+                raise NotFound("This user is not banned from this site.")
+            await moderation.record(
+                conn, site_id=site.id, actor_id=moderator_id, action="unban", target_user_id=user_id
+            )
+
+    async def lock(
+        self, conn: asyncpg.Connection, slug: str, moderator_id: int, key: str, locked: bool
+    ) -> bool:
+        async with conn.transaction():
+            site = await self.site_for(conn, slug, moderator_id)
+            article = await articles.ensure_article(conn, site.id, key, None, None)
+            await articles.set_locked(conn, article.id, locked)
+            await moderation.record(
+                conn,
+                site_id=site.id,
+                actor_id=moderator_id,
+                action="lock" if locked else "unlock",
+                article_key=key,
+            )
+        await self._cache.invalidate(thread_scope(slug, key))
+        return locked
+
+    async def log(
+        self, conn: asyncpg.Connection, slug: str, moderator_id: int, cursor: str | None, limit: int
+    ) -> AuditPage:
+        site = await self.site_for(conn, slug, moderator_id)
+        before = None
+        if cursor is not None:
+            if not cursor.isdigit():
+                raise Invalid("cursor: not a cursor this service gave out.", field="cursor")
+            before = int(cursor)
+        entries = await moderation.audit_page(conn, site.id, before, limit)
+        more = len(entries) > limit
+        return AuditPage(entries[:limit], str(entries[limit - 1].id) if more else None)
+
+    async def _apply(
+        self,
+        conn: asyncpg.Connection,
+        row: ItemRow,
+        moderator_id: int,
+        action: str,
+        reason: str | None,
+        ban_days: int | None,
+    ) -> None:
+        comment = await comments.get_one(conn, row.comment_id, moderator_id, True)
+        new_status = NEW_STATUS[action]
+        if new_status is not None and new_status != comment.status and comment.status != "deleted":
+            if await comments.change_status(conn, comment.id, comment.status, new_status):
+                delta = (new_status == "approved") - (comment.status == "approved")
+                await articles.move_count(conn, comment.article_id, delta)
+        if action in ("reject", "spam"):
+            await comments.set_moderation_reason(conn, comment.id, reason)
+        await moderation.record(
+            conn,
+            site_id=row.site_id,
+            actor_id=moderator_id,
+            action=action,
+            comment_id=comment.id,
+            target_user_id=comment.author_id,
+            article_key=row.article_key,
+            reason=reason,
+        )
+        if ban_days is not None and comment.author_id is not None:
+            await moderation.ban(
+                conn, row.site_id, comment.author_id, _ban_until(ban_days), reason or action, moderator_id
+            )
+            await moderation.record(
+                conn,
+                site_id=row.site_id,
+                actor_id=moderator_id,
+                action="ban",
+                comment_id=comment.id,
+                target_user_id=comment.author_id,
+                reason=reason,
+            )
+
+    async def _after_decision(self, conn: asyncpg.Connection, row: ItemRow) -> None:
+        """After the commit: off the queue, and what readers were served is stale."""
+        site = await sites.get_site_by_id(conn, row.site_id)
+        try:
+            await self._queue.done(row.site_id, [row.stream_id] if row.stream_id else [])
+        except REDIS_DOWN:
+            pass  # the next claim finds the item decided in PostgreSQL and drops it then
+        if site is not None:
+            await self._cache.invalidate(thread_scope(site.slug, row.article_key), counts_scope(site.slug))
+
+    async def _drain(self, conn: asyncpg.Connection, site_id: int) -> None:
+        """Feed the stream from PostgreSQL's open items that are not in it yet (the outbox)."""
+        while True:
+            async with conn.transaction():
+                ids = await moderation.lock_unqueued(conn, site_id, DRAIN_BATCH)
+                if ids:
+                    entries = await self._queue.push(site_id, ids)
+                    await moderation.mark_queued(conn, list(zip(ids, entries, strict=True)))
+            if len(ids) < DRAIN_BATCH:
+                return
+
+    async def _item(
+        self, conn: asyncpg.Connection, row: ItemRow, claimed_by: int | None, claimed_until: datetime | None
+    ) -> Item:
+        comment = await comments.get_one(conn, row.comment_id, claimed_by, True)
+        decision = (
+            Decision(row.decision, row.reason, row.ban_days, row.decided_by, row.decided_at)
+            if row.decision is not None and row.decided_at is not None
+            else None
+        )
+        return Item(
+            item_id=row.id,
+            kind=row.kind,
+            comment=shown(comment, Viewer(claimed_by, True)),
+            article=ItemArticle(row.article_key, row.article_title, row.article_url),
+            reports=row.reports,
+            claimed_by=claimed_by if decision is None else None,
+            claimed_until=claimed_until if decision is None else None,
+            author_history=AuthorHistory(row.author_approved, row.author_rejected, row.author_created_at),
+            parent=ParentComment(row.parent_body_html, row.parent_author)
+            if row.parent_body_html is not None
+            else None,
+            decision=decision,
+        )

@@ -1,0 +1,278 @@
+"""SQL for moderation: items awaiting a decision (the queue's outbox), an
+author's standing on a site, bans and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+
+class Standing(msgspec.Struct, frozen=True):
+    """An author's record on one site, as the moderation policy needs it."""
+
+    account_created_at: datetime
+    approved: int
+    rejected: int
+    recent_comments: int  # within the site's burst window
+    same_text_before: bool
+
+
+class Report(msgspec.Struct, frozen=True):
+    user_id: int | None
+    username: str | None
+    reason: str
+    note: str | None
+    created_at: datetime
+
+
+class ItemRow(msgspec.Struct, frozen=True):
+    """An item with everything a moderator needs to decide it in context."""
+
+    id: int
+    site_id: int
+    comment_id: int
+    kind: str
+    created_at: datetime
+    stream_id: str | None
+    decision: str | None
+    decided_by: int | None
+    decided_at: datetime | None
+    reason: str | None
+    ban_days: int | None
+    article_key: str
+    article_title: str | None
+    article_url: str | None
+    author_created_at: datetime | None
+    author_approved: int
+    author_rejected: int
+    parent_body_html: str | None
+    parent_author: str | None
+    reports: list[Report]
+
+
+class Ban(msgspec.Struct, frozen=True):
+    until: datetime | None
+    reason: str
+
+
+class AuditEntry(msgspec.Struct, frozen=True):
+    id: int
+    actor_id: int | None
+    actor: str | None
+    action: str
+    comment_id: int | None
+    target_user_id: int | None
+    article_key: str | None
+    reason: str | None
+    created_at: datetime
+
+
+async def standing(
+    conn: asyncpg.Connection, site_id: int, author_id: int, body_hash: bytes, burst_minutes: int
+) -> Standing:
+    row = await conn.fetchrow(
+        """SELECT u.created_at,
+                  count(c.id) FILTER (WHERE c.status = 'approved') AS approved,
+                  count(c.id) FILTER (WHERE c.status IN ('rejected', 'spam')) AS rejected,
+                  count(c.id) FILTER (WHERE c.created_at > now() - make_interval(mins => $4)) AS recent,
+                  coalesce(bool_or(c.body_hash = $3 AND c.status <> 'deleted'), false) AS same_text
+           FROM users u
+           LEFT JOIN comments c ON c.author_id = u.id
+                AND c.article_id IN (SELECT id FROM articles WHERE site_id = $1)
+           WHERE u.id = $2 GROUP BY u.created_at""",
+        site_id,
+        author_id,
+        body_hash,
+        burst_minutes,
+    )
+    return Standing(row["created_at"], row["approved"], row["rejected"], row["recent"], row["same_text"])
+
+
+async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
+    """A new open item for the comment; None when one is already open (a report joins it)."""
+    return await conn.fetchval(
+        """INSERT INTO moderation_items (site_id, comment_id, kind) VALUES ($1, $2, $3)
+           ON CONFLICT (comment_id) WHERE decision IS NULL DO NOTHING RETURNING id""",
+        site_id,
+        comment_id,
+        kind,
+    )
+
+
+async def distinct_reporters(conn: asyncpg.Connection, comment_id: int) -> int:
+    return await conn.fetchval("SELECT count(*) FROM reports WHERE comment_id = $1", comment_id)
+
+
+async def lock_unqueued(conn: asyncpg.Connection, site_id: int, limit: int) -> list[int]:
+    """Open items of the site not yet in the stream, locked (SKIP LOCKED) for this transaction,
+    so two moderators draining the outbox at once never queue an item twice."""
+    rows = await conn.fetch(
+        """SELECT id FROM moderation_items
+           WHERE site_id = $1 AND decision IS NULL AND queued_at IS NULL
+           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED""",
+        site_id,
+        limit,
+    )
+    return [row["id"] for row in rows]
+
+
+async def mark_queued(conn: asyncpg.Connection, queued: list[tuple[int, str]]) -> None:
+    await conn.executemany(
+        "UPDATE moderation_items SET queued_at = now(), stream_id = $2 WHERE id = $1", queued
+    )
+
+
+async def forget_queue(conn: asyncpg.Connection) -> int:
+    """Redis lost the queue: every open item is to be queued again."""
+    status = await conn.execute(
+        "UPDATE moderation_items SET queued_at = NULL, stream_id = NULL WHERE decision IS NULL AND queued_at IS NOT NULL"
+    )
+    return int(status.split()[-1])
+
+
+_ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_id, i.decision, i.decided_by,
+        i.decided_at, i.reason, i.ban_days,
+        a.key AS article_key, a.title AS article_title, a.url AS article_url,
+        u.created_at AS author_created_at,
+        (SELECT count(*) FROM comments h JOIN articles ha ON ha.id = h.article_id
+         WHERE h.author_id = c.author_id AND ha.site_id = i.site_id AND h.status = 'approved') AS author_approved,
+        (SELECT count(*) FROM comments h JOIN articles ha ON ha.id = h.article_id
+         WHERE h.author_id = c.author_id AND ha.site_id = i.site_id AND h.status IN ('rejected', 'spam'))
+            AS author_rejected,
+        p.body_html AS parent_body_html, pu.username AS parent_author,
+        coalesce((SELECT json_agg(json_build_object('user_id', r.user_id, 'username', ru.username,
+                                                    'reason', r.reason, 'note', r.note,
+                                                    'created_at', r.created_at) ORDER BY r.created_at)
+                  FROM reports r LEFT JOIN users ru ON ru.id = r.user_id WHERE r.comment_id = c.id), '[]')
+            AS reports
+    FROM moderation_items i
+    JOIN comments c ON c.id = i.comment_id
+    JOIN articles a ON a.id = c.article_id
+    LEFT JOIN users u ON u.id = c.author_id
+    LEFT JOIN comments p ON p.id = c.parent_id
+    LEFT JOIN users pu ON pu.id = p.author_id"""
+
+_REPORTS = msgspec.json.Decoder(list[Report])
+
+
+def _item(row: asyncpg.Record) -> ItemRow:
+    fields = {key: row[key] for key in row.keys() if key != "reports"}
+    return ItemRow(**fields, reports=_REPORTS.decode(row["reports"]))
+
+
+async def items(conn: asyncpg.Connection, item_ids: list[int]) -> list[ItemRow]:
+    rows = await conn.fetch(_ITEM + " WHERE i.id = ANY($1::bigint[]) ORDER BY i.id", item_ids)
+    return [_item(row) for row in rows]
+
+
+async def item(conn: asyncpg.Connection, item_id: int) -> ItemRow | None:
+    row = await conn.fetchrow(_ITEM + " WHERE i.id = $1", item_id)
+    return _item(row) if row else None
+
+
+async def decide(
+    conn: asyncpg.Connection,
+    item_id: int,
+    action: str,
+    moderator_id: int,
+    reason: str | None,
+    ban_days: int | None,
+) -> bool:
+    """Record the decision, once: False when the item was already decided."""
+    decided = await conn.fetchval(
+        """UPDATE moderation_items SET decision = $2, decided_by = $3, decided_at = now(), reason = $4, ban_days = $5
+           WHERE id = $1 AND decision IS NULL RETURNING true""",
+        item_id,
+        action,
+        moderator_id,
+        reason,
+        ban_days,
+    )
+    return decided is not None
+
+
+async def close_open_items(
+    conn: asyncpg.Connection, comment_id: int, moderator_id: int, action: str
+) -> list[str]:
+    """Close what was open about a comment a moderator dealt with another way (deleted it);
+    returns the closed items' stream ids."""
+    rows = await conn.fetch(
+        """UPDATE moderation_items SET decision = $3, decided_by = $2, decided_at = now()
+           WHERE comment_id = $1 AND decision IS NULL RETURNING stream_id""",
+        comment_id,
+        moderator_id,
+        action,
+    )
+    return [row["stream_id"] for row in rows if row["stream_id"]]
+
+
+async def ban(
+    conn: asyncpg.Connection, site_id: int, user_id: int, until: datetime | None, reason: str, banned_by: int
+) -> None:
+    await conn.execute(
+        """INSERT INTO bans (site_id, user_id, until, reason, banned_by) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (site_id, user_id) DO UPDATE
+           SET until = EXCLUDED.until, reason = EXCLUDED.reason, banned_by = EXCLUDED.banned_by, created_at = now()""",
+        site_id,
+        user_id,
+        until,
+        reason,
+        banned_by,
+    )
+
+
+async def unban(conn: asyncpg.Connection, site_id: int, user_id: int) -> bool:
+    status = await conn.execute("DELETE FROM bans WHERE site_id = $1 AND user_id = $2", site_id, user_id)
+    return status.endswith(" 1")
+
+
+async def active_ban(conn: asyncpg.Connection, site_id: int, user_id: int) -> Ban | None:
+    row = await conn.fetchrow(
+        "SELECT until, reason FROM bans WHERE site_id = $1 AND user_id = $2 AND (until IS NULL OR until > now())",
+        site_id,
+        user_id,
+    )
+    return Ban(row["until"], row["reason"]) if row else None
+
+
+async def record(
+    conn: asyncpg.Connection,
+    *,
+    site_id: int,
+    actor_id: int,
+    action: str,
+    comment_id: int | None = None,
+    target_user_id: int | None = None,
+    article_key: str | None = None,
+    reason: str | None = None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        site_id,
+        actor_id,
+        action,
+        comment_id,
+        target_user_id,
+        article_key,
+        reason,
+    )
+
+
+async def audit_page(
+    conn: asyncpg.Connection, site_id: int, before_id: int | None, limit: int
+) -> list[AuditEntry]:
+    """Newest first; ``limit + 1`` entries so the caller knows whether there is more."""
+    rows = await conn.fetch(
+        """SELECT l.id, l.actor_id, u.username AS actor, l.action, l.comment_id, l.target_user_id, l.article_key,
+                  l.reason, l.created_at
+           FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+           WHERE l.site_id = $1 AND ($2::bigint IS NULL OR l.id < $2)
+           ORDER BY l.id DESC LIMIT $3 + 1""",
+        site_id,
+        before_id,
+        limit,
+    )
+    return [AuditEntry(**dict(row)) for row in rows]

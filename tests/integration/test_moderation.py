@@ -1,0 +1,399 @@
+"""Moderation against real PostgreSQL and Redis: modes and signals, trust,
+reports, the queue and its claims, decisions, bans, locks, the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+
+import pytest
+import redis.asyncio as redis
+
+from tests.builders import make_moderator, make_site, post_comment, read_thread, register, unique_name
+from tests.conftest import open_client
+from tests.served import free_port
+
+
+@pytest.fixture
+def article():
+    return unique_name("article")
+
+
+async def queue(client, site, moderator, limit=20):
+    response = await client.get(
+        f"/api/v1/sites/{site}/moderation/queue", params={"limit": limit}, headers=moderator.auth
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+async def decide(client, moderator, item_id, **decision):
+    response = await client.post(
+        f"/api/v1/moderation/items/{item_id}/decision", json=decision, headers=moderator.auth
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_pre_moderation_holds_comments_in_the_queue_until_approved(client, db, article):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article, "Première réaction")
+    assert comment["status"] == "pending"
+    [item] = await queue(client, site, moderator)
+    assert item["kind"] == "held" and item["comment"]["id"] == comment["id"]
+    assert item["article"]["key"] == article
+    assert item["claimed_by"] == moderator.id and item["claimed_until"]
+    assert item["author_history"] == {
+        "approved": 0,
+        "rejected": 0,
+        "account_created_at": item["author_history"]["account_created_at"],
+    }
+    decided = await decide(client, moderator, item["item_id"], action="approve")
+    assert decided["decision"]["action"] == "approve"
+    thread = await read_thread(client, site, article)
+    assert [c["id"] for c in thread["comments"]] == [comment["id"]] and thread["article"][
+        "comment_count"
+    ] == 1
+    assert await queue(client, site, moderator) == []
+
+
+async def test_ordinary_use_on_a_post_site_is_published_at_once(client, db, article):
+    site = await make_site(db, burst_count=10)
+    reader = await register(client)
+    bodies = [
+        "Merci pour cet article.",
+        "Voir aussi https://example.org/tiers-lieux pour la carte.",
+        "Et [la Cocotte Numérique](https://example.org/cocotte), très réussie.",
+        "D'accord avec vous.",
+        "Deux liens : https://a.example et https://b.example",
+    ]
+    statuses = [(await post_comment(client, reader, site, article, body))["status"] for body in bodies]
+    assert statuses == ["approved"] * 5
+
+
+@pytest.mark.parametrize(
+    ("site_settings", "body", "held_because"),
+    [
+        ({"max_links": 1}, "see https://a.example and https://b.example", "too_many_links"),
+        ({"blocked_words": ["arnaque"]}, "Une vraie ARNAQUÉ, ce site", "blocked_word"),
+        ({"blocked_words": ["casino en ligne"]}, "Jouez au Casino en ligne !", "blocked_word"),
+        ({"hold_first_comment": True}, "Bonjour", "first_comment"),
+    ],
+)
+async def test_spam_signals_hold_a_comment_on_a_post_site(
+    client, db, article, site_settings, body, held_because
+):
+    site = await make_site(db, **site_settings)
+    reader = await register(client)
+    comment = await post_comment(client, reader, site, article, body)
+    assert comment["status"] == "pending"
+    assert await db.fetchval("SELECT held_because FROM comments WHERE id = $1", comment["id"]) == held_because
+
+
+async def test_blocked_words_match_whole_words_only(client, db, article):
+    site = await make_site(db, blocked_words=["arnaque"])
+    reader = await register(client)
+    assert (await post_comment(client, reader, site, article, "Les arnaques existent"))[
+        "status"
+    ] == "approved"
+
+
+async def test_the_same_text_again_from_the_same_author_is_held(client, db, article):
+    site = await make_site(db)
+    alice, bob = await register(client), await register(client)
+    assert (await post_comment(client, alice, site, article, "Achetez maintenant"))["status"] == "approved"
+    assert (await post_comment(client, alice, site, article, "achetez   MAINTENANT"))["status"] == "pending"
+    assert (await post_comment(client, bob, site, article, "Achetez maintenant"))["status"] == "approved"
+
+
+async def test_a_burst_from_a_new_account_is_held(client, db, article):
+    site = await make_site(db, burst_count=3, burst_minutes=10)
+    reader = await register(client)
+    statuses = [(await post_comment(client, reader, site, article))["status"] for _ in range(4)]
+    assert statuses == ["approved", "approved", "approved", "pending"]
+    old_hand = await register(client)
+    await db.execute("UPDATE users SET created_at = now() - interval '2 days' WHERE id = $1", old_hand.id)
+    statuses = [(await post_comment(client, old_hand, site, article))["status"] for _ in range(4)]
+    assert statuses == ["approved"] * 4
+
+
+async def test_trust_is_earned_by_approvals_and_lost_by_rejections(client, db, article):
+    site = await make_site(db, moderation="pre", trust_after=2, distrust_ratio=0.3)
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    for _ in range(2):
+        await post_comment(client, author, site, article)
+        [item] = await queue(client, site, moderator)
+        await decide(client, moderator, item["item_id"], action="approve")
+    trusted = await post_comment(client, author, site, article)
+    assert trusted["status"] == "approved"
+    # Rejections: 3 approved, 2 rejected is a 40 % rejection rate, above 30 %.
+    for _ in range(2):
+        comment = await post_comment(client, author, site, article)
+        await db.execute("UPDATE comments SET status = 'rejected' WHERE id = $1", comment["id"])
+    assert (await post_comment(client, author, site, article))["status"] == "pending"
+
+
+async def test_reports_enter_the_queue_at_the_threshold_and_join_one_item(client, db, article):
+    site = await make_site(db, report_threshold=2)
+    author, first, second, third = [await register(client) for _ in range(4)]
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article)
+    url = f"/api/v1/comments/{comment['id']}/reports"
+    await client.post(url, json={"reason": "abuse"}, headers=first.auth)
+    assert await queue(client, site, moderator) == []
+    await client.post(url, json={"reason": "spam", "note": "pub"}, headers=second.auth)
+    await client.post(url, json={"reason": "off_topic"}, headers=third.auth)
+    [item] = await queue(client, site, moderator)
+    assert item["kind"] == "reported"
+    assert [r["reason"] for r in item["reports"]] == ["abuse", "spam", "off_topic"]
+    kept = await decide(client, moderator, item["item_id"], action="keep", reason="fair criticism")
+    assert kept["decision"]["action"] == "keep"
+    assert (await read_thread(client, site, article))["comments"][0]["status"] == "approved"
+
+
+async def test_two_moderators_claiming_at_once_never_get_the_same_item(client, db, article):
+    site = await make_site(db, moderation="pre")
+    authors = [await register(client) for _ in range(3)]
+    for n in range(12):
+        await post_comment(client, authors[n % 3], site, article)
+    first, second = await make_moderator(client, db, site), await make_moderator(client, db, site)
+    a, b = await asyncio.gather(queue(client, site, first, 8), queue(client, site, second, 8))
+    ids_a, ids_b = {i["item_id"] for i in a}, {i["item_id"] for i in b}
+    assert not ids_a & ids_b
+    assert len(ids_a | ids_b) == 12
+    # A moderator asking again gets their own claims back, and nothing of the other's.
+    again = {i["item_id"] for i in await queue(client, site, first, 20)}
+    assert again == ids_a
+
+
+async def test_an_expired_claim_is_handed_to_another_moderator(client, settings, db, article):
+    short = dataclasses.replace(settings, moderation_claim_seconds=1)
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    await post_comment(client, author, site, article)
+    first, second = await make_moderator(client, db, site), await make_moderator(client, db, site)
+    async with open_client(short) as fast:
+        [item] = await queue(fast, site, first)
+        assert await queue(fast, site, second) == []
+        deadline = time.monotonic() + 10
+        while not (reclaimed := await queue(fast, site, second)):
+            assert time.monotonic() < deadline, "the claim never expired"
+            await asyncio.sleep(0.2)  # waiting for the lease to run out, the behaviour under test
+    assert [i["item_id"] for i in reclaimed] == [item["item_id"]]
+
+
+async def test_a_decision_raced_or_replayed_is_applied_once(client, db, article):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    first, second = await make_moderator(client, db, site), await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article)
+    [item] = await queue(client, site, first)
+    url = f"/api/v1/moderation/items/{item['item_id']}/decision"
+    responses = await asyncio.gather(
+        client.post(url, json={"action": "approve"}, headers=first.auth),
+        client.post(url, json={"action": "reject", "reason": "no"}, headers=second.auth),
+        client.post(url, json={"action": "approve"}, headers=first.auth),
+    )
+    decisions = {r.json()["decision"]["action"] for r in responses}
+    assert len(decisions) == 1
+    count = await db.fetchval("SELECT comment_count FROM articles WHERE key = $1", article)
+    status = await db.fetchval("SELECT status FROM comments WHERE id = $1", comment["id"])
+    assert (status, count) == (("approved", 1) if decisions == {"approve"} else ("rejected", 0))
+    entries = await db.fetchval(
+        "SELECT count(*) FROM audit_log WHERE comment_id = $1 AND action IN ('approve', 'reject')",
+        comment["id"],
+    )
+    assert entries == 1
+
+
+async def test_a_rejected_comment_shows_its_author_the_moderators_reason(client, db, article):
+    site = await make_site(db)
+    author, reader = await register(client), await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article)
+    for reporter in (reader,):
+        await client.post(
+            f"/api/v1/comments/{comment['id']}/reports", json={"reason": "abuse"}, headers=reporter.auth
+        )
+    [item] = await queue(client, site, moderator)
+    await decide(client, moderator, item["item_id"], action="reject", reason="Propos injurieux (règle 2).")
+    [own] = (await read_thread(client, site, article, author))["comments"]
+    assert own["status"] == "rejected" and own["moderation_reason"] == "Propos injurieux (règle 2)."
+    assert (await read_thread(client, site, article, reader))["comments"] == []
+    assert (await read_thread(client, site, article))["article"]["comment_count"] == 0
+
+
+async def test_redis_flushed_midway_every_pending_item_comes_back_within_one_claim(
+    client, db, settings, article
+):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    posted = [await post_comment(client, author, site, article) for _ in range(5)]
+    first = await queue(client, site, moderator, 2)
+    await decide(client, moderator, first[0]["item_id"], action="reject", reason="spam")
+    lost = redis.Redis.from_url(settings.redis_url)
+    try:
+        keys = [key async for key in lost.scan_iter(match=f"{settings.redis_prefix}*")]
+        await lost.delete(*keys)  # this run's Redis data, all of it: as after a restart without persistence
+    finally:
+        await lost.aclose()
+    back = await queue(client, site, moderator, 50)
+    assert {i["comment"]["id"] for i in back} == {c["id"] for c in posted} - {first[0]["comment"]["id"]}
+
+
+async def test_without_redis_posting_works_and_moderators_get_a_clear_503(client, settings, db, article):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    down = dataclasses.replace(
+        settings, redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_seconds=0.2
+    )
+    async with open_client(down) as no_redis:
+        held = await post_comment(no_redis, author, site, article, "posted while Redis was away")
+        refused = await no_redis.get(f"/api/v1/sites/{site}/moderation/queue", headers=moderator.auth)
+    assert held["status"] == "pending"
+    assert refused.status_code == 503 and refused.headers["retry-after"]
+    assert "queue" in refused.json()["detail"]
+    # Redis is back: the comment held meanwhile is in the queue.
+    assert [i["comment"]["id"] for i in await queue(client, site, moderator)] == [held["id"]]
+
+
+async def test_a_banned_reader_can_read_but_not_post_vote_or_report(client, db, article):
+    site = await make_site(db)
+    author, banned = await register(client), await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article)
+    ban = await client.post(
+        f"/api/v1/sites/{site}/bans",
+        json={"user_id": banned.id, "days": 7, "reason": "insultes"},
+        headers=moderator.auth,
+    )
+    assert ban.status_code == 201
+    assert (await client.get("/api/v1/me", headers=banned.auth)).status_code == 200
+    assert (await read_thread(client, site, article, banned))["comments"]
+    attempts = [
+        await client.post(
+            f"/api/v1/sites/{site}/comments", json={"article": article, "body": "x"}, headers=banned.auth
+        ),
+        await client.put(f"/api/v1/comments/{comment['id']}/vote", json={"value": 1}, headers=banned.auth),
+        await client.post(
+            f"/api/v1/comments/{comment['id']}/reports", json={"reason": "spam"}, headers=banned.auth
+        ),
+    ]
+    assert [r.status_code for r in attempts] == [403, 403, 403]
+    assert all("banned" in r.json()["detail"] and "insultes" in r.json()["detail"] for r in attempts)
+    other_site = await make_site(db)
+    assert (await post_comment(client, banned, other_site, article))["status"] == "approved"
+    lifted = await client.delete(f"/api/v1/sites/{site}/bans/{banned.id}", headers=moderator.auth)
+    assert lifted.status_code == 204
+    assert (await post_comment(client, banned, site, article))["status"] == "approved"
+
+
+async def test_a_ban_with_the_decision_and_an_expired_ban(client, db, article):
+    site = await make_site(db)
+    author, reporter = await register(client), await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article)
+    await client.post(
+        f"/api/v1/comments/{comment['id']}/reports", json={"reason": "abuse"}, headers=reporter.auth
+    )
+    [item] = await queue(client, site, moderator)
+    await decide(client, moderator, item["item_id"], action="spam", reason="pub", ban_days=0)
+    refused = await client.post(
+        f"/api/v1/sites/{site}/comments", json={"article": article, "body": "y"}, headers=author.auth
+    )
+    assert refused.status_code == 403 and "permanently" in refused.json()["detail"]
+    await db.execute("UPDATE bans SET until = now() - interval '1 second' WHERE user_id = $1", author.id)
+    assert (await post_comment(client, author, site, article))["status"] == "approved"
+
+
+async def test_locking_an_article_refuses_new_comments_and_is_logged(client, db, article):
+    site = await make_site(db)
+    reader = await register(client)
+    moderator = await make_moderator(client, db, site)
+    locked = await client.put(
+        f"/api/v1/sites/{site}/articles/lock",
+        json={"article": article, "locked": True},
+        headers=moderator.auth,
+    )
+    assert locked.json() == {"article": article, "locked": True}
+    refused = await client.post(
+        f"/api/v1/sites/{site}/comments", json={"article": article, "body": "z"}, headers=reader.auth
+    )
+    assert refused.status_code == 403
+    assert (await read_thread(client, site, article))["article"]["locked"] is True
+    await client.put(
+        f"/api/v1/sites/{site}/articles/lock",
+        json={"article": article, "locked": False},
+        headers=moderator.auth,
+    )
+    assert (await post_comment(client, reader, site, article))["status"] == "approved"
+    log = (await client.get(f"/api/v1/sites/{site}/moderation/log", headers=moderator.auth)).json()
+    assert [(e["action"], e["article_key"]) for e in log["entries"]] == [
+        ("unlock", article),
+        ("lock", article),
+    ]
+
+
+async def test_every_moderation_route_checks_the_site(client, db, article):
+    site, elsewhere = await make_site(db, moderation="pre"), await make_site(db)
+    author, nobody = await register(client), await register(client)
+    outsider = await make_moderator(client, db, elsewhere)
+    await post_comment(client, author, site, article)
+    insider = await make_moderator(client, db, site)
+    [item] = await queue(client, site, insider)
+    for who in (outsider, nobody):
+        calls = [
+            await client.get(f"/api/v1/sites/{site}/moderation/queue", headers=who.auth),
+            await client.post(
+                f"/api/v1/moderation/items/{item['item_id']}/decision",
+                json={"action": "approve"},
+                headers=who.auth,
+            ),
+            await client.get(f"/api/v1/sites/{site}/moderation/log", headers=who.auth),
+            await client.post(
+                f"/api/v1/sites/{site}/bans", json={"user_id": author.id, "reason": "x"}, headers=who.auth
+            ),
+            await client.delete(f"/api/v1/sites/{site}/bans/{author.id}", headers=who.auth),
+            await client.put(
+                f"/api/v1/sites/{site}/articles/lock",
+                json={"article": article, "locked": True},
+                headers=who.auth,
+            ),
+        ]
+        assert [c.status_code for c in calls] == [403] * 6
+    assert (await client.get(f"/api/v1/sites/{site}/moderation/queue")).status_code == 401
+
+
+async def test_the_audit_log_records_who_did_what_and_pages_newest_first(client, db, article):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    comments = [await post_comment(client, author, site, article) for _ in range(3)]
+    for item in await queue(client, site, moderator):
+        await decide(client, moderator, item["item_id"], action="approve")
+    await client.delete(f"/api/v1/comments/{comments[0]['id']}", headers=moderator.auth)
+    await client.post(
+        f"/api/v1/sites/{site}/bans", json={"user_id": author.id, "reason": "trop"}, headers=moderator.auth
+    )
+    await client.delete(f"/api/v1/sites/{site}/bans/{author.id}", headers=moderator.auth)
+    first = (
+        await client.get(f"/api/v1/sites/{site}/moderation/log", params={"limit": 4}, headers=moderator.auth)
+    ).json()
+    rest = (
+        await client.get(
+            f"/api/v1/sites/{site}/moderation/log",
+            params={"limit": 4, "cursor": first["next_cursor"]},
+            headers=moderator.auth,
+        )
+    ).json()
+    actions = [e["action"] for e in first["entries"] + rest["entries"]]
+    assert actions == ["unban", "ban", "delete", "approve", "approve", "approve"]
+    assert rest["next_cursor"] is None
+    assert all(e["actor_id"] == moderator.id and e["actor"] == moderator.username for e in first["entries"])
+    assert first["entries"][1]["reason"] == "trop" and first["entries"][1]["target_user_id"] == author.id
