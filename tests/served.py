@@ -33,6 +33,10 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
         COMMENTSVC_REDIS_URL=settings.redis_url,
         COMMENTSVC_REDIS_PREFIX=settings.redis_prefix,
     )
+    # The same limits as the settings (the tests' are generous): a served process
+    # shares the Redis keys of the in-process app, so their limits must agree.
+    for group, limit in settings.rate_limits.items():
+        env[f"COMMENTSVC_RATE_LIMIT_{group.upper()}"] = f"{limit.count}/{limit.period_seconds}s"
     env.update(extra)
     return env
 

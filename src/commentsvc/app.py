@@ -15,7 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, demo, health, moderation
+from commentsvc.api import accounts, comments, demo, health, moderation, pages
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
 from commentsvc.api.errors import EXCEPTION_HANDLERS
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             moderation.SiteModerationController,
             moderation.DecisionController,
             *health.HANDLERS,
+            *pages.HANDLERS,
             demo.demo_index,
             demo.demo_page,
         ],

@@ -1,0 +1,79 @@
+"""The moderators' dashboard in Chromium: sign in, approve with the mouse,
+reject with the keyboard and a reason, ban, read the audit log."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.builders import PASSWORD, make_moderator, make_site, post_comment, register, unique_name
+
+
+async def test_a_moderator_clears_the_queue_with_mouse_and_keyboard(browser, live_url, db, artifacts):
+    site = await make_site(db, moderation="pre")
+    article = unique_name("article")
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        author = await register(api)
+        moderator = await make_moderator(api, db, site)
+        comments = [
+            await post_comment(api, author, site, article, f"Commentaire numéro {n}") for n in range(3)
+        ]
+
+    context = await browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB")
+    page = await context.new_page()
+    response = await page.goto(f"{live_url}/moderate?lang=en")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    await page.get_by_label("Username or email").fill(moderator.username)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    items = page.locator("li.item")
+    await items.nth(2).wait_for()
+    assert await items.count() == 3
+    await page.screenshot(path=str(artifacts / "dashboard-queue.png"), full_page=True)
+
+    # Approve the first with the mouse.
+    await items.nth(0).get_by_role("button", name="Approve").click()
+    await page.locator("li.item.decided").first.wait_for()
+    # Reject the second with the keyboard: '/' to the reason, Enter to reject with it.
+    await page.keyboard.press("/")
+    await page.keyboard.type("Hors sujet (règle 3).")
+    await page.keyboard.press("Enter")
+    await page.locator("li.item.decided").nth(1).wait_for()
+    # Ban the third one's author from the same screen, for a week.
+    third = items.nth(2)
+    await third.get_by_label("Ban days (0: for good)").fill("7")
+    await third.get_by_label("Reason").fill("Récidive")
+    await third.get_by_role("button", name="Ban author").click()
+    await page.get_by_role("status").filter(has_text="Author banned.").wait_for()
+    await page.screenshot(path=str(artifacts / "dashboard-decided.png"), full_page=True)
+
+    statuses = await db.fetch(
+        "SELECT id, status, moderation_reason FROM comments WHERE id = ANY($1::bigint[]) ORDER BY id",
+        [c["id"] for c in comments],
+    )
+    assert [(r["status"], r["moderation_reason"]) for r in statuses][:2] == [
+        ("approved", None),
+        ("rejected", "Hors sujet (règle 3)."),
+    ]
+    ban = await db.fetchrow("SELECT until, reason FROM bans WHERE user_id = $1", author.id)
+    assert ban["reason"] == "Récidive" and ban["until"] is not None
+
+    await page.get_by_role("button", name="Audit log").click()
+    rows = page.locator("#entries tr")
+    await rows.nth(2).wait_for()
+    assert await rows.count() == 3
+    await page.screenshot(path=str(artifacts / "dashboard-log.png"), full_page=True)
+    await context.close()
+
+
+async def test_the_dashboard_speaks_french_and_refuses_readers(browser, live_url, artifacts):
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        reader = await register(api)
+    context = await browser.new_context(locale="fr-FR")
+    page = await context.new_page()
+    await page.goto(f"{live_url}/moderate")
+    await page.get_by_label("Nom d'utilisateur ou e-mail").fill(reader.username)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.get_by_role("status").filter(has_text="Ce compte ne modère aucun site.").wait_for()
+    await page.screenshot(path=str(artifacts / "dashboard-refused-fr.png"))
+    await context.close()
