@@ -15,7 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, demo, health, moderation, pages
+from commentsvc.api import accounts, comments, demo, health, moderation, pages, widget
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
 from commentsvc.api.errors import EXCEPTION_HANDLERS
@@ -78,10 +78,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             accounts.MeController,
             comments.SiteCommentsController,
             comments.CommentController,
+            comments.preview,
             moderation.SiteModerationController,
             moderation.DecisionController,
             *health.HANDLERS,
             *pages.HANDLERS,
+            *widget.HANDLERS,
             demo.demo_index,
             demo.demo_page,
         ],

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -43,15 +46,29 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[object]:
+async def playwright() -> AsyncIterator[object]:
     from playwright.async_api import async_playwright
 
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        await launched.close()
+    async with async_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+async def browser(playwright) -> AsyncIterator[object]:
+    """Chromium as most readers run it: third-party frames may keep (partitioned) storage."""
+    launched = await playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-features=ThirdPartyCookieBlocking"]
+    )
+    yield launched
+    await launched.close()
+
+
+@pytest.fixture(scope="session")
+async def strict_browser(playwright) -> AsyncIterator[object]:
+    """This Chromium's own default: third-party cookies blocked, and with them the iframe's storage."""
+    launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield launched
+    await launched.close()
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +77,58 @@ def live_url(settings, tmp_path_factory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("served") / "serve.log"
     with serve(settings, workers=1, log=log) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def host_pages() -> Iterator[HostPages]:
+    """The demo host pages, served from another origin than the service (localhost, not 127.0.0.1)."""
+    pages = HostPages()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), pages.handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    pages.origin = f"http://localhost:{server.server_address[1]}"
+    yield pages
+    server.shutdown()
+    server.server_close()
+
+
+class HostPages:
+    """Serves the project's copies of the demo pages, filled for a given service and site."""
+
+    origin = ""
+
+    def __init__(self) -> None:
+        self.service = ""
+        self.site = ""
+        self.requests: list[str] = []
+
+    def url(self, name: str) -> str:
+        return f"{self.origin}/{name}"
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        pages = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                name, _, query = self.path.lstrip("/").partition("?")
+                if name not in ("article.html", "listing.html"):
+                    self.send_error(404)
+                    return
+                text = resources.files("commentsvc").joinpath("demo", name).read_text(encoding="utf-8")
+                text = text.replace("{{SERVICE_ORIGIN}}", pages.service).replace("{{SITE_ID}}", pages.site)
+                if query == "lang=en":  # the same host page, written in English
+                    text = text.replace('<html lang="fr">', '<html lang="en">')
+                body = text.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
 
 
 @pytest.fixture

@@ -382,3 +382,14 @@ async def test_export_includes_the_readers_comments_and_erasure_anonymises_them(
     [shown] = (await read_thread(client, site, article))["comments"]
     assert shown["author"] is None and shown["body_html"] == "<p>mes mots</p>"
     assert await db.fetchval("SELECT client_hash FROM comments WHERE id = $1", comment["id"]) is None
+
+
+async def test_preview_renders_exactly_as_posting_would(client):
+    reader = await register(client)
+    source = "**gras** <script>x</script> [lien](javascript:alert(1))"
+    response = await client.post("/api/v1/preview", json={"body": source}, headers=reader.auth)
+    assert response.status_code == 200
+    assert response.json() == {
+        "body_html": "<p><strong>gras</strong> &lt;script&gt;x&lt;/script&gt; [lien](javascript:alert(1))</p>"
+    }
+    assert (await client.post("/api/v1/preview", json={"body": source})).status_code == 401

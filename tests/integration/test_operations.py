@@ -38,6 +38,8 @@ CONTRACT_ROUTES = {
     ("post", "/api/v1/sites/{site}/bans"),
     ("delete", "/api/v1/sites/{site}/bans/{user_id}"),
     ("put", "/api/v1/sites/{site}/articles/lock"),
+    # Additive: the widget's Markdown preview.
+    ("post", "/api/v1/preview"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

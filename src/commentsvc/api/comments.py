@@ -12,7 +12,7 @@ from commentsvc.api.deps import Caller, CommentsService, Conn, OptionalCaller
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import client_address, rate_limit
 from commentsvc.api.security import requires_user
-from commentsvc.domain.comments import NewComment, Thread
+from commentsvc.domain.comments import NewComment, Thread, preview_html
 from commentsvc.domain.threads import Comment
 
 SITE = Annotated[str, PathParameter(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="The site's slug.")]
@@ -126,6 +126,28 @@ class SiteCommentsController(Controller):
         """Public comment counts of up to 100 articles, in one request."""
         counted = await comments.counts_json(conn, site, article)
         return Response(counted, media_type=MediaType.JSON, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
+
+
+class PreviewIn(msgspec.Struct, forbid_unknown_fields=True):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class PreviewOut(msgspec.Struct):
+    body_html: str
+
+
+@post(
+    "/api/v1/preview",
+    status_code=200,
+    tags=["comments"],
+    guards=[requires_user],
+    security=[{"bearer": []}],
+    before_request=rate_limit(user="edit_user"),
+    responses=error_responses(400, 401, 413, 415, 429),
+)
+async def preview(data: JSONBody[PreviewIn]) -> PreviewOut:
+    """What a comment would look like, rendered and sanitised exactly as when it is posted."""
+    return PreviewOut(preview_html(data.body))
 
 
 class CommentController(Controller):

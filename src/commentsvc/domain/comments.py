@@ -59,6 +59,10 @@ class Posted(msgspec.Struct, frozen=True):
     replayed: bool
 
 
+def preview_html(body: str) -> str:
+    return rendering.render(rendering.check_body(body))
+
+
 def check_article_key(key: str) -> str:
     if not 1 <= len(key) <= MAX_ARTICLE_KEY:
         raise Invalid(f"article: a key is 1 to {MAX_ARTICLE_KEY} characters.", field="article")
