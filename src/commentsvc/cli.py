@@ -21,8 +21,6 @@ from commentsvc.store.migrations import migrate
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect
 from commentsvc.store.sites import Site
 
-DEMO_SITE = "demo"
-
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -211,9 +209,9 @@ async def _demo(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     origins = [public_url, *_loopback_twin(public_url)]
     settings = {"name": "commentsvc demo", "origins": origins}
     try:
-        await sites.create_site(conn, DEMO_SITE, settings)
+        await sites.create_site(conn, sites.DEMO_SITE, settings)
     except Conflict:
-        await sites.update_site(conn, DEMO_SITE, {"origins": origins})
+        await sites.update_site(conn, sites.DEMO_SITE, {"origins": origins})
     print(f"commentsvc: demo article: {public_url}/demo/article.html")
     print(f"commentsvc: demo listing: {public_url}/demo/listing.html")
     return 0

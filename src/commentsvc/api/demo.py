@@ -10,7 +10,7 @@ from litestar import MediaType, Request, get
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-DEMO_SITE = "demo"
+from commentsvc.domain.sites import DEMO_SITE
 
 
 @cache

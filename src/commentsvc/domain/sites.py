@@ -12,6 +12,8 @@ from commentsvc.errors import Conflict, Invalid, NotFound
 from commentsvc.store import sites as store
 from commentsvc.store.sites import Site
 
+# The site `commentsvc demo` creates and the demo pages are wired to.
+DEMO_SITE = "demo"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
