@@ -129,8 +129,8 @@ class Moderation:
             first = await moderation.decide(conn, item_id, action, moderator_id, reason, ban_days)
             if first:
                 await self._apply(conn, row, moderator_id, action, reason, ban_days)
-        row = await moderation.item(conn, item_id)
-        assert row is not None
+        decided = await moderation.item(conn, item_id)
+        row = decided or row  # (gone only if its site was deleted meanwhile)
         if first:
             await self._after_decision(conn, row)
         return await self._item(conn, row, None, None)
