@@ -1,14 +1,17 @@
-// commentsvc counts: fills every [data-commentsvc-count] with one request.
+// commentsvc counts: fills every [data-commentsvc-count] on the page, with one
+// request per 100 articles (one request for an ordinary listing).
 (function () {
-  var s = document.currentScript, els = document.querySelectorAll("[data-commentsvc-count]"), q = new URLSearchParams();
-  els.forEach(function (el) { q.append("article", el.dataset.commentsvcCount); });
-  if (!els.length) return;
-  fetch(new URL(s.src).origin + "/api/v1/sites/" + encodeURIComponent(s.dataset.site) + "/counts?" + q)
-    .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(function (counts) {
+  var s = document.currentScript, api = new URL(s.src).origin + "/api/v1/sites/" + encodeURIComponent(s.dataset.site) + "/counts?";
+  var els = [].slice.call(document.querySelectorAll("[data-commentsvc-count]"));
+  var keys = els.map(function (el) { return el.dataset.commentsvcCount; }).filter(function (k, i, all) { return all.indexOf(k) === i; });
+  for (var i = 0; i < keys.length; i += 100) {
+    var q = new URLSearchParams();
+    keys.slice(i, i + 100).forEach(function (k) { q.append("article", k); });
+    fetch(api + q).then(function (r) { return r.ok ? r.json() : {}; }).then(function (counts) {
       els.forEach(function (el) {
         var n = counts[el.dataset.commentsvcCount];
         if (n !== undefined) el.textContent = n;
       });
     });
+  }
 })();
