@@ -106,12 +106,13 @@ async def distinct_reporters(conn: asyncpg.Connection, comment_id: int) -> int:
 
 
 async def lock_unqueued(conn: asyncpg.Connection, site_id: int, limit: int) -> list[int]:
-    """Open items of the site not yet in the stream, locked (SKIP LOCKED) for this transaction,
-    so two moderators draining the outbox at once never queue an item twice."""
+    """Open items of the site not yet in the stream, locked for this transaction. A second
+    moderator draining at the same time waits, then finds them queued: no item is queued
+    twice, and nobody is told the queue is empty while it is being filled."""
     rows = await conn.fetch(
         """SELECT id FROM moderation_items
            WHERE site_id = $1 AND decision IS NULL AND queued_at IS NULL
-           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED""",
+           ORDER BY id LIMIT $2 FOR UPDATE""",
         site_id,
         limit,
     )
