@@ -2,9 +2,11 @@
 calibrations taken on the idle machine, and the ratios reported between all those figures.
 
 To add a scenario: write a function that takes a Context and returns Measurements (build each
-Load with ``ctx.load()``, measure it with ``harness.measure()``), and list it in SCENARIOS with
-the server it needs. Consecutive scenarios needing the same server share one start of it.
-A ratio is a line in RATIOS naming two figures, "<measurement>.<field>" or a calibration's.
+Load with ``ctx.load()``, measure it with ``harness.measure()``) or query Plans
+(``harness.explain()``), and list it in SCENARIOS with the server it needs and its group.
+Consecutive scenarios needing the same server share one start of it.
+A ratio is a line in RATIOS naming two figures, "<measurement>.<field>" or a calibration's;
+a target (TARGETS) is a goal for a figure or a ratio, printed with PASS or MISS.
 """
 
 from __future__ import annotations
@@ -13,18 +15,25 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
+import asyncpg
+import features
 import harness
 import httpx
-from harness import BenchError, Load, Measurement, Request
+import seed
+from harness import UNIQUE, BenchError, Load, Measurement, Plan, Request
+from seed import Seeded
 
 from commentsvc.config import DEFAULT_RATE_LIMITS, load_settings
 from commentsvc.domain.passwords import Passwords
+from commentsvc.store import articles, comments
 
 WORKERS = 2  # uvicorn workers, for the ceiling and the service alike (the reference machine has 2 cores)
 PASSWORD = "bench passphrase 2026"
@@ -33,6 +42,9 @@ NO_LIMIT = "100000000/1s"
 SEED_CONCURRENCY = 8
 # The login storm starts this long before /me is measured and ends this long after.
 STORM_MARGIN_S = 1.0
+PAGE_LIMIT = 20  # the thread page's default: 20 top-level comments with all their replies
+COUNTED_ARTICLES = 50  # keys per /counts request
+POSTS_PER_ACCOUNT = 10  # distinct posting requests wrk rotates through, per account
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,13 @@ class Context:
     run: Run
     base_url: str
     accounts: list[Account] = field(default_factory=list)
+    seeded: Seeded | None = None  # the comments data, for the comments scenarios
+
+    @property
+    def data(self) -> Seeded:
+        if self.seeded is None:
+            raise BenchError("this scenario needs the seeded comments (the `commented` server)")
+        return self.seeded
 
     @property
     def options(self) -> Options:
@@ -99,7 +118,10 @@ class Scenario:
     name: str
     server: Server
     about: str
-    run: Callable[[Context], list[Measurement]]
+    run: Callable[[Context], Sequence[Measurement | Plan]]
+    group: str  # `--only GROUP` runs every scenario of the group
+    # Scenarios whose figures this one's ratios and targets divide by: `--only` runs them too.
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,30 @@ class Ratio:
     label: str
     numerator: str
     denominator: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A goal for a figure ("thread200.anon.p99_ms") or a ratio (its label). Printed with PASS or
+    MISS; a miss never fails the run. ``counted``: False for a figure shown next to the target
+    for information (the signed-in side of a target set for anonymous readers, say)."""
+
+    figure: str
+    at_most: bool  # True: value <= threshold passes; False: value >= threshold passes
+    threshold: float
+    counted: bool = True
+
+    def passes(self, value: float) -> bool:
+        return value <= self.threshold if self.at_most else value >= self.threshold
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Someone else's figure, as quoted (not measured here), printed next to ours."""
+
+    label: str
+    quoted: float
+    figures: tuple[str, ...]
 
 
 # --- servers --------------------------------------------------------------------------------
@@ -124,8 +170,8 @@ def ceiling(run: Run) -> Iterator[Context]:
 
 
 @contextlib.contextmanager
-def service(run: Run) -> Iterator[Context]:
-    """`commentsvc serve`, every rate limit lifted, with ``users`` accounts registered."""
+def _serve(run: Run, log: str) -> Iterator[str]:
+    """`commentsvc serve` on the run's database and Redis prefix, every rate limit lifted: its base URL."""
     port = harness.free_port()
     # Only our settings: a COMMENTSVC_* left in the caller's shell must not change what is measured.
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTSVC_")}
@@ -141,16 +187,40 @@ def service(run: Run) -> Iterator[Context]:
     env.update({f"COMMENTSVC_RATE_LIMIT_{group.upper()}": NO_LIMIT for group in DEFAULT_RATE_LIMITS})
     cmd = [harness.PYTHON, "-m", "commentsvc.cli", "serve", "--workers", str(WORKERS)]
     base_url = f"http://127.0.0.1:{port}"
-    with harness.server("commentsvc serve", cmd, env, f"{base_url}/readyz", run.logs / "commentsvc.log"):
-        yield Context(run, base_url, asyncio.run(_register(base_url, run.options.users)))
+    with harness.server("commentsvc serve", cmd, env, f"{base_url}/readyz", run.logs / log):
+        yield base_url
 
 
-async def _register(base_url: str, count: int) -> list[Account]:
+@contextlib.contextmanager
+def service(run: Run) -> Iterator[Context]:
+    """`commentsvc serve`, every rate limit lifted, with ``users`` accounts registered."""
+    with _serve(run, "commentsvc.log") as base_url:
+        yield Context(run, base_url, asyncio.run(_register(base_url, run.options.users, "bench_user")))
+
+
+@contextlib.contextmanager
+def commented(run: Run) -> Iterator[Context]:
+    """The same service over the seeded comments (seed.py: inserted before it starts), with
+    ``users`` accounts of its own registered, who then vote on the measured threads; then the
+    database is vacuumed and checkpointed."""
+    seeded = asyncio.run(seed.seed(run.database_url))
+    with _serve(run, "commentsvc-comments.log") as base_url:
+        accounts = asyncio.run(_register(base_url, run.options.users, "bench_reader"))
+        usernames = [a.username for a in accounts]
+        seeded.account_ids = asyncio.run(seed.seed_votes_of(run.database_url, seeded, usernames))
+        harness.say(
+            f"bench: VACUUM (ANALYZE) and CHECKPOINT in {asyncio.run(seed.settle(run.database_url)):.1f} s"
+        )
+        yield Context(run, base_url, accounts, seeded)
+
+
+async def _register(base_url: str, count: int, prefix: str) -> list[Account]:
+    """``count`` accounts through the API; ``prefix`` keeps each server's apart (they share the database)."""
     slots = asyncio.Semaphore(SEED_CONCURRENCY)
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
 
         async def register(i: int) -> Account:
-            username = f"bench_user_{i:05d}"
+            username = f"{prefix}_{i:05d}"
             email = f"{username}@bench.example.org"
             async with slots:
                 response = await client.post(
@@ -181,6 +251,52 @@ def login_requests(accounts: list[Account]) -> list[Request]:
         )
         for i, a in enumerate(accounts)
     ]
+
+
+def bearer(account: Account) -> dict[str, str]:
+    return {"Authorization": f"Bearer {account.access_token}"}
+
+
+def thread_requests(key: str, accounts: list[Account] | None) -> list[Request]:
+    """The first page of a thread: anonymously (``accounts`` None), or by each account in turn."""
+    path = f"/api/v1/sites/{seed.SITE}/comments?{urlencode({'article': key, 'sort': 'oldest', 'limit': PAGE_LIMIT})}"
+    if accounts is None:
+        return [Request("GET", path)]
+    return [Request("GET", path, bearer(a)) for a in accounts]
+
+
+def counts_requests(data: Seeded, miss: bool) -> list[Request]:
+    """The counts of each run of COUNTED_ARTICLES consecutive articles (as a listing page asks
+    for them). ``miss``: the last key is one nobody commented on, new in every request, so each
+    misses the cache and is counted in PostgreSQL."""
+    requests = []
+    for start in range(0, len(data.articles) - COUNTED_ARTICLES + 1, COUNTED_ARTICLES):
+        keys = data.articles[start : start + COUNTED_ARTICLES - miss]
+        query = urlencode([("article", k) for k in keys])
+        if miss:  # after urlencode, which would escape the marker
+            query += f"&article=unseen-{UNIQUE}"
+        requests.append(Request("GET", f"/api/v1/sites/{seed.SITE}/counts?{query}"))
+    return requests
+
+
+def post_requests(data: Seeded, accounts: list[Account]) -> list[Request]:
+    """Each account posts in turn, to articles picked at random (never the measured threads):
+    half top-level comments, half replies to a seeded comment; every body is new text."""
+    rng = random.Random(seed.SEED + 2)
+    requests = []
+    for i in range(POSTS_PER_ACCOUNT * len(accounts)):
+        key = rng.choice(data.articles)
+        post: dict[str, object] = {
+            "article": key,
+            "body": f"{seed.text(rng)} (ref {UNIQUE})",
+            "article_title": f"Article {key}",
+            "article_url": f"{seed.ORIGIN}/blog/{key}",
+        }
+        if i % 2:
+            post["parent_id"] = rng.choice(data.replyable[key])
+        headers = {**bearer(accounts[i % len(accounts)]), "Content-Type": "application/json"}
+        requests.append(Request("POST", f"/api/v1/sites/{seed.SITE}/comments", headers, json.dumps(post)))
+    return requests
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -223,13 +339,113 @@ def storm(ctx: Context) -> list[Measurement]:
         return [during, background.result("storm.login")]
 
 
+def plans(ctx: Context) -> list[Plan]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the SQL the service runs for a thread page (both threads,
+    anonymous and signed in) and for /counts: the store functions called on a connection whose
+    queries are captured, then explained with the same arguments, planned for them (custom) and
+    as a reused prepared statement (generic). A Seq Scan on comments fails the run."""
+    found = asyncio.run(_plans(ctx.data, ctx.run.database_url))
+    for plan in found:
+        plan.problems = plan_problems(plan)
+    return found
+
+
+def plan_problems(plan: Plan) -> list[str]:
+    """What must never be in these plans: reading the whole comments table."""
+    return [
+        f"Seq Scan on comments in {plan.name} ({plan.mode} plan)"
+        for node_type, relation, _ in plan.scans()
+        if node_type == "Seq Scan" and relation == "comments"
+    ]
+
+
+async def _plans(data: Seeded, database_url: str) -> list[Plan]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        calls = []
+        for key in (data.thread_200, data.thread_5000):
+            for who, viewer_id in (("anonymous", None), ("signed in", data.account_ids[0])):
+                context = await articles.thread_context(conn, seed.SITE, key, viewer_id)
+                if context is None or context.article is None:
+                    raise BenchError(f"the seeded article {key!r} is missing")
+                call = comments.page(
+                    conn, context.article.id, viewer_id, context.viewer_moderates, "oldest", None, PAGE_LIMIT
+                )
+                calls.append((f"page {key} {who}", call))
+        keys = data.articles[:COUNTED_ARTICLES]
+        calls.append((f"counts {COUNTED_ARTICLES} articles", articles.counts(conn, data.site_id, keys)))
+        found = []
+        for name, call in calls:
+            for query, args in await harness.captured_queries(conn, call):
+                for generic in (False, True):
+                    found.append(await harness.explain(conn, name, query, args, generic))
+        return found
+    finally:
+        await conn.close()
+
+
+def threads(ctx: Context) -> list[Measurement]:
+    """The first page of each thread, anonymously (from the cache, filled by the warm-up's first
+    request) and signed in (never cached: every request runs the queries)."""
+    found: list[Measurement] = []
+    for name, key in (("thread200", ctx.data.thread_200), ("thread5000", ctx.data.thread_5000)):
+        for who, accounts in (("anon", None), ("signed", ctx.accounts)):
+            requests = thread_requests(key, accounts)
+            load = ctx.load(f"{name}-{who}", requests[0].path, ctx.options.connections, requests)
+            found.append(harness.measure(f"{name}.{who}", load, ctx.options.warmup))
+    return found
+
+
+def counts(ctx: Context) -> list[Measurement]:
+    """/counts for 50 articles: the same listings again and again (cached after the first), and
+    listings never asked before (each request counted in PostgreSQL)."""
+    found: list[Measurement] = []
+    for who, miss in (("anon", False), ("miss", True)):
+        requests = counts_requests(ctx.data, miss)
+        load = ctx.load(f"counts-{who}", requests[0].path, ctx.options.connections, requests)
+        found.append(harness.measure(f"counts{COUNTED_ARTICLES}.{who}", load, ctx.options.warmup))
+    return found
+
+
+def post(ctx: Context) -> list[Measurement]:
+    requests = post_requests(ctx.data, ctx.accounts)
+    load = ctx.load("post", requests[0].path, ctx.options.connections, requests)
+    return [harness.measure("post", load, ctx.options.warmup)]
+
+
 SCENARIOS: list[Scenario] = [
-    Scenario("plain", ceiling, "bare Litestar: GET /plain", plain),
-    Scenario("select1", ceiling, "bare Litestar: GET /select1 (asyncpg SELECT 1)", select1),
-    Scenario("me", service, "GET /api/v1/me alone", me),
-    Scenario("login", service, "POST /api/v1/auth/login alone", login),
-    Scenario("storm", service, "GET /api/v1/me during a login storm", storm),
-]
+    Scenario("plain", ceiling, "bare Litestar: GET /plain", plain, "ceiling"),
+    Scenario("select1", ceiling, "bare Litestar: GET /select1 (asyncpg SELECT 1)", select1, "ceiling"),
+    Scenario("me", service, "GET /api/v1/me alone", me, "accounts"),
+    Scenario("login", service, "POST /api/v1/auth/login alone", login, "accounts"),
+    Scenario("storm", service, "GET /api/v1/me during a login storm", storm, "accounts"),
+    # Plans first: on the data as seeded, before the posting scenario adds to it.
+    Scenario("plans", commented, "EXPLAIN (ANALYZE, BUFFERS) of the thread page and counts queries", plans, "comments"),
+    Scenario(
+        "threads", commented, "GET .../comments: first page of the 200- and 5,000-comment threads",
+        threads, "comments", needs=("select1",),
+    ),
+    Scenario("counts", commented, "GET .../counts for 50 articles", counts, "comments", needs=("select1",)),
+    # Last: it adds comments to the seeded articles (never to the measured threads).
+    Scenario("post", commented, "POST .../comments, signed in", post, "comments", needs=("select1",)),
+    # bench/features.py: servers and data of their own, after the comments (the rebuild adds 100,000 rows).
+    Scenario(
+        "decide", features.moderated, "claim and decide 1,000 held comments through the API, 1 then 2 moderators",
+        features.decide, "moderation",
+    ),
+    Scenario(
+        "rebuild", features.moderated, "moderation queue rebuilt from PostgreSQL for 100,000 pending comments",
+        features.rebuild, "moderation",
+    ),
+    Scenario(
+        "widget-bytes", features.widget_host, "gzipped bytes of the widget's first view, against the budget",
+        features.widget_bytes, "widget",
+    ),
+    Scenario(
+        "widget-load", features.widget_host, "Chromium: navigation to a 200-comment thread shown (10 loads)",
+        features.widget_load, "widget",
+    ),
+]  # fmt: skip
 
 
 # --- calibrations -------------------------------------------------------------------------------
@@ -260,6 +476,24 @@ def argon2() -> dict[str, float]:
 CALIBRATIONS: list[Callable[[], dict[str, float]]] = [argon2]
 
 
+def _over_select1(name: str, about: str) -> Ratio:
+    return Ratio(f"{about} ÷ ceiling /select1 (req/s)", f"{name}.rps", "select1.rps")
+
+
+THREAD_200 = _over_select1("thread200.anon", "200-comment thread, anonymous")
+THREAD_200_SIGNED = _over_select1("thread200.signed", "200-comment thread, signed in")
+THREAD_5000 = _over_select1("thread5000.anon", "5,000-comment thread, anonymous")
+THREAD_5000_SIGNED = _over_select1("thread5000.signed", "5,000-comment thread, signed in")
+COUNTS = _over_select1("counts50.anon", "counts of 50 articles, cached")
+COUNTS_MISS = _over_select1("counts50.miss", "counts of 50 articles, missed")
+POST = _over_select1("post", "posting")
+BIG_THREAD = Ratio(
+    "5,000- ÷ 200-comment thread, anonymous (p50)", "thread5000.anon.p50_ms", "thread200.anon.p50_ms"
+)
+BIG_THREAD_SIGNED = Ratio(
+    "5,000- ÷ 200-comment thread, signed in (p50)", "thread5000.signed.p50_ms", "thread200.signed.p50_ms"
+)
+
 RATIOS: list[Ratio] = [
     Ratio("/me req/s ÷ ceiling /select1 req/s", "me.rps", "select1.rps"),
     Ratio("/me req/s ÷ ceiling /plain req/s", "me.rps", "plain.rps"),
@@ -269,4 +503,42 @@ RATIOS: list[Ratio] = [
     Ratio("/me req/s during login storm ÷ alone", "storm.me.rps", "me.rps"),
     # The other side of the storm: sign-ins must still get through while readers are served.
     Ratio("logins/s during login storm ÷ alone", "storm.login.rps", "login.rps"),
+    THREAD_200,
+    THREAD_200_SIGNED,
+    THREAD_5000,
+    THREAD_5000_SIGNED,
+    COUNTS,
+    COUNTS_MISS,
+    POST,
+    BIG_THREAD,
+    BIG_THREAD_SIGNED,
+]
+
+# The issue's targets are about what readers get: anonymous reads (most readers, served from the
+# cache) are counted; the signed-in (uncached) side of each is shown for information.
+READ_P99_MS = 50
+TARGETS: list[Target] = [
+    Target(THREAD_200.label, at_most=False, threshold=0.5),
+    Target(THREAD_200_SIGNED.label, at_most=False, threshold=0.5, counted=False),
+    Target(COUNTS.label, at_most=False, threshold=0.7),
+    Target(COUNTS_MISS.label, at_most=False, threshold=0.7, counted=False),
+    Target(POST.label, at_most=False, threshold=0.25),
+    *(
+        Target(f"{name}.p99_ms", at_most=True, threshold=READ_P99_MS, counted=counted)
+        for name, counted in (
+            ("thread200.anon", True),
+            ("thread5000.anon", True),
+            ("counts50.anon", True),
+            ("thread200.signed", False),
+            ("thread5000.signed", False),
+            ("counts50.miss", False),
+        )
+    ),
+    Target(BIG_THREAD.label, at_most=True, threshold=2),
+    Target(BIG_THREAD_SIGNED.label, at_most=True, threshold=2, counted=False),
+]
+
+REFERENCES: list[Reference] = [
+    Reference("Isso, 200-comment thread (req/s)", 14, ("thread200.anon.rps", "thread200.signed.rps")),
+    Reference("Isso, counts for 50 articles (req/s)", 900, ("counts50.anon.rps", "counts50.miss.rps")),
 ]
