@@ -116,26 +116,21 @@ class Comments:
         if viewer_id is not None:
             return msgspec.json.encode(await self.thread(conn, slug, key, viewer_id, sort, limit, cursor))
         check_article_key(key)
-        scope, variant = thread_scope(slug, key), f"{sort}:{limit}:{cursor or ''}"
-        generation, cached = await self._cache.get(scope, variant)
-        if cached is not None:
-            return cached
-        page = msgspec.json.encode(await self.thread(conn, slug, key, None, sort, limit, cursor))
-        if generation is not None:
-            await self._cache.put(scope, generation, variant, page)
-        return page
+
+        async def page() -> bytes:
+            return msgspec.json.encode(await self.thread(conn, slug, key, None, sort, limit, cursor))
+
+        return await self._cache.read_through(thread_scope(slug, key), f"{sort}:{limit}:{cursor or ''}", page)
 
     async def counts_json(self, conn: asyncpg.Connection, slug: str, keys: list[str]) -> bytes:
         for key in keys:
             check_article_key(key)
-        scope, variant = counts_scope(slug), hashlib.sha1(msgspec.json.encode(sorted(keys))).hexdigest()
-        generation, cached = await self._cache.get(scope, variant)
-        if cached is not None:
-            return cached
-        counted = msgspec.json.encode(await self.counts(conn, slug, keys))
-        if generation is not None:
-            await self._cache.put(scope, generation, variant, counted)
-        return counted
+
+        async def counted() -> bytes:
+            return msgspec.json.encode(await self.counts(conn, slug, keys))
+
+        variant = hashlib.sha1(msgspec.json.encode(sorted(keys))).hexdigest()
+        return await self._cache.read_through(counts_scope(slug), variant, counted)
 
     async def thread(
         self,

@@ -6,6 +6,7 @@ if Redis fails, reads simply go to PostgreSQL."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import redis.asyncio as redis
 
@@ -29,13 +30,13 @@ class GenerationalCache:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self._client = client
         self._keys = keys
-        self._get = client.register_script(_GET)
+        self._get_script = client.register_script(_GET)
 
-    async def get(self, scope: str, variant: str) -> tuple[str | None, bytes | None]:
+    async def _entry(self, scope: str, variant: str) -> tuple[str | None, bytes | None]:
         """(generation, entry); (None, None) when Redis cannot be asked."""
         before, after = self._keys.cache_entry_around(scope, variant)
         try:
-            generation, entry = await self._get(
+            generation, entry = await self._get_script(
                 keys=[self._keys.cache_generation(scope)], args=[before, after]
             )
         except UNAVAILABLE_ERRORS as exc:
@@ -43,7 +44,17 @@ class GenerationalCache:
             return None, None
         return generation.decode(), entry
 
-    async def put(self, scope: str, generation: str, variant: str, value: bytes) -> None:
+    async def read_through(self, scope: str, variant: str, compute: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The cached entry, or ``compute()`` stored under the generation read before computing it."""
+        generation, cached = await self._entry(scope, variant)
+        if cached is not None:
+            return cached
+        value = await compute()
+        if generation is not None:
+            await self._store(scope, generation, variant, value)
+        return value
+
+    async def _store(self, scope: str, generation: str, variant: str, value: bytes) -> None:
         try:
             await self._client.set(
                 self._keys.cache_entry(scope, generation, variant), value, ex=ENTRY_TTL_SECONDS
