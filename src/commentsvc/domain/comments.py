@@ -113,13 +113,13 @@ class Comments:
         cursor: str | None,
     ) -> bytes:
         """The thread page as JSON, from the cache when an anonymous reader asks."""
-        if viewer_id is not None:
-            return msgspec.json.encode(await self.thread(conn, slug, key, viewer_id, sort, limit, cursor))
         check_article_key(key)
 
         async def page() -> bytes:
-            return msgspec.json.encode(await self.thread(conn, slug, key, None, sort, limit, cursor))
+            return msgspec.json.encode(await self.thread(conn, slug, key, viewer_id, sort, limit, cursor))
 
+        if viewer_id is not None:
+            return await page()
         return await self._cache.read_through(thread_scope(slug, key), f"{sort}:{limit}:{cursor or ''}", page)
 
     async def counts_json(self, conn: asyncpg.Connection, slug: str, keys: list[str]) -> bytes:
@@ -142,7 +142,7 @@ class Comments:
         limit: int,
         cursor: str | None,
     ) -> Thread:
-        check_article_key(key)
+        """A thread page, built from PostgreSQL (the key checked by the caller)."""
         after = decode_cursor(sort, cursor) if cursor else None
         context = await articles.thread_context(conn, slug, key, viewer_id)
         if context is None:
@@ -158,8 +158,7 @@ class Comments:
         return Thread(_article_info(key, context.article), threads, next_cursor)
 
     async def counts(self, conn: asyncpg.Connection, slug: str, keys: list[str]) -> dict[str, int]:
-        for key in keys:
-            check_article_key(key)
+        """Public counts from PostgreSQL (the keys checked by the caller)."""
         site = await sites.get_site(conn, slug)
         if site is None:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
