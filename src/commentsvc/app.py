@@ -11,7 +11,6 @@ from datetime import timedelta
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
@@ -20,6 +19,7 @@ from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
 from commentsvc.api.errors import EXCEPTION_HANDLERS
 from commentsvc.api.observe import Observed
+from commentsvc.api.reference import ReferencePage
 from commentsvc.api.security import BearerAuthentication, JsonOnly
 from commentsvc.config import Settings, load_settings
 from commentsvc.domain.accounts import Accounts
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Comments and community moderation. The HTTP contract, version 1.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ReferencePage()],
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),

@@ -1,5 +1,6 @@
-"""The outermost layer: a request id, one structured log line per request, and
-the request metrics. It wraps the whole application so even unrouted requests count."""
+"""The outermost layer: a request id, one structured log line per request, the request
+metrics and the security headers. It wraps the whole application so even unrouted requests
+count and carry the headers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from litestar import Litestar
 from litestar.types import Message, Receive, Scope, Send
 
 from commentsvc import metrics
+from commentsvc.api.headers import SecurityHeaders
 from commentsvc.api.scope import header
 
 log = logging.getLogger("commentsvc.access")
@@ -23,6 +25,7 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 class Observed:
     def __init__(self, app: Litestar) -> None:
         self.app = app
+        self.security_headers = SecurityHeaders(app.state.settings.public_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,7 +40,8 @@ class Observed:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                headers = self.security_headers.added_to(message.get("headers", []), scope["scheme"])
+                message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:

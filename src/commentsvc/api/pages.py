@@ -16,7 +16,6 @@ DASHBOARD_CSP = (
 )
 PAGE_HEADERS = {
     "Content-Security-Policy": DASHBOARD_CSP,
-    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-cache",

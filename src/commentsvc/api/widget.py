@@ -21,7 +21,6 @@ MEDIA_TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The loader's own URL never changes, so it is cached briefly; what it loads is immutable.
 LOADER_CACHE = "public, max-age=600"
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
 EMBED_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors {origins}"
@@ -42,7 +41,7 @@ class Asset:
         self.hashed_name = f"{stem}.{hashlib.sha256(self.raw).hexdigest()[:12]}.{extension}"
 
     def response(self, request: Request, cache_control: str) -> Response[bytes]:
-        headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding", **SECURITY_HEADERS}
+        headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding"}
         if "gzip" in request.headers.get("accept-encoding", ""):
             headers["Content-Encoding"] = "gzip"
             return Response(self.gzipped, media_type=self.media_type, headers=headers)
@@ -116,7 +115,6 @@ async def embed_document(
     headers = {
         "Content-Security-Policy": EMBED_CSP.format(origins=" ".join(sorted(origins))),
         "Cache-Control": "no-cache",
-        **SECURITY_HEADERS,
     }
     return Response(page, media_type="text/html; charset=utf-8", headers=headers)
 

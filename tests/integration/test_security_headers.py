@@ -1,0 +1,120 @@
+"""Security headers and policies on everything the service serves, and absolute URLs that come
+from the configuration, never from the request's Host header."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from commentsvc.api.widget import asset
+from tests.builders import make_site, post_comment, register
+from tests.conftest import open_client
+
+BASELINE_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+SITE_ORIGIN = "https://news.example"
+
+
+@pytest.fixture(scope="module")
+async def site(db) -> str:
+    return await make_site(db, origins=(SITE_ORIGIN, "https://www.news.example"))
+
+
+def every_page(site: str) -> dict[str, str]:
+    """One request of each kind the service answers, keyed by a name for the test id."""
+    return {
+        "reference": "/schema",
+        "openapi": "/schema/openapi.json",
+        "demo article": "/demo/article.html",
+        "demo listing": "/demo/listing.html",
+        "demo redirect": "/demo",
+        "loader": "/embed.js",
+        "count script": "/count.js",
+        "widget script": f"/widget/{asset('widget.js').hashed_name}",
+        "embed": f"/embed?site={site}&article=a1&origin={SITE_ORIGIN}",
+        "embed refused": f"/embed?site={site}&article=a1&origin=https://other.example",
+        "dashboard": "/moderate",
+        "dashboard script": "/moderate/moderate.js",
+        "health": "/healthz",
+        "ready": "/readyz",
+        "metrics": "/metrics",
+        "thread": f"/api/v1/sites/{site}/comments?article=a1",
+        "counts": f"/api/v1/sites/{site}/counts?articles=a1",
+        "signed out": "/api/v1/me",
+        "unknown route": "/nowhere",
+        "bad query": f"/api/v1/sites/{site}/comments?article=a1&limit=-5",
+    }
+
+
+def csp_directives(policy: str) -> dict[str, str]:
+    return {d.split(" ", 1)[0]: d.partition(" ")[2] for d in (p.strip() for p in policy.split(";")) if d}
+
+
+async def test_every_response_carries_the_security_headers(client, site):
+    for name, path in every_page(site).items():
+        response = await client.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff", name
+        assert response.headers["referrer-policy"] in {"strict-origin-when-cross-origin", "no-referrer"}, name
+        policy = csp_directives(response.headers["content-security-policy"])
+        # No page may run inline script: where a policy allows script at all, only from files.
+        assert "'unsafe-inline'" not in policy.get("script-src", ""), name
+        assert "'unsafe-eval'" not in response.headers["content-security-policy"], name
+        assert "frame-ancestors" in policy, name
+        assert "strict-transport-security" not in response.headers, f"{name}: HSTS over plain HTTP"
+
+
+async def test_json_and_assets_get_the_baseline_policy(client, site):
+    for path in (
+        "/schema/openapi.json",
+        "/embed.js",
+        f"/api/v1/sites/{site}/comments?article=a1",
+        "/nowhere",
+    ):
+        assert (await client.get(path)).headers["content-security-policy"] == BASELINE_CSP, path
+
+
+async def test_pages_keep_their_own_policy(client, site):
+    embed = await client.get(every_page(site)["embed"])
+    assert csp_directives(embed.headers["content-security-policy"])["frame-ancestors"] == (
+        "https://news.example https://www.news.example"
+    )
+    dashboard = await client.get("/moderate")
+    assert csp_directives(dashboard.headers["content-security-policy"])["frame-ancestors"] == "'none'"
+    assert dashboard.headers["referrer-policy"] == "no-referrer"
+    # The reference page renders the OpenAPI document on the server: no script at all.
+    reference = await client.get("/schema")
+    assert reference.status_code == 200 and "<script" not in reference.text
+    assert "POST /api/v1/sites/{site}/comments" in reference.text
+
+
+async def test_error_responses_carry_the_headers_once(client):
+    response = await client.post(
+        "/api/v1/auth/login", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.headers.get_list("content-security-policy") == [BASELINE_CSP]
+    assert response.headers.get_list("x-content-type-options") == ["nosniff"]
+
+
+async def test_hsts_when_the_service_is_public_over_https(settings, site):
+    https = dataclasses.replace(settings, public_url="https://comments.example")
+    async with open_client(https) as client:
+        for path in ("/healthz", "/embed.js", "/nowhere", "/moderate"):
+            assert client.base_url.scheme == "https"
+            response = await client.get(path)
+            assert response.headers["strict-transport-security"] == "max-age=63072000", path
+
+
+async def test_urls_never_come_from_the_host_header(client, db, site, settings):
+    reader = await register(client)
+    await post_comment(client, reader, site, "a1")
+    hostile = {"host": "evil.example", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https"}
+    for name, path in every_page(site).items():
+        response = await client.get(path, headers=hostile)
+        assert "evil.example" not in response.text, name
+        for header, value in response.headers.items():
+            assert "evil.example" not in value, f"{name}: {header}"
+    # The pages that name the service name it by its configured public URL.
+    article = await client.get("/demo/article.html", headers=hostile)
+    assert re.search(rf'<script src="{re.escape(settings.public_url)}/embed.js"', article.text)
