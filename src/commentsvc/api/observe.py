@@ -5,14 +5,15 @@ count and carry the headers."""
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import re
 import secrets
 import time
 
+import msgspec
 from litestar import Litestar
 from litestar.types import Message, Receive, Scope, Send
+from prometheus_client import Counter, Histogram
 
 from commentsvc import metrics
 from commentsvc.api.headers import SecurityHeaders
@@ -20,12 +21,17 @@ from commentsvc.api.scope import header
 
 log = logging.getLogger("commentsvc.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# The pool's gauges are a sample: taken at most this often, not on every request.
+POOL_RECORD_SECONDS = 1.0
 
 
 class Observed:
     def __init__(self, app: Litestar) -> None:
         self.app = app
         self.security_headers = SecurityHeaders(app.state.settings.public_url)
+        # Labelled series looked up once each: prometheus_client's labels() is a locked lookup.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._pool_recorded_at = -POOL_RECORD_SECONDS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,21 +55,32 @@ class Observed:
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
-            metrics.REQUESTS.labels(scope["method"], route, str(status)).inc()
-            metrics.LATENCY.labels(scope["method"], route).observe(elapsed)
-            self._record_pool()
-            log.info(
-                json.dumps(
-                    {
-                        "request_id": request_id,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                    }
-                )
+            requests, latency = self._series_of(scope["method"], route, status)
+            requests.inc()
+            latency.observe(elapsed)
+            if started - self._pool_recorded_at >= POOL_RECORD_SECONDS:
+                self._pool_recorded_at = started
+                self._record_pool()
+            if log.isEnabledFor(logging.INFO):
+                line = {
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                }
+                log.info(msgspec.json.encode(line).decode())
+
+    def _series_of(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                metrics.REQUESTS.labels(method, route, str(status)),
+                metrics.LATENCY.labels(method, route),
             )
+        return series
 
     def _record_pool(self) -> None:
         pool = self.app.state.get("pool")

@@ -104,7 +104,7 @@ class Comments:
 
     async def thread_json(
         self,
-        conn: asyncpg.Connection,
+        db: asyncpg.Pool,
         slug: str,
         key: str,
         viewer_id: int | None,
@@ -112,22 +112,26 @@ class Comments:
         limit: int,
         cursor: str | None,
     ) -> bytes:
-        """The thread page as JSON, from the cache when an anonymous reader asks."""
+        """The thread page as JSON, from the cache when an anonymous reader asks
+        (a connection is taken from the pool only when PostgreSQL must be asked)."""
         check_article_key(key)
 
         async def page() -> bytes:
-            return msgspec.json.encode(await self.thread(conn, slug, key, viewer_id, sort, limit, cursor))
+            async with db.acquire() as conn:
+                thread = await self.thread(conn, slug, key, viewer_id, sort, limit, cursor)
+            return msgspec.json.encode(thread)
 
         if viewer_id is not None:
             return await page()
         return await self._cache.read_through(thread_scope(slug, key), f"{sort}:{limit}:{cursor or ''}", page)
 
-    async def counts_json(self, conn: asyncpg.Connection, slug: str, keys: list[str]) -> bytes:
+    async def counts_json(self, db: asyncpg.Pool, slug: str, keys: list[str]) -> bytes:
         for key in keys:
             check_article_key(key)
 
         async def counted() -> bytes:
-            return msgspec.json.encode(await self.counts(conn, slug, keys))
+            async with db.acquire() as conn:
+                return msgspec.json.encode(await self.counts(conn, slug, keys))
 
         variant = hashlib.sha1(msgspec.json.encode(sorted(keys))).hexdigest()
         return await self._cache.read_through(counts_scope(slug), variant, counted)

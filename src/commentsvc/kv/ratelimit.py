@@ -1,6 +1,8 @@
 """A GCRA rate limiter as one atomic Lua script, so it holds across worker
 processes. While Redis is unreachable each process limits on its own, and
-more strictly for the groups that guard passwords, rather than failing open."""
+more strictly for the groups that guard passwords, rather than failing open.
+Reads are counted in each process always: their limit is generous, and a Redis
+round trip would cost the hottest routes more than everything else they do."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ log = logging.getLogger("commentsvc.ratelimit")
 # Groups that guard passwords get half their limit per process while Redis is away.
 STRICT_WHEN_DEGRADED = frozenset({"register", "login", "login_account", "refresh"})
 LOCAL_KEYS = 100_000
+PER_PROCESS = frozenset({"read"})
 
 # KEYS[1]: the limit's key. ARGV: period in ms, count. The key holds the
 # "theoretical arrival time" (ms); Redis' own clock keeps workers consistent.
@@ -58,6 +61,8 @@ class RateLimiter:
 
     async def hit(self, group: str, identity: str, limit: RateLimit) -> Decision:
         key = self._keys.rate_limit(group, identity)
+        if group in PER_PROCESS:
+            return _decision(self._local.hit(key, limit), limit)
         try:
             result = await self._script(keys=[key], args=[limit.period_seconds * 1000, limit.count])
         except UNAVAILABLE_ERRORS as exc:
