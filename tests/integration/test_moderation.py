@@ -137,6 +137,34 @@ async def test_trust_is_earned_by_approvals_and_lost_by_rejections(client, db, a
     assert (await post_comment(client, author, site, article))["status"] == "pending"
 
 
+async def test_an_authors_standing_is_kept_equal_to_their_comments_on_each_site(client, db, article):
+    """author_standing is kept by a trigger; after every kind of transition it matches a recount."""
+    site, other_site = await make_site(db, moderation="pre"), await make_site(db)
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    for action in ("approve", "approve", "reject", "spam"):
+        await post_comment(client, author, site, article)
+        [item] = await queue(client, site, moderator)
+        await decide(client, moderator, item["item_id"], action=action)
+    published = [await post_comment(client, author, other_site, article) for _ in range(3)]
+    await client.delete(f"/api/v1/comments/{published[0]['id']}", headers=author.auth)
+    await post_comment(client, author, site, article)  # pending: counted nowhere
+    kept = await db.fetch(
+        "SELECT s.slug, a.approved, a.rejected FROM author_standing a JOIN sites s ON s.id = a.site_id "
+        "WHERE a.user_id = $1 ORDER BY s.slug",
+        author.id,
+    )
+    recounted = await db.fetch(
+        """SELECT s.slug, count(*) FILTER (WHERE c.status = 'approved') AS approved,
+                  count(*) FILTER (WHERE c.status IN ('rejected', 'spam')) AS rejected
+           FROM comments c JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
+           WHERE c.author_id = $1 GROUP BY s.slug ORDER BY s.slug""",
+        author.id,
+    )
+    assert [tuple(r) for r in kept] == [tuple(r) for r in recounted]
+    assert {r["slug"]: (r["approved"], r["rejected"]) for r in kept} == {site: (2, 2), other_site: (2, 0)}
+
+
 async def test_reports_enter_the_queue_at_the_threshold_and_join_one_item(client, db, article):
     site = await make_site(db, report_threshold=2)
     author, first, second, third = [await register(client) for _ in range(4)]

@@ -72,16 +72,18 @@ class AuditEntry(msgspec.Struct, frozen=True):
 async def standing(
     conn: asyncpg.Connection, site_id: int, author_id: int, body_hash: bytes, burst_minutes: int
 ) -> Standing:
+    # The counts come from author_standing (kept by a trigger); the burst and repeated-text checks
+    # look only at the author's recent comments and at one text, through comments_author(_body).
     row = await conn.fetchrow(
-        """SELECT u.created_at,
-                  count(c.id) FILTER (WHERE c.status = 'approved') AS approved,
-                  count(c.id) FILTER (WHERE c.status IN ('rejected', 'spam')) AS rejected,
-                  count(c.id) FILTER (WHERE c.created_at > now() - make_interval(mins => $4)) AS recent,
-                  coalesce(bool_or(c.body_hash = $3 AND c.status <> 'deleted'), false) AS same_text
-           FROM users u
-           LEFT JOIN comments c ON c.author_id = u.id
-                AND c.article_id IN (SELECT id FROM articles WHERE site_id = $1)
-           WHERE u.id = $2 GROUP BY u.created_at""",
+        """SELECT u.created_at, coalesce(s.approved, 0) AS approved, coalesce(s.rejected, 0) AS rejected,
+                  (SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id
+                   WHERE c.author_id = u.id AND a.site_id = $1
+                     AND c.created_at > now() - make_interval(mins => $4)) AS recent,
+                  EXISTS (SELECT FROM comments c JOIN articles a ON a.id = c.article_id
+                          WHERE c.author_id = u.id AND c.body_hash = $3 AND c.status <> 'deleted'
+                            AND a.site_id = $1) AS same_text
+           FROM users u LEFT JOIN author_standing s ON s.site_id = $1 AND s.user_id = u.id
+           WHERE u.id = $2""",
         site_id,
         author_id,
         body_hash,
