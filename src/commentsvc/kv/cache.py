@@ -6,7 +6,7 @@ if Redis fails, reads simply go to PostgreSQL."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import redis.asyncio as redis
 
@@ -24,6 +24,8 @@ return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
 
 # Bounds staleness if an invalidation is ever lost (Redis unreachable just then).
 ENTRY_TTL_SECONDS = 60
+# Scopes whose invalidation this process could not send, kept to send once Redis answers again.
+MAX_LOST_SCOPES = 100_000
 
 
 class GenerationalCache:
@@ -31,9 +33,14 @@ class GenerationalCache:
         self._client = client
         self._keys = keys
         self._get_script = client.register_script(_GET)
+        # A Redis that comes back with its data (persisted, or only unreachable for a while) still
+        # holds entries these scopes made stale: nothing is read from it before they are sent.
+        self._lost: set[str] = set()
 
     async def _entry(self, scope: str, variant: str) -> tuple[str | None, bytes | None]:
         """(generation, entry); (None, None) when Redis cannot be asked."""
+        if self._lost and not await self._send_lost():
+            return None, None
         before, after = self._keys.cache_entry_around(scope, variant)
         try:
             generation, entry = await self._get_script(
@@ -64,10 +71,29 @@ class GenerationalCache:
 
     async def invalidate(self, *scopes: str) -> None:
         """Call after the change is committed."""
+        if not await self._bump(scopes):
+            if len(self._lost) + len(scopes) <= MAX_LOST_SCOPES:
+                self._lost.update(scopes)
+            log.warning(
+                "cache invalidation delayed until Redis answers (entries expire within %ss)",
+                ENTRY_TTL_SECONDS,
+            )
+
+    async def _send_lost(self) -> bool:
+        lost = set(self._lost)
+        if not await self._bump(lost):
+            return False
+        self._lost -= lost
+        return True
+
+    async def _bump(self, scopes: Iterable[str]) -> bool:
+        """Move each scope to a new generation; False if Redis cannot be told."""
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for scope in scopes:
                     pipe.incr(self._keys.cache_generation(scope))
                 await pipe.execute()
         except UNAVAILABLE_ERRORS as exc:
-            log.warning("cache invalidation lost (entries expire within %ss): %r", ENTRY_TTL_SECONDS, exc)
+            log.warning("cache unavailable: %r", exc)
+            return False
+        return True
