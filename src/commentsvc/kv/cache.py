@@ -6,6 +6,7 @@ if Redis fails, reads simply go to PostgreSQL."""
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Iterable
 
 import redis.asyncio as redis
@@ -16,9 +17,14 @@ from commentsvc.kv.keys import Keys
 log = logging.getLogger("commentsvc.cache")
 
 # KEYS[1]: the scope's generation. ARGV[1], ARGV[2]: the entry key around the
-# generation. One round trip: the generation and, if present, the entry.
+# generation; ARGV[3]: a new generation, taken if the scope has none. One round
+# trip: the generation and, if present, the entry.
 _GET = """
-local generation = redis.call('GET', KEYS[1]) or '0'
+local generation = redis.call('GET', KEYS[1])
+if not generation then
+  generation = ARGV[3]
+  redis.call('SET', KEYS[1], generation)
+end
 return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
 """
 
@@ -44,7 +50,7 @@ class GenerationalCache:
         before, after = self._keys.cache_entry_around(scope, variant)
         try:
             generation, entry = await self._get_script(
-                keys=[self._keys.cache_generation(scope)], args=[before, after]
+                keys=[self._keys.cache_generation(scope)], args=[before, after, _new_generation()]
             )
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
@@ -91,9 +97,15 @@ class GenerationalCache:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for scope in scopes:
-                    pipe.incr(self._keys.cache_generation(scope))
+                    pipe.set(self._keys.cache_generation(scope), _new_generation())
                 await pipe.execute()
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
             return False
         return True
+
+
+def _new_generation() -> str:
+    """Random, not counted: after Redis restarts empty a counter would start again at values
+    pages computed before the restart, and stored after it, were filed under."""
+    return secrets.token_hex(8)
