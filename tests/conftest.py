@@ -39,13 +39,18 @@ def server_settings() -> Settings:
 @contextlib.asynccontextmanager
 async def empty_database(server_settings: Settings, name: str) -> AsyncIterator[str]:
     """A new database on the test server, dropped afterwards; yields its URL."""
+    await _as_admin(server_settings, f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(server_settings.database_url, name)
+    finally:
+        # A connection of its own: the fault tests restart the server meanwhile.
+        await _as_admin(server_settings, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def _as_admin(server_settings: Settings, statement: str) -> None:
     admin = await asyncpg.connect(with_database(server_settings.database_url, "postgres"))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield with_database(server_settings.database_url, name)
-        finally:
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.execute(statement)
     finally:
         await admin.close()
 
