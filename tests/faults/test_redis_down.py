@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import httpx
 
-from commentsvc.config import RateLimit
+from commentsvc.config import RateLimit, Settings
 from tests.builders import (
     PASSWORD,
+    Reader,
     flatten,
     make_moderator,
     make_site,
@@ -36,21 +38,36 @@ async def count(client: httpx.AsyncClient, site: str, article: str) -> int:
     return response.json()[article]
 
 
+class Scene(NamedTuple):
+    """A site holding comments with "promo" for moderation, its moderator, an author, and an
+    article with the author's first comment."""
+
+    site: str
+    moderator: Reader
+    author: Reader
+    article: str
+    first: dict
+
+
+async def scene(client: httpx.AsyncClient, settings: Settings) -> Scene:
+    async with database(settings) as db:
+        site = await make_site(db, blocked_words=["promo"])
+        moderator = await make_moderator(client, db, site)
+    author, article = await register(client), unique_name("article")
+    first = await post_comment(client, author, site, article)
+    assert await visible_ids(client, site, article) == [first["id"]]
+    return Scene(site, moderator, author, article, first)
+
+
 async def test_without_redis_readers_read_post_and_sign_in_and_all_catches_up_when_it_returns(
     service_settings, backing_servers
 ):
     settings = dataclasses.replace(
         service_settings, rate_limits={**service_settings.rate_limits, "login": LOGIN, "register": REGISTER}
     )
-    article = unique_name("article")
     async with checked_client(settings) as client:
-        async with database(settings) as db:
-            site = await make_site(db, blocked_words=["promo"])
-            moderator = await make_moderator(client, db, site)
-        author = await register(client)
-        first = await post_comment(client, author, site, article)
+        site, moderator, author, article, first = await scene(client, settings)
         # Anonymous readers' page and counts are cached now, in a Redis that keeps them on disk.
-        assert await visible_ids(client, site, article) == [first["id"]]
         assert await count(client, site, article) == 1
 
         await backing_servers.stop_redis_keeping_data()

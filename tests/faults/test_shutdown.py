@@ -49,6 +49,15 @@ async def article_held(settings: Settings, site: str, article: str) -> AsyncIter
         yield db
 
 
+async def commented(base_url: str, settings: Settings, article: str) -> tuple[str, Reader, dict]:
+    """A new site, an author, and the article with the author's first comment."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        async with database(settings) as db:
+            site = await make_site(db)
+        author = await register(client)
+        return site, author, await post_comment(client, author, site, article)
+
+
 async def shutting_down(log: Path, workers: int) -> bool:
     return log.read_text().count("Shutting down") >= workers
 
@@ -64,11 +73,7 @@ async def exited(process: subprocess.Popen[bytes], seconds: float) -> int:
 async def test_sigterm_lets_the_posts_in_flight_finish_and_refuses_later_ones(service_settings, tmp_path):
     grace, log, article = 10, tmp_path / "serve.log", unique_name("article")
     with serving(service_settings, ["--workers", "2", "--grace-seconds", str(grace)], log) as served:
-        async with httpx.AsyncClient(base_url=served.url, timeout=60) as client:
-            async with database(service_settings) as db:
-                site = await make_site(db)
-            author = await register(client)
-            first = await post_comment(client, author, site, article)
+        site, author, first = await commented(served.url, service_settings, article)
         async with article_held(service_settings, site, article) as db:
             in_flight = [
                 asyncio.create_task(post(served.url, author, site, article)) for _ in range(IN_FLIGHT)
@@ -97,11 +102,7 @@ async def test_sigterm_exits_within_the_grace_period_even_with_a_request_that_ne
 ):
     grace, log, article = 2, tmp_path / "serve.log", unique_name("article")
     with serving(service_settings, ["--workers", "2", "--grace-seconds", str(grace)], log) as served:
-        async with httpx.AsyncClient(base_url=served.url, timeout=60) as client:
-            async with database(service_settings) as db:
-                site = await make_site(db)
-            author = await register(client)
-            await post_comment(client, author, site, article)
+        site, author, _ = await commented(served.url, service_settings, article)
         async with article_held(service_settings, site, article) as db:
             stuck = [asyncio.create_task(post(served.url, author, site, article)) for _ in range(2)]
             await eventually(lambda: has(waiting_on_locks(db), 2), "both posts held")

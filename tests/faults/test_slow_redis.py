@@ -13,15 +13,11 @@ import httpx
 from commentsvc.config import RateLimit
 from tests.builders import (
     PASSWORD,
-    make_moderator,
-    make_site,
     moderation_queue,
     post_comment,
-    register,
-    unique_name,
 )
-from tests.faults.conftest import checked_client, database, eventually, ready
-from tests.faults.test_redis_down import count, visible_ids
+from tests.faults.conftest import checked_client, eventually, ready
+from tests.faults.test_redis_down import count, scene, visible_ids
 
 # Far longer than the Redis timeout (0.25 s) and than any request may take: a request that
 # waited for Redis even once would blow the bound.
@@ -77,7 +73,6 @@ async def answered(request) -> httpx.Response:  # type: ignore[no-untyped-def]
 
 async def test_a_slow_redis_never_holds_up_reading_posting_or_signing_in(service_settings, backing_servers):
     proxy = SlowProxy(backing_servers.redis.port)
-    article = unique_name("article")
     async with proxy.running() as port:
         settings = dataclasses.replace(
             service_settings,
@@ -85,12 +80,7 @@ async def test_a_slow_redis_never_holds_up_reading_posting_or_signing_in(service
             rate_limits={**service_settings.rate_limits, "login": LOGIN},
         )
         async with checked_client(settings) as client:
-            async with database(settings) as db:
-                site = await make_site(db, blocked_words=["promo"])
-                moderator = await make_moderator(client, db, site)
-            author = await register(client)
-            first = await post_comment(client, author, site, article)
-            assert await visible_ids(client, site, article) == [first["id"]]
+            site, moderator, author, article, first = await scene(client, settings)
 
             proxy.slow = True
 
