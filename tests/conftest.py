@@ -39,25 +39,37 @@ def server_settings() -> Settings:
 @contextlib.asynccontextmanager
 async def empty_database(server_settings: Settings, name: str) -> AsyncIterator[str]:
     """A new database on the test server, dropped afterwards; yields its URL."""
+    await _as_admin(server_settings, f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(server_settings.database_url, name)
+    finally:
+        # A connection of its own: the fault tests restart the server meanwhile.
+        await _as_admin(server_settings, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def _as_admin(server_settings: Settings, statement: str) -> None:
     admin = await asyncpg.connect(with_database(server_settings.database_url, "postgres"))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield with_database(server_settings.database_url, name)
-        finally:
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.execute(statement)
     finally:
         await admin.close()
 
 
-@pytest.fixture(scope="session")
-async def test_database(server_settings: Settings) -> AsyncIterator[str]:
-    async with empty_database(server_settings, f"commentsvc_test_{RUN_ID}") as url:
+@contextlib.asynccontextmanager
+async def migrated_database(server_settings: Settings, name: str) -> AsyncIterator[str]:
+    """A new database with the service's schema, dropped afterwards; yields its URL."""
+    async with empty_database(server_settings, name) as url:
         conn = await asyncpg.connect(url)
         try:
             await migrate(conn)
         finally:
             await conn.close()
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def test_database(server_settings: Settings) -> AsyncIterator[str]:
+    async with migrated_database(server_settings, f"commentsvc_test_{RUN_ID}") as url:
         yield url
 
 
@@ -74,15 +86,20 @@ async def redis_prefix(server_settings: Settings) -> AsyncIterator[str]:
         await client.aclose()
 
 
-@pytest.fixture(scope="session")
-def settings(server_settings: Settings, test_database: str, redis_prefix: str) -> Settings:
+def settings_for_tests(server_settings: Settings, database_url: str, redis_prefix: str) -> Settings:
+    """The service's settings for tests: this database and key prefix, limits nobody trips."""
     return dataclasses.replace(
         server_settings,
-        database_url=test_database,
+        database_url=database_url,
         redis_prefix=redis_prefix,
         public_url="http://commentsvc.test",
         rate_limits={group: GENEROUS for group in server_settings.rate_limits},
     )
+
+
+@pytest.fixture(scope="session")
+def settings(server_settings: Settings, test_database: str, redis_prefix: str) -> Settings:
+    return settings_for_tests(server_settings, test_database, redis_prefix)
 
 
 @contextlib.asynccontextmanager

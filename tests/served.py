@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -48,14 +49,30 @@ def commentsvc(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
+@dataclass
+class Served:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextlib.contextmanager
 def serve(settings: Settings, workers: int = 2, log: Path | None = None, **extra: str) -> Iterator[str]:
     """Start `commentsvc serve --workers N`; yield its base URL once /readyz answers 200."""
+    with serving(settings, ["--workers", str(workers)], log, **extra) as served:
+        yield served.url
+
+
+@contextlib.contextmanager
+def serving(
+    settings: Settings, args: Sequence[str], log: Path | None = None, **extra: str
+) -> Iterator[Served]:
+    """Start `commentsvc serve ARGS...`; yield it once /readyz answers 200. Stopped (SIGTERM) at the
+    end if still running, for tests that stop it themselves."""
     port = free_port()
     env = service_environment(settings, COMMENTSVC_PORT=str(port), **extra)
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "commentsvc.cli", "serve", "--workers", str(workers)],
+        [sys.executable, "-m", "commentsvc.cli", "serve", *args],
         env=env,
         stdout=out,
         stderr=subprocess.STDOUT,
@@ -74,7 +91,7 @@ def serve(settings: Settings, workers: int = 2, log: Path | None = None, **extra
             if time.monotonic() > deadline:
                 raise RuntimeError("commentsvc serve did not become ready")
             time.sleep(0.1)
-        yield base_url
+        yield Served(base_url, process)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

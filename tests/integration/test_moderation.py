@@ -10,7 +10,16 @@ import time
 import pytest
 import redis.asyncio as redis
 
-from tests.builders import make_moderator, make_site, post_comment, read_thread, register, unique_name
+from tests.builders import (
+    decide,
+    make_moderator,
+    make_site,
+    moderation_queue,
+    post_comment,
+    read_thread,
+    register,
+    unique_name,
+)
 from tests.conftest import open_client
 from tests.served import free_port
 
@@ -20,29 +29,13 @@ def article():
     return unique_name("article")
 
 
-async def queue(client, site, moderator, limit=20):
-    response = await client.get(
-        f"/api/v1/sites/{site}/moderation/queue", params={"limit": limit}, headers=moderator.auth
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["items"]
-
-
-async def decide(client, moderator, item_id, **decision):
-    response = await client.post(
-        f"/api/v1/moderation/items/{item_id}/decision", json=decision, headers=moderator.auth
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def test_pre_moderation_holds_comments_in_the_queue_until_approved(client, db, article):
     site = await make_site(db, moderation="pre")
     author = await register(client)
     moderator = await make_moderator(client, db, site)
     comment = await post_comment(client, author, site, article, "Première réaction")
     assert comment["status"] == "pending"
-    [item] = await queue(client, site, moderator)
+    [item] = await moderation_queue(client, site, moderator)
     assert item["kind"] == "held" and item["comment"]["id"] == comment["id"]
     assert item["article"]["key"] == article
     assert item["claimed_by"] == moderator.id and item["claimed_until"]
@@ -57,7 +50,7 @@ async def test_pre_moderation_holds_comments_in_the_queue_until_approved(client,
     assert [c["id"] for c in thread["comments"]] == [comment["id"]] and thread["article"][
         "comment_count"
     ] == 1
-    assert await queue(client, site, moderator) == []
+    assert await moderation_queue(client, site, moderator) == []
 
 
 async def test_ordinary_use_on_a_post_site_is_published_at_once(client, db, article):
@@ -126,7 +119,7 @@ async def test_trust_is_earned_by_approvals_and_lost_by_rejections(client, db, a
     moderator = await make_moderator(client, db, site)
     for _ in range(2):
         await post_comment(client, author, site, article)
-        [item] = await queue(client, site, moderator)
+        [item] = await moderation_queue(client, site, moderator)
         await decide(client, moderator, item["item_id"], action="approve")
     trusted = await post_comment(client, author, site, article)
     assert trusted["status"] == "approved"
@@ -172,10 +165,10 @@ async def test_reports_enter_the_queue_at_the_threshold_and_join_one_item(client
     comment = await post_comment(client, author, site, article)
     url = f"/api/v1/comments/{comment['id']}/reports"
     await client.post(url, json={"reason": "abuse"}, headers=first.auth)
-    assert await queue(client, site, moderator) == []
+    assert await moderation_queue(client, site, moderator) == []
     await client.post(url, json={"reason": "spam", "note": "pub"}, headers=second.auth)
     await client.post(url, json={"reason": "off_topic"}, headers=third.auth)
-    [item] = await queue(client, site, moderator)
+    [item] = await moderation_queue(client, site, moderator)
     assert item["kind"] == "reported"
     assert [r["reason"] for r in item["reports"]] == ["abuse", "spam", "off_topic"]
     kept = await decide(client, moderator, item["item_id"], action="keep", reason="fair criticism")
@@ -189,12 +182,14 @@ async def test_two_moderators_claiming_at_once_never_get_the_same_item(client, d
     for n in range(12):
         await post_comment(client, authors[n % 3], site, article)
     first, second = await make_moderator(client, db, site), await make_moderator(client, db, site)
-    a, b = await asyncio.gather(queue(client, site, first, 8), queue(client, site, second, 8))
+    a, b = await asyncio.gather(
+        moderation_queue(client, site, first, 8), moderation_queue(client, site, second, 8)
+    )
     ids_a, ids_b = {i["item_id"] for i in a}, {i["item_id"] for i in b}
     assert not ids_a & ids_b
     assert len(ids_a | ids_b) == 12
     # A moderator asking again gets their own claims back, and nothing of the other's.
-    again = {i["item_id"] for i in await queue(client, site, first, 20)}
+    again = {i["item_id"] for i in await moderation_queue(client, site, first, 20)}
     assert again == ids_a
 
 
@@ -205,10 +200,10 @@ async def test_an_expired_claim_is_handed_to_another_moderator(client, settings,
     await post_comment(client, author, site, article)
     first, second = await make_moderator(client, db, site), await make_moderator(client, db, site)
     async with open_client(short) as fast:
-        [item] = await queue(fast, site, first)
-        assert await queue(fast, site, second) == []
+        [item] = await moderation_queue(fast, site, first)
+        assert await moderation_queue(fast, site, second) == []
         deadline = time.monotonic() + 10
-        while not (reclaimed := await queue(fast, site, second)):
+        while not (reclaimed := await moderation_queue(fast, site, second)):
             assert time.monotonic() < deadline, "the claim never expired"
             await asyncio.sleep(0.2)  # waiting for the lease to run out, the behaviour under test
     assert [i["item_id"] for i in reclaimed] == [item["item_id"]]
@@ -219,7 +214,7 @@ async def test_a_decision_raced_or_replayed_is_applied_once(client, db, article)
     author = await register(client)
     first, second = await make_moderator(client, db, site), await make_moderator(client, db, site)
     comment = await post_comment(client, author, site, article)
-    [item] = await queue(client, site, first)
+    [item] = await moderation_queue(client, site, first)
     url = f"/api/v1/moderation/items/{item['item_id']}/decision"
     responses = await asyncio.gather(
         client.post(url, json={"action": "approve"}, headers=first.auth),
@@ -247,7 +242,7 @@ async def test_a_rejected_comment_shows_its_author_the_moderators_reason(client,
         await client.post(
             f"/api/v1/comments/{comment['id']}/reports", json={"reason": "abuse"}, headers=reporter.auth
         )
-    [item] = await queue(client, site, moderator)
+    [item] = await moderation_queue(client, site, moderator)
     await decide(client, moderator, item["item_id"], action="reject", reason="Propos injurieux (règle 2).")
     [own] = (await read_thread(client, site, article, author))["comments"]
     assert own["status"] == "rejected" and own["moderation_reason"] == "Propos injurieux (règle 2)."
@@ -262,7 +257,7 @@ async def test_redis_flushed_midway_every_pending_item_comes_back_within_one_cla
     author = await register(client)
     moderator = await make_moderator(client, db, site)
     posted = [await post_comment(client, author, site, article) for _ in range(5)]
-    first = await queue(client, site, moderator, 2)
+    first = await moderation_queue(client, site, moderator, 2)
     await decide(client, moderator, first[0]["item_id"], action="reject", reason="spam")
     lost = redis.Redis.from_url(settings.redis_url)
     try:
@@ -270,7 +265,7 @@ async def test_redis_flushed_midway_every_pending_item_comes_back_within_one_cla
         await lost.delete(*keys)  # this run's Redis data, all of it: as after a restart without persistence
     finally:
         await lost.aclose()
-    back = await queue(client, site, moderator, 50)
+    back = await moderation_queue(client, site, moderator, 50)
     assert {i["comment"]["id"] for i in back} == {c["id"] for c in posted} - {first[0]["comment"]["id"]}
 
 
@@ -288,7 +283,7 @@ async def test_without_redis_posting_works_and_moderators_get_a_clear_503(client
     assert refused.status_code == 503 and refused.headers["retry-after"]
     assert "queue" in refused.json()["detail"]
     # Redis is back: the comment held meanwhile is in the queue.
-    assert [i["comment"]["id"] for i in await queue(client, site, moderator)] == [held["id"]]
+    assert [i["comment"]["id"] for i in await moderation_queue(client, site, moderator)] == [held["id"]]
 
 
 async def test_a_banned_reader_can_read_but_not_post_vote_or_report(client, db, article):
@@ -330,7 +325,7 @@ async def test_a_ban_with_the_decision_and_an_expired_ban(client, db, article):
     await client.post(
         f"/api/v1/comments/{comment['id']}/reports", json={"reason": "abuse"}, headers=reporter.auth
     )
-    [item] = await queue(client, site, moderator)
+    [item] = await moderation_queue(client, site, moderator)
     await decide(client, moderator, item["item_id"], action="spam", reason="pub", ban_days=0)
     refused = await client.post(
         f"/api/v1/sites/{site}/comments", json={"article": article, "body": "y"}, headers=author.auth
@@ -374,7 +369,7 @@ async def test_every_moderation_route_checks_the_site(client, db, article):
     outsider = await make_moderator(client, db, elsewhere)
     await post_comment(client, author, site, article)
     insider = await make_moderator(client, db, site)
-    [item] = await queue(client, site, insider)
+    [item] = await moderation_queue(client, site, insider)
     for who in (outsider, nobody):
         calls = [
             await client.get(f"/api/v1/sites/{site}/moderation/queue", headers=who.auth),
@@ -403,7 +398,7 @@ async def test_the_audit_log_records_who_did_what_and_pages_newest_first(client,
     author = await register(client)
     moderator = await make_moderator(client, db, site)
     comments = [await post_comment(client, author, site, article) for _ in range(3)]
-    for item in await queue(client, site, moderator):
+    for item in await moderation_queue(client, site, moderator):
         await decide(client, moderator, item["item_id"], action="approve")
     await client.delete(f"/api/v1/comments/{comments[0]['id']}", headers=moderator.auth)
     await client.post(

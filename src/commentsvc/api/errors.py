@@ -60,6 +60,8 @@ async def send_error(send: Send, exc: ServiceError) -> None:
     """Answer with an error straight from an ASGI middleware."""
     body = msgspec.json.encode(ErrorBody(exc.status_code, exc.detail, exc.code, exc.field))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if isinstance(exc, Unavailable):
+        headers.append((b"retry-after", RETRY_AFTER_UNAVAILABLE.encode()))
     await send({"type": "http.response.start", "status": exc.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -4,6 +4,7 @@ count and carry the headers."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import re
@@ -16,13 +17,16 @@ from litestar.types import Message, Receive, Scope, Send
 from prometheus_client import Counter, Histogram
 
 from commentsvc import metrics
+from commentsvc.api.errors import send_error
 from commentsvc.api.headers import SecurityHeaders
 from commentsvc.api.scope import header
+from commentsvc.errors import Unavailable
 
 log = logging.getLogger("commentsvc.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The pool's gauges are a sample: taken at most this often, not on every request.
 POOL_RECORD_SECONDS = 1.0
+SHUTTING_DOWN = "The service is restarting; please try again."
 
 
 class Observed:
@@ -39,7 +43,7 @@ class Observed:
             return
         request_id = _request_id(scope)
         scope["request_id"] = request_id
-        status = 500
+        status = 0
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -52,7 +56,13 @@ class Observed:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            # Cut short, at the end of a shutdown's grace period: a retry will do, not a 500.
+            if not status:
+                await send_error(send_with_id, Unavailable(SHUTTING_DOWN))
+            raise
         finally:
+            status = status or 500  # none sent: the server answers 500 for us
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
             requests, latency = self._series_of(scope["method"], route, status)

@@ -12,9 +12,10 @@ this process shows at once; one made in another process within that second."""
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import redis.asyncio as redis
@@ -24,34 +25,23 @@ from commentsvc.kv.keys import Keys
 
 log = logging.getLogger("commentsvc.cache")
 
-# A missing generation starts from Redis' clock in microseconds rather than from 0, so after Redis
-# restarts empty no scope can come back to a generation a process still holds a page for.
-_NEW_GENERATION = "local t = redis.call('TIME') return t[1] .. string.format('%06d', t[2])"
-
 # KEYS[1]: the scope's generation. ARGV[1], ARGV[2]: the entry key around the generation; ARGV[3]:
-# the generation the caller already has a page for. One round trip: the generation and, if the
-# caller's page is not of it, the entry.
-_READ = f"""
-local function new_generation() {_NEW_GENERATION} end
+# the generation the caller already has a page for; ARGV[4]: a new generation, taken if the scope
+# has none. One round trip: the generation and, if the caller's page is not of it, the entry.
+_READ = """
 local generation = redis.call('GET', KEYS[1])
 if not generation then
-  generation = new_generation()
+  generation = ARGV[4]
   redis.call('SET', KEYS[1], generation)
 end
-if generation == ARGV[3] then return {{generation}} end
-return {{generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}}
-"""
-
-# KEYS: the generations of the scopes that changed.
-_INVALIDATE = f"""
-local function new_generation() {_NEW_GENERATION} end
-for _, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then redis.call('INCR', key) else redis.call('SET', key, new_generation()) end
-end
+if generation == ARGV[3] then return {generation} end
+return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
 """
 
 # Bounds staleness if an invalidation is ever lost (Redis unreachable just then).
 ENTRY_TTL_SECONDS = 60
+# Scopes whose invalidation this process could not send, kept to send once Redis answers again.
+MAX_LOST_SCOPES = 100_000
 LOCAL_FRESH_SECONDS = 1.0
 LOCAL_MAX_BYTES = 64 * 1024 * 1024
 
@@ -63,9 +53,11 @@ class GenerationalCache:
         self._client = client
         self._keys = keys
         self._read_script = client.register_script(_READ)
-        self._invalidate_script = client.register_script(_INVALIDATE)
         self._local_fresh_seconds = local_fresh_seconds
         self._local = LocalPages(LOCAL_MAX_BYTES, local_fresh_seconds)
+        # A Redis that comes back with its data (persisted, or only unreachable for a while) still
+        # holds entries these scopes made stale: nothing is read from it before they are sent.
+        self._lost: set[str] = set()
 
     async def read_through(self, scope: str, variant: str, compute: Callable[[], Awaitable[bytes]]) -> bytes:
         """The cached entry, or ``compute()`` stored under the generation read before computing it."""
@@ -73,15 +65,9 @@ class GenerationalCache:
         local = self._local.get(scope, variant)
         if local is not None and now - local.checked_at < self._local_fresh_seconds:
             return local.value
-        before, after = self._keys.cache_entry_around(scope, variant)
-        try:
-            reply = await self._read_script(
-                keys=[self._keys.cache_generation(scope)],
-                args=[before, after, local.generation if local else ""],
-            )
-        except UNAVAILABLE_ERRORS as exc:
+        reply = await self._read(scope, variant, local.generation if local else "")
+        if reply is None:
             # Invalidations may be lost while Redis is away: nothing cached is trusted meanwhile.
-            log.warning("cache unavailable: %r", exc)
             self._local.drop(scope)
             return await compute()
         generation = reply[0].decode()
@@ -101,14 +87,56 @@ class GenerationalCache:
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
 
+    async def _read(self, scope: str, variant: str, known_generation: str) -> list | None:
+        """[generation] or [generation, entry or None]; None when Redis cannot be asked."""
+        if self._lost and not await self._send_lost():
+            return None
+        before, after = self._keys.cache_entry_around(scope, variant)
+        try:
+            return await self._read_script(
+                keys=[self._keys.cache_generation(scope)],
+                args=[before, after, known_generation, _new_generation()],
+            )
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("cache unavailable: %r", exc)
+            return None
+
     async def invalidate(self, *scopes: str) -> None:
         """Call after the change is committed."""
         for scope in scopes:
             self._local.drop(scope)
+        if not await self._bump(scopes):
+            if len(self._lost) + len(scopes) <= MAX_LOST_SCOPES:
+                self._lost.update(scopes)
+            log.warning(
+                "cache invalidation delayed until Redis answers (entries expire within %ss)",
+                ENTRY_TTL_SECONDS,
+            )
+
+    async def _send_lost(self) -> bool:
+        lost = set(self._lost)
+        if not await self._bump(lost):
+            return False
+        self._lost -= lost
+        return True
+
+    async def _bump(self, scopes: Iterable[str]) -> bool:
+        """Move each scope to a new generation; False if Redis cannot be told."""
         try:
-            await self._invalidate_script(keys=[self._keys.cache_generation(scope) for scope in scopes])
+            async with self._client.pipeline(transaction=False) as pipe:
+                for scope in scopes:
+                    pipe.set(self._keys.cache_generation(scope), _new_generation())
+                await pipe.execute()
         except UNAVAILABLE_ERRORS as exc:
-            log.warning("cache invalidation lost (entries expire within %ss): %r", ENTRY_TTL_SECONDS, exc)
+            log.warning("cache unavailable: %r", exc)
+            return False
+        return True
+
+
+def _new_generation() -> str:
+    """Random, not counted: after Redis restarts empty a counter would start again at values that
+    pages computed before the restart (here or in Redis) were filed under."""
+    return secrets.token_hex(8)
 
 
 @dataclass(slots=True)

@@ -14,6 +14,9 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
+    # A connection the server dropped in the middle of an operation (a restart) can leave
+    # asyncpg's protocol in a state the next query on it trips over.
+    asyncpg.exceptions.InternalClientError,
 )
 
 
