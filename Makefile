@@ -51,7 +51,7 @@ lock: $(VENV)/bin/python
 
 ## clean   remove .venv, .data (throwaway databases) and caches
 clean:
-	rm -rf $(VENV) .data .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) .data .pytest_cache .hypothesis .ruff_cache build dist
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
 

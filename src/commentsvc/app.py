@@ -19,6 +19,7 @@ from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
 from commentsvc.api.errors import EXCEPTION_HANDLERS
 from commentsvc.api.observe import Observed
+from commentsvc.api.openapi import ClosedRequestBodies
 from commentsvc.api.reference import ReferencePage
 from commentsvc.api.security import BearerAuthentication, JsonOnly
 from commentsvc.config import Settings, load_settings
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         state=state,
+        plugins=[ClosedRequestBodies()],
         openapi_config=OpenAPIConfig(
             title="commentsvc",
             version=__version__,

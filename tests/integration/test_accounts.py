@@ -68,6 +68,12 @@ async def test_registration_validation_errors_name_the_field(client, db, overrid
     assert await db.fetchval("SELECT count(*) FROM users WHERE email = $1", str(body["email"])) == 0
 
 
+async def test_an_email_with_nul_is_refused_before_it_reaches_postgresql(client):
+    response = await client.post("/api/v1/auth/register", json=registration(email="a\x00b@example.org"))
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == "email"
+
+
 @pytest.mark.parametrize("missing", ["username", "email", "password"])
 async def test_registration_without_a_required_field_is_refused(client, missing):
     body = registration()
@@ -117,6 +123,7 @@ async def test_login_with_username_or_email_in_any_case(client):
         ({"login": "someone", "password": ""}, "password"),
         ({"login": "someone", "password": "p" * 257}, "password"),
         ({"login": ["someone"], "password": PASSWORD}, "login"),
+        ({"login": "some\x00one", "password": PASSWORD}, "login"),
     ],
 )
 async def test_login_validation_errors_name_the_field(client, body, field):

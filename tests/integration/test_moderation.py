@@ -137,7 +137,7 @@ async def test_an_authors_standing_is_kept_equal_to_their_comments_on_each_site(
     moderator = await make_moderator(client, db, site)
     for action in ("approve", "approve", "reject", "spam"):
         await post_comment(client, author, site, article)
-        [item] = await queue(client, site, moderator)
+        [item] = await moderation_queue(client, site, moderator)
         await decide(client, moderator, item["item_id"], action=action)
     published = [await post_comment(client, author, other_site, article) for _ in range(3)]
     await client.delete(f"/api/v1/comments/{published[0]['id']}", headers=author.auth)

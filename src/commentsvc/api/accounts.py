@@ -17,7 +17,15 @@ from commentsvc.domain.accounts import AccountExport, Profile, SignedIn
 from commentsvc.store.comments import AuthoredComment
 
 USERNAME = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
-EMAIL = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# No control characters (PostgreSQL refuses NUL in text, so it must never reach a query).
+EMAIL = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$",
+    ),
+]
 NEW_PASSWORD = Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
 PASSWORD = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 OPAQUE_TOKEN = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
@@ -31,7 +39,7 @@ class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
-    login: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    login: Annotated[str, msgspec.Meta(min_length=1, max_length=254, pattern=r"^[^\x00-\x1f\x7f]+$")]
     password: PASSWORD
 
 

@@ -178,7 +178,7 @@ class CommentController(Controller):
     @delete(
         "",
         before_request=rate_limit(user="edit_user"),
-        responses=error_responses(401, 403, 404, 429, 503),
+        responses=error_responses(400, 401, 403, 404, 429, 503),
     )
     async def delete_comment(
         self, id: COMMENT_ID, principal: Caller, conn: Conn, comments: CommentsService

@@ -46,8 +46,13 @@ _ERROR_MEANINGS = {
 
 
 def error_responses(*codes: int) -> dict[int, ResponseSpec]:
-    """The OpenAPI description of a route's possible errors."""
-    return {code: ResponseSpec(data_container=ErrorBody, description=_ERROR_MEANINGS[code]) for code in codes}
+    """The OpenAPI description of a route's possible errors (without made-up example bodies)."""
+    return {
+        code: ResponseSpec(
+            data_container=ErrorBody, description=_ERROR_MEANINGS[code], generate_examples=False
+        )
+        for code in codes
+    }
 
 
 def error_response(

@@ -83,7 +83,7 @@ class SiteModerationController(Controller):
         """Ban a reader from the site: they can still sign in and read. No `days`: permanent."""
         await moderation.ban(conn, site, principal.user_id, data.user_id, data.days, data.reason)
 
-    @delete("/bans/{user_id:int}", responses=error_responses(401, 403, 404, 503))
+    @delete("/bans/{user_id:int}", responses=error_responses(400, 401, 403, 404, 503))
     async def unban(
         self,
         site: SITE,

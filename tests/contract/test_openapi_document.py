@@ -1,0 +1,103 @@
+"""The OpenAPI document describes exactly the contract of /work/shared/spec/API.md:
+its routes with their methods and success statuses, errors in one shape, bearer
+auth on protected routes, and request bodies that refuse unknown fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.contract.document import openapi_document
+
+# Every route of the contract (API.md), with its success status.
+CONTRACT = {
+    ("POST", "/api/v1/auth/register"): "201",
+    ("POST", "/api/v1/auth/login"): "200",
+    ("POST", "/api/v1/auth/refresh"): "200",
+    ("POST", "/api/v1/auth/logout"): "204",
+    ("GET", "/api/v1/me"): "200",
+    ("GET", "/api/v1/me/export"): "200",
+    ("DELETE", "/api/v1/me"): "204",
+    ("GET", "/api/v1/sites/{site}/comments"): "200",
+    ("POST", "/api/v1/sites/{site}/comments"): "201",
+    ("PATCH", "/api/v1/comments/{id}"): "200",
+    ("DELETE", "/api/v1/comments/{id}"): "204",
+    ("PUT", "/api/v1/comments/{id}/vote"): "200",
+    ("POST", "/api/v1/comments/{id}/reports"): "202",
+    ("GET", "/api/v1/sites/{site}/counts"): "200",
+    ("GET", "/api/v1/sites/{site}/moderation/queue"): "200",
+    ("POST", "/api/v1/moderation/items/{item_id}/decision"): "200",
+    ("GET", "/api/v1/sites/{site}/moderation/log"): "200",
+    ("POST", "/api/v1/sites/{site}/bans"): "201",
+    ("DELETE", "/api/v1/sites/{site}/bans/{user_id}"): "204",
+    ("PUT", "/api/v1/sites/{site}/articles/lock"): "200",
+    ("GET", "/healthz"): "200",
+    ("GET", "/readyz"): "200",
+    ("GET", "/metrics"): "200",
+}
+# Additions to the contract (allowed: additive), documented in the README.
+ADDITIONS = {
+    ("POST", "/api/v1/preview"): "200",
+}
+PUBLIC = {
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/sites/{site}/comments"),
+    ("GET", "/api/v1/sites/{site}/counts"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+}
+ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
+
+DOCUMENT = openapi_document()
+OPERATIONS = {
+    (method.upper(), path): operation
+    for path, item in DOCUMENT["paths"].items()
+    for method, operation in item.items()
+    if isinstance(operation, dict) and "responses" in operation
+}
+
+
+def test_the_document_has_exactly_the_contract_routes():
+    assert set(OPERATIONS) == set(CONTRACT) | set(ADDITIONS)
+
+
+@pytest.mark.parametrize(("route", "status"), sorted({**CONTRACT, **ADDITIONS}.items()))
+def test_each_route_documents_its_success_status(route, status):
+    responses = OPERATIONS[route]["responses"]
+    assert [code for code in responses if code.startswith("2")] == [status]
+
+
+@pytest.mark.parametrize("route", sorted(set(OPERATIONS) - PUBLIC))
+def test_protected_routes_need_a_bearer_token_and_say_401(route):
+    operation = OPERATIONS[route]
+    assert operation["security"] == [{"bearer": []}]
+    assert operation["responses"]["401"]["content"]["application/json"]["schema"] == ERROR_BODY
+
+
+@pytest.mark.parametrize("route", sorted(r for r in OPERATIONS if "moderation" in OPERATIONS[r]["tags"]))
+def test_moderation_routes_say_403_for_readers_without_the_role(route):
+    assert "403" in OPERATIONS[route]["responses"]
+
+
+def test_every_error_has_the_one_error_shape():
+    not_error_body = [
+        (route, code)
+        for route, operation in OPERATIONS.items()
+        for code, response in operation["responses"].items()
+        if code >= "400" and response["content"]["application/json"]["schema"] != ERROR_BODY
+    ]
+    # Readiness says which backend is down, in its own shape.
+    assert not_error_body == [(("GET", "/readyz"), "503")]
+
+
+@pytest.mark.parametrize("route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r]))
+def test_request_bodies_are_json_that_refuses_unknown_fields_and_say_400_413_415(route):
+    operation = OPERATIONS[route]
+    [(media_type, content)] = operation["requestBody"]["content"].items()
+    assert media_type == "application/json"
+    component = DOCUMENT["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert component["additionalProperties"] is False
+    assert {"400", "413", "415"} <= set(operation["responses"])
