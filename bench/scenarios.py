@@ -28,6 +28,7 @@ import features
 import harness
 import httpx
 import seed
+import soak
 from harness import UNIQUE, BenchError, Load, Measurement, Plan, Request
 from seed import Seeded
 
@@ -57,6 +58,7 @@ class Options:
     login_connections: int  # for logins alone
     storm_connections: int  # for logins during the storm
     users: int  # accounts seeded into the service
+    soak_seconds: float = 600  # how long the soak's load runs
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class Scenario:
     group: str  # `--only GROUP` runs every scenario of the group
     # Scenarios whose figures this one's ratios and targets divide by: `--only` runs them too.
     needs: tuple[str, ...] = ()
+    # False: run only when `--only` names it or its group (too long for every `make bench`).
+    by_default: bool = True
 
 
 @dataclass(frozen=True)
@@ -452,6 +456,12 @@ SCENARIOS: list[Scenario] = [
     Scenario("counts", commented, "GET .../counts for 50 articles", counts, "comments", needs=("select1",)),
     # Last: it adds comments to the seeded articles (never to the measured threads).
     Scenario("post", commented, "POST .../comments, signed in", post, "comments", needs=("select1",)),
+    # bench/soak.py: minutes long, so only when named; here, to share `commented` with the comments
+    # group when both run (the seeded data can be seeded once per run).
+    Scenario(
+        "soak", commented, "the mix of reads, writes and sign-ins for --soak-seconds: accounting, memory, connections",
+        soak.soak, "soak", by_default=False,
+    ),
     # bench/features.py: servers and data of their own, after the comments (the rebuild adds 100,000 rows).
     Scenario(
         "decide", features.moderated, "claim and decide 1,000 held comments through the API, 1 then 2 moderators",
