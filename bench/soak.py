@@ -504,8 +504,9 @@ class Soak:
     def report(
         self, elapsed: float, shares: tuple[dict[str, float], str] | None, client_cpu: float, checked: dict
     ) -> Measurement:
-        print("(from s: the window's start; RSS and connections: the last sample in it, active ones in")
-        print(" brackets; cpu: share of all cores, svc the servers, client this bench's own process)")
+        print("(from s: the window's start; reads p99: thread pages and counts only; RSS and connections:")
+        print(" the last sample in it, active ones in brackets; cpu: share of all cores, svc the servers,")
+        print(" client this bench's own process)")
         by_kind = {kind: Tally.merged(w.tallies[kind] for w in self.windows) for kind in KINDS}
         total = Tally.merged(by_kind.values())
         figures = {kind: tally.figures(elapsed) for kind, tally in {**by_kind, "all": total}.items()}
