@@ -9,7 +9,7 @@
   Debian's Chromium, for a 200-comment thread.
 
 These figures come from this module's own clients (httpx, Chromium), not from wrk: each scenario
-prints its own section as it ends, and returns ``Observed`` measurements for the main table and
+prints its own section as it ends, and returns ``harness.Observed`` measurements for the main table and
 the JSON file, with what does not fit the table's columns in ``details``. Checks that fail (an
 item decided twice, a count that does not add up, a thread that never shows) stop the run with a
 BenchError; a broken byte budget is a ``problem`` that fails the run once every figure is written.
@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import gzip
 import itertools
-import math
 import random
 import re
 import statistics
@@ -32,8 +31,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -126,56 +124,6 @@ SHOWN_SCRIPT = """(() => {
 })();"""
 
 
-@dataclass(frozen=True)
-class Observed(Measurement):
-    """A Measurement taken by this module's own client (one row of the main table), with the
-    figures that do not fit its columns, and the problems found (a broken byte budget): any
-    problem fails the run, as a failed request does."""
-
-    details: dict[str, object] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
-
-    @property
-    def failed(self) -> bool:
-        return super().failed or bool(self.problems)
-
-
-def _observed(
-    name: str,
-    url: str,
-    connections: int,
-    seconds: float,
-    times_ms: Sequence[float],
-    rate: float,
-    cpu: tuple[dict[str, float], str] | None,  # CpuUse.shares() over the measurement
-    details: dict[str, object],
-    problems: Sequence[str] = (),
-) -> Observed:
-    """p50 is the median; p90 and p99 are nearest-rank (of 10 samples, p99 is the slowest)."""
-    ordered = sorted(times_ms)
-
-    def rank(p: float) -> float:
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-    return Observed(
-        name=name,
-        url=url,
-        connections=connections,
-        duration_s=round(seconds, 3),
-        requests=len(ordered),
-        rps=rate,
-        p50_ms=statistics.median(ordered),
-        p90_ms=rank(90),
-        p99_ms=rank(99),
-        non_2xx=0,  # any other answer stops the scenario with a BenchError
-        socket_errors=0,
-        cpu=cpu[0] if cpu else None,
-        busiest_others=cpu[1] if cpu else "",
-        details=details,
-        problems=tuple(problems),
-    )
-
-
 def _expect(response: httpx.Response, status: int, what: str) -> dict:
     if response.status_code != status:
         raise BenchError(f"{what} answered {response.status_code} (expected {status}): {response.text[:300]}")
@@ -188,15 +136,6 @@ def _bearer(account: Account) -> dict[str, str]:
 
 def _ms(seconds: float) -> float:
     return seconds * 1000
-
-
-@contextlib.asynccontextmanager
-async def _connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        await conn.close()
 
 
 def _line(label: str, value: str) -> None:
@@ -218,12 +157,12 @@ def moderated(run: Run) -> Iterator[Context]:
         origin = f"https://{slug}.bench.example.org"
         harness.cli(run.database_url, "site", "create", slug, "--origin", origin, "--moderation", "pre",
                     "--trust-after", "0")  # fmt: skip
-    with scenarios._serve(run, "commentsvc-moderation.log") as base_url:
+    with scenarios._serve(run, "commentsvc-moderation.log") as (base_url, pid):
         accounts = asyncio.run(scenarios._register(base_url, MODERATORS + 2 * READERS, "bench_mod"))
         for account in accounts[:MODERATORS]:
             for slug in (MODERATED_SITE, REBUILD_SITE):
                 harness.cli(run.database_url, "user", "grant", account.username, "moderator", "--site", slug)
-        yield scenarios.Context(run, base_url, accounts)
+        yield scenarios.Context(run, base_url, pid, accounts)
 
 
 # --- moderation: claim and decide -------------------------------------------------------------
@@ -295,7 +234,7 @@ async def _decide_all(
             deadline = time.monotonic() + RETRY_S
             async with (
                 httpx.AsyncClient(base_url=ctx.base_url, timeout=HTTP_TIMEOUT, headers=headers) as client,
-                _connection(ctx.run.database_url) as own,
+                harness.connection(ctx.run.database_url) as own,
             ):
                 while True:
                     started = time.perf_counter()
@@ -348,9 +287,9 @@ async def _decide_all(
         "items_per_s": rate,
         "claims": len(claims),
         "claim_p50_ms": statistics.median(claims),
-        "claim_p99_ms": sorted(claims)[max(0, math.ceil(0.99 * len(claims)) - 1)],
+        "claim_p99_ms": harness.percentile(sorted(claims), 99),
         "decide_p50_ms": statistics.median(decisions),
-        "decide_p99_ms": sorted(decisions)[max(0, math.ceil(0.99 * len(decisions)) - 1)],
+        "decide_p99_ms": harness.percentile(sorted(decisions), 99),
         "first_claim_ms": max(first.values()),
         "empty_claims": empty_claims,
         "split": [by[ids[m.username]] for m in moderators],
@@ -360,9 +299,9 @@ async def _decide_all(
     url = ctx.base_url + queue
     measured = [
         # req/s: claim calls per second of the whole run; p50..p99: one claim call.
-        _observed(f"{name}.claim", url, len(moderators), wall, claims, len(claims) / wall, None, {}),
+        harness.observed(f"{name}.claim", url, len(moderators), wall, claims, len(claims) / wall, None, {}),
         # req/s: items decided per second of the whole run (the issue's items/s); p50..p99: one decision.
-        _observed(f"{name}.decide", ctx.base_url + "/api/v1/moderation/items/{id}/decision", len(moderators),
+        harness.observed(f"{name}.decide", ctx.base_url + "/api/v1/moderation/items/{id}/decision", len(moderators),
                   wall, decisions, rate, shares, summary),
     ]  # fmt: skip
     return measured, summary
@@ -527,7 +466,7 @@ async def _rebuild(ctx: Context) -> tuple[Measurement, dict]:
         "queued_in_postgresql": queued,
     }
     # req/s: items re-queued per second; p50..p99: the one rebuilding claim.
-    return _observed("mod.rebuild", ctx.base_url + queue, 1, rebuild_s, [_ms(rebuild_s)], REBUILT / rebuild_s,
+    return harness.observed("mod.rebuild", ctx.base_url + queue, 1, rebuild_s, [_ms(rebuild_s)], REBUILT / rebuild_s,
                      shares, summary), summary  # fmt: skip
 
 
@@ -588,9 +527,9 @@ def widget_host(run: Run) -> Iterator[Context]:
     with pages.serving():
         harness.cli(run.database_url, "site", "create", WIDGET_SITE, "--origin", pages.origin)
         asyncio.run(_seed_thread(run.database_url))
-        with scenarios._serve(run, "commentsvc-widget.log") as base_url:
+        with scenarios._serve(run, "commentsvc-widget.log") as (base_url, pid):
             pages.service = base_url
-            yield scenarios.Context(run, base_url)
+            yield scenarios.Context(run, base_url, pid)
 
 
 class _HostPages:
@@ -783,7 +722,7 @@ def widget_bytes(ctx: Context) -> list[Measurement]:
                    for label, value, goal, counted in budget],
     }  # fmt: skip
     # req/s: files fetched per second, one at a time; p50..p99: one fetch.
-    return [_observed("widget.bytes", ctx.base_url + "/embed.js", 1, seconds, times, len(times) / seconds, None,
+    return [harness.observed("widget.bytes", ctx.base_url + "/embed.js", 1, seconds, times, len(times) / seconds, None,
                       details, problems)]  # fmt: skip
 
 
@@ -844,7 +783,7 @@ async def _first_views(ctx: Context, page_url: str) -> tuple[Measurement, dict]:
     summary = {"browser": version, "loads_ms": loads, "warmup_ms": warmup_ms, "downloads": downloads,
                "viewport": VIEWPORT, "first_page_comments": FIRST_PAGE}  # fmt: skip
     # req/s: first views per second, one after another; p50: the median load, p99: the slowest of 10.
-    return _observed(
+    return harness.observed(
         "widget.thread200", page_url, 1, seconds, loads, LOADS / seconds, shares, summary
     ), summary
 

@@ -14,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import re
 import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -138,6 +140,60 @@ class Measurement:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Observed(Measurement):
+    """A Measurement taken by the bench's own client instead of wrk (one row of the main table),
+    with the figures that do not fit its columns, and the problems found (a broken byte budget,
+    a lost comment): any problem fails the run, as a failed request does."""
+
+    details: dict[str, object] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return super().failed or bool(self.problems)
+
+
+def percentile(ordered: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of sorted samples (of 10, p99 is the slowest); 0 for none."""
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else 0.0
+
+
+def observed(
+    name: str,
+    url: str,
+    connections: int,
+    seconds: float,
+    times_ms: Sequence[float],
+    rate: float,
+    cpu: tuple[dict[str, float], str] | None,  # CpuUse.shares() over the measurement
+    details: dict[str, object],
+    problems: Sequence[str] = (),
+    non_2xx: int = 0,
+    socket_errors: int = 0,
+) -> Observed:
+    """An Observed row from the latency of each answer (the ``socket_errors`` got none): p50 is
+    the median, p90 and p99 nearest-rank."""
+    ordered = sorted(times_ms)
+    return Observed(
+        name=name,
+        url=url,
+        connections=connections,
+        duration_s=round(seconds, 3),
+        requests=len(ordered) + socket_errors,
+        rps=rate,
+        p50_ms=statistics.median(ordered) if ordered else 0.0,
+        p90_ms=percentile(ordered, 90),
+        p99_ms=percentile(ordered, 99),
+        non_2xx=non_2xx,
+        socket_errors=socket_errors,
+        cpu=cpu[0] if cpu else None,
+        busiest_others=cpu[1] if cpu else "",
+        details=details,
+        problems=tuple(problems),
+    )
 
 
 def write_requests(path: Path, requests: Sequence[Request]) -> Path:
@@ -489,8 +545,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(name: str, cmd: list[str], env: Mapping[str, str], ready_url: str, log: Path) -> Iterator[None]:
-    """Run a server until the block ends, however it ends; enter the block once ready_url answers 200."""
+def server(name: str, cmd: list[str], env: Mapping[str, str], ready_url: str, log: Path) -> Iterator[int]:
+    """Run a server until the block ends, however it ends; enter the block, with the server's
+    pid, once ready_url answers 200."""
     with open(log, "ab") as out:
         # Its own session: a Ctrl-C reaches only us, and we stop it in order (SIGTERM, then wait).
         process = subprocess.Popen(
@@ -504,7 +561,7 @@ def server(name: str, cmd: list[str], env: Mapping[str, str], ready_url: str, lo
         )
     try:
         _wait_ready(name, process, ready_url, log)
-        yield
+        yield process.pid
         if process.poll() is not None:
             raise BenchError(f"{name} exited with {process.returncode} during the run:\n{_tail(log)}")
     finally:
@@ -542,6 +599,15 @@ def _tail(log: Path, lines: int = 20) -> str:
 
 
 # --- the run's PostgreSQL database and Redis keys ------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 def with_database(url: str, database: str) -> str:

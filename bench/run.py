@@ -25,6 +25,7 @@ from pathlib import Path
 
 import harness
 import scenarios
+import soak
 from harness import BenchError, Measurement, Plan, say
 from scenarios import RATIOS, REFERENCES, SCENARIOS, TARGETS, Options, Run, Scenario
 
@@ -55,7 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only", nargs="+", choices=groups + [s.name for s in SCENARIOS], metavar="NAME",
         help=f"run only these groups ({', '.join(groups)}) or scenarios ({', '.join(s.name for s in SCENARIOS)}),"
-        " and the scenarios their ratios need (the ceiling's select1)",
+        " and the scenarios their ratios need (the ceiling's select1); without it, every scenario but"
+        f" {', '.join(s.name for s in SCENARIOS if not s.by_default)}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--soak-seconds", type=float, default=600,
+        help="how long the soak's load runs (default 600); the soak runs only when --only names it",
     )  # fmt: skip
     parser.add_argument("--logs", type=Path, help="keep the servers' output in this folder")
     args = parser.parse_args(argv)
@@ -65,6 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"every --*connections must be at least {harness.WRK_THREADS}, wrk's thread count")
     if args.users < 1:
         parser.error("--users must be at least 1")
+    if args.soak_seconds < soak.MIN_SECONDS:
+        parser.error(f"--soak-seconds must be at least {soak.MIN_SECONDS}")
     return args
 
 
@@ -79,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         args.login_connections,
         args.storm_connections,
         args.users,
+        args.soak_seconds,
     )
     chosen = choose(args.only)
     started = datetime.now(UTC)
@@ -134,9 +143,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def choose(only: list[str] | None) -> list[Scenario]:
-    """The scenarios ``--only`` names (or whose group it names), and those their ratios need, in order."""
+    """The scenarios ``--only`` names (or whose group it names), and those their ratios need, in
+    order; without ``--only``, those run by default (not the soak)."""
     if not only:
-        return list(SCENARIOS)
+        return [s for s in SCENARIOS if s.by_default]
     names = {s.name for s in SCENARIOS if s.name in only or s.group in only}
     needed = {need for s in SCENARIOS if s.name in names for need in s.needs} - names
     if needed:

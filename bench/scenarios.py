@@ -28,6 +28,7 @@ import features
 import harness
 import httpx
 import seed
+import soak
 from harness import UNIQUE, BenchError, Load, Measurement, Plan, Request
 from seed import Seeded
 
@@ -45,6 +46,8 @@ STORM_MARGIN_S = 1.0
 PAGE_LIMIT = 20  # the thread page's default: 20 top-level comments with all their replies
 COUNTED_ARTICLES = 50  # keys per /counts request
 POSTS_PER_ACCOUNT = 10  # distinct posting requests wrk rotates through, per account
+LOGIN_PATH = "/api/v1/auth/login"
+POST_PATH = f"/api/v1/sites/{seed.SITE}/comments"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Options:
     login_connections: int  # for logins alone
     storm_connections: int  # for logins during the storm
     users: int  # accounts seeded into the service
+    soak_seconds: float = 600  # how long the soak's load runs
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Context:
 
     run: Run
     base_url: str
+    server_pid: int  # the server's main process (uvicorn's supervisor: its workers are its children)
     accounts: list[Account] = field(default_factory=list)
     seeded: Seeded | None = None  # the comments data, for the comments scenarios
 
@@ -122,6 +127,8 @@ class Scenario:
     group: str  # `--only GROUP` runs every scenario of the group
     # Scenarios whose figures this one's ratios and targets divide by: `--only` runs them too.
     needs: tuple[str, ...] = ()
+    # False: run only when `--only` names it or its group (too long for every `make bench`).
+    by_default: bool = True
 
 
 @dataclass(frozen=True)
@@ -165,13 +172,16 @@ def ceiling(run: Run) -> Iterator[Context]:
     cmd = [harness.PYTHON, str(harness.BENCH / "ceiling.py"), "--port", str(port), "--workers", str(WORKERS)]
     cmd += ["--database-url", run.database_url]
     base_url = f"http://127.0.0.1:{port}"
-    with harness.server("the ceiling app", cmd, os.environ, f"{base_url}/select1", run.logs / "ceiling.log"):
-        yield Context(run, base_url)
+    with harness.server(
+        "the ceiling app", cmd, os.environ, f"{base_url}/select1", run.logs / "ceiling.log"
+    ) as pid:
+        yield Context(run, base_url, pid)
 
 
 @contextlib.contextmanager
-def _serve(run: Run, log: str) -> Iterator[str]:
-    """`commentsvc serve` on the run's database and Redis prefix, every rate limit lifted: its base URL."""
+def _serve(run: Run, log: str) -> Iterator[tuple[str, int]]:
+    """`commentsvc serve` on the run's database and Redis prefix, every rate limit lifted: its
+    base URL and pid."""
     port = harness.free_port()
     # Only our settings: a COMMENTSVC_* left in the caller's shell must not change what is measured.
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTSVC_")}
@@ -187,15 +197,15 @@ def _serve(run: Run, log: str) -> Iterator[str]:
     env.update({f"COMMENTSVC_RATE_LIMIT_{group.upper()}": NO_LIMIT for group in DEFAULT_RATE_LIMITS})
     cmd = [harness.PYTHON, "-m", "commentsvc.cli", "serve", "--workers", str(WORKERS)]
     base_url = f"http://127.0.0.1:{port}"
-    with harness.server("commentsvc serve", cmd, env, f"{base_url}/readyz", run.logs / log):
-        yield base_url
+    with harness.server("commentsvc serve", cmd, env, f"{base_url}/readyz", run.logs / log) as pid:
+        yield base_url, pid
 
 
 @contextlib.contextmanager
 def service(run: Run) -> Iterator[Context]:
     """`commentsvc serve`, every rate limit lifted, with ``users`` accounts registered."""
-    with _serve(run, "commentsvc.log") as base_url:
-        yield Context(run, base_url, asyncio.run(_register(base_url, run.options.users, "bench_user")))
+    with _serve(run, "commentsvc.log") as (base_url, pid):
+        yield Context(run, base_url, pid, asyncio.run(_register(base_url, run.options.users, "bench_user")))
 
 
 @contextlib.contextmanager
@@ -204,14 +214,14 @@ def commented(run: Run) -> Iterator[Context]:
     ``users`` accounts of its own registered, who then vote on the measured threads; then the
     database is vacuumed and checkpointed."""
     seeded = asyncio.run(seed.seed(run.database_url))
-    with _serve(run, "commentsvc-comments.log") as base_url:
+    with _serve(run, "commentsvc-comments.log") as (base_url, pid):
         accounts = asyncio.run(_register(base_url, run.options.users, "bench_reader"))
         usernames = [a.username for a in accounts]
         seeded.account_ids = asyncio.run(seed.seed_votes_of(run.database_url, seeded, usernames))
         harness.say(
             f"bench: VACUUM (ANALYZE) and CHECKPOINT in {asyncio.run(seed.settle(run.database_url)):.1f} s"
         )
-        yield Context(run, base_url, accounts, seeded)
+        yield Context(run, base_url, pid, accounts, seeded)
 
 
 async def _register(base_url: str, count: int, prefix: str) -> list[Account]:
@@ -244,22 +254,34 @@ def login_requests(accounts: list[Account]) -> list[Request]:
     # Half sign in by username, half by email: the service looks both up.
     return [
         Request(
-            "POST",
-            "/api/v1/auth/login",
-            {"Content-Type": "application/json"},
-            json.dumps({"login": a.username if i % 2 else a.email, "password": a.password}),
+            "POST", LOGIN_PATH, {"Content-Type": "application/json"}, json.dumps(login_body(a, bool(i % 2)))
         )
         for i, a in enumerate(accounts)
     ]
+
+
+def login_body(account: Account, by_username: bool) -> dict[str, str]:
+    return {"login": account.username if by_username else account.email, "password": account.password}
 
 
 def bearer(account: Account) -> dict[str, str]:
     return {"Authorization": f"Bearer {account.access_token}"}
 
 
+def thread_path(key: str, sort: str = "oldest") -> str:
+    """The first page of a thread."""
+    return (
+        f"/api/v1/sites/{seed.SITE}/comments?{urlencode({'article': key, 'sort': sort, 'limit': PAGE_LIMIT})}"
+    )
+
+
+def counts_path(keys: Sequence[str]) -> str:
+    return f"/api/v1/sites/{seed.SITE}/counts?{urlencode([('article', k) for k in keys])}"
+
+
 def thread_requests(key: str, accounts: list[Account] | None) -> list[Request]:
     """The first page of a thread: anonymously (``accounts`` None), or by each account in turn."""
-    path = f"/api/v1/sites/{seed.SITE}/comments?{urlencode({'article': key, 'sort': 'oldest', 'limit': PAGE_LIMIT})}"
+    path = thread_path(key)
     if accounts is None:
         return [Request("GET", path)]
     return [Request("GET", path, bearer(a)) for a in accounts]
@@ -271,11 +293,10 @@ def counts_requests(data: Seeded, miss: bool) -> list[Request]:
     misses the cache and is counted in PostgreSQL."""
     requests = []
     for start in range(0, len(data.articles) - COUNTED_ARTICLES + 1, COUNTED_ARTICLES):
-        keys = data.articles[start : start + COUNTED_ARTICLES - miss]
-        query = urlencode([("article", k) for k in keys])
+        path = counts_path(data.articles[start : start + COUNTED_ARTICLES - miss])
         if miss:  # after urlencode, which would escape the marker
-            query += f"&article=unseen-{UNIQUE}"
-        requests.append(Request("GET", f"/api/v1/sites/{seed.SITE}/counts?{query}"))
+            path += f"&article=unseen-{UNIQUE}"
+        requests.append(Request("GET", path))
     return requests
 
 
@@ -286,17 +307,24 @@ def post_requests(data: Seeded, accounts: list[Account]) -> list[Request]:
     requests = []
     for i in range(POSTS_PER_ACCOUNT * len(accounts)):
         key = rng.choice(data.articles)
-        post: dict[str, object] = {
-            "article": key,
-            "body": f"{seed.text(rng)} (ref {UNIQUE})",
-            "article_title": f"Article {key}",
-            "article_url": f"{seed.ORIGIN}/blog/{key}",
-        }
-        if i % 2:
-            post["parent_id"] = rng.choice(data.replyable[key])
+        parent_id = rng.choice(data.replyable[key]) if i % 2 else None
+        post = new_comment(key, f"{seed.text(rng)} (ref {UNIQUE})", parent_id)
         headers = {**bearer(accounts[i % len(accounts)]), "Content-Type": "application/json"}
-        requests.append(Request("POST", f"/api/v1/sites/{seed.SITE}/comments", headers, json.dumps(post)))
+        requests.append(Request("POST", POST_PATH, headers, json.dumps(post)))
     return requests
+
+
+def new_comment(key: str, body: str, parent_id: int | None) -> dict[str, object]:
+    """A POST's body, as the widget sends it on the article's page."""
+    post: dict[str, object] = {
+        "article": key,
+        "body": body,
+        "article_title": f"Article {key}",
+        "article_url": f"{seed.ORIGIN}/blog/{key}",
+    }
+    if parent_id is not None:
+        post["parent_id"] = parent_id
+    return post
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -319,7 +347,7 @@ def me(ctx: Context) -> list[Measurement]:
 
 def login(ctx: Context) -> list[Measurement]:
     requests = login_requests(ctx.accounts)
-    load = ctx.load("login", "/api/v1/auth/login", ctx.options.login_connections, requests)
+    load = ctx.load("login", LOGIN_PATH, ctx.options.login_connections, requests)
     return [harness.measure("login", load, ctx.options.warmup)]
 
 
@@ -327,7 +355,7 @@ def storm(ctx: Context) -> list[Measurement]:
     """/me measured while logins run flat out: does argon2 starve everyone else?"""
     logins = ctx.load(
         "storm-login",
-        "/api/v1/auth/login",
+        LOGIN_PATH,
         ctx.options.storm_connections,
         login_requests(ctx.accounts),
         duration=ctx.options.duration + 2 * STORM_MARGIN_S,
@@ -428,6 +456,12 @@ SCENARIOS: list[Scenario] = [
     Scenario("counts", commented, "GET .../counts for 50 articles", counts, "comments", needs=("select1",)),
     # Last: it adds comments to the seeded articles (never to the measured threads).
     Scenario("post", commented, "POST .../comments, signed in", post, "comments", needs=("select1",)),
+    # bench/soak.py: minutes long, so only when named; here, to share `commented` with the comments
+    # group when both run (the seeded data can be seeded once per run).
+    Scenario(
+        "soak", commented, "the mix of reads, writes and sign-ins for --soak-seconds: accounting, memory, connections",
+        soak.soak, "soak", by_default=False,
+    ),
     # bench/features.py: servers and data of their own, after the comments (the rebuild adds 100,000 rows).
     Scenario(
         "decide", features.moderated, "claim and decide 1,000 held comments through the API, 1 then 2 moderators",
