@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from commentsvc.kv.cache import GenerationalCache, LocalPage, LocalPages
+from commentsvc.kv.cache import ENTRY_TTL_SECONDS, GenerationalCache, LocalPage, LocalPages
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 
@@ -117,3 +117,12 @@ def test_local_pages_keep_to_their_byte_budget_least_recently_used_first():
     assert pages.get("a", "1") is not None and pages.get("c", "1") is not None
     pages.drop("a")
     assert pages.get("a", "1") is None and pages.get("c", "1") is not None
+
+
+def test_local_pages_nobody_asked_for_in_an_entrys_lifetime_are_let_go():
+    pages = LocalPages(max_bytes=1000, fresh_seconds=1)
+    pages.put("old", "1", LocalPage("g", b"1234", checked_at=0))
+    pages.put("recent", "1", LocalPage("g", b"1234", checked_at=ENTRY_TTL_SECONDS - 1))
+    pages.put("new", "1", LocalPage("g", b"1234", checked_at=ENTRY_TTL_SECONDS + 1))
+    assert pages.get("old", "1") is None
+    assert pages.get("recent", "1") is not None and pages.get("new", "1") is not None

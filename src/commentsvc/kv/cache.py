@@ -43,7 +43,7 @@ ENTRY_TTL_SECONDS = 60
 # Scopes whose invalidation this process could not send, kept to send once Redis answers again.
 MAX_LOST_SCOPES = 100_000
 LOCAL_FRESH_SECONDS = 1.0
-LOCAL_MAX_BYTES = 64 * 1024 * 1024
+LOCAL_MAX_BYTES = 32 * 1024 * 1024
 
 
 class GenerationalCache:
@@ -173,9 +173,15 @@ class LocalPages:
         self._pages[(scope, variant)] = page
         self._variants.setdefault(scope, set()).add(variant)
         self._bytes += len(page.value)
-        while self._bytes > self._max_bytes:
-            oldest_scope, oldest_variant = next(iter(self._pages))
-            self._discard(oldest_scope, oldest_variant)
+        # Least recently used first out: over the budget, and any page nobody asked for in the
+        # entries' lifetime (a hot page is checked every second), so memory follows the pages
+        # readers actually want rather than filling up to the budget and staying there.
+        idle_since = page.checked_at - ENTRY_TTL_SECONDS
+        while self._pages:
+            oldest_key, oldest = next(iter(self._pages.items()))
+            if self._bytes <= self._max_bytes and oldest.checked_at >= idle_since:
+                break
+            self._discard(*oldest_key)
 
     def drop(self, scope: str) -> None:
         for variant in list(self._variants.get(scope, ())):
