@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
-from commentsvc.domain.comments import counts_scope, thread_scope
+from commentsvc.domain.comments import check_article_key, counts_scope, thread_scope
+from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Comment, Viewer, shown
 from commentsvc.errors import Forbidden, Invalid, NotFound, Unavailable
 from commentsvc.kv.cache import GenerationalCache
@@ -120,6 +121,8 @@ class Moderation:
         ban_days: int | None,
     ) -> Item:
         """Apply a decision once; deciding again, or racing another moderator, returns the first decision."""
+        if reason is not None:
+            check_text(reason, "reason")
         async with conn.transaction():
             row = await moderation.item(conn, item_id)
             if row is None:
@@ -144,6 +147,7 @@ class Moderation:
         days: int | None,
         reason: str,
     ) -> None:
+        check_text(reason, "reason")
         async with conn.transaction():
             site = await self.site_for(conn, slug, moderator_id)
             if not await users.user_exists(conn, user_id):
@@ -170,6 +174,7 @@ class Moderation:
     async def lock(
         self, conn: asyncpg.Connection, slug: str, moderator_id: int, key: str, locked: bool
     ) -> bool:
+        check_article_key(key)
         async with conn.transaction():
             site = await self.site_for(conn, slug, moderator_id)
             article = await articles.ensure_article(conn, site.id, key, None, None)
