@@ -3,6 +3,7 @@ applied exactly once, bans, article locks and the audit log."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -20,6 +21,8 @@ from commentsvc.store.moderation import AuditEntry, ItemRow, Report
 from commentsvc.store.sites import Site
 
 DRAIN_BATCH = 1000
+AUDIT_CURSOR = re.compile(r"[0-9]{1,19}")
+MAX_BIGINT = 2**63 - 1
 NOT_A_MODERATOR = "You are not a moderator of this site."
 QUEUE_DOWN = (
     "The moderation queue is unavailable for a moment; decisions already made are safe. Try again shortly."
@@ -195,7 +198,8 @@ class Moderation:
         site = await self.site_for(conn, slug, moderator_id)
         before = None
         if cursor is not None:
-            if not cursor.isdigit():
+            # An entry id: ASCII digits only (str.isdigit would take '²') and within bigint.
+            if not AUDIT_CURSOR.fullmatch(cursor) or int(cursor) > MAX_BIGINT:
                 raise Invalid("cursor: not a cursor this service gave out.", field="cursor")
             before = int(cursor)
         entries = await moderation.audit_page(conn, site.id, before, limit)
