@@ -428,21 +428,26 @@ def body_cases() -> list[Case]:
     return cases
 
 
+def _segment_cases(name: str, placeholder: str, segments: dict[str, str], **extra: object) -> list[Case]:
+    """The route with a hostile segment where ``placeholder`` stands, and a body it would accept."""
+    route = ROUTES[name]
+    return [
+        Case(
+            name,
+            f"{placeholder.strip('{}')}-{label}",
+            route.body and _with(name),
+            path=route.path.replace(placeholder, segment),
+            statuses=frozenset({400, 404}),
+            **extra,  # type: ignore[arg-type]
+        )
+        for label, segment in segments.items()
+    ]
+
+
 def path_cases() -> list[Case]:
     cases = []
     for name in SITE_ROUTES:
-        route = ROUTES[name]
-        for label, segment in SITE_SEGMENTS.items():
-            cases.append(
-                Case(
-                    name,
-                    f"site-{label}",
-                    route.body and _with(name),
-                    path=route.path.replace("{site}", segment),
-                    params={"article": "a"},
-                    statuses=frozenset({400, 404}),
-                )
-            )
+        cases += _segment_cases(name, "{site}", SITE_SEGMENTS, params={"article": "a"})
     for name, placeholder in [
         ("edit", "{comment}"),
         ("delete", "{comment}"),
@@ -451,17 +456,7 @@ def path_cases() -> list[Case]:
         ("decide", "{item}"),
         ("unban", "{target}"),
     ]:
-        route = ROUTES[name]
-        for label, segment in BAD_ID_SEGMENTS.items():
-            cases.append(
-                Case(
-                    name,
-                    f"id-{label}",
-                    route.body and _with(name),
-                    path=route.path.replace(placeholder, segment),
-                    statuses=frozenset({400, 404}),
-                )
-            )
+        cases += _segment_cases(name, placeholder, BAD_ID_SEGMENTS)
     for name, template in [
         ("widget-asset", "/widget/{}"),
         ("moderate-asset", "/moderate/{}"),
