@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
 from commentsvc.api import accounts, comments, demo, health, moderation, pages, widget
+from commentsvc.api.bodies import JsonBodyRequest
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
 from commentsvc.api.errors import EXCEPTION_HANDLERS
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         middleware=[SiteCors, JsonOnly, BearerAuthentication],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_class=JsonBodyRequest,
         lifespan=[lifespan],
         state=state,
         plugins=[ClosedRequestBodies()],

@@ -3,6 +3,7 @@ directory (prometheus_client's multiprocess mode), so /metrics sums all workers.
 
 from __future__ import annotations
 
+import asyncpg
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -20,6 +21,14 @@ POOL_CONNECTIONS = Gauge(
     multiprocess_mode="livesum",
 )
 RATE_LIMITED = Counter("commentsvc_rate_limited", "Requests refused by a rate limit", ["group"])
+
+
+def record_pool(pool: asyncpg.Pool | None) -> None:
+    """Sample this process's pool: on every scrape, and now and then while serving."""
+    if pool is not None:
+        idle = pool.get_idle_size()
+        POOL_CONNECTIONS.labels("idle").set(idle)
+        POOL_CONNECTIONS.labels("in_use").set(pool.get_size() - idle)
 
 
 def render(metrics_dir: str | None) -> bytes:

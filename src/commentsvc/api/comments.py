@@ -11,7 +11,7 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 from commentsvc.api.deps import Caller, CommentsService, Conn
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import client_address, rate_limit
-from commentsvc.api.security import provide_viewer, requires_user
+from commentsvc.api.security import provide_viewer, refuses_bad_token, requires_user
 from commentsvc.domain.comments import NewComment, Thread, preview_html
 from commentsvc.domain.threads import Comment
 
@@ -54,6 +54,7 @@ class SiteCommentsController(Controller):
 
     @get(
         "/comments",
+        guards=[refuses_bad_token],
         before_request=rate_limit(address="read"),
         responses=error_responses(400, 401, 404, 429, 503),
     )

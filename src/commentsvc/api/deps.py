@@ -8,7 +8,7 @@ import asyncpg
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from commentsvc.api.security import provide_principal, provide_viewer
+from commentsvc.api.security import provide_principal
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
@@ -23,8 +23,6 @@ CommentsService = NamedDependency[Comments]
 ModerationService = NamedDependency[Moderation]
 # The signed-in caller, on routes that require one.
 Caller = NamedDependency[Principal]
-# The caller if signed in, on public routes.
-OptionalCaller = NamedDependency[Principal | None]
 
 
 async def provide_connection(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
@@ -56,5 +54,4 @@ DEPENDENCIES = {
     "comments": Provide(provide_comments, sync_to_thread=False),
     "moderation": Provide(provide_moderation, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
-    "viewer": Provide(provide_viewer, sync_to_thread=False),
 }

@@ -55,6 +55,7 @@ async def _check(probe) -> str:  # type: ignore[no-untyped-def]
 @get("/metrics", tags=["operations"], media_type=MediaType.TEXT)
 async def metrics_endpoint(request: Request) -> bytes:
     """Prometheus text format, summed over every worker."""
+    metrics.record_pool(request.app.state.get("pool"))
     return metrics.render(request.app.state.settings.metrics_dir)
 
 

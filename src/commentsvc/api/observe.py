@@ -70,7 +70,7 @@ class Observed:
             latency.observe(elapsed)
             if started - self._pool_recorded_at >= POOL_RECORD_SECONDS:
                 self._pool_recorded_at = started
-                self._record_pool()
+                metrics.record_pool(self.app.state.get("pool"))
             if log.isEnabledFor(logging.INFO):
                 line = {
                     "request_id": request_id,
@@ -91,13 +91,6 @@ class Observed:
                 metrics.LATENCY.labels(method, route),
             )
         return series
-
-    def _record_pool(self) -> None:
-        pool = self.app.state.get("pool")
-        if pool is not None:
-            idle = pool.get_idle_size()
-            metrics.POOL_CONNECTIONS.labels("idle").set(idle)
-            metrics.POOL_CONNECTIONS.labels("in_use").set(pool.get_size() - idle)
 
 
 # Unique without a system call per request: a random per-process prefix and a counter.

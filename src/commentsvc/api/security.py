@@ -40,12 +40,20 @@ class BearerAuthentication:
         await self.app(scope, receive, send)
 
 
-async def requires_user(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def requires_user(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """Guard: a valid access token is needed. (Async, so Litestar does not hop to a thread for it.)"""
-    if connection.scope.get("auth_error"):
-        raise connection.scope["auth_error"]
+    await refuses_bad_token(connection, handler)
     if connection.scope.get("user") is None:
         raise Unauthorized(SIGN_IN_REQUIRED)
+
+
+async def refuses_bad_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard for public routes: a token, if one is sent, must be valid, so the client
+    refreshes it rather than silently seeing less. A guard rather than a dependency
+    raising: Litestar leaves a dependency taken before one that raises (a pooled
+    connection) unreleased, while guards run before any dependency."""
+    if connection.scope.get("auth_error"):
+        raise connection.scope["auth_error"]
 
 
 def provide_principal(request: Request) -> Principal:
@@ -57,10 +65,7 @@ def provide_principal(request: Request) -> Principal:
 
 
 def provide_viewer(request: Request) -> Principal | None:
-    """The caller if signed in, on public routes. A bad token is still refused,
-    so the client refreshes it rather than silently seeing less."""
-    if request.scope.get("auth_error"):
-        raise request.scope["auth_error"]
+    """The caller if signed in, on public routes (guarded by ``refuses_bad_token``)."""
     return request.scope.get("user")
 
 

@@ -14,6 +14,8 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 
+from commentsvc.domain.comments import check_article_key
+from commentsvc.domain.rendering import check_text
 from commentsvc.domain.sites import OriginDirectory, normalise_origin
 from commentsvc.errors import Invalid, NotFound
 
@@ -91,6 +93,8 @@ async def embed_document(
     theme: Annotated[str, QueryParameter(pattern=r"^(|light|dark)$")] = "",
 ) -> Response[str]:
     """The widget's document, framed only by the site's own origins."""
+    check_article_key(article)
+    check_text(title, "title")
     state = request.app.state
     directory: OriginDirectory = state.origins
     origins = await directory.origins(state.pool, site)

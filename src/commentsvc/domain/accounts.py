@@ -45,17 +45,19 @@ class AccountExport(msgspec.Struct, frozen=True):
     comments: list[comments.AuthoredComment]
 
 
+def check_visible(value: str, field: str) -> str:
+    """Names and addresses that identify someone: no characters that can disguise or hide text."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
+        raise Invalid(f"{field}: control, formatting and invisible characters are not allowed.", field=field)
+    return value
+
+
 def clean_display_name(raw: str | None, username: str) -> str:
     """Display names are free text, minus characters that can disguise or hide text."""
     name = unicodedata.normalize("NFC", (raw or "").strip())
     if not name:
         return username
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in name):
-        raise Invalid(
-            "display_name: control, formatting and invisible characters are not allowed.",
-            field="display_name",
-        )
-    return name
+    return check_visible(name, "display_name")
 
 
 def check_new_password(password: str) -> None:
@@ -83,6 +85,7 @@ class Accounts:
         self, db: asyncpg.Pool, *, username: str, email: str, password: str, display_name: str | None
     ) -> SignedIn:
         name = clean_display_name(display_name, username)
+        check_visible(email, "email")
         check_new_password(password)
         password_hash = await self.passwords.hash(password)
         async with db.acquire() as conn, conn.transaction():
@@ -94,6 +97,7 @@ class Accounts:
             return SignedIn(Profile(user, []), await self._issue_tokens(conn, user.id, uuid.uuid4()))
 
     async def login(self, db: asyncpg.Pool, *, login: str, password: str) -> SignedIn:
+        check_visible(login, "login")
         async with db.acquire() as conn:
             credentials = await users.get_credentials(conn, login.strip())
         stored_hash = credentials.password_hash if credentials else None

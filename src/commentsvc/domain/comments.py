@@ -185,6 +185,8 @@ class Comments:
     ) -> Posted:
         body = rendering.check_body(new.body)
         check_article_key(new.article)
+        if idempotency_key is not None:
+            rendering.check_text(idempotency_key, "Idempotency-Key")
         title = (
             rendering.check_text(new.article_title, "article_title").strip() if new.article_title else None
         )

@@ -3,12 +3,14 @@ applied exactly once, bans, article locks and the audit log."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import msgspec
 
-from commentsvc.domain.comments import counts_scope, thread_scope
+from commentsvc.domain.comments import check_article_key, counts_scope, thread_scope
+from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Comment, Viewer, shown
 from commentsvc.errors import Forbidden, Invalid, NotFound, Unavailable
 from commentsvc.kv.cache import GenerationalCache
@@ -19,6 +21,8 @@ from commentsvc.store.moderation import AuditEntry, ItemRow, Report
 from commentsvc.store.sites import Site
 
 DRAIN_BATCH = 1000
+AUDIT_CURSOR = re.compile(r"[0-9]{1,19}")
+MAX_BIGINT = 2**63 - 1
 NOT_A_MODERATOR = "You are not a moderator of this site."
 QUEUE_DOWN = (
     "The moderation queue is unavailable for a moment; decisions already made are safe. Try again shortly."
@@ -120,6 +124,8 @@ class Moderation:
         ban_days: int | None,
     ) -> Item:
         """Apply a decision once; deciding again, or racing another moderator, returns the first decision."""
+        if reason is not None:
+            check_text(reason, "reason")
         async with conn.transaction():
             row = await moderation.item(conn, item_id)
             if row is None:
@@ -144,6 +150,7 @@ class Moderation:
         days: int | None,
         reason: str,
     ) -> None:
+        check_text(reason, "reason")
         async with conn.transaction():
             site = await self.site_for(conn, slug, moderator_id)
             if not await users.user_exists(conn, user_id):
@@ -170,6 +177,7 @@ class Moderation:
     async def lock(
         self, conn: asyncpg.Connection, slug: str, moderator_id: int, key: str, locked: bool
     ) -> bool:
+        check_article_key(key)
         async with conn.transaction():
             site = await self.site_for(conn, slug, moderator_id)
             article = await articles.ensure_article(conn, site.id, key, None, None)
@@ -190,7 +198,8 @@ class Moderation:
         site = await self.site_for(conn, slug, moderator_id)
         before = None
         if cursor is not None:
-            if not cursor.isdigit():
+            # An entry id: ASCII digits only (str.isdigit would take '²') and within bigint.
+            if not AUDIT_CURSOR.fullmatch(cursor) or int(cursor) > MAX_BIGINT:
                 raise Invalid("cursor: not a cursor this service gave out.", field="cursor")
             before = int(cursor)
         entries = await moderation.audit_page(conn, site.id, before, limit)

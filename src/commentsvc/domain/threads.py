@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
 import msgspec
 
@@ -115,17 +116,30 @@ def encode_cursor(sort: str, row: CommentRow) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+# What a cursor holds, within what PostgreSQL can compare it with (comment ids are
+# bigint, scores integer), so a forged one is refused rather than overflowing.
+_CursorFields = tuple[
+    str,
+    datetime,
+    Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)],
+    Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)],
+]
+
+
 def decode_cursor(sort: str, cursor: str) -> tuple[datetime, int, int]:
     """(created_at, id, score) of the last comment of the previous page."""
+    not_ours = Invalid("cursor: not a cursor this service gave out.", field="cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, created_at, comment_id, score = msgspec.json.decode(
-            raw, type=tuple[str, datetime, int, int]
-        )
+        cursor_sort, created_at, comment_id, score = msgspec.json.decode(raw, type=_CursorFields)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise Invalid("cursor: not a cursor this service gave out.", field="cursor") from None
+        raise not_ours from None
     if cursor_sort != sort:
         raise Invalid("cursor: it belongs to another sort order; start again without it.", field="cursor")
     if created_at.tzinfo is None:
-        raise Invalid("cursor: not a cursor this service gave out.", field="cursor")
+        raise not_ours
+    try:
+        created_at.astimezone(UTC)  # a time at the edge of year 1 or 9999 has no UTC equivalent
+    except OverflowError:
+        raise not_ours from None
     return created_at, comment_id, score
