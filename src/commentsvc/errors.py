@@ -51,6 +51,11 @@ class Unprocessable(ServiceError):
     code = "unprocessable"
 
 
+class HeadersTooLarge(ServiceError):
+    status_code = 431
+    code = "headers_too_large"
+
+
 class RateLimited(ServiceError):
     status_code = 429
     code = "rate_limited"

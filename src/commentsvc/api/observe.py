@@ -20,13 +20,16 @@ from commentsvc import metrics
 from commentsvc.api.errors import send_error
 from commentsvc.api.headers import SecurityHeaders
 from commentsvc.api.scope import header
-from commentsvc.errors import Unavailable
+from commentsvc.errors import HeadersTooLarge, Unavailable
 
 log = logging.getLogger("commentsvc.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The pool's gauges are a sample: taken at most this often, not on every request.
 POOL_RECORD_SECONDS = 1.0
 SHUTTING_DOWN = "The service is restarting; please try again."
+# uvicorn's httptools parser takes headers of any size; nothing the service expects comes near this
+# (a token and a few standard headers), so more is refused before any work is done for it.
+MAX_HEADER_BYTES = 32 * 1024
 
 
 class Observed:
@@ -55,7 +58,10 @@ class Observed:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+                await send_error(send_with_id, HeadersTooLarge("The request's headers are too large."))
+            else:
+                await self.app(scope, receive, send_with_id)
         except asyncio.CancelledError:
             # Cut short, at the end of a shutdown's grace period: a retry will do, not a 500.
             if not status:
