@@ -26,6 +26,7 @@ from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import articles, comments, moderation, sites
 from commentsvc.store.articles import Article
 from commentsvc.store.comments import CommentContext, Parent
+from commentsvc.store.moderation import Ban
 
 NO_SUCH_SITE = "There is no site named {slug!r}."
 NO_SUCH_COMMENT = "There is no such comment."
@@ -79,6 +80,13 @@ def _article_info(key: str, article: Article | None) -> ArticleInfo:
     if article is None:
         return ArticleInfo(key=key, title=None, url=None, comment_count=0, locked=False)
     return ArticleInfo(article.key, article.title, article.url, article.comment_count, article.locked)
+
+
+def _banned(ban: Ban) -> Forbidden:
+    until = f"until {ban.until:%Y-%m-%d %H:%M} UTC" if ban.until else "permanently"
+    return Forbidden(
+        f"You are banned from this site {until} ({ban.reason}): you can read but not post, vote or report."
+    )
 
 
 def _body_hash(body: str) -> bytes:
@@ -200,16 +208,17 @@ class Comments:
                 replay = await self._replay(conn, author_id, idempotency_key, new, slug)
                 if replay is not None:
                     return replay
-            await self._not_banned(conn, site.id, author_id)
+            body_hash = _body_hash(body)
+            standing = await moderation.standing(conn, site.id, author_id, body_hash, site.burst_minutes)
+            if standing.ban is not None:
+                raise _banned(standing.ban)
             article = await articles.ensure_article(conn, site.id, new.article, title or None, url)
             if article.locked:
                 raise Forbidden(LOCKED)
             parent = await self._parent(conn, new.parent_id, article.id, author_id, site.max_depth)
-            body_hash = _body_hash(body)
-            standing = await moderation.standing(conn, site.id, author_id, body_hash, site.burst_minutes)
             held_because = policy.hold_reason(site, standing, body, datetime.now(UTC))
             status = "pending" if held_because else "approved"
-            comment_id = await comments.insert(
+            row = await comments.insert(
                 conn,
                 article_id=article.id,
                 parent=parent,
@@ -223,11 +232,10 @@ class Comments:
             )
             if held_because:
                 # The item is the outbox row the moderation queue is fed from.
-                await moderation.open_item(conn, site.id, comment_id, "held")
+                await moderation.open_item(conn, site.id, row.id, "held")
             await articles.move_count(conn, article.id, _count_delta("new", status))
             if idempotency_key is not None:
-                await comments.record_idempotent_result(conn, author_id, idempotency_key, comment_id)
-            row = await comments.get_one(conn, comment_id, author_id, False)
+                await comments.record_idempotent_result(conn, author_id, idempotency_key, row.id)
         await self._changed(slug, new.article, counts=status == "approved")
         return Posted(shown(row, Viewer(author_id, False)), replayed=False)
 
@@ -313,10 +321,7 @@ class Comments:
     async def _not_banned(self, conn: asyncpg.Connection, site_id: int, user_id: int) -> None:
         ban = await moderation.active_ban(conn, site_id, user_id)
         if ban is not None:
-            until = f"until {ban.until:%Y-%m-%d %H:%M} UTC" if ban.until else "permanently"
-            raise Forbidden(
-                f"You are banned from this site {until} ({ban.reason}): you can read but not post, vote or report."
-            )
+            raise _banned(ban)
 
     async def _visible(self, conn: asyncpg.Connection, comment_id: int, viewer_id: int) -> CommentContext:
         """The comment, if this viewer may see it; otherwise it does not exist for them."""

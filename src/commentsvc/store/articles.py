@@ -53,22 +53,24 @@ async def thread_context(
 async def ensure_article(
     conn: asyncpg.Connection, site_id: int, key: str, title: str | None, url: str | None
 ) -> Article:
-    """The article, created with this title and URL if it is new."""
-    row = await conn.fetchrow(
-        f"""WITH created AS (
-                INSERT INTO articles (site_id, key, title, url) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (site_id, key) DO NOTHING
-                RETURNING *)
-            SELECT {_ARTICLE} FROM created a""",
-        site_id,
-        key,
-        title,
-        url,
-    )
+    """The article, created with this title and URL if it is new (looked up first: it usually exists)."""
+    existing = f"SELECT {_ARTICLE} FROM articles a WHERE site_id = $1 AND key = $2"
+    row = await conn.fetchrow(existing, site_id, key)
     if row is None:
         row = await conn.fetchrow(
-            f"SELECT {_ARTICLE} FROM articles a WHERE site_id = $1 AND key = $2", site_id, key
+            f"""WITH created AS (
+                    INSERT INTO articles (site_id, key, title, url) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (site_id, key) DO NOTHING
+                    RETURNING *)
+                SELECT {_ARTICLE} FROM created a""",
+            site_id,
+            key,
+            title,
+            url,
         )
+    if row is None:
+        # Created meanwhile by a concurrent first comment: visible to a new statement only.
+        row = await conn.fetchrow(existing, site_id, key)
     return _article(row)
 
 

@@ -210,11 +210,17 @@ async def insert(
     client_hash: bytes,
     body_hash: bytes,
     held_because: str | None,
-) -> int:
-    return await conn.fetchval(
-        """INSERT INTO comments (article_id, parent_id, root_id, depth, status, author_id, body, body_html,
-                                 client_hash, body_hash, held_because)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id""",
+) -> CommentRow:
+    """The new comment, as its author sees it."""
+    row = await conn.fetchrow(
+        """WITH c AS (
+               INSERT INTO comments (article_id, parent_id, root_id, depth, status, author_id, body, body_html,
+                                     client_hash, body_hash, held_because)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *)
+           SELECT c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.status, c.author_id,
+                  u.username AS author_username, u.display_name AS author_display_name, c.body,
+                  c.body_html, c.created_at, c.edited_at, c.score, 0 AS my_vote, c.moderation_reason
+           FROM c LEFT JOIN users u ON u.id = c.author_id""",
         article_id,
         parent.id if parent else None,
         (parent.root_id or parent.id) if parent else None,
@@ -227,6 +233,7 @@ async def insert(
         body_hash,
         held_because,
     )
+    return _comment(row)
 
 
 async def change_status(conn: asyncpg.Connection, comment_id: int, from_status: str, to_status: str) -> bool:

@@ -9,6 +9,11 @@ import asyncpg
 import msgspec
 
 
+class Ban(msgspec.Struct, frozen=True):
+    until: datetime | None
+    reason: str
+
+
 class Standing(msgspec.Struct, frozen=True):
     """An author's record on one site, as the moderation policy needs it."""
 
@@ -17,6 +22,7 @@ class Standing(msgspec.Struct, frozen=True):
     rejected: int
     recent_comments: int  # within the site's burst window
     same_text_before: bool
+    ban: Ban | None  # in force on the site
 
 
 class Report(msgspec.Struct, frozen=True):
@@ -52,11 +58,6 @@ class ItemRow(msgspec.Struct, frozen=True):
     reports: list[Report]
 
 
-class Ban(msgspec.Struct, frozen=True):
-    until: datetime | None
-    reason: str
-
-
 class AuditEntry(msgspec.Struct, frozen=True):
     id: int
     actor_id: int | None
@@ -73,7 +74,8 @@ async def standing(
     conn: asyncpg.Connection, site_id: int, author_id: int, body_hash: bytes, burst_minutes: int
 ) -> Standing:
     # The counts come from author_standing (kept by a trigger); the burst and repeated-text checks
-    # look only at the author's recent comments and at one text, through comments_author(_body).
+    # look only at the author's recent comments and at one text, through comments_author(_body);
+    # a ban in force comes along, so posting asks once.
     row = await conn.fetchrow(
         """SELECT u.created_at, coalesce(s.approved, 0) AS approved, coalesce(s.rejected, 0) AS rejected,
                   (SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id
@@ -81,15 +83,18 @@ async def standing(
                      AND c.created_at > now() - make_interval(mins => $4)) AS recent,
                   EXISTS (SELECT FROM comments c JOIN articles a ON a.id = c.article_id
                           WHERE c.author_id = u.id AND c.body_hash = $3 AND c.status <> 'deleted'
-                            AND a.site_id = $1) AS same_text
+                            AND a.site_id = $1) AS same_text,
+                  b.user_id IS NOT NULL AS banned, b.until AS ban_until, b.reason AS ban_reason
            FROM users u LEFT JOIN author_standing s ON s.site_id = $1 AND s.user_id = u.id
+           LEFT JOIN bans b ON b.site_id = $1 AND b.user_id = u.id AND (b.until IS NULL OR b.until > now())
            WHERE u.id = $2""",
         site_id,
         author_id,
         body_hash,
         burst_minutes,
     )
-    return Standing(row["created_at"], row["approved"], row["rejected"], row["recent"], row["same_text"])
+    ban = Ban(row["ban_until"], row["ban_reason"]) if row["banned"] else None
+    return Standing(row["created_at"], row["approved"], row["rejected"], row["recent"], row["same_text"], ban)
 
 
 async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
