@@ -9,7 +9,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from commentsvc.kv.cache import ENTRY_TTL_SECONDS, GenerationalCache, LocalPage, LocalPages
+from commentsvc.kv.cache import (
+    ENTRY_TTL_SECONDS,
+    GENERATION_TTL_SECONDS,
+    GenerationalCache,
+    LocalPage,
+    LocalPages,
+)
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 
@@ -92,6 +98,18 @@ async def test_redis_restarting_empty_never_brings_back_an_old_generation(redis_
     await redis_client.delete(keys.cache_generation(scope))
     source.version = 2
     await other.invalidate(scope)
+    assert await cache.read_through(scope, "p1", source.page) == b"v2"
+
+
+async def test_generations_expire_so_redis_keeps_none_forever(redis_client, settings, scope):
+    generation = Keys(settings.redis_prefix).cache_generation(scope)
+    cache, source = worker(redis_client, settings, 0), Source()
+    await cache.read_through(scope, "p1", source.page)
+    assert 0 < await redis_client.ttl(generation) <= GENERATION_TTL_SECONDS
+    await cache.invalidate(scope)
+    assert 0 < await redis_client.ttl(generation) <= GENERATION_TTL_SECONDS
+    await redis_client.delete(generation)  # expired (or evicted): the next read starts a new one
+    source.version = 2
     assert await cache.read_through(scope, "p1", source.page) == b"v2"
 
 

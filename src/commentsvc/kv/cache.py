@@ -27,12 +27,13 @@ log = logging.getLogger("commentsvc.cache")
 
 # KEYS[1]: the scope's generation. ARGV[1], ARGV[2]: the entry key around the generation; ARGV[3]:
 # the generation the caller already has a page for; ARGV[4]: a new generation, taken if the scope
-# has none. One round trip: the generation and, if the caller's page is not of it, the entry.
+# has none; ARGV[5]: its lifetime in seconds. One round trip: the generation and, if the caller's
+# page is not of it, the entry.
 _READ = """
 local generation = redis.call('GET', KEYS[1])
 if not generation then
   generation = ARGV[4]
-  redis.call('SET', KEYS[1], generation)
+  redis.call('SET', KEYS[1], generation, 'EX', ARGV[5])
 end
 if generation == ARGV[3] then return {generation} end
 return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
@@ -40,6 +41,9 @@ return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
 
 # Bounds staleness if an invalidation is ever lost (Redis unreachable just then).
 ENTRY_TTL_SECONDS = 60
+# Generations expire too, so Redis does not keep one for every article ever read (and may evict
+# them under memory pressure): a scope without one gets a new random one, which no entry matches.
+GENERATION_TTL_SECONDS = 24 * 3600
 # Scopes whose invalidation this process could not send, kept to send once Redis answers again.
 MAX_LOST_SCOPES = 100_000
 LOCAL_FRESH_SECONDS = 1.0
@@ -95,7 +99,7 @@ class GenerationalCache:
         try:
             return await self._read_script(
                 keys=[self._keys.cache_generation(scope)],
-                args=[before, after, known_generation, _new_generation()],
+                args=[before, after, known_generation, _new_generation(), GENERATION_TTL_SECONDS],
             )
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
@@ -125,7 +129,7 @@ class GenerationalCache:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for scope in scopes:
-                    pipe.set(self._keys.cache_generation(scope), _new_generation())
+                    pipe.set(self._keys.cache_generation(scope), _new_generation(), ex=GENERATION_TTL_SECONDS)
                 await pipe.execute()
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
