@@ -1,5 +1,5 @@
-"""Security headers and policies on everything the service serves, and absolute URLs that come
-from the configuration, never from the request's Host header."""
+"""Security headers and policies on everything the service serves, absolute URLs that come from
+the configuration (never from the request's Host header), HEAD, and content types."""
 
 from __future__ import annotations
 
@@ -118,3 +118,22 @@ async def test_urls_never_come_from_the_host_header(client, db, site, settings):
     # The pages that name the service name it by its configured public URL.
     article = await client.get("/demo/article.html", headers=hostile)
     assert re.search(rf'<script src="{re.escape(settings.public_url)}/embed.js"', article.text)
+
+
+async def test_head_is_answered_as_get_without_a_body(client, site):
+    for name, path in every_page(site).items():
+        got, head = await client.get(path), await client.head(path)
+        assert head.status_code == got.status_code, name
+        assert head.content == b"", name
+        # /metrics changes between the two requests (they are counted): its length with it.
+        compared = ("content-type", "content-security-policy", "cache-control") + (
+            () if name == "metrics" else ("content-length",)
+        )
+        for header in compared:
+            assert head.headers.get(header) == got.headers.get(header), f"{name}: {header}"
+
+
+async def test_text_types_name_their_charset_once(client, site):
+    for name, path in every_page(site).items():
+        content_type = (await client.get(path)).headers["content-type"]
+        assert content_type.count("charset") <= 1, f"{name}: {content_type}"

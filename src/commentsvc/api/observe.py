@@ -1,6 +1,6 @@
 """The outermost layer: a request id, one structured log line per request, the request
-metrics and the security headers. It wraps the whole application so even unrouted requests
-count and carry the headers."""
+metrics, the security headers, and HEAD answered as GET. It wraps the whole application so
+even unrouted requests count and carry the headers."""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ class Observed:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        if method == "HEAD":
+            # Answered as the GET without its body (uptime monitors, CDNs and link checkers ask
+            # HEAD; Litestar routes it only to handlers that have no body). The server keeps its
+            # own scope, which still says HEAD.
+            scope = {**scope, "method": "GET"}
         request_id = _request_id(scope)
         scope["request_id"] = request_id
         status = 0
@@ -55,6 +61,8 @@ class Observed:
                 status = message["status"]
                 headers = self.security_headers.added_to(message.get("headers", []), scope["scheme"])
                 message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
+            elif method == "HEAD":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
@@ -71,7 +79,7 @@ class Observed:
             status = status or 500  # none sent: the server answers 500 for us
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
-            requests, latency = self._series_of(scope["method"], route, status)
+            requests, latency = self._series_of(method, route, status)
             requests.inc()
             latency.observe(elapsed)
             if started - self._pool_recorded_at >= POOL_RECORD_SECONDS:
@@ -80,7 +88,7 @@ class Observed:
             if log.isEnabledFor(logging.INFO):
                 line = {
                     "request_id": request_id,
-                    "method": scope["method"],
+                    "method": method,
                     "path": scope["path"],
                     "route": route,
                     "status": status,

@@ -21,9 +21,9 @@ PAGE_HEADERS = {
     "Cache-Control": "no-cache",
 }
 MEDIA_TYPES = {
-    "html": "text/html; charset=utf-8",
-    "js": "text/javascript; charset=utf-8",
-    "css": "text/css; charset=utf-8",
+    "html": "text/html",
+    "js": "text/javascript",
+    "css": "text/css",
 }
 
 

@@ -19,7 +19,8 @@ from commentsvc.domain.rendering import check_text
 from commentsvc.domain.sites import OriginDirectory, normalise_origin
 from commentsvc.errors import Invalid, NotFound
 
-MEDIA_TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
+# Litestar adds "; charset=utf-8" to text types itself.
+MEDIA_TYPES = {"js": "text/javascript", "css": "text/css"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The loader's own URL never changes, so it is cached briefly; what it loads is immutable.
 LOADER_CACHE = "public, max-age=600"
@@ -120,7 +121,7 @@ async def embed_document(
         "Content-Security-Policy": EMBED_CSP.format(origins=" ".join(sorted(origins))),
         "Cache-Control": "no-cache",
     }
-    return Response(page, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(page, media_type="text/html", headers=headers)
 
 
 def _origin_of(url: str) -> str | None:
