@@ -370,3 +370,28 @@ async def test_a_signed_in_readers_page_is_never_served_to_others(client, db, ar
     own = await read_thread(client, site, article, alice)
     assert len(own["comments"]) == 1 and own["comments"][0]["body"] == "mine, pending"
     assert (await read_thread(client, site, article))["comments"] == []
+
+
+async def test_pages_are_gzipped_for_clients_that_accept_it(client, site, article):
+    alice = await register(client)
+    for n in range(12):
+        await post_comment(
+            client, alice, site, article, f"Un commentaire assez long pour peser un peu, le numéro {n}."
+        )
+    url = f"/api/v1/sites/{site}/comments"
+    plain = await client.get(url, params={"article": article}, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and "Accept-Encoding" in plain.headers["vary"]
+    for reader in (None, alice):  # the shared anonymous page, and a page made for one reader
+        headers = {"Accept-Encoding": "gzip", **(reader.auth if reader else {})}
+        for _ in range(2):  # the second anonymous one comes from the cache, compressed once
+            zipped = await client.get(url, params={"article": article}, headers=headers)
+            assert zipped.headers["content-encoding"] == "gzip"
+            assert zipped.num_bytes_downloaded < len(zipped.content) / 2
+            assert len(zipped.json()["comments"]) == 12
+    anonymous = await client.get(url, params={"article": article}, headers={"Accept-Encoding": "gzip"})
+    assert anonymous.json() == plain.json()
+    # A small answer is sent as it is.
+    counts = await client.get(
+        f"/api/v1/sites/{site}/counts", params={"article": article}, headers={"Accept-Encoding": "gzip"}
+    )
+    assert "content-encoding" not in counts.headers and counts.json() == {article: 12}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
+from commentsvc.api.compression import json_page
 from commentsvc.api.deps import Caller, CommentsService, Conn
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import client_address, rate_limit
@@ -78,8 +79,8 @@ class SiteCommentsController(Controller):
         viewer_id = viewer.user_id if viewer else None
         state = request.app.state
         page = await state.comments.thread_json(state.pool, site, article, viewer_id, sort, limit, cursor)
-        # Already JSON (perhaps from the cache): sent as it is.
-        return Response(page, media_type=MediaType.JSON)
+        # Already JSON, and from the cache when anonymous: shared by every anonymous reader.
+        return json_page(request, page, shared=viewer is None)
 
     @post(
         "/comments",
@@ -129,7 +130,7 @@ class SiteCommentsController(Controller):
         """Public comment counts of up to 100 articles, in one request."""
         state = request.app.state
         counted = await state.comments.counts_json(state.pool, site, article)
-        return Response(counted, media_type=MediaType.JSON, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
+        return json_page(request, counted, shared=True, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
 
 
 class PreviewIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,0 +1,44 @@
+"""JSON pages gzipped for clients that accept it: a thread page of 100 comments is about 72 KB
+of JSON and a tenth of that gzipped, which is what a reader on a phone waits for.
+
+Pages shared by every anonymous reader come back from the cache as the very same bytes object
+on every hit, so their compressed form is kept beside them (keyed by the page itself: CPython
+keeps a bytes object's hash, and equal pages compare by identity first), compressed once per
+process and change. A page made for one reader is compressed for that request only, faster."""
+
+from __future__ import annotations
+
+import gzip
+from collections import OrderedDict
+
+from litestar import MediaType, Request, Response
+
+# Below this, gzip's own header and the work are not worth it.
+MIN_BYTES = 1024
+SHARED_LEVEL = 6
+ONE_OFF_LEVEL = 1
+MAX_SHARED_PAGES = 256
+
+_shared: OrderedDict[bytes, bytes] = OrderedDict()
+
+
+def json_page(
+    request: Request, page: bytes, *, shared: bool, headers: dict[str, str] | None = None
+) -> Response:
+    """``page`` (JSON already) as the response, gzipped when the client accepts it."""
+    headers = {"Vary": "Accept-Encoding", **(headers or {})}
+    if len(page) >= MIN_BYTES and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        page = _compressed_shared(page) if shared else gzip.compress(page, ONE_OFF_LEVEL, mtime=0)
+    return Response(page, media_type=MediaType.JSON, headers=headers)
+
+
+def _compressed_shared(page: bytes) -> bytes:
+    compressed = _shared.get(page)
+    if compressed is None:
+        compressed = _shared[page] = gzip.compress(page, SHARED_LEVEL, mtime=0)
+        if len(_shared) > MAX_SHARED_PAGES:
+            _shared.popitem(last=False)
+    else:
+        _shared.move_to_end(page)
+    return compressed
