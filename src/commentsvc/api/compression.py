@@ -17,7 +17,8 @@ from litestar import MediaType, Request, Response
 MIN_BYTES = 1024
 SHARED_LEVEL = 6
 ONE_OFF_LEVEL = 1
-MAX_SHARED_PAGES = 256
+# Each holds its page too (the key): 64 of the largest pages keep about 5 MB alive per process.
+MAX_SHARED_PAGES = 64
 
 _shared: OrderedDict[bytes, bytes] = OrderedDict()
 
