@@ -28,10 +28,14 @@ def json_page(
 ) -> Response:
     """``page`` (JSON already) as the response, gzipped when the client accepts it."""
     headers = {"Vary": "Accept-Encoding", **(headers or {})}
-    if len(page) >= MIN_BYTES and "gzip" in request.headers.get("accept-encoding", ""):
+    if len(page) >= MIN_BYTES and accepts_gzip(request):
         headers["Content-Encoding"] = "gzip"
         page = _compressed_shared(page) if shared else gzip.compress(page, ONE_OFF_LEVEL, mtime=0)
     return Response(page, media_type=MediaType.JSON, headers=headers)
+
+
+def accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
 
 
 def _compressed_shared(page: bytes) -> bytes:

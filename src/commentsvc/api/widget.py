@@ -14,6 +14,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 
+from commentsvc.api.compression import accepts_gzip
 from commentsvc.domain.comments import check_article_key
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.sites import OriginDirectory, normalise_origin
@@ -45,7 +46,7 @@ class Asset:
 
     def response(self, request: Request, cache_control: str) -> Response[bytes]:
         headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding"}
-        if "gzip" in request.headers.get("accept-encoding", ""):
+        if accepts_gzip(request):
             headers["Content-Encoding"] = "gzip"
             return Response(self.gzipped, media_type=self.media_type, headers=headers)
         return Response(self.raw, media_type=self.media_type, headers=headers)

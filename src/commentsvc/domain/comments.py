@@ -286,12 +286,7 @@ class Comments:
 
     async def vote(self, conn: asyncpg.Connection, comment_id: int, user_id: int, value: int) -> int:
         async with conn.transaction():
-            context = await self._visible(conn, comment_id, user_id)
-            if context.comment.status != "approved":
-                raise Forbidden("Only published comments can be voted on.")
-            if context.comment.author_id == user_id:
-                raise Forbidden("You cannot vote on your own comment.")
-            await self._not_banned(conn, context.site_id, user_id)
+            context = await self._to_react_to(conn, comment_id, user_id, "vote on", "voted on")
             score = await comments.set_vote(conn, comment_id, user_id, value)
         await self._changed(context.site_slug, context.article_key)
         return score
@@ -302,12 +297,7 @@ class Comments:
         if note is not None:
             rendering.check_text(note, "note")
         async with conn.transaction():
-            context = await self._visible(conn, comment_id, user_id)
-            if context.comment.status != "approved":
-                raise Forbidden("Only published comments can be reported.")
-            if context.comment.author_id == user_id:
-                raise Forbidden("You cannot report your own comment.")
-            await self._not_banned(conn, context.site_id, user_id)
+            context = await self._to_react_to(conn, comment_id, user_id, "report", "reported")
             if not await comments.insert_report(conn, comment_id, user_id, reason, note or None):
                 raise Conflict("You have already reported this comment.")
             if await moderation.distinct_reporters(conn, comment_id) >= context.report_threshold:
@@ -317,6 +307,18 @@ class Comments:
     async def _changed(self, slug: str, key: str, counts: bool = False) -> None:
         """After a commit: what anonymous readers were served of this article (and the site's counts) is stale."""
         await self._cache.invalidate(thread_scope(slug, key), *([counts_scope(slug)] if counts else []))
+
+    async def _to_react_to(
+        self, conn: asyncpg.Connection, comment_id: int, user_id: int, act: str, acted: str
+    ) -> CommentContext:
+        """The comment a reader votes on or reports: published, someone else's, and the reader not banned."""
+        context = await self._visible(conn, comment_id, user_id)
+        if context.comment.status != "approved":
+            raise Forbidden(f"Only published comments can be {acted}.")
+        if context.comment.author_id == user_id:
+            raise Forbidden(f"You cannot {act} your own comment.")
+        await self._not_banned(conn, context.site_id, user_id)
+        return context
 
     async def _not_banned(self, conn: asyncpg.Connection, site_id: int, user_id: int) -> None:
         ban = await moderation.active_ban(conn, site_id, user_id)

@@ -57,7 +57,6 @@ class GenerationalCache:
         self._client = client
         self._keys = keys
         self._read_script = client.register_script(_READ)
-        self._local_fresh_seconds = local_fresh_seconds
         self._local = LocalPages(LOCAL_MAX_BYTES, local_fresh_seconds)
         # A Redis that comes back with its data (persisted, or only unreachable for a while) still
         # holds entries these scopes made stale: nothing is read from it before they are sent.
@@ -67,7 +66,7 @@ class GenerationalCache:
         """The cached entry, or ``compute()`` stored under the generation read before computing it."""
         now = time.monotonic()
         local = self._local.get(scope, variant)
-        if local is not None and now - local.checked_at < self._local_fresh_seconds:
+        if local is not None and self._local.is_fresh(local, now):
             return local.value
         reply = await self._read(scope, variant, local.generation if local else "")
         if reply is None:
@@ -163,6 +162,10 @@ class LocalPages:
         # here is not kept. Older than fresh_seconds, a drop no longer matters, as such a page
         # would be checked with Redis before being served anyway.
         self._dropped: OrderedDict[str, float] = OrderedDict()
+
+    def is_fresh(self, page: LocalPage, now: float) -> bool:
+        """Still current without asking Redis."""
+        return now - page.checked_at < self._fresh_seconds
 
     def get(self, scope: str, variant: str) -> LocalPage | None:
         page = self._pages.get((scope, variant))
