@@ -12,7 +12,7 @@ from commentsvc.api.compression import json_page
 from commentsvc.api.deps import Caller, CommentsService, Conn
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import client_address, rate_limit
-from commentsvc.api.security import provide_viewer, refuses_bad_token, requires_user
+from commentsvc.api.security import provide_principal, provide_viewer, refuses_bad_token, requires_user
 from commentsvc.domain.comments import NewComment, Thread, preview_html
 from commentsvc.domain.threads import Comment
 
@@ -94,9 +94,6 @@ class SiteCommentsController(Controller):
         request: Request,
         site: SITE,
         data: JSONBody[NewCommentIn],
-        principal: Caller,
-        conn: Conn,
-        comments: CommentsService,
         idempotency_key: Annotated[
             str | None,
             HeaderParameter(
@@ -109,8 +106,10 @@ class SiteCommentsController(Controller):
     ) -> Response[Comment]:
         """Post a comment or a reply; its `status` says whether it is published or awaits moderation."""
         new = NewComment(data.article, data.body, data.article_title, data.article_url, data.parent_id)
-        address = client_address(request, request.app.state.settings.trusted_proxies)
-        posted = await comments.post(conn, site, principal.user_id, new, address, idempotency_key)
+        state = request.app.state
+        address = client_address(request, state.settings.trusted_proxies)
+        principal = provide_principal(request)
+        posted = await state.comments.post(state.pool, site, principal.user_id, new, address, idempotency_key)
         headers = {"Idempotent-Replayed": "true"} if posted.replayed else {}
         return Response(posted.comment, status_code=201, headers=headers)
 

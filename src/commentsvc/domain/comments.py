@@ -21,7 +21,7 @@ from commentsvc.domain.threads import (
     encode_cursor,
     shown,
 )
-from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
+from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable, Unprocessable
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import articles, comments, moderation, sites
 from commentsvc.store.articles import Article
@@ -32,6 +32,8 @@ NO_SUCH_SITE = "There is no site named {slug!r}."
 NO_SUCH_COMMENT = "There is no such comment."
 LOCKED = "This article is closed to new comments."
 MAX_ARTICLE_KEY = 512
+# Reads and writes of one post: a second pass sees what changed; a third is for bad luck.
+POSTING_ATTEMPTS = 3
 
 
 class ArticleInfo(msgspec.Struct, frozen=True):
@@ -184,13 +186,15 @@ class Comments:
 
     async def post(
         self,
-        conn: asyncpg.Connection,
+        db: asyncpg.Pool,
         slug: str,
         author_id: int,
         new: NewComment,
         client_address: str,
         idempotency_key: str | None,
     ) -> Posted:
+        """Checked and rendered first; then one read of everything the decision needs and one
+        statement writing the comment with what goes with it (two round trips, one commit)."""
         body = rendering.check_body(new.body)
         check_article_key(new.article)
         if idempotency_key is not None:
@@ -199,43 +203,69 @@ class Comments:
             rendering.check_text(new.article_title, "article_title").strip() if new.article_title else None
         )
         body_html = rendering.render(body)
-        async with conn.transaction():
-            site = await sites.get_site(conn, slug)
-            if site is None:
-                raise NotFound(NO_SUCH_SITE.format(slug=slug))
-            url = self._article_url(new.article_url, site.origins)
-            if idempotency_key is not None:
-                replay = await self._replay(conn, author_id, idempotency_key, new, slug)
-                if replay is not None:
-                    return replay
-            body_hash = _body_hash(body)
-            standing = await moderation.standing(conn, site.id, author_id, body_hash, site.burst_minutes)
-            if standing.ban is not None:
-                raise _banned(standing.ban)
-            article = await articles.ensure_article(conn, site.id, new.article, title or None, url)
-            if article.locked:
-                raise Forbidden(LOCKED)
-            parent = await self._parent(conn, new.parent_id, article.id, author_id, site.max_depth)
-            held_because = policy.hold_reason(site, standing, body, datetime.now(UTC))
-            status = "pending" if held_because else "approved"
-            row = await comments.insert(
-                conn,
-                article_id=article.id,
-                parent=parent,
-                status=status,
-                author_id=author_id,
-                body=body,
-                body_html=body_html,
-                client_hash=self._hash_address(client_address),
-                body_hash=body_hash,
-                held_because=held_because,
-            )
-            if held_because:
-                # The item is the outbox row the moderation queue is fed from.
-                await moderation.open_item(conn, site.id, row.id, "held")
-            await articles.move_count(conn, article.id, _count_delta("new", status))
-            if idempotency_key is not None:
-                await comments.record_idempotent_result(conn, author_id, idempotency_key, row.id)
+        body_hash = _body_hash(body)
+        request_hash = (
+            hashlib.sha256(msgspec.json.encode([slug, new])).digest() if idempotency_key is not None else None
+        )
+        async with db.acquire() as conn:
+            # The write re-checks what the read found (article open, author not banned, parent
+            # visible) and writes nothing if that changed meanwhile: then read and decide again.
+            for _ in range(POSTING_ATTEMPTS):
+                context = await comments.posting_context(
+                    conn,
+                    slug,
+                    new.article,
+                    author_id,
+                    new.parent_id,
+                    body_hash,
+                    idempotency_key,
+                    policy.NEW_ACCOUNT,
+                )
+                if context is None:
+                    raise NotFound(NO_SUCH_SITE.format(slug=slug))
+                if context.standing is None:
+                    raise Unauthorized("This account no longer exists.")
+                url = self._article_url(new.article_url, context.site.origins)
+                if context.key_use is not None and idempotency_key is not None:
+                    if not context.key_use.expired:
+                        return await self._replay(conn, author_id, context.key_use, request_hash)
+                    await comments.forget_expired_key(conn, author_id, idempotency_key)
+                if context.standing.ban is not None:
+                    raise _banned(context.standing.ban)
+                if context.article is not None and context.article.locked:
+                    raise Forbidden(LOCKED)
+                parent = await self._parent(conn, context, new.parent_id, author_id)
+                held_because = policy.hold_reason(context.site, context.standing, body, datetime.now(UTC))
+                status = "pending" if held_because else "approved"
+                written = comments.NewRow(
+                    site_id=context.site.id,
+                    article_key=new.article,
+                    article_title=title or None,
+                    article_url=url,
+                    article_id=context.article.id if context.article else None,
+                    replied_to=new.parent_id,
+                    parent=parent,
+                    status=status,
+                    count_delta=_count_delta("new", status),
+                    author_id=author_id,
+                    body=body,
+                    body_html=body_html,
+                    client_hash=self._hash_address(client_address),
+                    body_hash=body_hash,
+                    held_because=held_because,
+                    idempotency_key=idempotency_key,
+                    request_hash=request_hash,
+                )
+                try:
+                    row = await comments.insert(conn, written)
+                except asyncpg.UniqueViolationError as exc:
+                    if exc.constraint_name != comments.IDEMPOTENCY_KEY_CONSTRAINT:
+                        raise
+                    continue  # the same key's concurrent request came first: answer with its comment
+                if row is not None:
+                    break
+            else:
+                raise Unavailable("The article kept changing while the comment was posted; try again.")
         await self._changed(slug, new.article, counts=status == "approved")
         return Posted(shown(row, Viewer(author_id, False)), replayed=False)
 
@@ -333,17 +363,22 @@ class Comments:
         return context
 
     async def _parent(
-        self, conn: asyncpg.Connection, parent_id: int | None, article_id: int, author_id: int, max_depth: int
+        self,
+        conn: asyncpg.Connection,
+        context: comments.PostingContext,
+        parent_id: int | None,
+        author_id: int,
     ) -> Parent | None:
         """The comment a reply hangs under: the one asked for, or its deepest allowed ancestor."""
         if parent_id is None:
             return None
-        parent = await comments.get_parent(conn, parent_id)
+        parent, article = context.parent, context.article
         visible = parent is not None and (
             parent.status == "approved" or (parent.status == "pending" and parent.author_id == author_id)
         )
-        if parent is None or not visible or parent.article_id != article_id:
+        if parent is None or not visible or article is None or parent.article_id != article.id:
             raise Invalid("parent_id: not a visible comment of this article.", field="parent_id")
+        max_depth = context.site.max_depth
         if max_depth == 0:
             return None
         if parent.depth >= max_depth:
@@ -351,17 +386,12 @@ class Comments:
         return parent
 
     async def _replay(
-        self, conn: asyncpg.Connection, author_id: int, key: str, new: NewComment, slug: str
-    ) -> Posted | None:
-        """None when the key is new (and now held by this transaction); the first
-        result when it was used before with the same request."""
-        request_hash = hashlib.sha256(msgspec.json.encode([slug, new])).digest()
-        if await comments.claim_idempotency_key(conn, author_id, key, request_hash):
-            return None
-        first_hash, comment_id = await comments.idempotent_result(conn, author_id, key)
-        if first_hash != request_hash or comment_id is None:
+        self, conn: asyncpg.Connection, author_id: int, key_use: comments.KeyUse, request_hash: bytes | None
+    ) -> Posted:
+        """The first result of a request sent again with the same Idempotency-Key."""
+        if key_use.request_hash != request_hash or key_use.comment_id is None:
             raise Unprocessable("This Idempotency-Key was already used for a different request.")
-        row = await comments.get_one(conn, comment_id, author_id, False)
+        row = await comments.get_one(conn, key_use.comment_id, author_id, False)
         return Posted(shown(row, Viewer(author_id, False)), replayed=True)
 
     def _article_url(self, url: str | None, origins: list[str]) -> str | None:

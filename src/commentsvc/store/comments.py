@@ -7,7 +7,13 @@ from datetime import datetime, timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.store import sites
+from commentsvc.store.articles import Article
+from commentsvc.store.moderation import Ban, Standing
+from commentsvc.store.sites import Site
+
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+IDEMPOTENCY_KEY_CONSTRAINT = "idempotency_keys_pkey"
 
 
 class CommentRow(msgspec.Struct, frozen=True):
@@ -176,13 +182,6 @@ async def get_one(
     return _comment(row)
 
 
-async def get_parent(conn: asyncpg.Connection, comment_id: int) -> Parent | None:
-    row = await conn.fetchrow(
-        "SELECT id, article_id, root_id, depth, status, author_id FROM comments WHERE id = $1", comment_id
-    )
-    return Parent(**dict(row)) if row else None
-
-
 async def ancestor_at_depth(conn: asyncpg.Connection, comment_id: int, depth: int) -> Parent:
     """The ancestor of a comment (or the comment itself) at ``depth``."""
     row = await conn.fetchrow(
@@ -198,42 +197,191 @@ async def ancestor_at_depth(conn: asyncpg.Connection, comment_id: int, depth: in
     return Parent(**dict(row))
 
 
-async def insert(
+class KeyUse(msgspec.Struct, frozen=True):
+    """An Idempotency-Key's earlier use by the same author."""
+
+    request_hash: bytes
+    comment_id: int | None
+    expired: bool
+
+
+class PostingContext(msgspec.Struct, frozen=True):
+    """Everything deciding about a new comment needs, read in one query before it is written."""
+
+    site: Site
+    standing: Standing | None  # None: the account no longer exists
+    article: Article | None  # None: the article's first comment
+    parent: Parent | None  # the comment replied to, if it exists
+    key_use: KeyUse | None  # the Idempotency-Key's earlier use, if any
+
+
+class NewRow(msgspec.Struct, frozen=True):
+    """A comment about to be written, and what must still hold when it is."""
+
+    site_id: int
+    article_key: str
+    article_title: str | None
+    article_url: str | None
+    article_id: int | None  # None: the article is created with its first comment
+    replied_to: int | None  # the comment the author replied to (it must still be visible to them)
+    parent: Parent | None  # where the reply hangs: that comment or its deepest allowed ancestor
+    status: str
+    count_delta: int
+    author_id: int
+    body: str
+    body_html: str
+    client_hash: bytes
+    body_hash: bytes
+    held_because: str | None
+    idempotency_key: str | None
+    request_hash: bytes | None
+
+
+async def posting_context(
     conn: asyncpg.Connection,
-    *,
-    article_id: int,
-    parent: Parent | None,
-    status: str,
+    slug: str,
+    article_key: str,
     author_id: int,
-    body: str,
-    body_html: str,
-    client_hash: bytes,
+    parent_id: int | None,
     body_hash: bytes,
-    held_because: str | None,
-) -> CommentRow:
-    """The new comment, as its author sees it."""
+    idempotency_key: str | None,
+    new_account: timedelta,
+) -> PostingContext | None:
+    """None when the site does not exist. The burst count is only taken for an account younger
+    than ``new_account`` and stops at the site's threshold: the policy asks no more of it."""
     row = await conn.fetchrow(
-        """WITH c AS (
-               INSERT INTO comments (article_id, parent_id, root_id, depth, status, author_id, body, body_html,
-                                     client_hash, body_hash, held_because)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *)
-           SELECT c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.status, c.author_id,
-                  u.username AS author_username, u.display_name AS author_display_name, c.body,
-                  c.body_html, c.created_at, c.edited_at, c.score, 0 AS my_vote, c.moderation_reason
-           FROM c LEFT JOIN users u ON u.id = c.author_id""",
-        article_id,
-        parent.id if parent else None,
-        (parent.root_id or parent.id) if parent else None,
-        parent.depth + 1 if parent else 0,
-        status,
+        f"""SELECT {sites.columns_as("s")}, u.created_at AS account_created_at,
+                   coalesce(st.approved, 0) AS approved, coalesce(st.rejected, 0) AS rejected,
+                   CASE WHEN u.created_at > now() - $7::interval THEN
+                       (SELECT count(*) FROM (
+                            SELECT FROM comments c JOIN articles ca ON ca.id = c.article_id
+                            WHERE c.author_id = u.id AND ca.site_id = s.id
+                              AND c.created_at > now() - make_interval(mins => s.burst_minutes)
+                            LIMIT s.burst_count) recent)
+                   ELSE 0 END AS recent,
+                   EXISTS (SELECT FROM comments c JOIN articles ca ON ca.id = c.article_id
+                           WHERE c.author_id = u.id AND c.body_hash = $5 AND c.status <> 'deleted'
+                             AND ca.site_id = s.id) AS same_text,
+                   b.user_id IS NOT NULL AS banned, b.until AS ban_until, b.reason AS ban_reason,
+                   a.id AS article_id, a.title AS article_title, a.url AS article_url,
+                   a.locked AS article_locked, a.comment_count AS article_comment_count,
+                   p.id AS parent_id, p.article_id AS parent_article_id, p.root_id AS parent_root_id,
+                   p.depth AS parent_depth, p.status AS parent_status, p.author_id AS parent_author_id,
+                   k.request_hash, k.comment_id AS key_comment_id, k.created_at < now() - $8::interval AS key_expired
+            FROM sites s
+            LEFT JOIN users u ON u.id = $3
+            LEFT JOIN author_standing st ON st.site_id = s.id AND st.user_id = u.id
+            LEFT JOIN bans b ON b.site_id = s.id AND b.user_id = u.id AND (b.until IS NULL OR b.until > now())
+            LEFT JOIN articles a ON a.site_id = s.id AND a.key = $2
+            LEFT JOIN comments p ON p.id = $4
+            LEFT JOIN idempotency_keys k ON k.user_id = u.id AND k.key = $6
+            WHERE s.slug = $1""",
+        slug,
+        article_key,
         author_id,
-        body,
-        body_html,
-        client_hash,
+        parent_id,
         body_hash,
-        held_because,
+        idempotency_key,
+        new_account,
+        IDEMPOTENCY_KEY_LIFETIME,
     )
-    return _comment(row)
+    if row is None:
+        return None
+    standing = None
+    if row["account_created_at"] is not None:
+        ban = Ban(row["ban_until"], row["ban_reason"]) if row["banned"] else None
+        standing = Standing(
+            row["account_created_at"], row["approved"], row["rejected"], row["recent"], row["same_text"], ban
+        )
+    article = None
+    if row["article_id"] is not None:
+        article = Article(
+            row["article_id"],
+            article_key,
+            row["article_title"],
+            row["article_url"],
+            row["article_locked"],
+            row["article_comment_count"],
+        )
+    parent = None
+    if row["parent_id"] is not None:
+        parent = Parent(*(row[f"parent_{field}"] for field in Parent.__struct_fields__))
+    key_use = None
+    if row["request_hash"] is not None:
+        key_use = KeyUse(bytes(row["request_hash"]), row["key_comment_id"], row["key_expired"])
+    return PostingContext(sites.site_from(row), standing, article, parent, key_use)
+
+
+async def insert(conn: asyncpg.Connection, new: NewRow) -> CommentRow | None:
+    """Write the comment in one statement (its own transaction), with what goes with it: the
+    article on its first comment, the public count, the moderation item of a held comment and
+    the Idempotency-Key. None, writing nothing, when since the context was read the article was
+    locked or created, the author banned, or the comment replied to removed.
+    A concurrent request that used the same Idempotency-Key first raises UniqueViolationError."""
+    if new.article_id is None:
+        # ON CONFLICT DO NOTHING: a concurrent first comment created it (then read it again).
+        target = """INSERT INTO articles (site_id, key, title, url, comment_count)
+                    SELECT site_id, article_key, article_title, article_url, count_delta FROM arg
+                    ON CONFLICT (site_id, key) DO NOTHING RETURNING id, site_id"""
+    else:
+        target = "SELECT a.id, a.site_id FROM articles a, arg WHERE a.id = arg.article_id AND NOT a.locked"
+    # Each also only when needed (the article created above starts with its count).
+    also = []
+    if new.article_id is not None and new.count_delta:
+        also.append("""counted AS (UPDATE articles a SET comment_count = a.comment_count + arg.count_delta
+                                   FROM c, arg WHERE a.id = c.article_id)""")
+    if new.held_because is not None:
+        also.append("""held AS (INSERT INTO moderation_items (site_id, comment_id, kind)
+                                SELECT target.site_id, c.id, 'held' FROM c, target)""")
+    if new.idempotency_key is not None:
+        also.append("""kept AS (INSERT INTO idempotency_keys (user_id, key, request_hash, comment_id)
+                                SELECT arg.author_id, arg.idempotency_key, arg.request_hash, c.id FROM c, arg)""")
+    row = await conn.fetchrow(
+        f"""WITH arg AS (
+                SELECT $1::bigint AS site_id, $2::text AS article_key, $3::text AS article_title,
+                       $4::text AS article_url, $5::bigint AS article_id, $6::bigint AS replied_to,
+                       $7::bigint AS parent_id, $8::bigint AS root_id, $9::int AS count_delta,
+                       $10::smallint AS depth, $11::text AS status, $12::bigint AS author_id, $13::text AS body,
+                       $14::text AS body_html, $15::bytea AS client_hash, $16::bytea AS body_hash,
+                       $17::text AS held_because, $18::text AS idempotency_key, $19::bytea AS request_hash),
+            target AS ({target}),
+            c AS (
+                INSERT INTO comments (article_id, parent_id, root_id, depth, status, author_id, body, body_html,
+                                      client_hash, body_hash, held_because)
+                SELECT target.id, arg.parent_id, arg.root_id, arg.depth, arg.status, arg.author_id, arg.body,
+                       arg.body_html, arg.client_hash, arg.body_hash, arg.held_because
+                FROM target, arg
+                WHERE NOT EXISTS (SELECT FROM bans b WHERE b.site_id = target.site_id AND b.user_id = arg.author_id
+                                  AND (b.until IS NULL OR b.until > now()))
+                  AND (arg.replied_to IS NULL OR EXISTS (
+                      SELECT FROM comments p WHERE p.id = arg.replied_to AND p.article_id = target.id
+                      AND (p.status = 'approved' OR (p.status = 'pending' AND p.author_id = arg.author_id))))
+                RETURNING *){"".join(f", {cte}" for cte in also)}
+            SELECT c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.status, c.author_id,
+                   u.username AS author_username, u.display_name AS author_display_name, c.body,
+                   c.body_html, c.created_at, c.edited_at, c.score, 0 AS my_vote, c.moderation_reason
+            FROM c LEFT JOIN users u ON u.id = c.author_id""",
+        new.site_id,
+        new.article_key,
+        new.article_title,
+        new.article_url,
+        new.article_id,
+        new.replied_to,
+        new.parent.id if new.parent else None,
+        (new.parent.root_id or new.parent.id) if new.parent else None,
+        new.count_delta,
+        new.parent.depth + 1 if new.parent else 0,
+        new.status,
+        new.author_id,
+        new.body,
+        new.body_html,
+        new.client_hash,
+        new.body_hash,
+        new.held_because,
+        new.idempotency_key,
+        new.request_hash,
+    )
+    return _comment(row) if row else None
 
 
 async def change_status(conn: asyncpg.Connection, comment_id: int, from_status: str, to_status: str) -> bool:
@@ -304,40 +452,12 @@ async def insert_report(
     return status.endswith(" 1")
 
 
-async def claim_idempotency_key(
-    conn: asyncpg.Connection, user_id: int, key: str, request_hash: bytes
-) -> bool:
-    """True when the key is new. A concurrent transaction holding the same key
-    makes this wait until it commits (then False) or rolls back (then True)."""
+async def forget_expired_key(conn: asyncpg.Connection, user_id: int, key: str) -> None:
     await conn.execute(
-        "DELETE FROM idempotency_keys WHERE user_id = $1 AND created_at < now() - $2::interval",
+        "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < now() - $3::interval",
         user_id,
+        key,
         IDEMPOTENCY_KEY_LIFETIME,
-    )
-    status = await conn.execute(
-        """INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
-           ON CONFLICT (user_id, key) DO NOTHING""",
-        user_id,
-        key,
-        request_hash,
-    )
-    return status.endswith(" 1")
-
-
-async def idempotent_result(conn: asyncpg.Connection, user_id: int, key: str) -> tuple[bytes, int | None]:
-    """The request hash a key was first used with, and the comment it created."""
-    row = await conn.fetchrow(
-        "SELECT request_hash, comment_id FROM idempotency_keys WHERE user_id = $1 AND key = $2", user_id, key
-    )
-    return bytes(row["request_hash"]), row["comment_id"]
-
-
-async def record_idempotent_result(conn: asyncpg.Connection, user_id: int, key: str, comment_id: int) -> None:
-    await conn.execute(
-        "UPDATE idempotency_keys SET comment_id = $3 WHERE user_id = $1 AND key = $2",
-        user_id,
-        key,
-        comment_id,
     )
 
 

@@ -70,33 +70,6 @@ class AuditEntry(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
-async def standing(
-    conn: asyncpg.Connection, site_id: int, author_id: int, body_hash: bytes, burst_minutes: int
-) -> Standing:
-    # The counts come from author_standing (kept by a trigger); the burst and repeated-text checks
-    # look only at the author's recent comments and at one text, through comments_author(_body);
-    # a ban in force comes along, so posting asks once.
-    row = await conn.fetchrow(
-        """SELECT u.created_at, coalesce(s.approved, 0) AS approved, coalesce(s.rejected, 0) AS rejected,
-                  (SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id
-                   WHERE c.author_id = u.id AND a.site_id = $1
-                     AND c.created_at > now() - make_interval(mins => $4)) AS recent,
-                  EXISTS (SELECT FROM comments c JOIN articles a ON a.id = c.article_id
-                          WHERE c.author_id = u.id AND c.body_hash = $3 AND c.status <> 'deleted'
-                            AND a.site_id = $1) AS same_text,
-                  b.user_id IS NOT NULL AS banned, b.until AS ban_until, b.reason AS ban_reason
-           FROM users u LEFT JOIN author_standing s ON s.site_id = $1 AND s.user_id = u.id
-           LEFT JOIN bans b ON b.site_id = $1 AND b.user_id = u.id AND (b.until IS NULL OR b.until > now())
-           WHERE u.id = $2""",
-        site_id,
-        author_id,
-        body_hash,
-        burst_minutes,
-    )
-    ban = Ban(row["ban_until"], row["ban_reason"]) if row["banned"] else None
-    return Standing(row["created_at"], row["approved"], row["rejected"], row["recent"], row["same_text"], ban)
-
-
 async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
     """A new open item for the comment; None when one is already open (a report joins it)."""
     return await conn.fetchval(

@@ -43,11 +43,22 @@ SETTING_COLUMNS = (
     "edit_window_minutes",
     "max_depth",
 )
-_COLUMNS = ", ".join(("id", "slug", *SETTING_COLUMNS, "created_at"))
+_FIELDS = ("id", "slug", *SETTING_COLUMNS, "created_at")
+_COLUMNS = ", ".join(_FIELDS)
 
 
 def _site(row: asyncpg.Record) -> Site:
     return Site(**{key: row[key] for key in row.keys()})
+
+
+def columns_as(alias: str) -> str:
+    """A site's columns in a query that joins ``sites`` as ``alias``, each named ``site_<column>``."""
+    return ", ".join(f"{alias}.{field} AS site_{field}" for field in _FIELDS)
+
+
+def site_from(row: asyncpg.Record) -> Site:
+    """The site of a row selected with ``columns_as``."""
+    return Site(**{field: row[f"site_{field}"] for field in _FIELDS})
 
 
 def _checked(settings: dict[str, object]) -> list[str]:
