@@ -30,6 +30,7 @@ from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
+from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
@@ -45,10 +46,12 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     settings: Settings = app.state.settings
     redis = create_client(settings)
     keys = Keys(settings.redis_prefix)
-    cache = GenerationalCache(redis, keys)
+    # The hot paths' calls (rate limits, cache) share round trips between concurrent requests.
+    batched = Batched(redis)
+    cache = GenerationalCache(batched, keys)
     passwords = Passwords(settings)
     app.state.redis = redis
-    app.state.limiter = RateLimiter(redis, keys)
+    app.state.limiter = RateLimiter(batched, keys)
     app.state.accounts = Accounts(passwords, app.state.access_tokens, settings.refresh_token_days, cache)
     app.state.comments = Comments(_address_key(settings), cache)
     app.state.moderation = Moderation(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import (
     ENTRY_TTL_SECONDS,
     GENERATION_TTL_SECONDS,
@@ -47,7 +48,7 @@ class Source:
 
 
 def worker(redis_client, settings, fresh_seconds: float) -> GenerationalCache:
-    return GenerationalCache(redis_client, Keys(settings.redis_prefix), local_fresh_seconds=fresh_seconds)
+    return GenerationalCache(Batched(redis_client), Keys(settings.redis_prefix), local_fresh_seconds=fresh_seconds)
 
 
 async def test_a_fresh_local_page_costs_no_round_trip_and_a_local_change_shows_at_once(

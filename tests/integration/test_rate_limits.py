@@ -11,6 +11,7 @@ import httpx
 import redis.asyncio as redis
 
 from commentsvc.config import RateLimit
+from commentsvc.kv.batch import Batched
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.ratelimit import RateLimiter
 from tests.builders import PASSWORD, register, unique_name
@@ -99,7 +100,7 @@ async def test_forwarded_for_is_believed_only_from_trusted_proxies(settings):
 def _hammer(redis_url: str, prefix: str, attempts: int, results: multiprocessing.Queue) -> None:
     async def run() -> int:
         client = redis.Redis.from_url(redis_url)
-        limiter = RateLimiter(client, Keys(prefix))
+        limiter = RateLimiter(Batched(client), Keys(prefix))
         allowed = 0
         for _ in range(attempts):
             allowed += (await limiter.hit("login", "203.0.113.9", RateLimit(10, 60))).allowed

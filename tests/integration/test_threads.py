@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 from commentsvc.domain.comments import Comments
+from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
@@ -93,7 +94,7 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
 
     db.add_query_logger(log)
     try:
-        cache = GenerationalCache(create_client(settings), Keys(settings.redis_prefix))
+        cache = GenerationalCache(Batched(create_client(settings)), Keys(settings.redis_prefix))
         thread = await Comments(b"k", cache).thread(db, site, article, alice.id, "oldest", 20, None)
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:

@@ -18,8 +18,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-import redis.asyncio as redis
-
+from commentsvc.kv.batch import Batched
 from commentsvc.kv.client import UNAVAILABLE_ERRORS
 from commentsvc.kv.keys import Keys
 
@@ -51,12 +50,10 @@ LOCAL_MAX_BYTES = 32 * 1024 * 1024
 
 
 class GenerationalCache:
-    def __init__(
-        self, client: redis.Redis, keys: Keys, local_fresh_seconds: float = LOCAL_FRESH_SECONDS
-    ) -> None:
-        self._client = client
+    def __init__(self, redis: Batched, keys: Keys, local_fresh_seconds: float = LOCAL_FRESH_SECONDS) -> None:
+        self._redis = redis
         self._keys = keys
-        self._read_script = client.register_script(_READ)
+        self._read_script = redis.register_script(_READ)
         self._local = LocalPages(LOCAL_MAX_BYTES, local_fresh_seconds)
         # A Redis that comes back with its data (persisted, or only unreachable for a while) still
         # holds entries these scopes made stale: nothing is read from it before they are sent.
@@ -86,7 +83,7 @@ class GenerationalCache:
 
     async def _store(self, key: str, value: bytes) -> None:
         try:
-            await self._client.set(key, value, ex=ENTRY_TTL_SECONDS)
+            await self._redis.execute(("SET", key, value, "EX", ENTRY_TTL_SECONDS))
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
 
@@ -96,9 +93,10 @@ class GenerationalCache:
             return None
         before, after = self._keys.cache_entry_around(scope, variant)
         try:
-            return await self._read_script(
-                keys=[self._keys.cache_generation(scope)],
-                args=[before, after, known_generation, _new_generation(), GENERATION_TTL_SECONDS],
+            return await self._redis.script(
+                self._read_script,
+                [self._keys.cache_generation(scope)],
+                [before, after, known_generation, _new_generation(), GENERATION_TTL_SECONDS],
             )
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
@@ -126,10 +124,18 @@ class GenerationalCache:
     async def _bump(self, scopes: Iterable[str]) -> bool:
         """Move each scope to a new generation; False if Redis cannot be told."""
         try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for scope in scopes:
-                    pipe.set(self._keys.cache_generation(scope), _new_generation(), ex=GENERATION_TTL_SECONDS)
-                await pipe.execute()
+            await self._redis.execute(
+                *(
+                    (
+                        "SET",
+                        self._keys.cache_generation(scope),
+                        _new_generation(),
+                        "EX",
+                        GENERATION_TTL_SECONDS,
+                    )
+                    for scope in scopes
+                )
+            )
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
             return False

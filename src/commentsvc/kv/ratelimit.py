@@ -12,9 +12,9 @@ import time
 from collections import OrderedDict
 
 import msgspec
-import redis.asyncio as redis
 
 from commentsvc.config import RateLimit
+from commentsvc.kv.batch import Batched
 from commentsvc.kv.client import UNAVAILABLE_ERRORS
 from commentsvc.kv.keys import Keys
 
@@ -54,8 +54,9 @@ class Decision(msgspec.Struct, frozen=True):
 
 
 class RateLimiter:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
-        self._script = client.register_script(_GCRA)
+    def __init__(self, redis: Batched, keys: Keys) -> None:
+        self._redis = redis
+        self._script = redis.register_script(_GCRA)
         self._keys = keys
         self._local = LocalLimiter()
 
@@ -64,7 +65,7 @@ class RateLimiter:
         if group in PER_PROCESS:
             return _decision(self._local.hit(key, limit), limit)
         try:
-            result = await self._script(keys=[key], args=[limit.period_seconds * 1000, limit.count])
+            result = await self._redis.script(self._script, [key], [limit.period_seconds * 1000, limit.count])
         except UNAVAILABLE_ERRORS as exc:
             log.warning("rate limiting in-process while Redis is unreachable: %r", exc)
             if group in STRICT_WHEN_DEGRADED:
