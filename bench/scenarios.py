@@ -211,13 +211,13 @@ def service(run: Run) -> Iterator[Context]:
 @contextlib.contextmanager
 def commented(run: Run) -> Iterator[Context]:
     """The same service over the seeded comments (seed.py: inserted before it starts), with
-    ``users`` accounts of its own registered, who then vote on the measured threads; then the
-    database is vacuumed and checkpointed."""
+    ``users`` accounts of its own registered, who then become the site's regular readers (a month
+    old, voting on the measured threads); then the database is vacuumed and checkpointed."""
     seeded = asyncio.run(seed.seed(run.database_url))
     with _serve(run, "commentsvc-comments.log") as (base_url, pid):
         accounts = asyncio.run(_register(base_url, run.options.users, "bench_reader"))
         usernames = [a.username for a in accounts]
-        seeded.account_ids = asyncio.run(seed.seed_votes_of(run.database_url, seeded, usernames))
+        seeded.account_ids = asyncio.run(seed.seed_readers(run.database_url, seeded, usernames))
         harness.say(
             f"bench: VACUUM (ANALYZE) and CHECKPOINT in {asyncio.run(seed.settle(run.database_url)):.1f} s"
         )

@@ -48,7 +48,9 @@ class Source:
 
 
 def worker(redis_client, settings, fresh_seconds: float) -> GenerationalCache:
-    return GenerationalCache(Batched(redis_client), Keys(settings.redis_prefix), local_fresh_seconds=fresh_seconds)
+    return GenerationalCache(
+        Batched(redis_client), Keys(settings.redis_prefix), local_fresh_seconds=fresh_seconds
+    )
 
 
 async def test_a_fresh_local_page_costs_no_round_trip_and_a_local_change_shows_at_once(

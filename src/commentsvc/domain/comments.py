@@ -96,11 +96,6 @@ def _body_hash(body: str) -> bytes:
     return hashlib.sha256(" ".join(body.casefold().split()).encode()).digest()
 
 
-def _count_delta(from_status: str, to_status: str) -> int:
-    """How a status change moves the public count."""
-    return (to_status == "approved") - (from_status == "approved")
-
-
 def thread_scope(slug: str, key: str) -> str:
     """The cache scope of one article's thread (keys can be long: hashed)."""
     return f"thread:{slug}:{hashlib.sha1(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
@@ -246,7 +241,6 @@ class Comments:
                     replied_to=new.parent_id,
                     parent=parent,
                     status=status,
-                    count_delta=_count_delta("new", status),
                     author_id=author_id,
                     body=body,
                     body_html=body_html,
@@ -297,10 +291,9 @@ class Comments:
                 raise Forbidden("Only its author or a moderator can delete a comment.")
             if comment.status == "deleted":
                 return
-            # Guarded: of two racing deletions only one moves the count.
+            # Guarded: of two racing deletions only one changes it (the count follows, in the database).
             if not await comments.change_status(conn, comment_id, comment.status, "deleted"):
                 return
-            await articles.move_count(conn, comment.article_id, _count_delta(comment.status, "deleted"))
             if comment.author_id != user_id:  # a moderator's deletion is a moderation action
                 await moderation.close_open_items(conn, comment_id, user_id, "reject")
                 await moderation.record(

@@ -218,9 +218,8 @@ class Moderation:
         comment = await comments.get_one(conn, row.comment_id, moderator_id, True)
         new_status = NEW_STATUS[action]
         if new_status is not None and new_status != comment.status and comment.status != "deleted":
-            if await comments.change_status(conn, comment.id, comment.status, new_status):
-                delta = (new_status == "approved") - (comment.status == "approved")
-                await articles.move_count(conn, comment.article_id, delta)
+            # Guarded: of two racing decisions only one changes it (the count follows, in the database).
+            await comments.change_status(conn, comment.id, comment.status, new_status)
         if action in ("reject", "spam"):
             await comments.set_moderation_reason(conn, comment.id, reason)
         await moderation.record(

@@ -74,13 +74,6 @@ async def ensure_article(
     return _article(row)
 
 
-async def move_count(conn: asyncpg.Connection, article_id: int, delta: int) -> None:
-    if delta:
-        await conn.execute(
-            "UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1", article_id, delta
-        )
-
-
 async def set_locked(conn: asyncpg.Connection, article_id: int, locked: bool) -> None:
     await conn.execute("UPDATE articles SET locked = $2 WHERE id = $1", article_id, locked)
 

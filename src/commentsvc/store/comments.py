@@ -226,7 +226,6 @@ class NewRow(msgspec.Struct, frozen=True):
     replied_to: int | None  # the comment the author replied to (it must still be visible to them)
     parent: Parent | None  # where the reply hangs: that comment or its deepest allowed ancestor
     status: str
-    count_delta: int
     author_id: int
     body: str
     body_html: str
@@ -314,22 +313,19 @@ async def posting_context(
 
 async def insert(conn: asyncpg.Connection, new: NewRow) -> CommentRow | None:
     """Write the comment in one statement (its own transaction), with what goes with it: the
-    article on its first comment, the public count, the moderation item of a held comment and
-    the Idempotency-Key. None, writing nothing, when since the context was read the article was
+    article on its first comment, the moderation item of a held comment and the Idempotency-Key
+    (the public count and the author's standing follow in the database). None, writing nothing, when since the context was read the article was
     locked or created, the author banned, or the comment replied to removed.
     A concurrent request that used the same Idempotency-Key first raises UniqueViolationError."""
     if new.article_id is None:
         # ON CONFLICT DO NOTHING: a concurrent first comment created it (then read it again).
-        target = """INSERT INTO articles (site_id, key, title, url, comment_count)
-                    SELECT site_id, article_key, article_title, article_url, count_delta FROM arg
+        target = """INSERT INTO articles (site_id, key, title, url)
+                    SELECT site_id, article_key, article_title, article_url FROM arg
                     ON CONFLICT (site_id, key) DO NOTHING RETURNING id, site_id"""
     else:
         target = "SELECT a.id, a.site_id FROM articles a, arg WHERE a.id = arg.article_id AND NOT a.locked"
-    # Each also only when needed (the article created above starts with its count).
+    # Each only when needed.
     also = []
-    if new.article_id is not None and new.count_delta:
-        also.append("""counted AS (UPDATE articles a SET comment_count = a.comment_count + arg.count_delta
-                                   FROM c, arg WHERE a.id = c.article_id)""")
     if new.held_because is not None:
         also.append("""held AS (INSERT INTO moderation_items (site_id, comment_id, kind)
                                 SELECT target.site_id, c.id, 'held' FROM c, target)""")
@@ -340,10 +336,9 @@ async def insert(conn: asyncpg.Connection, new: NewRow) -> CommentRow | None:
         f"""WITH arg AS (
                 SELECT $1::bigint AS site_id, $2::text AS article_key, $3::text AS article_title,
                        $4::text AS article_url, $5::bigint AS article_id, $6::bigint AS replied_to,
-                       $7::bigint AS parent_id, $8::bigint AS root_id, $9::int AS count_delta,
-                       $10::smallint AS depth, $11::text AS status, $12::bigint AS author_id, $13::text AS body,
-                       $14::text AS body_html, $15::bytea AS client_hash, $16::bytea AS body_hash,
-                       $17::text AS held_because, $18::text AS idempotency_key, $19::bytea AS request_hash),
+                       $7::bigint AS parent_id, $8::bigint AS root_id, $9::smallint AS depth,
+                       $10::text AS status, $11::bigint AS author_id, $12::text AS body, $13::text AS body_html, $14::bytea AS client_hash, $15::bytea AS body_hash,
+                       $16::text AS held_because, $17::text AS idempotency_key, $18::bytea AS request_hash),
             target AS ({target}),
             c AS (
                 INSERT INTO comments (article_id, parent_id, root_id, depth, status, author_id, body, body_html,
@@ -369,7 +364,6 @@ async def insert(conn: asyncpg.Connection, new: NewRow) -> CommentRow | None:
         new.replied_to,
         new.parent.id if new.parent else None,
         (new.parent.root_id or new.parent.id) if new.parent else None,
-        new.count_delta,
         new.parent.depth + 1 if new.parent else 0,
         new.status,
         new.author_id,
