@@ -18,6 +18,7 @@ import redis.asyncio as redis
 
 from commentsvc.app import create_asgi
 from commentsvc.config import RateLimit, Settings, load_settings
+from commentsvc.kv.client import create_client
 from commentsvc.store.migrations import migrate
 
 RUN_ID = uuid.uuid4().hex[:10]
@@ -146,3 +147,11 @@ async def db(test_database: str) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(test_database)
     yield conn
     await conn.close()
+
+
+@pytest.fixture
+async def redis_client(settings: Settings) -> AsyncIterator[redis.Redis]:
+    """A client of the tests' own, on the service's Redis (keys under the run's prefix)."""
+    client = create_client(settings)
+    yield client
+    await client.aclose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -26,13 +25,6 @@ _scopes = itertools.count(1)
 @pytest.fixture
 def scope() -> str:
     return f"test-scope-{next(_scopes)}"
-
-
-@pytest.fixture
-async def redis_client(settings) -> AsyncIterator:
-    client = create_client(settings)
-    yield client
-    await client.aclose()
 
 
 class Source:

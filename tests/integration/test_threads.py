@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
+from datetime import timedelta
 
 import msgspec
 import pytest
@@ -15,6 +16,7 @@ from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
+from commentsvc.store import comments as store_comments
 from tests.builders import flatten, make_site, post_comment, read_thread, register, unique_name
 
 
@@ -241,6 +243,101 @@ async def test_100_concurrent_posts_and_deletes_keep_the_count_exact(client, sit
     stored = await db.fetchval("SELECT comment_count FROM articles WHERE key = $1", article)
     assert visible == stored == 75
     assert (await read_thread(client, site, article))["article"]["comment_count"] == 75
+
+
+async def test_concurrent_first_comments_create_the_article_once(client, site, article, db):
+    readers = [await register(client) for _ in range(5)]
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/sites/{site}/comments",
+                json={"article": article, "body": f"premier ? {n}"},
+                headers=readers[n % 5].auth,
+            )
+            for n in range(20)
+        )
+    )
+    assert [r.status_code for r in responses] == [201] * 20
+    assert await db.fetchval("SELECT count(*) FROM articles WHERE key = $1", article) == 1
+    assert await db.fetchval("SELECT comment_count FROM articles WHERE key = $1", article) == 20
+
+
+async def test_an_expired_idempotency_key_can_be_used_again(client, site, article, db):
+    alice = await register(client)
+    headers = alice.auth | {"Idempotency-Key": "once-a-day"}
+    body = {"article": article, "body": "tous les jours"}
+    first = await client.post(f"/api/v1/sites/{site}/comments", json=body, headers=headers)
+    await db.execute(
+        "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = $1", alice.id
+    )
+    await db.execute(
+        "UPDATE comments SET status = 'deleted', deleted_at = now() WHERE id = $1", first.json()["id"]
+    )
+    again = await client.post(f"/api/v1/sites/{site}/comments", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] != first.json()["id"]
+    assert "idempotent-replayed" not in again.headers
+
+
+async def _new_row(db, site, article, author, parent_id=None, body="entre deux"):
+    """The posting context as it is read before a comment is written, and the row it would write."""
+    body_hash = bytes(32)
+    context = await store_comments.posting_context(
+        db, site, article, author.id, parent_id, body_hash, None, timedelta(hours=24)
+    )
+    return store_comments.NewRow(
+        site_id=context.site.id,
+        article_key=article,
+        article_title=None,
+        article_url=None,
+        article_id=context.article.id if context.article else None,
+        replied_to=parent_id,
+        parent=context.parent,
+        status="approved",
+        author_id=author.id,
+        body=body,
+        body_html=f"<p>{body}</p>",
+        client_hash=bytes(16),
+        body_hash=body_hash,
+        held_because=None,
+        idempotency_key=None,
+        request_hash=None,
+    )
+
+
+async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_read(client, site, article, db):
+    """Posting reads what it decides on, then writes in one statement that checks it again:
+    a change in between writes nothing (and the post reads again, then refuses or retries)."""
+    alice, bob = await register(client), await register(client)
+    parent = await post_comment(client, bob, site, article)
+    article_id = await db.fetchval("SELECT id FROM articles WHERE key = $1", article)
+
+    locked = await _new_row(db, site, article, alice)
+    await db.execute("UPDATE articles SET locked = true WHERE id = $1", article_id)
+    assert await store_comments.insert(db, locked) is None
+    await db.execute("UPDATE articles SET locked = false WHERE id = $1", article_id)
+
+    banned = await _new_row(db, site, article, alice)
+    site_id = await db.fetchval("SELECT id FROM sites WHERE slug = $1", site)
+    await db.execute("INSERT INTO bans (site_id, user_id, reason) VALUES ($1, $2, 'test')", site_id, alice.id)
+    assert await store_comments.insert(db, banned) is None
+    await db.execute("DELETE FROM bans WHERE user_id = $1", alice.id)
+
+    reply = await _new_row(db, site, article, alice, parent_id=parent["id"])
+    await db.execute("UPDATE comments SET status = 'rejected' WHERE id = $1", parent["id"])
+    assert await store_comments.insert(db, reply) is None
+    await db.execute("UPDATE comments SET status = 'approved' WHERE id = $1", parent["id"])
+
+    first = await _new_row(db, site, unique_name("article"), alice)
+    await db.execute("INSERT INTO articles (site_id, key) VALUES ($1, $2)", first.site_id, first.article_key)
+    assert await store_comments.insert(db, first) is None
+
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE author_id = $1", alice.id) == 0
+    written = await store_comments.insert(
+        db, await _new_row(db, site, article, alice, parent_id=parent["id"])
+    )
+    assert written is not None and written.parent_id == parent["id"]
+    assert await db.fetchval("SELECT comment_count FROM articles WHERE id = $1", article_id) == 2
 
 
 @pytest.mark.parametrize(
