@@ -208,6 +208,25 @@ async def test_keyboard_only_posting(browser, demo, live_url):
     await context.close()
 
 
+async def test_a_double_click_on_publish_posts_once(browser, demo, db, live_url):
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        reader = await register(api)
+    context, page, frame = await open_article(browser, demo)
+    await frame.get_by_role("button", name="Connectez-vous").click()
+    await frame.get_by_label("Nom d'utilisateur ou e-mail").fill(reader.username)
+    await frame.get_by_label("Mot de passe").fill(PASSWORD)
+    await frame.get_by_role("button", name="Se connecter").click()
+    await frame.get_by_text("Connecté : ").wait_for()
+    text = f"Deux clics, un commentaire ({unique_name('clic')})."
+    await frame.get_by_role("textbox", name="Votre commentaire (Markdown)").first.fill(text)
+    await frame.get_by_role("button", name="Publier").first.dblclick()
+    await frame.get_by_text(text).wait_for()
+    await frame.get_by_text("Nombre de commentaires : 1").wait_for()
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE body = $1", text) == 1
+    assert await db.fetchval("SELECT count(*) FROM idempotency_keys WHERE user_id = $1", reader.id) == 1
+    await context.close()
+
+
 async def test_with_third_party_cookies_and_storage_blocked_it_still_works(strict_browser, demo, live_url):
     """The widget never needs a cookie; without storage, a reload just asks to sign in again."""
     async with httpx.AsyncClient(base_url=live_url) as api:

@@ -63,6 +63,19 @@ class Posted(msgspec.Struct, frozen=True):
     replayed: bool
 
 
+class _Draft(msgspec.Struct, frozen=True):
+    """A new comment as checked and rendered before PostgreSQL is asked anything."""
+
+    new: NewComment
+    body: str
+    body_html: str
+    body_hash: bytes
+    title: str | None
+    client_hash: bytes
+    idempotency_key: str | None
+    request_hash: bytes | None
+
+
 def preview_html(body: str) -> str:
     return rendering.render(rendering.check_body(body))
 
@@ -194,74 +207,89 @@ class Comments:
         check_article_key(new.article)
         if idempotency_key is not None:
             rendering.check_text(idempotency_key, "Idempotency-Key")
-        title = (
-            rendering.check_text(new.article_title, "article_title").strip() if new.article_title else None
-        )
-        body_html = rendering.render(body)
-        body_hash = _body_hash(body)
-        request_hash = (
-            hashlib.sha256(msgspec.json.encode([slug, new])).digest() if idempotency_key is not None else None
+        title = rendering.check_text(new.article_title, "article_title").strip() if new.article_title else ""
+        draft = _Draft(
+            new=new,
+            body=body,
+            body_html=rendering.render(body),
+            body_hash=_body_hash(body),
+            title=title or None,
+            client_hash=self._hash_address(client_address),
+            idempotency_key=idempotency_key,
+            request_hash=(
+                hashlib.sha256(msgspec.json.encode([slug, new])).digest()
+                if idempotency_key is not None
+                else None
+            ),
         )
         async with db.acquire() as conn:
-            # The write re-checks what the read found (article open, author not banned, parent
-            # visible) and writes nothing if that changed meanwhile: then read and decide again.
             for _ in range(POSTING_ATTEMPTS):
-                context = await comments.posting_context(
-                    conn,
-                    slug,
-                    new.article,
-                    author_id,
-                    new.parent_id,
-                    body_hash,
-                    idempotency_key,
-                    policy.NEW_ACCOUNT,
-                )
-                if context is None:
-                    raise NotFound(NO_SUCH_SITE.format(slug=slug))
-                if context.standing is None:
-                    raise Unauthorized("This account no longer exists.")
-                url = self._article_url(new.article_url, context.site.origins)
-                if context.key_use is not None and idempotency_key is not None:
-                    if not context.key_use.expired:
-                        return await self._replay(conn, author_id, context.key_use, request_hash)
-                    await comments.forget_expired_key(conn, author_id, idempotency_key)
-                if context.standing.ban is not None:
-                    raise _banned(context.standing.ban)
-                if context.article is not None and context.article.locked:
-                    raise Forbidden(LOCKED)
-                parent = await self._parent(conn, context, new.parent_id, author_id)
-                held_because = policy.hold_reason(context.site, context.standing, body, datetime.now(UTC))
-                status = "pending" if held_because else "approved"
-                written = comments.NewRow(
-                    site_id=context.site.id,
-                    article_key=new.article,
-                    article_title=title or None,
-                    article_url=url,
-                    article_id=context.article.id if context.article else None,
-                    replied_to=new.parent_id,
-                    parent=parent,
-                    status=status,
-                    author_id=author_id,
-                    body=body,
-                    body_html=body_html,
-                    client_hash=self._hash_address(client_address),
-                    body_hash=body_hash,
-                    held_because=held_because,
-                    idempotency_key=idempotency_key,
-                    request_hash=request_hash,
-                )
-                try:
-                    row = await comments.insert(conn, written)
-                except asyncpg.UniqueViolationError as exc:
-                    if exc.constraint_name != comments.IDEMPOTENCY_KEY_CONSTRAINT:
-                        raise
-                    continue  # the same key's concurrent request came first: answer with its comment
-                if row is not None:
+                posted = await self._post_once(conn, slug, author_id, draft)
+                if posted is not None:
                     break
             else:
                 raise Unavailable("The article kept changing while the comment was posted; try again.")
-        await self._changed(slug, new.article, counts=status == "approved")
-        return Posted(shown(row, Viewer(author_id, False)), replayed=False)
+        if not posted.replayed:
+            await self._changed(slug, new.article, counts=posted.comment.status == "approved")
+        return posted
+
+    async def _post_once(
+        self, conn: asyncpg.Connection, slug: str, author_id: int, draft: _Draft
+    ) -> Posted | None:
+        """Read, decide, write. None when the write found that what was read changed meanwhile
+        (article locked or created, author banned, parent removed, the same Idempotency-Key
+        used by a concurrent request): it wrote nothing, and the next pass reads again."""
+        new = draft.new
+        context = await comments.posting_context(
+            conn,
+            slug,
+            new.article,
+            author_id,
+            new.parent_id,
+            draft.body_hash,
+            draft.idempotency_key,
+            policy.NEW_ACCOUNT,
+        )
+        if context is None:
+            raise NotFound(NO_SUCH_SITE.format(slug=slug))
+        if context.standing is None:
+            raise Unauthorized("This account no longer exists.")
+        url = self._article_url(new.article_url, context.site.origins)
+        if context.key_use is not None and draft.idempotency_key is not None:
+            if not context.key_use.expired:
+                return await self._replay(conn, author_id, context.key_use, draft.request_hash)
+            await comments.forget_expired_key(conn, author_id, draft.idempotency_key)
+        if context.standing.ban is not None:
+            raise _banned(context.standing.ban)
+        if context.article is not None and context.article.locked:
+            raise Forbidden(LOCKED)
+        parent = await self._parent(conn, context, new.parent_id, author_id)
+        held_because = policy.hold_reason(context.site, context.standing, draft.body, datetime.now(UTC))
+        written = comments.NewRow(
+            site_id=context.site.id,
+            article_key=new.article,
+            article_title=draft.title,
+            article_url=url,
+            article_id=context.article.id if context.article else None,
+            replied_to=new.parent_id,
+            parent=parent,
+            status="pending" if held_because else "approved",
+            author_id=author_id,
+            body=draft.body,
+            body_html=draft.body_html,
+            client_hash=draft.client_hash,
+            body_hash=draft.body_hash,
+            held_because=held_because,
+            idempotency_key=draft.idempotency_key,
+            request_hash=draft.request_hash,
+        )
+        try:
+            row = await comments.insert(conn, written)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != comments.IDEMPOTENCY_KEY_CONSTRAINT:
+                raise
+            return None  # the next pass finds the first request's comment and answers with it
+        return None if row is None else Posted(shown(row, Viewer(author_id, False)), replayed=False)
 
     async def edit(self, conn: asyncpg.Connection, comment_id: int, editor_id: int, body: str) -> Comment:
         body = rendering.check_body(body)

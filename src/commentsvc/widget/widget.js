@@ -65,15 +65,15 @@
     n = Math.floor(s / 86400); return a[n > 1 ? 6 : 5].replace("%d", n);
   }
 
-  function api(method, path, body, retried) {
-    var h = { Accept: "application/json" }, access = get("csvc.access");
+  function api(method, path, body, retried, extra) {
+    var h = Object.assign({ Accept: "application/json" }, extra), access = get("csvc.access");
     if (body) h["Content-Type"] = "application/json";
     if (access) h.Authorization = "Bearer " + access;
     return fetch(path, { method: method, headers: h, body: body ? JSON.stringify(body) : undefined }).then(function (r) {
       if (r.status === 401 && !retried && get("csvc.refresh")) {
         return api("POST", "/api/v1/auth/refresh", { refresh_token: get("csvc.refresh") }, true).then(
-          function (pair) { signedIn(pair); return api(method, path, body, true); },
-          function () { signedIn(null); return api(method, path, body, true); });
+          function (pair) { signedIn(pair); return api(method, path, body, true, extra); },
+          function () { signedIn(null); return api(method, path, body, true, extra); });
       }
       if (r.status === 204) return null;
       return r.json().then(function (data) {
@@ -116,11 +116,21 @@
     return form;
   }
 
+  function newKey() {
+    var bytes = crypto.getRandomValues(new Uint8Array(16));  // randomUUID needs a secure context
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
   function post(parentId) {
+    // The same text sent again (a double click, a retry after a timeout) carries the same
+    // Idempotency-Key: the service answers with the comment it already made, not a second one.
+    var sent = null;
     return function (text) {
       var body = { article: cfg.article, body: text, article_title: cfg.title || undefined, article_url: cfg.url || undefined };
       if (parentId) body.parent_id = parentId;
-      return api("POST", base + "/comments", body).then(function (c) {
+      if (!sent || sent.text !== text) sent = { text: text, key: newKey() };
+      return api("POST", base + "/comments", body, false, { "Idempotency-Key": sent.key }).then(function (c) {
+        sent = null;
         say(c.status === "approved" ? t.posted : t.held);
         return load(true).then(function () { var n = app.querySelector("[data-id='" + c.id + "']"); if (n) n.focus(); });
       });
