@@ -17,6 +17,7 @@ from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.store import comments as store_comments
+from commentsvc.store.pool import create_pool
 from tests.builders import flatten, make_site, post_comment, read_thread, register, unique_name
 
 
@@ -97,7 +98,9 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
     db.add_query_logger(log)
     try:
         cache = GenerationalCache(Batched(create_client(settings)), Keys(settings.redis_prefix))
-        thread = await Comments(b"k", cache).thread(db, site, article, alice.id, "oldest", 20, None)
+        pool = await create_pool(settings)
+        thread = await Comments(b"k", cache, pool).thread(db, site, article, alice.id, "oldest", 20, None)
+        await pool.close()
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:
         db.remove_query_logger(log)
@@ -282,9 +285,8 @@ async def test_an_expired_idempotency_key_can_be_used_again(client, site, articl
 async def _new_row(db, site, article, author, parent_id=None, body="entre deux"):
     """The posting context as it is read before a comment is written, and the row it would write."""
     body_hash = bytes(32)
-    context = await store_comments.posting_context(
-        db, site, article, author.id, parent_id, body_hash, None, timedelta(hours=24)
-    )
+    query = store_comments.ContextQuery(site, article, author.id, parent_id, body_hash, None)
+    [context] = await store_comments.posting_contexts(db, [query], timedelta(hours=24))
     return store_comments.NewRow(
         site_id=context.site.id,
         article_key=article,

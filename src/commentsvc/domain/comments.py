@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.batching import Coalesced
 from commentsvc.domain import policy, rendering
 from commentsvc.domain.sites import normalise_origin
 from commentsvc.domain.threads import (
@@ -34,6 +35,8 @@ LOCKED = "This article is closed to new comments."
 MAX_ARTICLE_KEY = 512
 # Reads and writes of one post: a second pass sees what changed; a third is for bad luck.
 POSTING_ATTEMPTS = 3
+# Posts made at the same time read their contexts together, up to this many in one query.
+CONTEXTS_PER_QUERY = 64
 
 
 class ArticleInfo(msgspec.Struct, frozen=True):
@@ -119,12 +122,17 @@ def counts_scope(slug: str) -> str:
 
 
 class Comments:
-    def __init__(self, address_key: bytes, cache: GenerationalCache) -> None:
+    def __init__(self, address_key: bytes, cache: GenerationalCache, db: asyncpg.Pool) -> None:
         # Client addresses are stored only as keyed hashes.
         self._address_key = address_key
         # Pages as anonymous readers see them; signed-in readers see their own
         # votes and pending comments, so theirs are never cached.
         self._cache = cache
+        self._db = db
+        # Posts made at the same time read their contexts in one query.
+        self._contexts: Coalesced[comments.ContextQuery, comments.PostingContext | None] = Coalesced(
+            self._read_contexts, CONTEXTS_PER_QUERY
+        )
 
     async def thread_json(
         self,
@@ -194,7 +202,6 @@ class Comments:
 
     async def post(
         self,
-        db: asyncpg.Pool,
         slug: str,
         author_id: int,
         new: NewComment,
@@ -222,33 +229,25 @@ class Comments:
                 else None
             ),
         )
-        async with db.acquire() as conn:
-            for _ in range(POSTING_ATTEMPTS):
-                posted = await self._post_once(conn, slug, author_id, draft)
-                if posted is not None:
-                    break
-            else:
-                raise Unavailable("The article kept changing while the comment was posted; try again.")
+        for _ in range(POSTING_ATTEMPTS):
+            posted = await self._post_once(slug, author_id, draft)
+            if posted is not None:
+                break
+        else:
+            raise Unavailable("The article kept changing while the comment was posted; try again.")
         if not posted.replayed:
             await self._changed(slug, new.article, counts=posted.comment.status == "approved")
         return posted
 
-    async def _post_once(
-        self, conn: asyncpg.Connection, slug: str, author_id: int, draft: _Draft
-    ) -> Posted | None:
+    async def _post_once(self, slug: str, author_id: int, draft: _Draft) -> Posted | None:
         """Read, decide, write. None when the write found that what was read changed meanwhile
         (article locked or created, author banned, parent removed, the same Idempotency-Key
         used by a concurrent request): it wrote nothing, and the next pass reads again."""
         new = draft.new
-        context = await comments.posting_context(
-            conn,
-            slug,
-            new.article,
-            author_id,
-            new.parent_id,
-            draft.body_hash,
-            draft.idempotency_key,
-            policy.NEW_ACCOUNT,
+        context = await self._contexts(
+            comments.ContextQuery(
+                slug, new.article, author_id, new.parent_id, draft.body_hash, draft.idempotency_key
+            )
         )
         if context is None:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
@@ -257,13 +256,14 @@ class Comments:
         url = self._article_url(new.article_url, context.site.origins)
         if context.key_use is not None and draft.idempotency_key is not None:
             if not context.key_use.expired:
-                return await self._replay(conn, author_id, context.key_use, draft.request_hash)
-            await comments.forget_expired_key(conn, author_id, draft.idempotency_key)
+                return await self._replay(author_id, context.key_use, draft.request_hash)
+            async with self._db.acquire() as conn:
+                await comments.forget_expired_key(conn, author_id, draft.idempotency_key)
         if context.standing.ban is not None:
             raise _banned(context.standing.ban)
         if context.article is not None and context.article.locked:
             raise Forbidden(LOCKED)
-        parent = await self._parent(conn, context, new.parent_id, author_id)
+        parent = await self._parent(context, new.parent_id, author_id)
         held_because = policy.hold_reason(context.site, context.standing, draft.body, datetime.now(UTC))
         written = comments.NewRow(
             site_id=context.site.id,
@@ -284,7 +284,8 @@ class Comments:
             request_hash=draft.request_hash,
         )
         try:
-            row = await comments.insert(conn, written)
+            async with self._db.acquire() as conn:
+                row = await comments.insert(conn, written)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != comments.IDEMPOTENCY_KEY_CONSTRAINT:
                 raise
@@ -385,7 +386,6 @@ class Comments:
 
     async def _parent(
         self,
-        conn: asyncpg.Connection,
         context: comments.PostingContext,
         parent_id: int | None,
         author_id: int,
@@ -403,17 +403,23 @@ class Comments:
         if max_depth == 0:
             return None
         if parent.depth >= max_depth:
-            return await comments.ancestor_at_depth(conn, parent.id, max_depth - 1)
+            async with self._db.acquire() as conn:
+                return await comments.ancestor_at_depth(conn, parent.id, max_depth - 1)
         return parent
 
-    async def _replay(
-        self, conn: asyncpg.Connection, author_id: int, key_use: comments.KeyUse, request_hash: bytes | None
-    ) -> Posted:
+    async def _replay(self, author_id: int, key_use: comments.KeyUse, request_hash: bytes | None) -> Posted:
         """The first result of a request sent again with the same Idempotency-Key."""
         if key_use.request_hash != request_hash or key_use.comment_id is None:
             raise Unprocessable("This Idempotency-Key was already used for a different request.")
-        row = await comments.get_one(conn, key_use.comment_id, author_id, False)
+        async with self._db.acquire() as conn:
+            row = await comments.get_one(conn, key_use.comment_id, author_id, False)
         return Posted(shown(row, Viewer(author_id, False)), replayed=True)
+
+    async def _read_contexts(
+        self, queries: Sequence[comments.ContextQuery]
+    ) -> list[comments.PostingContext | None]:
+        async with self._db.acquire() as conn:
+            return await comments.posting_contexts(conn, queries, policy.NEW_ACCOUNT)
 
     def _article_url(self, url: str | None, origins: list[str]) -> str | None:
         if not url:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -236,20 +237,25 @@ class NewRow(msgspec.Struct, frozen=True):
     request_hash: bytes | None
 
 
-async def posting_context(
-    conn: asyncpg.Connection,
-    slug: str,
-    article_key: str,
-    author_id: int,
-    parent_id: int | None,
-    body_hash: bytes,
-    idempotency_key: str | None,
-    new_account: timedelta,
-) -> PostingContext | None:
-    """None when the site does not exist. The burst count is only taken for an account younger
-    than ``new_account`` and stops at the site's threshold: the policy asks no more of it."""
-    row = await conn.fetchrow(
-        f"""SELECT {sites.columns_as("s")}, u.created_at AS account_created_at,
+class ContextQuery(msgspec.Struct, frozen=True):
+    """What a new comment's context is looked up by."""
+
+    slug: str
+    article_key: str
+    author_id: int
+    parent_id: int | None
+    body_hash: bytes
+    idempotency_key: str | None
+
+
+async def posting_contexts(
+    conn: asyncpg.Connection, queries: Sequence[ContextQuery], new_account: timedelta
+) -> list[PostingContext | None]:
+    """The context of each new comment (None when its site does not exist), in one query for
+    them all. The burst count is only taken for an account younger than ``new_account`` and
+    stops at the site's threshold: the policy asks no more of it."""
+    rows = await conn.fetch(
+        f"""SELECT q.n, {sites.columns_as("s")}, u.created_at AS account_created_at,
                    coalesce(st.approved, 0) AS approved, coalesce(st.rejected, 0) AS rejected,
                    CASE WHEN u.created_at > now() - $7::interval THEN
                        (SELECT count(*) FROM (
@@ -259,7 +265,7 @@ async def posting_context(
                             LIMIT s.burst_count) recent)
                    ELSE 0 END AS recent,
                    EXISTS (SELECT FROM comments c JOIN articles ca ON ca.id = c.article_id
-                           WHERE c.author_id = u.id AND c.body_hash = $5 AND c.status <> 'deleted'
+                           WHERE c.author_id = u.id AND c.body_hash = q.body_hash AND c.status <> 'deleted'
                              AND ca.site_id = s.id) AS same_text,
                    b.user_id IS NOT NULL AS banned, b.until AS ban_until, b.reason AS ban_reason,
                    a.id AS article_id, a.title AS article_title, a.url AS article_url,
@@ -267,25 +273,29 @@ async def posting_context(
                    p.id AS parent_id, p.article_id AS parent_article_id, p.root_id AS parent_root_id,
                    p.depth AS parent_depth, p.status AS parent_status, p.author_id AS parent_author_id,
                    k.request_hash, k.comment_id AS key_comment_id, k.created_at < now() - $8::interval AS key_expired
-            FROM sites s
-            LEFT JOIN users u ON u.id = $3
+            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bytea[], $6::text[])
+                 WITH ORDINALITY AS q (slug, article_key, author_id, parent_id, body_hash, idempotency_key, n)
+            JOIN sites s ON s.slug = q.slug
+            LEFT JOIN users u ON u.id = q.author_id
             LEFT JOIN author_standing st ON st.site_id = s.id AND st.user_id = u.id
             LEFT JOIN bans b ON b.site_id = s.id AND b.user_id = u.id AND (b.until IS NULL OR b.until > now())
-            LEFT JOIN articles a ON a.site_id = s.id AND a.key = $2
-            LEFT JOIN comments p ON p.id = $4
-            LEFT JOIN idempotency_keys k ON k.user_id = u.id AND k.key = $6
-            WHERE s.slug = $1""",
-        slug,
-        article_key,
-        author_id,
-        parent_id,
-        body_hash,
-        idempotency_key,
+            LEFT JOIN articles a ON a.site_id = s.id AND a.key = q.article_key
+            LEFT JOIN comments p ON p.id = q.parent_id
+            LEFT JOIN idempotency_keys k ON k.user_id = u.id AND k.key = q.idempotency_key""",
+        [q.slug for q in queries],
+        [q.article_key for q in queries],
+        [q.author_id for q in queries],
+        [q.parent_id for q in queries],
+        [q.body_hash for q in queries],
+        [q.idempotency_key for q in queries],
         new_account,
         IDEMPOTENCY_KEY_LIFETIME,
     )
-    if row is None:
-        return None
+    found = {row["n"]: _posting_context(queries[row["n"] - 1], row) for row in rows}
+    return [found.get(n) for n in range(1, len(queries) + 1)]
+
+
+def _posting_context(query: ContextQuery, row: asyncpg.Record) -> PostingContext:
     standing = None
     if row["account_created_at"] is not None:
         ban = Ban(row["ban_until"], row["ban_reason"]) if row["banned"] else None
@@ -296,7 +306,7 @@ async def posting_context(
     if row["article_id"] is not None:
         article = Article(
             row["article_id"],
-            article_key,
+            query.article_key,
             row["article_title"],
             row["article_url"],
             row["article_locked"],
