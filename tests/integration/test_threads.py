@@ -218,6 +218,30 @@ async def test_two_concurrent_requests_with_one_idempotency_key_create_one_comme
     assert await db.fetchval("SELECT count(*) FROM comments WHERE body = 'double clic'") == 1
 
 
+async def test_posts_written_together_are_each_answered_alone(client, site, article, db):
+    """Concurrent posts share a statement; one Idempotency-Key sent twice among them fails that
+    statement, and each post is then written on its own: the others are not refused."""
+    readers = [await register(client) for _ in range(6)]
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+
+    async def post(n, headers):
+        return await client.post(
+            f"/api/v1/sites/{site}/comments",
+            json={"article": article, "body": f"ensemble {n}"},
+            headers=readers[n].auth | headers,
+        )
+
+    responses = await asyncio.gather(*(post(n, {}) for n in range(1, 6)), post(0, key), post(0, key))
+    assert [r.status_code for r in responses] == [201] * 7
+    assert responses[5].json()["id"] == responses[6].json()["id"]
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id WHERE a.key = $1", article
+        )
+        == 6
+    )
+
+
 async def test_100_concurrent_posts_and_deletes_keep_the_count_exact(client, site, article, db):
     readers = [await register(client) for _ in range(10)]
     seeded = [await post_comment(client, readers[n % 10], site, article, f"seed {n}") for n in range(50)]
@@ -316,30 +340,37 @@ async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_re
 
     locked = await _new_row(db, site, article, alice)
     await db.execute("UPDATE articles SET locked = true WHERE id = $1", article_id)
-    assert await store_comments.insert(db, locked) is None
+    assert await store_comments.insert(db, [locked]) == [None]
     await db.execute("UPDATE articles SET locked = false WHERE id = $1", article_id)
 
     banned = await _new_row(db, site, article, alice)
     site_id = await db.fetchval("SELECT id FROM sites WHERE slug = $1", site)
     await db.execute("INSERT INTO bans (site_id, user_id, reason) VALUES ($1, $2, 'test')", site_id, alice.id)
-    assert await store_comments.insert(db, banned) is None
+    assert await store_comments.insert(db, [banned]) == [None]
     await db.execute("DELETE FROM bans WHERE user_id = $1", alice.id)
 
     reply = await _new_row(db, site, article, alice, parent_id=parent["id"])
     await db.execute("UPDATE comments SET status = 'rejected' WHERE id = $1", parent["id"])
-    assert await store_comments.insert(db, reply) is None
+    assert await store_comments.insert(db, [reply]) == [None]
     await db.execute("UPDATE comments SET status = 'approved' WHERE id = $1", parent["id"])
 
     first = await _new_row(db, site, unique_name("article"), alice)
     await db.execute("INSERT INTO articles (site_id, key) VALUES ($1, $2)", first.site_id, first.article_key)
-    assert await store_comments.insert(db, first) is None
+    assert await store_comments.insert(db, [first]) == [None]
 
     assert await db.fetchval("SELECT count(*) FROM comments WHERE author_id = $1", alice.id) == 0
-    written = await store_comments.insert(
-        db, await _new_row(db, site, article, alice, parent_id=parent["id"])
-    )
-    assert written is not None and written.parent_id == parent["id"]
-    assert await db.fetchval("SELECT comment_count FROM articles WHERE id = $1", article_id) == 2
+    # Several comments in one statement, each answered in its place.
+    batch = [
+        await _new_row(db, site, article, alice, parent_id=parent["id"], body="une réponse"),
+        await _new_row(db, site, article, bob, body="un autre avis"),
+        await _new_row(db, site, unique_name("article"), alice, body="ailleurs"),
+    ]
+    written = await store_comments.insert(db, batch)
+    assert [w.body for w in written] == ["une réponse", "un autre avis", "ailleurs"]
+    assert written[0].parent_id == parent["id"] and written[1].parent_id is None
+    assert [w.author_id for w in written] == [alice.id, bob.id, alice.id]
+    assert await db.fetchval("SELECT comment_count FROM articles WHERE id = $1", article_id) == 3
+    assert await db.fetchval("SELECT comment_count FROM articles WHERE key = $1", batch[2].article_key) == 1
 
 
 @pytest.mark.parametrize(

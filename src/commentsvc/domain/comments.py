@@ -26,8 +26,9 @@ from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthoriz
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import articles, comments, moderation, sites
 from commentsvc.store.articles import Article
-from commentsvc.store.comments import CommentContext, Parent
+from commentsvc.store.comments import CommentContext, CommentRow, Parent
 from commentsvc.store.moderation import Ban
+from commentsvc.store.pool import UNAVAILABLE_ERRORS
 
 NO_SUCH_SITE = "There is no site named {slug!r}."
 NO_SUCH_COMMENT = "There is no such comment."
@@ -35,8 +36,8 @@ LOCKED = "This article is closed to new comments."
 MAX_ARTICLE_KEY = 512
 # Reads and writes of one post: a second pass sees what changed; a third is for bad luck.
 POSTING_ATTEMPTS = 3
-# Posts made at the same time read their contexts together, up to this many in one query.
-CONTEXTS_PER_QUERY = 64
+# Posts made at the same time are read and written together, up to this many at once.
+POSTS_PER_BATCH = 64
 
 
 class ArticleInfo(msgspec.Struct, frozen=True):
@@ -129,10 +130,12 @@ class Comments:
         # votes and pending comments, so theirs are never cached.
         self._cache = cache
         self._db = db
-        # Posts made at the same time read their contexts in one query.
+        # Posts made at the same time read their contexts in one query and are written in one
+        # statement (one commit): under load, one round trip each for many posts.
         self._contexts: Coalesced[comments.ContextQuery, comments.PostingContext | None] = Coalesced(
-            self._read_contexts, CONTEXTS_PER_QUERY
+            self._read_contexts, POSTS_PER_BATCH
         )
+        self._writes: Coalesced[comments.NewRow, CommentRow | None] = Coalesced(self._write, POSTS_PER_BATCH)
 
     async def thread_json(
         self,
@@ -284,8 +287,7 @@ class Comments:
             request_hash=draft.request_hash,
         )
         try:
-            async with self._db.acquire() as conn:
-                row = await comments.insert(conn, written)
+            row = await self._writes(written)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != comments.IDEMPOTENCY_KEY_CONSTRAINT:
                 raise
@@ -414,6 +416,25 @@ class Comments:
         async with self._db.acquire() as conn:
             row = await comments.get_one(conn, key_use.comment_id, author_id, False)
         return Posted(shown(row, Viewer(author_id, False)), replayed=True)
+
+    async def _write(self, rows: Sequence[comments.NewRow]) -> list[CommentRow | None | Exception]:
+        async with self._db.acquire() as conn:
+            try:
+                return await comments.insert(conn, rows)
+            except asyncpg.PostgresError as exc:
+                if len(rows) == 1 or isinstance(exc, UNAVAILABLE_ERRORS):
+                    raise
+            # One comment failed the statement (an Idempotency-Key used twice, a deadlock): each
+            # is written on its own, so only that one's poster sees the error.
+            written: list[CommentRow | None | Exception] = []
+            for row in rows:
+                try:
+                    written += await comments.insert(conn, [row])
+                except asyncpg.PostgresError as exc:
+                    if isinstance(exc, UNAVAILABLE_ERRORS):
+                        raise
+                    written.append(exc)
+            return written
 
     async def _read_contexts(
         self, queries: Sequence[comments.ContextQuery]
