@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 
 from commentsvc.config import Settings
-from tests.builders import Reader, make_site, post_comment, register, unique_name
-from tests.faults.conftest import database, eventually
+from tests.builders import Reader, eventually, make_site, post_comment, register, unique_name
+from tests.faults.conftest import database
 from tests.served import serving
 
 IN_FLIGHT = 6

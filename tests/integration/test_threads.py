@@ -8,6 +8,7 @@ import base64
 import uuid
 from datetime import timedelta
 
+import asyncpg
 import msgspec
 import pytest
 
@@ -18,7 +19,16 @@ from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.store import comments as store_comments
 from commentsvc.store.pool import create_pool
-from tests.builders import flatten, make_site, post_comment, read_thread, register, unique_name
+from tests.builders import (
+    eventually,
+    flatten,
+    make_site,
+    post_comment,
+    read_thread,
+    register,
+    unique_name,
+    waiting_on_locks,
+)
 
 
 @pytest.fixture
@@ -371,6 +381,36 @@ async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_re
     assert [w.author_id for w in written] == [alice.id, bob.id, alice.id]
     assert await db.fetchval("SELECT comment_count FROM articles WHERE id = $1", article_id) == 3
     assert await db.fetchval("SELECT comment_count FROM articles WHERE key = $1", batch[2].article_key) == 1
+
+
+async def test_batches_crossing_authors_and_articles_cannot_deadlock(client, db, site, test_database):
+    """Batch A writes (u1, a1) then (u2, a2); batch B writes (u2, a1). Were each comment's
+    rows locked as its triggers reach them, B holding u2's standing and waiting for a1 while A
+    holds a1 and waits for u2 would deadlock. Both lock every standing, then every article,
+    before writing: B, queued first for u2, takes a1 after it, and A waits for both."""
+    u1, u2 = await register(client), await register(client)
+    a1, a2 = unique_name("article"), unique_name("article")
+    for author, article in ((u1, a1), (u2, a2)):
+        await post_comment(client, author, site, article)  # their standings and the articles exist
+    batch_a = [await _new_row(db, site, a1, u1, body="A1"), await _new_row(db, site, a2, u2, body="A2")]
+    batch_b = [await _new_row(db, site, a1, u2, body="B1")]
+    conn_a, conn_b, holder = [await asyncpg.connect(test_database) for _ in range(3)]
+    try:
+        async with holder.transaction():
+            await holder.execute("SELECT FROM author_standing WHERE user_id = $1 FOR UPDATE", u2.id)
+            b = asyncio.create_task(store_comments.insert(conn_b, batch_b))
+            await eventually(lambda: _waiting(db, 1), "batch B waits for u2's standing")
+            a = asyncio.create_task(store_comments.insert(conn_a, batch_a))
+            await eventually(lambda: _waiting(db, 2), "batch A waits too")
+        written = await asyncio.gather(a, b)
+    finally:
+        for conn in (conn_a, conn_b, holder):
+            await conn.close()
+    assert [[row.body for row in rows] for rows in written] == [["A1", "A2"], ["B1"]]
+
+
+async def _waiting(db, count: int) -> bool:
+    return await waiting_on_locks(db) >= count
 
 
 @pytest.mark.parametrize(

@@ -329,9 +329,10 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[NewRow]) -> list[Comme
     comment replied to removed) is not written: None in its place. One Idempotency-Key already
     used by a concurrent request fails the statement (UniqueViolationError), as does a deadlock.
 
-    Rows are locked in one order in every statement: the authors' standings, then the articles,
-    each sorted, before anything is written (as every comment's triggers then touch them), so
-    concurrent batches cannot deadlock on them."""
+    Rows are locked in one order, the order every comment's triggers touch them in: the authors'
+    standings (those missing made first), then the articles, each sorted, before any comment is
+    written. Concurrent batches, and a batch and a moderator's decision (which takes its author's
+    standing, then its article), then cannot deadlock on them."""
     result = await conn.fetch(
         """WITH arg AS (
                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
@@ -341,9 +342,15 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[NewRow]) -> list[Comme
                     WITH ORDINALITY AS arg (site_id, article_key, article_title, article_url, article_id, replied_to,
                                            parent_id, root_id, depth, status, author_id, body, body_html, client_hash,
                                            body_hash, held_because, idempotency_key, request_hash, n)),
+            standings_made AS (
+                INSERT INTO author_standing (site_id, user_id)
+                SELECT DISTINCT site_id, author_id FROM arg ORDER BY site_id, author_id
+                ON CONFLICT DO NOTHING RETURNING 1),
             standings_locked AS (
                 SELECT count(*) AS rows FROM (
-                    SELECT FROM author_standing s WHERE (s.site_id, s.user_id) IN (SELECT site_id, author_id FROM arg)
+                    SELECT FROM author_standing s
+                    WHERE (s.site_id, s.user_id) IN (SELECT site_id, author_id FROM arg)
+                      AND (SELECT count(*) FROM standings_made) >= 0
                     ORDER BY s.site_id, s.user_id FOR NO KEY UPDATE) l),
             articles_locked AS (
                 SELECT count(*) AS rows FROM (
