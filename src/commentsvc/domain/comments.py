@@ -212,7 +212,9 @@ class Comments:
         idempotency_key: str | None,
     ) -> Posted:
         """Checked and rendered first; then one read of everything the decision needs and one
-        statement writing the comment with what goes with it (two round trips, one commit)."""
+        statement writing the comment with what goes with it, each shared with the posts made
+        at the same time (so under load a round trip and a commit serve many posts). The
+        answer comes once the comment is committed."""
         body = rendering.check_body(new.body)
         check_article_key(new.article)
         if idempotency_key is not None:
