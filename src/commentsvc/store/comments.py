@@ -253,20 +253,22 @@ async def posting_contexts(
 ) -> list[PostingContext | None]:
     """The context of each new comment (None when its site does not exist), in one query for
     them all. The burst count is only taken for an account younger than ``new_account`` and
-    stops at the site's threshold: the policy asks no more of it."""
+    stops at the site's threshold: the policy asks no more of it. The author's comments are
+    found through their own indexes first and only then their article's site asked for (joined
+    the other way, the planner may walk every article of the site for each comment posted)."""
     rows = await conn.fetch(
         f"""SELECT q.n, {sites.columns_as("s")}, u.created_at AS account_created_at,
                    coalesce(st.approved, 0) AS approved, coalesce(st.rejected, 0) AS rejected,
                    CASE WHEN u.created_at > now() - $7::interval THEN
                        (SELECT count(*) FROM (
-                            SELECT FROM comments c JOIN articles ca ON ca.id = c.article_id
-                            WHERE c.author_id = u.id AND ca.site_id = s.id
-                              AND c.created_at > now() - make_interval(mins => s.burst_minutes)
+                            SELECT FROM comments c
+                            WHERE c.author_id = u.id AND c.created_at > now() - make_interval(mins => s.burst_minutes)
+                              AND (SELECT ca.site_id FROM articles ca WHERE ca.id = c.article_id) = s.id
                             LIMIT s.burst_count) recent)
                    ELSE 0 END AS recent,
-                   EXISTS (SELECT FROM comments c JOIN articles ca ON ca.id = c.article_id
+                   EXISTS (SELECT FROM comments c
                            WHERE c.author_id = u.id AND c.body_hash = q.body_hash AND c.status <> 'deleted'
-                             AND ca.site_id = s.id) AS same_text,
+                             AND (SELECT ca.site_id FROM articles ca WHERE ca.id = c.article_id) = s.id) AS same_text,
                    b.user_id IS NOT NULL AS banned, b.until AS ban_until, b.reason AS ban_reason,
                    a.id AS article_id, a.title AS article_title, a.url AS article_url,
                    a.locked AS article_locked, a.comment_count AS article_comment_count,
