@@ -350,15 +350,15 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[NewRow]) -> list[Comme
                 ON CONFLICT DO NOTHING RETURNING 1),
             standings_locked AS (
                 SELECT count(*) AS rows FROM (
-                    SELECT FROM author_standing s
-                    WHERE (s.site_id, s.user_id) IN (SELECT site_id, author_id FROM arg)
-                      AND (SELECT count(*) FROM standings_made) >= 0
-                    ORDER BY s.site_id, s.user_id FOR NO KEY UPDATE) l),
+                    SELECT FROM (SELECT DISTINCT site_id, author_id FROM arg
+                                 WHERE (SELECT count(*) FROM standings_made) >= 0 ORDER BY site_id, author_id) w,
+                         LATERAL (SELECT FROM author_standing s WHERE s.site_id = w.site_id AND s.user_id = w.author_id
+                                  FOR NO KEY UPDATE) s) l),
             articles_locked AS (
                 SELECT count(*) AS rows FROM (
-                    SELECT FROM articles a
-                    WHERE a.id IN (SELECT article_id FROM arg) AND (SELECT rows FROM standings_locked) >= 0
-                    ORDER BY a.id FOR NO KEY UPDATE) l),
+                    SELECT FROM (SELECT DISTINCT article_id FROM arg) w JOIN articles a ON a.id = w.article_id
+                    WHERE (SELECT rows FROM standings_locked) >= 0
+                    ORDER BY a.id FOR NO KEY UPDATE OF a) l),
             created AS (
                 -- ON CONFLICT DO NOTHING: a concurrent first comment created it (the comment is read again).
                 INSERT INTO articles (site_id, key, title, url)
