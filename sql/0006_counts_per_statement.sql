@@ -1,8 +1,9 @@
 -- A statement inserting comments (a batch of posts, a bulk load) moves the authors' standings
 -- and the articles' public counts once for all its rows, rather than once per row: posting's
 -- hot path then runs two statements in the database per batch instead of two per comment.
--- Status changes stay counted row by row (0004, 0005), in the same order: standings, then
--- articles.
+-- It takes the standings, then the articles, each in order; a status change, counted row by
+-- row (0004, 0005), takes its author's standing, then its article: no two of them can wait
+-- for each other in a circle (deadlock).
 
 DROP TRIGGER comments_author_standing ON comments;
 CREATE TRIGGER comments_author_standing AFTER UPDATE OF status ON comments
@@ -23,6 +24,8 @@ BEGIN
     ORDER BY a.site_id, n.author_id
     ON CONFLICT (site_id, user_id) DO UPDATE
         SET approved = s.approved + EXCLUDED.approved, rejected = s.rejected + EXCLUDED.rejected;
+    PERFORM 1 FROM articles a WHERE a.id IN (SELECT article_id FROM new_comments WHERE status = 'approved')
+        ORDER BY a.id FOR NO KEY UPDATE;
     UPDATE articles a SET comment_count = a.comment_count + n.approved
     FROM (SELECT article_id, count(*) AS approved FROM new_comments
           WHERE status = 'approved' GROUP BY article_id) n

@@ -386,8 +386,8 @@ async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_re
 async def test_batches_crossing_authors_and_articles_cannot_deadlock(client, db, site, test_database):
     """Batch A writes (u1, a1) then (u2, a2); batch B writes (u2, a1). Were each comment's
     rows locked as its triggers reach them, B holding u2's standing and waiting for a1 while A
-    holds a1 and waits for u2 would deadlock. Both lock every standing, then every article,
-    before writing: B, queued first for u2, takes a1 after it, and A waits for both."""
+    holds a1 and waits for u2 would deadlock. Each statement takes every standing, then every
+    article, in order: B, queued first for u2, takes a1 after it, and A waits for both."""
     u1, u2 = await register(client), await register(client)
     a1, a2 = unique_name("article"), unique_name("article")
     for author, article in ((u1, a1), (u2, a2)):

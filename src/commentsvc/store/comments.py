@@ -331,10 +331,9 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[NewRow]) -> list[Comme
     comment replied to removed) is not written: None in its place. One Idempotency-Key already
     used by a concurrent request fails the statement (UniqueViolationError), as does a deadlock.
 
-    Rows are locked in one order, the order every comment's triggers touch them in: the authors'
-    standings (those missing made first), then the articles, each sorted, before any comment is
-    written. Concurrent batches, and a batch and a moderator's decision (which takes its author's
-    standing, then its article), then cannot deadlock on them."""
+    The standings and counts move in one trigger for the whole statement (sql/0006), which
+    takes the authors' standings, then the articles, each in order: concurrent batches, and a
+    batch and a moderator's decision (its author's standing, then its article), cannot deadlock."""
     result = await conn.fetch(
         """WITH arg AS (
                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
@@ -344,26 +343,11 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[NewRow]) -> list[Comme
                     WITH ORDINALITY AS arg (site_id, article_key, article_title, article_url, article_id, replied_to,
                                            parent_id, root_id, depth, status, author_id, body, body_html, client_hash,
                                            body_hash, held_because, idempotency_key, request_hash, n)),
-            standings_made AS (
-                INSERT INTO author_standing (site_id, user_id)
-                SELECT DISTINCT site_id, author_id FROM arg ORDER BY site_id, author_id
-                ON CONFLICT DO NOTHING RETURNING 1),
-            standings_locked AS (
-                SELECT count(*) AS rows FROM (
-                    SELECT FROM (SELECT DISTINCT site_id, author_id FROM arg
-                                 WHERE (SELECT count(*) FROM standings_made) >= 0 ORDER BY site_id, author_id) w,
-                         LATERAL (SELECT FROM author_standing s WHERE s.site_id = w.site_id AND s.user_id = w.author_id
-                                  FOR NO KEY UPDATE) s) l),
-            articles_locked AS (
-                SELECT count(*) AS rows FROM (
-                    SELECT FROM (SELECT DISTINCT article_id FROM arg) w JOIN articles a ON a.id = w.article_id
-                    WHERE (SELECT rows FROM standings_locked) >= 0
-                    ORDER BY a.id FOR NO KEY UPDATE OF a) l),
             created AS (
                 -- ON CONFLICT DO NOTHING: a concurrent first comment created it (the comment is read again).
                 INSERT INTO articles (site_id, key, title, url)
                 SELECT DISTINCT ON (site_id, article_key) site_id, article_key, article_title, article_url
-                FROM arg WHERE article_id IS NULL AND (SELECT rows FROM articles_locked) >= 0
+                FROM arg WHERE article_id IS NULL
                 ORDER BY site_id, article_key, n
                 ON CONFLICT (site_id, key) DO NOTHING RETURNING id, site_id, key),
             target AS (
@@ -376,8 +360,7 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[NewRow]) -> list[Comme
                 SELECT arg.*, target.id AS target_article_id, target.site_id AS target_site_id,
                        nextval(pg_get_serial_sequence('comments', 'id')) AS comment_id
                 FROM arg JOIN target USING (n)
-                WHERE (SELECT rows FROM articles_locked) >= 0
-                  AND NOT EXISTS (SELECT FROM bans b WHERE b.site_id = target.site_id AND b.user_id = arg.author_id
+                WHERE NOT EXISTS (SELECT FROM bans b WHERE b.site_id = target.site_id AND b.user_id = arg.author_id
                                   AND (b.until IS NULL OR b.until > now()))
                   AND (arg.replied_to IS NULL OR EXISTS (
                       SELECT FROM comments p WHERE p.id = arg.replied_to AND p.article_id = target.id
