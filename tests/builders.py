@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -129,3 +132,20 @@ async def read_thread(
 def flatten(comments: list[dict]) -> list[dict]:
     """Every comment of a thread, depth first."""
     return [c for comment in comments for c in (comment, *flatten(comment["replies"]))]
+
+
+async def waiting_on_locks(db: asyncpg.Connection) -> int:
+    """How many of the service's queries wait for a lock (held by a test's transaction, say)."""
+    await db.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction sees its first snapshot
+    return await db.fetchval(
+        """SELECT count(*) FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'"""
+    )
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not await condition():
+        assert time.monotonic() < deadline, f"never: {what}"
+        await asyncio.sleep(0.05)

@@ -53,11 +53,11 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     app.state.redis = redis
     app.state.limiter = RateLimiter(batched, keys)
     app.state.accounts = Accounts(passwords, app.state.access_tokens, settings.refresh_token_days, cache)
-    app.state.comments = Comments(_address_key(settings), cache)
+    app.state.pool = await create_pool(settings)
+    app.state.comments = Comments(_address_key(settings), cache, app.state.pool)
     app.state.moderation = Moderation(
         ModerationQueue(redis, keys), cache, timedelta(seconds=settings.moderation_claim_seconds)
     )
-    app.state.pool = await create_pool(settings)
     try:
         yield
     finally:

@@ -1,21 +1,57 @@
 """Where log lines go: stdout, written by a background thread so that writing a
-line per request never blocks the event loop (stdout may be a slow pipe)."""
+line per request never blocks the event loop (stdout may be a slow pipe). The
+thread writes whatever lines are waiting at once: under load, one write for many."""
 
 from __future__ import annotations
 
 import atexit
 import logging
-import logging.handlers
 import queue
 import sys
+import threading
+
+_STOP = None
+
+
+class _LineQueue(logging.Handler):
+    """Formats in the caller's thread (cheap: the message is the line) and queues the text."""
+
+    def __init__(self, lines: queue.SimpleQueue[str | None]) -> None:
+        super().__init__()
+        self._lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._lines.put(self.format(record))
+        except Exception:  # logging must never break the request it describes
+            self.handleError(record)
+
+
+def _write(lines: queue.SimpleQueue[str | None]) -> None:
+    while True:
+        waiting = [lines.get()]
+        while True:
+            try:
+                waiting.append(lines.get_nowait())
+            except queue.Empty:
+                break
+        sys.stdout.write("".join(f"{line}\n" for line in waiting if line is not _STOP))
+        sys.stdout.flush()
+        if _STOP in waiting:
+            return
 
 
 def background_stdout_handler() -> logging.Handler:
     """A handler for `logging.config.dictConfig` ("()": this function)."""
-    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    writer = logging.StreamHandler(sys.stdout)
-    writer.setFormatter(logging.Formatter("%(message)s"))
-    listener = logging.handlers.QueueListener(lines, writer)
-    listener.start()
-    atexit.register(listener.stop)  # flushes what is queued
-    return logging.handlers.QueueHandler(lines)
+    lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+    writer = threading.Thread(target=_write, args=(lines,), name="commentsvc-log-writer", daemon=True)
+    writer.start()
+
+    def stop() -> None:  # writes what is queued
+        lines.put(_STOP)
+        writer.join()
+
+    atexit.register(stop)
+    handler = _LineQueue(lines)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    return handler

@@ -20,6 +20,9 @@ POOL_CONNECTIONS = Gauge(
     ["state"],
     multiprocess_mode="livesum",
 )
+IN_FLIGHT = Gauge(
+    "commentsvc_http_requests_in_flight", "HTTP requests being served", multiprocess_mode="livesum"
+)
 RATE_LIMITED = Counter("commentsvc_rate_limited", "Requests refused by a rate limit", ["group"])
 
 

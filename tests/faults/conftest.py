@@ -11,9 +11,8 @@ import dataclasses
 import importlib.util
 import shutil
 import tempfile
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,15 +127,6 @@ async def database(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
-async def waiting_on_locks(db: asyncpg.Connection) -> int:
-    """How many of the service's queries wait for a lock (held by a test's transaction, say)."""
-    await db.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction sees its first snapshot
-    return await db.fetchval(
-        """SELECT count(*) FROM pg_stat_activity
-           WHERE datname = current_database() AND wait_event_type = 'Lock'"""
-    )
-
-
 def assert_clean(response: httpx.Response) -> None:
     """Never a 500, never an internal detail, whatever is down."""
     assert response.status_code != 500, response.text
@@ -158,14 +148,6 @@ async def checked_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]
     async with open_client(settings) as client:
         client.event_hooks["response"].append(check)
         yield client
-
-
-async def eventually(condition: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not await condition():
-        assert time.monotonic() < deadline, f"never: {what}"
-        await asyncio.sleep(0.05)
 
 
 async def ready(client: httpx.AsyncClient) -> bool:

@@ -9,8 +9,8 @@ import uuid
 import httpx
 
 from commentsvc.store.articles import recount
-from tests.builders import Reader, make_site, read_thread, register, unique_name
-from tests.faults.conftest import checked_client, database, eventually, ready
+from tests.builders import Reader, eventually, make_site, read_thread, register, unique_name
+from tests.faults.conftest import checked_client, database, ready
 
 POSTS = 200
 AUTHORS = 8

@@ -11,6 +11,7 @@ from commentsvc.config import RateLimit, Settings
 from tests.builders import (
     PASSWORD,
     Reader,
+    eventually,
     flatten,
     make_moderator,
     make_site,
@@ -21,7 +22,7 @@ from tests.builders import (
     registration,
     unique_name,
 )
-from tests.faults.conftest import checked_client, database, eventually, ready
+from tests.faults.conftest import checked_client, database, ready
 
 # While Redis is away each process limits sign-in and registration on its own, at half these.
 LOGIN = RateLimit(6, 60)

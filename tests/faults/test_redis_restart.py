@@ -9,6 +9,7 @@ import dataclasses
 from commentsvc.config import RateLimit
 from tests.builders import (
     decide,
+    eventually,
     make_moderator,
     make_site,
     moderation_queue,
@@ -16,8 +17,9 @@ from tests.builders import (
     read_thread,
     register,
     unique_name,
+    waiting_on_locks,
 )
-from tests.faults.conftest import checked_client, database, eventually, ready, waiting_on_locks
+from tests.faults.conftest import checked_client, database, ready
 from tests.faults.test_redis_down import count, visible_ids
 
 

@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 
 from commentsvc.config import Settings
-from tests.builders import Reader, make_site, post_comment, register, unique_name
-from tests.faults.conftest import database, eventually, waiting_on_locks
+from tests.builders import Reader, eventually, make_site, post_comment, register, unique_name
+from tests.faults.conftest import database
 from tests.served import serving
 
 IN_FLIGHT = 6
@@ -58,6 +58,16 @@ async def commented(base_url: str, settings: Settings, article: str) -> tuple[st
         return site, author, await post_comment(client, author, site, article)
 
 
+async def in_flight_requests(base_url: str) -> int:
+    """Requests the service is serving, as its metrics say (less the scrape asking)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        scraped = (await client.get("/metrics")).text
+    line = next(
+        line for line in scraped.splitlines() if line.startswith("commentsvc_http_requests_in_flight ")
+    )
+    return int(float(line.split()[1])) - 1
+
+
 async def shutting_down(log: Path, workers: int) -> bool:
     return log.read_text().count("Shutting down") >= workers
 
@@ -74,11 +84,11 @@ async def test_sigterm_lets_the_posts_in_flight_finish_and_refuses_later_ones(se
     grace, log, article = 10, tmp_path / "serve.log", unique_name("article")
     with serving(service_settings, ["--workers", "2", "--grace-seconds", str(grace)], log) as served:
         site, author, first = await commented(served.url, service_settings, article)
-        async with article_held(service_settings, site, article) as db:
+        async with article_held(service_settings, site, article):
             in_flight = [
                 asyncio.create_task(post(served.url, author, site, article)) for _ in range(IN_FLIGHT)
             ]
-            await eventually(lambda: has(waiting_on_locks(db), IN_FLIGHT), "every post in flight, held")
+            await eventually(lambda: has(in_flight_requests(served.url), IN_FLIGHT), "every post in flight")
             served.process.send_signal(signal.SIGTERM)
             await eventually(lambda: shutting_down(log, 2), "both workers shutting down")
             late = [asyncio.create_task(post(served.url, author, site, article)) for _ in range(3)]
@@ -103,9 +113,9 @@ async def test_sigterm_exits_within_the_grace_period_even_with_a_request_that_ne
     grace, log, article = 2, tmp_path / "serve.log", unique_name("article")
     with serving(service_settings, ["--workers", "2", "--grace-seconds", str(grace)], log) as served:
         site, author, _ = await commented(served.url, service_settings, article)
-        async with article_held(service_settings, site, article) as db:
+        async with article_held(service_settings, site, article):
             stuck = [asyncio.create_task(post(served.url, author, site, article)) for _ in range(2)]
-            await eventually(lambda: has(waiting_on_locks(db), 2), "both posts held")
+            await eventually(lambda: has(in_flight_requests(served.url), 2), "both posts in flight")
             served.process.send_signal(signal.SIGTERM)
             # Margin over the grace period: the workers' own shutdown after it, on a busy machine.
             assert await exited(served.process, grace + 10) == 0

@@ -13,10 +13,11 @@ import httpx
 from commentsvc.config import RateLimit
 from tests.builders import (
     PASSWORD,
+    eventually,
     moderation_queue,
     post_comment,
 )
-from tests.faults.conftest import checked_client, eventually, ready
+from tests.faults.conftest import checked_client, ready
 from tests.faults.test_redis_down import count, scene, visible_ids
 
 # Far longer than the Redis timeout (0.25 s) and than any request may take: a request that

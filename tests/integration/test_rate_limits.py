@@ -13,7 +13,7 @@ import redis.asyncio as redis
 from commentsvc.config import RateLimit
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.keys import Keys
-from commentsvc.kv.ratelimit import RateLimiter
+from commentsvc.kv.ratelimit import Check, RateLimiter
 from tests.builders import PASSWORD, register, unique_name
 from tests.conftest import open_client
 from tests.served import serve
@@ -103,7 +103,7 @@ def _hammer(redis_url: str, prefix: str, attempts: int, results: multiprocessing
         limiter = RateLimiter(Batched(client), Keys(prefix))
         allowed = 0
         for _ in range(attempts):
-            allowed += (await limiter.hit("login", "203.0.113.9", RateLimit(10, 60))).allowed
+            allowed += (await limiter.hit(Check("login", "203.0.113.9", RateLimit(10, 60)))).allowed
         await client.aclose()
         return allowed
 

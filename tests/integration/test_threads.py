@@ -8,6 +8,7 @@ import base64
 import uuid
 from datetime import timedelta
 
+import asyncpg
 import msgspec
 import pytest
 
@@ -17,7 +18,17 @@ from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.store import comments as store_comments
-from tests.builders import flatten, make_site, post_comment, read_thread, register, unique_name
+from commentsvc.store.pool import create_pool
+from tests.builders import (
+    eventually,
+    flatten,
+    make_site,
+    post_comment,
+    read_thread,
+    register,
+    unique_name,
+    waiting_on_locks,
+)
 
 
 @pytest.fixture
@@ -97,7 +108,9 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
     db.add_query_logger(log)
     try:
         cache = GenerationalCache(Batched(create_client(settings)), Keys(settings.redis_prefix))
-        thread = await Comments(b"k", cache).thread(db, site, article, alice.id, "oldest", 20, None)
+        pool = await create_pool(settings)
+        thread = await Comments(b"k", cache, pool).thread(db, site, article, alice.id, "oldest", 20, None)
+        await pool.close()
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:
         db.remove_query_logger(log)
@@ -215,6 +228,30 @@ async def test_two_concurrent_requests_with_one_idempotency_key_create_one_comme
     assert await db.fetchval("SELECT count(*) FROM comments WHERE body = 'double clic'") == 1
 
 
+async def test_posts_written_together_are_each_answered_alone(client, site, article, db):
+    """Concurrent posts share a statement; one Idempotency-Key sent twice among them fails that
+    statement, and each post is then written on its own: the others are not refused."""
+    readers = [await register(client) for _ in range(6)]
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+
+    async def post(n, headers):
+        return await client.post(
+            f"/api/v1/sites/{site}/comments",
+            json={"article": article, "body": f"ensemble {n}"},
+            headers=readers[n].auth | headers,
+        )
+
+    responses = await asyncio.gather(*(post(n, {}) for n in range(1, 6)), post(0, key), post(0, key))
+    assert [r.status_code for r in responses] == [201] * 7
+    assert responses[5].json()["id"] == responses[6].json()["id"]
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id WHERE a.key = $1", article
+        )
+        == 6
+    )
+
+
 async def test_100_concurrent_posts_and_deletes_keep_the_count_exact(client, site, article, db):
     readers = [await register(client) for _ in range(10)]
     seeded = [await post_comment(client, readers[n % 10], site, article, f"seed {n}") for n in range(50)]
@@ -282,9 +319,8 @@ async def test_an_expired_idempotency_key_can_be_used_again(client, site, articl
 async def _new_row(db, site, article, author, parent_id=None, body="entre deux"):
     """The posting context as it is read before a comment is written, and the row it would write."""
     body_hash = bytes(32)
-    context = await store_comments.posting_context(
-        db, site, article, author.id, parent_id, body_hash, None, timedelta(hours=24)
-    )
+    query = store_comments.ContextQuery(site, article, author.id, parent_id, body_hash, None)
+    [context] = await store_comments.posting_contexts(db, [query], timedelta(hours=24))
     return store_comments.NewRow(
         site_id=context.site.id,
         article_key=article,
@@ -314,30 +350,67 @@ async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_re
 
     locked = await _new_row(db, site, article, alice)
     await db.execute("UPDATE articles SET locked = true WHERE id = $1", article_id)
-    assert await store_comments.insert(db, locked) is None
+    assert await store_comments.insert(db, [locked]) == [None]
     await db.execute("UPDATE articles SET locked = false WHERE id = $1", article_id)
 
     banned = await _new_row(db, site, article, alice)
     site_id = await db.fetchval("SELECT id FROM sites WHERE slug = $1", site)
     await db.execute("INSERT INTO bans (site_id, user_id, reason) VALUES ($1, $2, 'test')", site_id, alice.id)
-    assert await store_comments.insert(db, banned) is None
+    assert await store_comments.insert(db, [banned]) == [None]
     await db.execute("DELETE FROM bans WHERE user_id = $1", alice.id)
 
     reply = await _new_row(db, site, article, alice, parent_id=parent["id"])
     await db.execute("UPDATE comments SET status = 'rejected' WHERE id = $1", parent["id"])
-    assert await store_comments.insert(db, reply) is None
+    assert await store_comments.insert(db, [reply]) == [None]
     await db.execute("UPDATE comments SET status = 'approved' WHERE id = $1", parent["id"])
 
     first = await _new_row(db, site, unique_name("article"), alice)
     await db.execute("INSERT INTO articles (site_id, key) VALUES ($1, $2)", first.site_id, first.article_key)
-    assert await store_comments.insert(db, first) is None
+    assert await store_comments.insert(db, [first]) == [None]
 
     assert await db.fetchval("SELECT count(*) FROM comments WHERE author_id = $1", alice.id) == 0
-    written = await store_comments.insert(
-        db, await _new_row(db, site, article, alice, parent_id=parent["id"])
-    )
-    assert written is not None and written.parent_id == parent["id"]
-    assert await db.fetchval("SELECT comment_count FROM articles WHERE id = $1", article_id) == 2
+    # Several comments in one statement, each answered in its place.
+    batch = [
+        await _new_row(db, site, article, alice, parent_id=parent["id"], body="une réponse"),
+        await _new_row(db, site, article, bob, body="un autre avis"),
+        await _new_row(db, site, unique_name("article"), alice, body="ailleurs"),
+    ]
+    written = await store_comments.insert(db, batch)
+    assert [w.body for w in written] == ["une réponse", "un autre avis", "ailleurs"]
+    assert written[0].parent_id == parent["id"] and written[1].parent_id is None
+    assert [w.author_id for w in written] == [alice.id, bob.id, alice.id]
+    assert await db.fetchval("SELECT comment_count FROM articles WHERE id = $1", article_id) == 3
+    assert await db.fetchval("SELECT comment_count FROM articles WHERE key = $1", batch[2].article_key) == 1
+
+
+async def test_batches_crossing_authors_and_articles_cannot_deadlock(client, db, site, test_database):
+    """Batch A writes (u1, a1) then (u2, a2); batch B writes (u2, a1). Were each comment's
+    rows locked as its triggers reach them, B holding u2's standing and waiting for a1 while A
+    holds a1 and waits for u2 would deadlock. Each statement takes every standing, then every
+    article, in order: B, queued first for u2, takes a1 after it, and A waits for both."""
+    u1, u2 = await register(client), await register(client)
+    a1, a2 = unique_name("article"), unique_name("article")
+    for author, article in ((u1, a1), (u2, a2)):
+        await post_comment(client, author, site, article)  # their standings and the articles exist
+    batch_a = [await _new_row(db, site, a1, u1, body="A1"), await _new_row(db, site, a2, u2, body="A2")]
+    batch_b = [await _new_row(db, site, a1, u2, body="B1")]
+    conn_a, conn_b, holder = [await asyncpg.connect(test_database) for _ in range(3)]
+    try:
+        async with holder.transaction():
+            await holder.execute("SELECT FROM author_standing WHERE user_id = $1 FOR UPDATE", u2.id)
+            b = asyncio.create_task(store_comments.insert(conn_b, batch_b))
+            await eventually(lambda: _waiting(db, 1), "batch B waits for u2's standing")
+            a = asyncio.create_task(store_comments.insert(conn_a, batch_a))
+            await eventually(lambda: _waiting(db, 2), "batch A waits too")
+        written = await asyncio.gather(a, b)
+    finally:
+        for conn in (conn_a, conn_b, holder):
+            await conn.close()
+    assert [[row.body for row in rows] for rows in written] == [["A1", "A2"], ["B1"]]
+
+
+async def _waiting(db, count: int) -> bool:
+    return await waiting_on_locks(db) >= count
 
 
 @pytest.mark.parametrize(

@@ -127,7 +127,7 @@ class AuthController(Controller):
         self, request: Request, data: JSONBody[LoginIn], db: Pool, accounts: AccountsService
     ) -> AuthOut:
         """Sign in with a username or email and a password."""
-        await enforce(request, "login_account", data.login.strip().lower())
+        await enforce(request, ("login_account", data.login.strip().lower()))
         return auth_out(await accounts.login(db, login=data.login, password=data.password))
 
     @post(

@@ -109,7 +109,7 @@ class SiteCommentsController(Controller):
         state = request.app.state
         address = client_address(request, state.settings.trusted_proxies)
         principal = provide_principal(request)
-        posted = await state.comments.post(state.pool, site, principal.user_id, new, address, idempotency_key)
+        posted = await state.comments.post(site, principal.user_id, new, address, idempotency_key)
         headers = {"Idempotent-Replayed": "true"} if posted.replayed else {}
         return Response(posted.comment, status_code=201, headers=headers)
 

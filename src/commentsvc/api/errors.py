@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -128,7 +129,9 @@ def backend_down(request: Request, exc: Exception) -> Response[ErrorBody]:
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
-    if isinstance(exc, POSTGRES_DOWN + REDIS_DOWN):
+    # A deadlock or serialization failure rolled the change back whole: as a retry will do, it
+    # is answered like a backend away for a moment.
+    if isinstance(exc, POSTGRES_DOWN + REDIS_DOWN + (asyncpg.TransactionRollbackError,)):
         return backend_down(request, exc)
     log.exception("unhandled error", extra={"request_id": request.scope.get("request_id")})
     return error_response(500, "Something went wrong on our side; it has been logged.", "internal_error")

@@ -10,7 +10,7 @@ from litestar import Request
 from commentsvc import metrics
 from commentsvc.config import IPNetwork, Settings
 from commentsvc.errors import RateLimited
-from commentsvc.kv.ratelimit import RateLimiter
+from commentsvc.kv.ratelimit import Check, RateLimiter
 
 
 def client_address(request: Request, trusted_proxies: tuple[IPNetwork, ...]) -> str:
@@ -34,15 +34,17 @@ def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
     return any(ip in network for network in trusted)
 
 
-async def enforce(request: Request, group: str, identity: str) -> None:
-    """Count one request against ``group`` for ``identity``; raise RateLimited past the limit."""
+async def enforce(request: Request, *counted: tuple[str, str]) -> None:
+    """Count one request against each (group, identity), in one round trip; raise RateLimited
+    past a limit."""
     settings: Settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.limiter
-    limit = settings.rate_limits[group]
-    decision = await limiter.hit(group, identity, limit)
+    decision = await limiter.hit(
+        *(Check(group, identity, settings.rate_limits[group]) for group, identity in counted)
+    )
     if decision.allowed:
         return
-    metrics.RATE_LIMITED.labels(group).inc()
+    metrics.RATE_LIMITED.labels(decision.group).inc()
     raise RateLimited(
         f"Too many requests; try again in {decision.retry_after_seconds} seconds.",
         retry_after=decision.retry_after_seconds,
@@ -60,12 +62,13 @@ def rate_limit(address: str | None = None, user: str | None = None) -> Callable[
     address and/or a group per signed-in user."""
 
     async def hook(request: Request) -> None:
+        counted = []
         if address is not None:
-            await enforce(
-                request, address, client_address(request, request.app.state.settings.trusted_proxies)
-            )
+            counted.append((address, client_address(request, request.app.state.settings.trusted_proxies)))
         principal = request.scope.get("user")
         if user is not None and principal is not None:
-            await enforce(request, user, str(principal.user_id))
+            counted.append((user, str(principal.user_id)))
+        if counted:
+            await enforce(request, *counted)
 
     return hook

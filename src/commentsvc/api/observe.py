@@ -54,6 +54,7 @@ class Observed:
         scope["request_id"] = request_id
         status = 0
         started = time.perf_counter()
+        metrics.IN_FLIGHT.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -76,6 +77,7 @@ class Observed:
                 await send_error(send_with_id, Unavailable(SHUTTING_DOWN))
             raise
         finally:
+            metrics.IN_FLIGHT.dec()
             status = status or 500  # none sent: the server answers 500 for us
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"

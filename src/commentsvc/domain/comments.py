@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.batching import Coalesced
 from commentsvc.domain import policy, rendering
 from commentsvc.domain.sites import normalise_origin
 from commentsvc.domain.threads import (
@@ -25,8 +26,9 @@ from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthoriz
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import articles, comments, moderation, sites
 from commentsvc.store.articles import Article
-from commentsvc.store.comments import CommentContext, Parent
+from commentsvc.store.comments import CommentContext, CommentRow, Parent
 from commentsvc.store.moderation import Ban
+from commentsvc.store.pool import UNAVAILABLE_ERRORS
 
 NO_SUCH_SITE = "There is no site named {slug!r}."
 NO_SUCH_COMMENT = "There is no such comment."
@@ -34,6 +36,8 @@ LOCKED = "This article is closed to new comments."
 MAX_ARTICLE_KEY = 512
 # Reads and writes of one post: a second pass sees what changed; a third is for bad luck.
 POSTING_ATTEMPTS = 3
+# Posts made at the same time are read and written together, up to this many at once.
+POSTS_PER_BATCH = 64
 
 
 class ArticleInfo(msgspec.Struct, frozen=True):
@@ -119,12 +123,19 @@ def counts_scope(slug: str) -> str:
 
 
 class Comments:
-    def __init__(self, address_key: bytes, cache: GenerationalCache) -> None:
+    def __init__(self, address_key: bytes, cache: GenerationalCache, db: asyncpg.Pool) -> None:
         # Client addresses are stored only as keyed hashes.
         self._address_key = address_key
         # Pages as anonymous readers see them; signed-in readers see their own
         # votes and pending comments, so theirs are never cached.
         self._cache = cache
+        self._db = db
+        # Posts made at the same time read their contexts in one query and are written in one
+        # statement (one commit): under load, one round trip each for many posts.
+        self._contexts: Coalesced[comments.ContextQuery, comments.PostingContext | None] = Coalesced(
+            self._read_contexts, POSTS_PER_BATCH
+        )
+        self._writes: Coalesced[comments.NewRow, CommentRow | None] = Coalesced(self._write, POSTS_PER_BATCH)
 
     async def thread_json(
         self,
@@ -194,7 +205,6 @@ class Comments:
 
     async def post(
         self,
-        db: asyncpg.Pool,
         slug: str,
         author_id: int,
         new: NewComment,
@@ -202,7 +212,9 @@ class Comments:
         idempotency_key: str | None,
     ) -> Posted:
         """Checked and rendered first; then one read of everything the decision needs and one
-        statement writing the comment with what goes with it (two round trips, one commit)."""
+        statement writing the comment with what goes with it, each shared with the posts made
+        at the same time (so under load a round trip and a commit serve many posts). The
+        answer comes once the comment is committed."""
         body = rendering.check_body(new.body)
         check_article_key(new.article)
         if idempotency_key is not None:
@@ -222,33 +234,25 @@ class Comments:
                 else None
             ),
         )
-        async with db.acquire() as conn:
-            for _ in range(POSTING_ATTEMPTS):
-                posted = await self._post_once(conn, slug, author_id, draft)
-                if posted is not None:
-                    break
-            else:
-                raise Unavailable("The article kept changing while the comment was posted; try again.")
+        for _ in range(POSTING_ATTEMPTS):
+            posted = await self._post_once(slug, author_id, draft)
+            if posted is not None:
+                break
+        else:
+            raise Unavailable("The article kept changing while the comment was posted; try again.")
         if not posted.replayed:
             await self._changed(slug, new.article, counts=posted.comment.status == "approved")
         return posted
 
-    async def _post_once(
-        self, conn: asyncpg.Connection, slug: str, author_id: int, draft: _Draft
-    ) -> Posted | None:
+    async def _post_once(self, slug: str, author_id: int, draft: _Draft) -> Posted | None:
         """Read, decide, write. None when the write found that what was read changed meanwhile
         (article locked or created, author banned, parent removed, the same Idempotency-Key
         used by a concurrent request): it wrote nothing, and the next pass reads again."""
         new = draft.new
-        context = await comments.posting_context(
-            conn,
-            slug,
-            new.article,
-            author_id,
-            new.parent_id,
-            draft.body_hash,
-            draft.idempotency_key,
-            policy.NEW_ACCOUNT,
+        context = await self._contexts(
+            comments.ContextQuery(
+                slug, new.article, author_id, new.parent_id, draft.body_hash, draft.idempotency_key
+            )
         )
         if context is None:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
@@ -257,13 +261,14 @@ class Comments:
         url = self._article_url(new.article_url, context.site.origins)
         if context.key_use is not None and draft.idempotency_key is not None:
             if not context.key_use.expired:
-                return await self._replay(conn, author_id, context.key_use, draft.request_hash)
-            await comments.forget_expired_key(conn, author_id, draft.idempotency_key)
+                return await self._replay(author_id, context.key_use, draft.request_hash)
+            async with self._db.acquire() as conn:
+                await comments.forget_expired_key(conn, author_id, draft.idempotency_key)
         if context.standing.ban is not None:
             raise _banned(context.standing.ban)
         if context.article is not None and context.article.locked:
             raise Forbidden(LOCKED)
-        parent = await self._parent(conn, context, new.parent_id, author_id)
+        parent = await self._parent(context, new.parent_id, author_id)
         held_because = policy.hold_reason(context.site, context.standing, draft.body, datetime.now(UTC))
         written = comments.NewRow(
             site_id=context.site.id,
@@ -284,7 +289,7 @@ class Comments:
             request_hash=draft.request_hash,
         )
         try:
-            row = await comments.insert(conn, written)
+            row = await self._writes(written)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != comments.IDEMPOTENCY_KEY_CONSTRAINT:
                 raise
@@ -385,7 +390,6 @@ class Comments:
 
     async def _parent(
         self,
-        conn: asyncpg.Connection,
         context: comments.PostingContext,
         parent_id: int | None,
         author_id: int,
@@ -403,17 +407,42 @@ class Comments:
         if max_depth == 0:
             return None
         if parent.depth >= max_depth:
-            return await comments.ancestor_at_depth(conn, parent.id, max_depth - 1)
+            async with self._db.acquire() as conn:
+                return await comments.ancestor_at_depth(conn, parent.id, max_depth - 1)
         return parent
 
-    async def _replay(
-        self, conn: asyncpg.Connection, author_id: int, key_use: comments.KeyUse, request_hash: bytes | None
-    ) -> Posted:
+    async def _replay(self, author_id: int, key_use: comments.KeyUse, request_hash: bytes | None) -> Posted:
         """The first result of a request sent again with the same Idempotency-Key."""
         if key_use.request_hash != request_hash or key_use.comment_id is None:
             raise Unprocessable("This Idempotency-Key was already used for a different request.")
-        row = await comments.get_one(conn, key_use.comment_id, author_id, False)
+        async with self._db.acquire() as conn:
+            row = await comments.get_one(conn, key_use.comment_id, author_id, False)
         return Posted(shown(row, Viewer(author_id, False)), replayed=True)
+
+    async def _write(self, rows: Sequence[comments.NewRow]) -> list[CommentRow | None | Exception]:
+        async with self._db.acquire() as conn:
+            try:
+                return await comments.insert(conn, rows)
+            except asyncpg.PostgresError as exc:
+                if len(rows) == 1 or isinstance(exc, UNAVAILABLE_ERRORS):
+                    raise
+            # One comment failed the statement (an Idempotency-Key used twice, a deadlock): each
+            # is written on its own, so only that one's poster sees the error.
+            written: list[CommentRow | None | Exception] = []
+            for row in rows:
+                try:
+                    written += await comments.insert(conn, [row])
+                except asyncpg.PostgresError as exc:
+                    if isinstance(exc, UNAVAILABLE_ERRORS):
+                        raise
+                    written.append(exc)
+            return written
+
+    async def _read_contexts(
+        self, queries: Sequence[comments.ContextQuery]
+    ) -> list[comments.PostingContext | None]:
+        async with self._db.acquire() as conn:
+            return await comments.posting_contexts(conn, queries, policy.NEW_ACCOUNT)
 
     def _article_url(self, url: str | None, origins: list[str]) -> str | None:
         if not url:

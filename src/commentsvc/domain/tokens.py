@@ -15,6 +15,9 @@ from commentsvc.errors import Unauthorized
 
 ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti"]
+# Tokens verified lately, kept until they expire: a reader sends the same one with every request
+# for its lifetime, and verifying it again (decoding, HMAC, claims) would give the same answer.
+VERIFIED_TOKENS = 10_000
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -30,6 +33,7 @@ class AccessTokens:
         self._issuer = settings.public_url
         self._audience = settings.jwt_audience
         self.lifetime_seconds = settings.access_token_minutes * 60
+        self._verified: dict[str, tuple[Principal, int]] = {}
 
     def issue(self, user_id: int) -> str:
         now = int(time.time())
@@ -44,6 +48,12 @@ class AccessTokens:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
+        verified = self._verified.get(token)
+        if verified is not None:
+            principal, expires_at = verified
+            if time.time() < expires_at:
+                return principal
+            del self._verified[token]  # and decoded again below, to say it expired
         try:
             claims = jwt.decode(
                 token,
@@ -53,11 +63,15 @@ class AccessTokens:
                 issuer=self._issuer,
                 options={"require": _REQUIRED_CLAIMS},
             )
-            return Principal(user_id=int(claims["sub"]), token_id=str(claims["jti"]))
+            principal = Principal(user_id=int(claims["sub"]), token_id=str(claims["jti"]))
         except jwt.ExpiredSignatureError:
             raise Unauthorized("The access token has expired; refresh it or sign in again.") from None
         except (jwt.InvalidTokenError, ValueError, TypeError):
             raise Unauthorized("The access token is not valid.") from None
+        if len(self._verified) >= VERIFIED_TOKENS:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        self._verified[token] = (principal, int(claims["exp"]))
+        return principal
 
 
 def new_refresh_token() -> str:
