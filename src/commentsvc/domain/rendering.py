@@ -61,9 +61,13 @@ def check_body(body: str) -> str:
 
 def render(body: str) -> str:
     """Markdown source (already checked) to sanitised HTML."""
-    html = _markdown().render(body)
-    return nh3.clean(
-        html,
+    return _sanitiser().clean(_markdown().render(body)).strip()
+
+
+@cache
+def _sanitiser() -> nh3.Cleaner:
+    # Built once: the allowlist is the same for every comment.
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         clean_content_tags={
             "script",
@@ -82,4 +86,4 @@ def render(body: str) -> str:
         # A relative link would point into the service's own pages.
         url_relative="deny",
         strip_comments=True,
-    ).strip()
+    )
