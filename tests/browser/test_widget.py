@@ -31,6 +31,15 @@ async def open_article(browser, demo, **context_options):
     return context, page, frame
 
 
+async def sign_in(frame, reader) -> None:
+    """Through the widget's own form."""
+    await frame.get_by_role("button", name="Connectez-vous").click()
+    await frame.get_by_label("Nom d'utilisateur ou e-mail").fill(reader.username)
+    await frame.get_by_label("Mot de passe").fill(PASSWORD)
+    await frame.get_by_role("button", name="Se connecter").click()
+    await frame.get_by_text("Connecté : ").wait_for()
+
+
 async def test_signed_out_reader_sees_the_seed_page_sentences_in_french(browser, demo, artifacts):
     context, page, frame = await open_article(browser, demo)
     await frame.get_by_text("Nombre de commentaires : 0").wait_for()
@@ -212,11 +221,7 @@ async def test_a_double_click_on_publish_posts_once(browser, demo, db, live_url)
     async with httpx.AsyncClient(base_url=live_url) as api:
         reader = await register(api)
     context, page, frame = await open_article(browser, demo)
-    await frame.get_by_role("button", name="Connectez-vous").click()
-    await frame.get_by_label("Nom d'utilisateur ou e-mail").fill(reader.username)
-    await frame.get_by_label("Mot de passe").fill(PASSWORD)
-    await frame.get_by_role("button", name="Se connecter").click()
-    await frame.get_by_text("Connecté : ").wait_for()
+    await sign_in(frame, reader)
     text = f"Deux clics, un commentaire ({unique_name('clic')})."
     await frame.get_by_role("textbox", name="Votre commentaire (Markdown)").first.fill(text)
     await frame.get_by_role("button", name="Publier").first.dblclick()
@@ -232,11 +237,7 @@ async def test_with_third_party_cookies_and_storage_blocked_it_still_works(stric
     async with httpx.AsyncClient(base_url=live_url) as api:
         reader = await register(api)
     context, page, frame = await open_article(strict_browser, demo)
-    await frame.get_by_role("button", name="Connectez-vous").click()
-    await frame.get_by_label("Nom d'utilisateur ou e-mail").fill(reader.username)
-    await frame.get_by_label("Mot de passe").fill(PASSWORD)
-    await frame.get_by_role("button", name="Se connecter").click()
-    await frame.get_by_text("Connecté : ").wait_for()
+    await sign_in(frame, reader)
     await frame.get_by_role("textbox", name="Votre commentaire (Markdown)").first.fill("Sans cookie tiers.")
     await frame.get_by_role("button", name="Publier").first.click()
     await frame.get_by_text("Sans cookie tiers.").wait_for()
