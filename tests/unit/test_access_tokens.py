@@ -32,6 +32,14 @@ def test_a_remembered_token_past_its_expiry_is_refused_as_expired():
     assert expired not in tokens._verified
 
 
+def test_expired_tokens_are_forgotten_first():
+    tokens = AccessTokens(SETTINGS)
+    tokens._verified["old"] = (Principal(1, "a"), int(time.time()) - 1)
+    fresh = tokens.issue(2)
+    tokens.verify(fresh)
+    assert list(tokens._verified) == [fresh]
+
+
 def test_a_refused_token_is_not_remembered_and_memory_stays_bounded():
     tokens = AccessTokens(SETTINGS)
     with pytest.raises(Unauthorized):

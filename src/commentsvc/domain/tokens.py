@@ -17,7 +17,8 @@ ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti"]
 # Tokens verified lately, kept until they expire: a reader sends the same one with every request
 # for its lifetime, and verifying it again (decoding, HMAC, claims) would give the same answer.
-VERIFIED_TOKENS = 10_000
+# Few: the busiest readers' tokens are what saves work; the rest are verified again (20 µs).
+VERIFIED_TOKENS = 1_024
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -68,10 +69,17 @@ class AccessTokens:
             raise Unauthorized("The access token has expired; refresh it or sign in again.") from None
         except (jwt.InvalidTokenError, ValueError, TypeError):
             raise Unauthorized("The access token is not valid.") from None
-        if len(self._verified) >= VERIFIED_TOKENS:
-            del self._verified[next(iter(self._verified))]  # the oldest
+        self._forget_oldest(time.time())
         self._verified[token] = (principal, int(claims["exp"]))
         return principal
+
+    def _forget_oldest(self, now: float) -> None:
+        """The oldest remembered tokens go first: those expired, and one more when full."""
+        while self._verified:
+            token, (_, expires_at) = next(iter(self._verified.items()))
+            if expires_at > now and len(self._verified) < VERIFIED_TOKENS:
+                return
+            del self._verified[token]
 
 
 def new_refresh_token() -> str:
