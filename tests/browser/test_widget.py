@@ -227,6 +227,7 @@ async def test_a_double_click_on_publish_posts_once(browser, demo, db, live_url)
     await frame.get_by_role("button", name="Publier").first.dblclick()
     await frame.get_by_text(text).wait_for()
     await frame.get_by_text("Nombre de commentaires : 1").wait_for()
+    assert await frame.get_by_role("textbox", name="Votre commentaire (Markdown)").first.input_value() == ""
     assert await db.fetchval("SELECT count(*) FROM comments WHERE body = $1", text) == 1
     assert await db.fetchval("SELECT count(*) FROM idempotency_keys WHERE user_id = $1", reader.id) == 1
     await context.close()

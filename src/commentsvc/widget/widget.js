@@ -101,7 +101,8 @@
     var preview = el("div", { class: "preview", hidden: true, "aria-live": "polite" });
     var form = el("form", { class: "composer", onsubmit: function (e) {
       e.preventDefault(); fail("");
-      onDone(area.value).then(function () { if (key) set(key, null); }, function (err) { fail(err.message); });
+      // A new comment's box is emptied once it is posted (a second click would post it again).
+      onDone(area.value).then(function () { if (key) { set(key, null); area.value = ""; } }, function (err) { fail(err.message); });
     } }, [
       area, preview,
       el("div", { class: "row" }, [
