@@ -62,6 +62,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         yield
     finally:
         await app.state.pool.close()
+        await batched.aclose()
         await redis.aclose()
         passwords.close()
 

@@ -51,3 +51,12 @@ async def test_callers_are_told_when_redis_cannot_be_reached(settings):
     results = await asyncio.gather(*(batched.execute(("PING",)) for _ in range(3)), return_exceptions=True)
     assert all(isinstance(r, UNAVAILABLE_ERRORS) for r in results), results
     await unreachable.aclose()
+
+
+async def test_a_connection_dropped_while_idle_is_replaced_without_failing_a_call(redis_client):
+    batched = Batched(redis_client)
+    [connection_id] = await batched.execute(("CLIENT", "ID"))
+    await redis_client.execute_command("CLIENT", "KILL", "ID", connection_id)
+    [new_id] = await batched.execute(("CLIENT", "ID"))
+    assert new_id != connection_id
+    await batched.aclose()
