@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from commentsvc.domain.rendering import check_body, check_text, render
+from commentsvc.domain.rendering import _markdown, check_body, check_text, plain_paragraphs, render
 from commentsvc.errors import Invalid
 from tests.html_safety import unsafe_parts
 
@@ -166,3 +168,87 @@ def test_newlines_tabs_and_right_to_left_text_are_fine_in_bodies():
 def test_empty_or_oversized_bodies_are_refused(bad):
     with pytest.raises(Invalid):
         check_body(bad)
+
+
+# Texts with no Markdown in them, which render() turns into paragraphs without the parser.
+PLAIN = [
+    "Merci pour cet article, très clair.",
+    'Two lines\nin one paragraph.\n\nThen another, with "quotes" and (brackets)!',
+    "\n\nLeading and trailing blank lines\n\n\n",
+    "Ceci n’est pas « une pipe » — c’est 100 % une pipe… 3.5/5 @auteur",
+    "Ελληνικά, русский, 日本語 and عربي text.",
+    "well-known, 2024-11-26, 10:30; a - b",
+]
+# Texts that look plain but are Markdown: the parser must see them.
+MARKDOWN_LOOKALIKES = [
+    "1. a numbered list",
+    "2) another",
+    "- a bullet",
+    "    indented code",
+    "a hard  \nline break",
+    "snake_case and *stars*",
+    "a line\n---",
+    "<b>tags</b> & entities",
+    "tab\tseparated",
+    "windows\r\nlines",
+    "text\n\n 1. after a blank line",
+]
+
+
+@pytest.mark.parametrize("source", PLAIN)
+def test_plain_text_skips_the_parser_and_renders_exactly_as_the_parser_would(source):
+    assert plain_paragraphs(source) == _markdown().render(source)
+
+
+@pytest.mark.parametrize("source", MARKDOWN_LOOKALIKES)
+def test_text_that_could_be_markdown_goes_to_the_parser(source):
+    assert plain_paragraphs(source) is None
+
+
+def test_the_shortcut_agrees_with_the_parser_on_random_texts():
+    """Texts drawn from prose and Markdown's own characters, lines starting and ending in every
+    way: wherever the shortcut answers, the parser gives the same HTML."""
+    rng = random.Random(20261126)
+    alphabet = [
+        "word",
+        "Été",
+        "x",
+        "42",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        ".",
+        ",",
+        "-",
+        "1.",
+        "'",
+        '"',
+        "(",
+        ")",
+        "*",
+        "_",
+        "`",
+        "#",
+        ">",
+        "<",
+        "&",
+        "[",
+        "]",
+        "!",
+        ":",
+        "/",
+        "—",
+        "«",
+        "\t",
+        "~",
+        "=",
+    ]
+    answered = 0
+    for _ in range(20_000):
+        source = "".join(rng.choices(alphabet, k=rng.randint(1, 12)))
+        html = plain_paragraphs(source)
+        if html is not None:
+            answered += 1
+            assert html == _markdown().render(source), repr(source)
+    assert answered > 1_000  # the comparison was really made, many times

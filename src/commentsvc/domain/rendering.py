@@ -11,6 +11,7 @@ from functools import cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 from commentsvc.errors import Invalid
 
@@ -24,6 +25,11 @@ _FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 # The only forbidden characters an ASCII text can hold (category Cc), found without a loop in Python.
 _ASCII_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Whatever Markdown might read as syntax: a character other than letters and digits of any
+# script, the space, line breaks and the punctuation of prose; or a line's start or end that
+# means something (an indented code block, a list item, a thematic break, a hard line break).
+_MAYBE_MARKDOWN = re.compile(r"[^\w \n,.;:?!'\"()%/@$€£’‘“”«»…–—-]|_|^[ 0-9-]| $", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n{2,}")
 
 
 @cache
@@ -61,7 +67,20 @@ def check_body(body: str) -> str:
 
 def render(body: str) -> str:
     """Markdown source (already checked) to sanitised HTML."""
-    return _sanitiser().clean(_markdown().render(body)).strip()
+    html = plain_paragraphs(body)
+    if html is None:
+        html = _markdown().render(body)
+    return _sanitiser().clean(html).strip()
+
+
+def plain_paragraphs(body: str) -> str | None:
+    """What the Markdown renderer makes of a text with no Markdown in it, without parsing it:
+    most comments are such plain paragraphs, and parsing was the dearest step of posting one.
+    None when anything in the text could be Markdown: the renderer then decides."""
+    if _MAYBE_MARKDOWN.search(body):
+        return None
+    paragraphs = _BLANK_LINES.split(body.strip("\n"))
+    return "".join(f"<p>{escapeHtml(paragraph)}</p>\n" for paragraph in paragraphs if paragraph)
 
 
 @cache
