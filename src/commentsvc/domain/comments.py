@@ -135,7 +135,9 @@ class Comments:
         self._contexts: Coalesced[comments.ContextQuery, comments.PostingContext | None] = Coalesced(
             self._read_contexts, POSTS_PER_BATCH
         )
-        self._writes: Coalesced[comments.NewRow, CommentRow | None] = Coalesced(self._write, POSTS_PER_BATCH)
+        self._writes: Coalesced[tuple[str, comments.NewRow], CommentRow | None] = Coalesced(
+            self._write, POSTS_PER_BATCH
+        )
 
     async def thread_json(
         self,
@@ -240,8 +242,6 @@ class Comments:
                 break
         else:
             raise Unavailable("The article kept changing while the comment was posted; try again.")
-        if not posted.replayed:
-            await self._changed(slug, new.article, counts=posted.comment.status == "approved")
         return posted
 
     async def _post_once(self, slug: str, author_id: int, draft: _Draft) -> Posted | None:
@@ -289,7 +289,7 @@ class Comments:
             request_hash=draft.request_hash,
         )
         try:
-            row = await self._writes(written)
+            row = await self._writes((slug, written))
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != comments.IDEMPOTENCY_KEY_CONSTRAINT:
                 raise
@@ -419,24 +419,43 @@ class Comments:
             row = await comments.get_one(conn, key_use.comment_id, author_id, False)
         return Posted(shown(row, Viewer(author_id, False)), replayed=True)
 
-    async def _write(self, rows: Sequence[comments.NewRow]) -> list[CommentRow | None | Exception]:
+    async def _write(
+        self, posts: Sequence[tuple[str, comments.NewRow]]
+    ) -> list[CommentRow | None | Exception]:
+        """Writes the posts (each with its site's slug) and, once committed, marks what readers
+        were served of their articles as stale, once for the whole batch."""
+        rows = [row for _, row in posts]
         async with self._db.acquire() as conn:
+            written = await self._insert(conn, rows)
+        stale: set[str] = set()
+        for (slug, row), comment in zip(posts, written, strict=True):
+            if isinstance(comment, CommentRow):
+                stale.add(thread_scope(slug, row.article_key))
+                if comment.status == "approved":
+                    stale.add(counts_scope(slug))
+        if stale:
+            await self._cache.invalidate(*stale)
+        return written
+
+    async def _insert(
+        self, conn: asyncpg.Connection, rows: Sequence[comments.NewRow]
+    ) -> list[CommentRow | None | Exception]:
+        try:
+            return await comments.insert(conn, rows)
+        except asyncpg.PostgresError as exc:
+            if len(rows) == 1 or isinstance(exc, UNAVAILABLE_ERRORS):
+                raise
+        # One comment failed the statement (an Idempotency-Key used twice, a deadlock): each
+        # is written on its own, so only that one's poster sees the error.
+        written: list[CommentRow | None | Exception] = []
+        for row in rows:
             try:
-                return await comments.insert(conn, rows)
+                written += await comments.insert(conn, [row])
             except asyncpg.PostgresError as exc:
-                if len(rows) == 1 or isinstance(exc, UNAVAILABLE_ERRORS):
+                if isinstance(exc, UNAVAILABLE_ERRORS):
                     raise
-            # One comment failed the statement (an Idempotency-Key used twice, a deadlock): each
-            # is written on its own, so only that one's poster sees the error.
-            written: list[CommentRow | None | Exception] = []
-            for row in rows:
-                try:
-                    written += await comments.insert(conn, [row])
-                except asyncpg.PostgresError as exc:
-                    if isinstance(exc, UNAVAILABLE_ERRORS):
-                        raise
-                    written.append(exc)
-            return written
+                written.append(exc)
+        return written
 
     async def _read_contexts(
         self, queries: Sequence[comments.ContextQuery]
