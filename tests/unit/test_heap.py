@@ -1,0 +1,26 @@
+"""Freed memory is handed back to the operating system now and then (commentsvc.heap)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from commentsvc.heap import malloc_trim, trim_every
+
+
+def test_glibc_trim_is_found_and_answers():
+    trim = malloc_trim()  # Debian, where the service and its CI run, has glibc
+    assert trim is not None
+    assert trim() in (0, 1)  # 1: memory was given back, 0: there was none to give
+
+
+async def test_the_heap_is_trimmed_again_and_again_until_the_service_stops():
+    loop = asyncio.get_running_loop()
+    trims: asyncio.Queue[bool] = asyncio.Queue()
+    task = asyncio.create_task(trim_every(lambda: loop.call_soon_threadsafe(trims.put_nowait, True), 0.001))
+    for _ in range(3):
+        assert await asyncio.wait_for(trims.get(), timeout=10)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert task.cancelled()
