@@ -122,6 +122,12 @@ def counts_scope(slug: str) -> str:
     return f"counts:{slug}"
 
 
+def _stale_scopes(slug: str, key: str, counts: bool) -> tuple[str, ...]:
+    """What a change to one article's comments makes stale: its thread, and the site's counts
+    when the number of published comments moved."""
+    return (thread_scope(slug, key), counts_scope(slug)) if counts else (thread_scope(slug, key),)
+
+
 class Comments:
     def __init__(self, address_key: bytes, cache: GenerationalCache, db: asyncpg.Pool) -> None:
         # Client addresses are stored only as keyed hashes.
@@ -362,7 +368,7 @@ class Comments:
 
     async def _changed(self, slug: str, key: str, counts: bool = False) -> None:
         """After a commit: what anonymous readers were served of this article (and the site's counts) is stale."""
-        await self._cache.invalidate(thread_scope(slug, key), *([counts_scope(slug)] if counts else []))
+        await self._cache.invalidate(*_stale_scopes(slug, key, counts))
 
     async def _to_react_to(
         self, conn: asyncpg.Connection, comment_id: int, user_id: int, act: str, acted: str
@@ -427,12 +433,12 @@ class Comments:
         rows = [row for _, row in posts]
         async with self._db.acquire() as conn:
             written = await self._insert(conn, rows)
-        stale: set[str] = set()
-        for (slug, row), comment in zip(posts, written, strict=True):
-            if isinstance(comment, CommentRow):
-                stale.add(thread_scope(slug, row.article_key))
-                if comment.status == "approved":
-                    stale.add(counts_scope(slug))
+        stale = {
+            scope
+            for (slug, row), comment in zip(posts, written, strict=True)
+            if isinstance(comment, CommentRow)
+            for scope in _stale_scopes(slug, row.article_key, counts=comment.status == "approved")
+        }
         if stale:
             await self._cache.invalidate(*stale)
         return written

@@ -4,7 +4,8 @@ Only one batch is in flight at a time, so the batches go over one connection of 
 written and read directly: the pool's lock, per-call retry and per-reply timeout layers of
 redis-py's pipelines cost more CPU than the round trip they wrap. One timeout bounds the
 whole batch instead; a batch that fails or times out drops the connection (its replies may be
-half read) and the next one connects again."""
+half read) and the next one connects again; one that finds its idle connection dropped (Redis
+restarted) is sent once more on a new one."""
 
 from __future__ import annotations
 
@@ -86,10 +87,10 @@ class Batched:
 
     async def _round_trip(self, commands: Sequence[Command]) -> list[Any]:
         connection = self._connection
-        # Checked (a PING, after health_check_interval idle seconds) before anything is sent, so
-        # a connection Redis dropped meanwhile is replaced rather than failing the batch.
         # Packed by hiredis, in C: redis-py's own packer, in Python, took longer than the round trip.
         packed = [hiredis.pack_command(command) for command in commands]
+        # Checked first (a PING, after health_check_interval idle seconds), so a connection Redis
+        # dropped meanwhile is replaced rather than failing the batch.
         await connection.send_packed_command(packed, check_health=True)
         replies: list[Any] = []
         for _ in commands:
