@@ -25,11 +25,24 @@ _FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 # The only forbidden characters an ASCII text can hold (category Cc), found without a loop in Python.
 _ASCII_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Whatever Markdown might read as syntax: a character other than letters and digits of any
-# script, the space, line breaks and the punctuation of prose; or a line's start or end that
-# means something (an indented code block, a list item, a thematic break, a hard line break).
-_MAYBE_MARKDOWN = re.compile(r"[^\w \n,.;:?!'\"()%/@$€£’‘“”«»…–—-]|_|^[ 0-9-]| $", re.MULTILINE)
+# What Markdown might read as syntax (see _maybe_markdown): a character other than letters and
+# digits of any script, the space, line breaks and the punctuation of prose; a line's first
+# character that can start a block. Patterns that begin with a character are searched fastest.
+_NOT_PROSE = re.compile(r"[^\w \n,.;:?!'\"()%/@$€£’‘“”«»…–—-]")
+_BLOCK_START = re.compile(r"[ 0-9-]")
+_LINE_THEN_BLOCK_START = re.compile(r"\n[ 0-9-]")
 _BLANK_LINES = re.compile(r"\n{2,}")
+# Spans with one reading only. Emphasis: one or two stars, opening at a line's start or after a
+# space or "(" and closing before a space, a line's end or punctuation, around words (no star,
+# backtick or line break inside); whatever else is inside is checked like the text around it.
+# Code: one backtick each side (a longer run is another delimiter), no space at either end, no
+# line break (inside, nothing is markup).
+# (Each branch starts with its delimiter, which is what lets the search skip ahead.)
+_SIMPLE_SPAN = re.compile(
+    r"\*(?<![^ (\n]\*)(\*?)(?=[^\W_])([^*`\n]*?[^\W_])\*\1(?![^ \n.,;:?!)])"
+    r"|`(?<!``)([^`\s](?:[^`\n]*[^`\s])?)`(?!`)"
+)
+_EMPHASIS_TAGS = {"": "em", "*": "strong"}  # by the second star
 
 
 @cache
@@ -67,20 +80,69 @@ def check_body(body: str) -> str:
 
 def render(body: str) -> str:
     """Markdown source (already checked) to sanitised HTML."""
-    html = plain_paragraphs(body)
+    html = simple_markdown(body)
     if html is None:
         html = _markdown().render(body)
     return _sanitiser().clean(html).strip()
 
 
-def plain_paragraphs(body: str) -> str | None:
-    """What the Markdown renderer makes of a text with no Markdown in it, without parsing it:
-    most comments are such plain paragraphs, and parsing was the dearest step of posting one.
-    None when anything in the text could be Markdown: the renderer then decides."""
-    if _MAYBE_MARKDOWN.search(body):
+def simple_markdown(body: str) -> str | None:
+    """What the Markdown renderer makes of the text most comments are, without parsing it:
+    paragraphs, quoted paragraphs (each line starting "> "), and emphasis, strong emphasis or
+    code around words. Parsing was the dearest step of posting a comment. None when anything
+    else in the text could be Markdown: the renderer then decides."""
+    html = []
+    for block in _BLANK_LINES.split(body.strip("\n")):
+        if not block:
+            continue
+        quoted = block.startswith("> ")
+        if quoted:
+            lines = block.split("\n")
+            # "> " alone would be a blank line inside the quote: paragraphs the parser must find.
+            if not all(line.startswith("> ") and line[2:] for line in lines):
+                return None
+            block = "\n".join(line[2:] for line in lines)
+        inline = _simple_inline(block)
+        if inline is None:
+            return None
+        html.append(f"<blockquote>\n<p>{inline}</p>\n</blockquote>\n" if quoted else f"<p>{inline}</p>\n")
+    return "".join(html)
+
+
+def _simple_inline(text: str) -> str | None:
+    """A paragraph's HTML, if its only markup is spans that the renderer can read one way only."""
+    if "*" not in text and "`" not in text:  # most comments: no span to look for
+        return None if _maybe_markdown(text) else escapeHtml(text)
+    html, rest, start = [], [], 0
+    for span in _SIMPLE_SPAN.finditer(text):
+        second_star, emphasised, code = span.groups()
+        if emphasised is not None and _maybe_markdown(emphasised):
+            return None
+        before = text[start : span.start()]
+        rest.append(before)
+        rest.append("x")  # a word stands in for the span: the rest is checked as it will read
+        tag = "code" if code is not None else _EMPHASIS_TAGS[second_star]
+        html.append(f"{escapeHtml(before)}<{tag}>{escapeHtml(code or emphasised)}</{tag}>")
+        start = span.end()
+    rest.append(text[start:])
+    if _maybe_markdown("".join(rest)):
         return None
-    paragraphs = _BLANK_LINES.split(body.strip("\n"))
-    return "".join(f"<p>{escapeHtml(paragraph)}</p>\n" for paragraph in paragraphs if paragraph)
+    html.append(escapeHtml(text[start:]))
+    return "".join(html)
+
+
+def _maybe_markdown(text: str) -> bool:
+    """Whether the parser might read anything in this (non-empty) text as syntax: a character
+    prose does not need, or a line's start or end that means something (an indented code
+    block, a list item, a thematic break, a hard line break)."""
+    return (
+        "_" in text
+        or _NOT_PROSE.search(text) is not None
+        or _BLOCK_START.match(text) is not None
+        or _LINE_THEN_BLOCK_START.search(text) is not None
+        or text.endswith(" ")
+        or " \n" in text
+    )
 
 
 @cache
