@@ -12,7 +12,13 @@ from commentsvc.api.compression import json_page
 from commentsvc.api.deps import Caller, CommentsService, Conn
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import client_address, rate_limit
-from commentsvc.api.security import provide_principal, provide_viewer, refuses_bad_token, requires_user
+from commentsvc.api.security import (
+    guard_then,
+    provide_principal,
+    provide_viewer,
+    refuses_bad_token,
+    requires_user,
+)
 from commentsvc.domain.comments import NewComment, Thread, preview_html
 from commentsvc.domain.threads import Comment
 
@@ -55,8 +61,7 @@ class SiteCommentsController(Controller):
 
     @get(
         "/comments",
-        guards=[refuses_bad_token],
-        before_request=rate_limit(address="read"),
+        before_request=guard_then(refuses_bad_token, rate_limit(address="read")),
         responses=error_responses(400, 401, 404, 429, 503),
     )
     # The two hottest routes take their services from the app's state rather than as injected
@@ -84,8 +89,7 @@ class SiteCommentsController(Controller):
 
     @post(
         "/comments",
-        guards=[requires_user],
-        before_request=rate_limit(address="post", user="post_user"),
+        before_request=guard_then(requires_user, rate_limit(address="post", user="post_user")),
         security=[{"bearer": []}],
         responses=error_responses(400, 401, 403, 404, 422, 413, 415, 429, 503),
     )

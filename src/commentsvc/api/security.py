@@ -3,6 +3,8 @@ dependencies: may they?). The middleware never refuses a request by itself."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
@@ -54,6 +56,21 @@ async def refuses_bad_token(connection: ASGIConnection, _: BaseRouteHandler) -> 
     connection) unreleased, while guards run before any dependency."""
     if connection.scope.get("auth_error"):
         raise connection.scope["auth_error"]
+
+
+def guard_then(
+    guard: Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]],
+    hook: Callable[[Request], Awaitable[None]],
+) -> Callable[[Request], Awaitable[None]]:
+    """A ``before_request`` hook running ``guard``, then ``hook``: on the hottest routes, in
+    place of ``guards=[guard]``, for which Litestar copies the route handler on every request
+    (8 µs: a twentieth of serving a cached thread page). The order stays: guard, then hooks."""
+
+    async def guarded(request: Request) -> None:
+        await guard(request, request.route_handler)
+        await hook(request)
+
+    return guarded
 
 
 def provide_principal(request: Request) -> Principal:

@@ -482,4 +482,4 @@ class Comments:
         return url
 
     def _hash_address(self, address: str) -> bytes:
-        return hmac.new(self._address_key, address.encode("utf-8", "replace"), hashlib.sha256).digest()[:16]
+        return hmac.digest(self._address_key, address.encode("utf-8", "replace"), "sha256")[:16]
