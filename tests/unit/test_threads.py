@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -86,6 +87,21 @@ def test_a_hidden_chain_stays_as_placeholders_down_to_the_visible_reply():
 def test_a_hidden_comment_with_only_hidden_replies_disappears():
     top = row(status="deleted")
     assert build_threads([top], [row(top, status="deleted")], PUBLIC) == []
+
+
+def test_a_page_built_leaves_nothing_for_the_garbage_collector():
+    """Everything a page holds is freed as soon as it is served: a reference cycle would keep
+    its rows until the collector runs (a quarter of the CPU of uncached reads, once)."""
+    top = [row() for _ in range(3)]
+    replies = [row(parent=top[0]), row(parent=top[1], status="pending")]
+    replies.append(row(parent=replies[0], author=BOB))
+    gc.collect()
+    gc.disable()
+    try:
+        assert len(build_threads(top, replies, Viewer(BOB, False))) == 3
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 def test_the_source_is_given_to_its_author_and_moderators_only():

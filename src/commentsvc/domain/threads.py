@@ -101,14 +101,18 @@ def build_threads(top_level: list[CommentRow], replies: list[CommentRow], viewer
     children: dict[int, list[CommentRow]] = {}
     for row in replies:
         children.setdefault(row.parent_id, []).append(row)  # type: ignore[arg-type]
+    return [node for row in top_level if (node := _nested(row, children, viewer)) is not None]
 
-    def build(row: CommentRow) -> Comment | None:
-        kept = [node for child in children.get(row.id, []) if (node := build(child)) is not None]
-        if can_see(row, viewer):
-            return shown(row, viewer, kept)
-        return placeholder(row, kept) if kept else None
 
-    return [node for row in top_level if (node := build(row)) is not None]
+def _nested(row: CommentRow, children: dict[int, list[CommentRow]], viewer: Viewer) -> Comment | None:
+    # A function of the module, not a closure calling itself: such a closure is a reference
+    # cycle, which kept every row of the page alive until the garbage collector came by.
+    kept = [
+        node for child in children.get(row.id, []) if (node := _nested(child, children, viewer)) is not None
+    ]
+    if can_see(row, viewer):
+        return shown(row, viewer, kept)
+    return placeholder(row, kept) if kept else None
 
 
 def encode_cursor(sort: str, row: CommentRow) -> str:
