@@ -30,7 +30,7 @@ from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
-from commentsvc.heap import trimmed_heap
+from commentsvc.heap import startup_objects_frozen, trimmed_heap
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[SiteCors, JsonOnly, BearerAuthentication],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_class=JsonBodyRequest,
-        lifespan=[lifespan, trimmed_heap],
+        lifespan=[lifespan, trimmed_heap, startup_objects_frozen],
         state=state,
         plugins=[ClosedRequestBodies()],
         openapi_config=OpenAPIConfig(

@@ -1,4 +1,5 @@
-"""Freed memory handed back to the operating system while a worker runs.
+"""A worker's memory while it runs: freed memory handed back to the operating system, and what
+the garbage collector need not walk.
 
 A worker's heap churns through blocks of tens of kilobytes (thread pages, their gzipped forms,
 Redis replies). glibc keeps what is freed inside its heap for reuse and returns only the top,
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 from collections.abc import AsyncIterator, Callable
 
 from litestar import Litestar
@@ -33,6 +35,20 @@ async def trimmed_heap(_: Litestar) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@contextlib.asynccontextmanager
+async def startup_objects_frozen(_: Litestar) -> AsyncIterator[None]:
+    """Lifespan: what exists once the application has started (modules, the application, its
+    routes: some 70,000 objects) lives as long as it does, so the garbage collector's full
+    passes stop walking it: 40 ms a pass, which uncached reads made several times a second.
+    Frozen after a collection, so no garbage of the start-up is kept; thawed when it stops."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def malloc_trim() -> Callable[[], object] | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 
-from commentsvc.heap import malloc_trim, trim_every
+from commentsvc.heap import malloc_trim, startup_objects_frozen, trim_every
 
 
 def test_glibc_trim_is_found_and_answers():
@@ -24,3 +25,9 @@ async def test_the_heap_is_trimmed_again_and_again_until_the_service_stops():
     with contextlib.suppress(asyncio.CancelledError):
         await task
     assert task.cancelled()
+
+
+async def test_what_exists_at_start_up_is_left_out_of_collections_until_the_service_stops():
+    async with startup_objects_frozen(None):  # type: ignore[arg-type]
+        assert gc.get_freeze_count() > 10_000  # the modules, this test's and pytest's objects
+    assert gc.get_freeze_count() == 0
