@@ -1,11 +1,14 @@
 """A worker's memory while it runs: freed memory handed back to the operating system, and what
 the garbage collector need not walk.
 
-A worker's heap churns through blocks of tens of kilobytes (thread pages, their gzipped forms,
-Redis replies). glibc keeps what is freed inside its heap for reuse and returns only the top,
-so under a steady load a worker's RSS creeps up while its live data does not grow
-(bench/README.md, "Soak": traced Python memory flat, RSS still rising). ``malloc_trim`` gives
-the free pages back. Elsewhere (musl, macOS) there is nothing to call."""
+A worker's heap churns through blocks of tens to hundreds of kilobytes (thread pages, their
+gzipped forms, Redis replies). glibc keeps what is freed inside its heap for reuse and returns
+only the top, so under a steady load a worker's RSS crept up while its live data did not grow
+(bench/README.md, "Soak": traced Python memory flat, RSS still rising). Two glibc calls help:
+``mallopt`` keeps blocks of MMAP_THRESHOLD_BYTES or more out of the heap (each gets pages of
+its own, handed back when freed; left alone, glibc raises that threshold to the largest block
+freed so far, up to 32 MB, and big pages then fragment the heap), and ``malloc_trim`` gives the
+heap's free pages back. Elsewhere (musl, macOS) there is nothing to call."""
 
 from __future__ import annotations
 
@@ -15,15 +18,20 @@ import ctypes
 import ctypes.util
 import gc
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from litestar import Litestar
 
 TRIM_EVERY_SECONDS = 10.0
+MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's own starting value, kept rather than raised
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
 
 
 @contextlib.asynccontextmanager
 async def trimmed_heap(_: Litestar) -> AsyncIterator[None]:
-    """Lifespan: trims the heap every TRIM_EVERY_SECONDS while the application runs."""
+    """Lifespan: large blocks kept out of the heap, and the heap trimmed every
+    TRIM_EVERY_SECONDS while the application runs."""
+    map_large_blocks(MMAP_THRESHOLD_BYTES)
     trim = malloc_trim()
     if trim is None:
         yield
@@ -53,12 +61,28 @@ async def startup_objects_frozen(_: Litestar) -> AsyncIterator[None]:
 
 def malloc_trim() -> Callable[[], object] | None:
     """glibc's ``malloc_trim(0)``, or None where the C library has none."""
-    try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
-    except (OSError, AttributeError, TypeError):
+    trim = _glibc("malloc_trim")
+    if trim is None:
         return None
     trim.argtypes = [ctypes.c_size_t]
     return lambda: trim(0)
+
+
+def map_large_blocks(threshold: int) -> bool:
+    """Blocks of ``threshold`` bytes or more get pages of their own from now on; False where
+    the C library cannot be told."""
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+
+
+def _glibc(function: str) -> Any:
+    try:
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c")), function)
+    except (OSError, AttributeError, TypeError):
+        return None
 
 
 async def trim_every(trim: Callable[[], object], seconds: float) -> None:

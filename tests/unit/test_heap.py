@@ -6,13 +6,23 @@ import asyncio
 import contextlib
 import gc
 
-from commentsvc.heap import malloc_trim, startup_objects_frozen, trim_every
+from commentsvc.heap import (
+    MMAP_THRESHOLD_BYTES,
+    malloc_trim,
+    map_large_blocks,
+    startup_objects_frozen,
+    trim_every,
+)
 
 
 def test_glibc_trim_is_found_and_answers():
     trim = malloc_trim()  # Debian, where the service and its CI run, has glibc
     assert trim is not None
     assert trim() in (0, 1)  # 1: memory was given back, 0: there was none to give
+
+
+def test_glibc_takes_the_threshold_for_large_blocks():
+    assert map_large_blocks(MMAP_THRESHOLD_BYTES)  # Debian's glibc: mallopt says it took it
 
 
 async def test_the_heap_is_trimmed_again_and_again_until_the_service_stops():
