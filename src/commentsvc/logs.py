@@ -44,7 +44,7 @@ def _write(lines: queue.SimpleQueue[str | None]) -> None:
 def background_stdout_handler() -> logging.Handler:
     """A handler for `logging.config.dictConfig` ("()": this function)."""
     # A line is its message alone, so records need not collect where they were logged from
-    # (a walk up the stack) nor the thread's and process's names: that was two fifths of the
+    # (a walk up the stack) nor the thread's and process's names: that was a third of the
     # cost of logging a request. (The logging module's documented switches, for the process.)
     logging._srcfile = None
     logging.logThreads = False
