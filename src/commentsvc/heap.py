@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 import gc
 from collections.abc import AsyncIterator, Callable
+from functools import cache
 from typing import Any
 
 from litestar import Litestar
@@ -79,9 +80,15 @@ def map_large_blocks(threshold: int) -> bool:
 
 
 def _glibc(function: str) -> Any:
+    return getattr(_libc(), function, None)
+
+
+@cache
+def _libc() -> ctypes.CDLL | None:
+    # Looked up once: find_library runs ldconfig in a subprocess.
     try:
-        return getattr(ctypes.CDLL(ctypes.util.find_library("c")), function)
-    except (OSError, AttributeError, TypeError):
+        return ctypes.CDLL(ctypes.util.find_library("c"))
+    except (OSError, TypeError):
         return None
 
 
