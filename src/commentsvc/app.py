@@ -37,7 +37,7 @@ from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
-from commentsvc.store.pool import create_pool
+from commentsvc.store.pool import create_batches_pool, create_pool
 
 REQUEST_MAX_BODY_BYTES = 128 * 1024
 
@@ -55,7 +55,8 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     app.state.limiter = RateLimiter(batched, keys)
     app.state.accounts = Accounts(passwords, app.state.access_tokens, settings.refresh_token_days, cache)
     app.state.pool = await create_pool(settings)
-    app.state.comments = Comments(_address_key(settings), cache, app.state.pool)
+    batches_pool = await create_batches_pool(settings)
+    app.state.comments = Comments(_address_key(settings), cache, app.state.pool, batches_pool)
     app.state.moderation = Moderation(
         ModerationQueue(redis, keys), cache, timedelta(seconds=settings.moderation_claim_seconds)
     )
@@ -63,6 +64,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         yield
     finally:
         await app.state.pool.close()
+        await batches_pool.close()
         await batched.aclose()
         await redis.aclose()
         passwords.close()

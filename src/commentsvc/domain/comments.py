@@ -129,13 +129,21 @@ def _stale_scopes(slug: str, key: str, counts: bool) -> tuple[str, ...]:
 
 
 class Comments:
-    def __init__(self, address_key: bytes, cache: GenerationalCache, db: asyncpg.Pool) -> None:
+    def __init__(
+        self,
+        address_key: bytes,
+        cache: GenerationalCache,
+        db: asyncpg.Pool,
+        batches_db: asyncpg.Pool | None = None,
+    ) -> None:
         # Client addresses are stored only as keyed hashes.
         self._address_key = address_key
         # Pages as anonymous readers see them; signed-in readers see their own
         # votes and pending comments, so theirs are never cached.
         self._cache = cache
         self._db = db
+        # Where posting's batched statements run (store.pool.create_batches_pool), else ``db``.
+        self._batches_db = batches_db or db
         # Posts made at the same time read their contexts in one query and are written in one
         # statement (one commit): under load, one round trip each for many posts.
         self._contexts: Coalesced[comments.ContextQuery, comments.PostingContext | None] = Coalesced(
@@ -431,7 +439,7 @@ class Comments:
         """Writes the posts (each with its site's slug) and, once committed, marks what readers
         were served of their articles as stale, once for the whole batch."""
         rows = [row for _, row in posts]
-        async with self._db.acquire() as conn:
+        async with self._batches_db.acquire() as conn:
             written = await self._insert(conn, rows)
         stale = {
             scope
@@ -466,7 +474,7 @@ class Comments:
     async def _read_contexts(
         self, queries: Sequence[comments.ContextQuery]
     ) -> list[comments.PostingContext | None]:
-        async with self._db.acquire() as conn:
+        async with self._batches_db.acquire() as conn:
             return await comments.posting_contexts(conn, queries, policy.NEW_ACCOUNT)
 
     def _article_url(self, url: str | None, origins: list[str]) -> str | None:
