@@ -51,6 +51,7 @@ import seed
 from harness import BenchError, Measurement, say
 
 from commentsvc.config import load_settings
+from commentsvc.store.pool import BATCHES_POOL_SIZE
 
 if TYPE_CHECKING:
     from scenarios import Context
@@ -584,9 +585,10 @@ class Soak:
         for restart in self.restarts:
             print(f"    !!! a worker was replaced: {restart} !!!")
         held = [s.connections for s in self.samples[1:]]
+        pool_size = load_settings({}).db_pool_size + BATCHES_POOL_SIZE  # per worker
         print(
             f"\nsoak: PostgreSQL connections held by the service: {min(held)} to {max(held)}, median "
-            f"{statistics.median(held):.0f} (the pools allow {len(self.pids) * load_settings({}).db_pool_size}); "
+            f"{statistics.median(held):.0f} (the pools allow {len(self.pids) * pool_size}); "
             f"before the load {self.samples[0].connections}"
         )
 
