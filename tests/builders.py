@@ -8,12 +8,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 import httpx
 
 from commentsvc.domain.roles import grant
 from commentsvc.domain.sites import create_site
+from commentsvc.store import comments as store_comments
 
 PASSWORD = "a long and unusual passphrase"
 _serial = itertools.count(1)
@@ -115,6 +117,40 @@ async def post_comment(
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def new_row(
+    conn: asyncpg.Connection,
+    site: str,
+    article: str,
+    author: Reader,
+    parent_id: int | None = None,
+    body: str = "entre deux",
+) -> store_comments.NewRow:
+    """The posting context as it is read (on ``conn``) before a comment is written, and the row
+    it would write."""
+    body_hash = bytes(32)
+    query = store_comments.ContextQuery(site, article, author.id, parent_id, body_hash, None)
+    [context] = await store_comments.posting_contexts(conn, [query], timedelta(hours=24))
+    assert context is not None, f"no site {site!r}"
+    return store_comments.NewRow(
+        site_id=context.site.id,
+        article_key=article,
+        article_title=None,
+        article_url=None,
+        article_id=context.article.id if context.article else None,
+        replied_to=parent_id,
+        parent=context.parent,
+        status="approved",
+        author_id=author.id,
+        body=body,
+        body_html=f"<p>{body}</p>",
+        client_hash=bytes(16),
+        body_hash=body_hash,
+        held_because=None,
+        idempotency_key=None,
+        request_hash=None,
+    )
 
 
 async def read_thread(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from datetime import timedelta
 
 import asyncpg
 import msgspec
@@ -23,6 +22,7 @@ from tests.builders import (
     eventually,
     flatten,
     make_site,
+    new_row,
     post_comment,
     read_thread,
     register,
@@ -316,31 +316,6 @@ async def test_an_expired_idempotency_key_can_be_used_again(client, site, articl
     assert "idempotent-replayed" not in again.headers
 
 
-async def _new_row(db, site, article, author, parent_id=None, body="entre deux"):
-    """The posting context as it is read before a comment is written, and the row it would write."""
-    body_hash = bytes(32)
-    query = store_comments.ContextQuery(site, article, author.id, parent_id, body_hash, None)
-    [context] = await store_comments.posting_contexts(db, [query], timedelta(hours=24))
-    return store_comments.NewRow(
-        site_id=context.site.id,
-        article_key=article,
-        article_title=None,
-        article_url=None,
-        article_id=context.article.id if context.article else None,
-        replied_to=parent_id,
-        parent=context.parent,
-        status="approved",
-        author_id=author.id,
-        body=body,
-        body_html=f"<p>{body}</p>",
-        client_hash=bytes(16),
-        body_hash=body_hash,
-        held_because=None,
-        idempotency_key=None,
-        request_hash=None,
-    )
-
-
 async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_read(client, site, article, db):
     """Posting reads what it decides on, then writes in one statement that checks it again:
     a change in between writes nothing (and the post reads again, then refuses or retries)."""
@@ -348,32 +323,32 @@ async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_re
     parent = await post_comment(client, bob, site, article)
     article_id = await db.fetchval("SELECT id FROM articles WHERE key = $1", article)
 
-    locked = await _new_row(db, site, article, alice)
+    locked = await new_row(db, site, article, alice)
     await db.execute("UPDATE articles SET locked = true WHERE id = $1", article_id)
     assert await store_comments.insert(db, [locked]) == [None]
     await db.execute("UPDATE articles SET locked = false WHERE id = $1", article_id)
 
-    banned = await _new_row(db, site, article, alice)
+    banned = await new_row(db, site, article, alice)
     site_id = await db.fetchval("SELECT id FROM sites WHERE slug = $1", site)
     await db.execute("INSERT INTO bans (site_id, user_id, reason) VALUES ($1, $2, 'test')", site_id, alice.id)
     assert await store_comments.insert(db, [banned]) == [None]
     await db.execute("DELETE FROM bans WHERE user_id = $1", alice.id)
 
-    reply = await _new_row(db, site, article, alice, parent_id=parent["id"])
+    reply = await new_row(db, site, article, alice, parent_id=parent["id"])
     await db.execute("UPDATE comments SET status = 'rejected' WHERE id = $1", parent["id"])
     assert await store_comments.insert(db, [reply]) == [None]
     await db.execute("UPDATE comments SET status = 'approved' WHERE id = $1", parent["id"])
 
-    first = await _new_row(db, site, unique_name("article"), alice)
+    first = await new_row(db, site, unique_name("article"), alice)
     await db.execute("INSERT INTO articles (site_id, key) VALUES ($1, $2)", first.site_id, first.article_key)
     assert await store_comments.insert(db, [first]) == [None]
 
     assert await db.fetchval("SELECT count(*) FROM comments WHERE author_id = $1", alice.id) == 0
     # Several comments in one statement, each answered in its place.
     batch = [
-        await _new_row(db, site, article, alice, parent_id=parent["id"], body="une réponse"),
-        await _new_row(db, site, article, bob, body="un autre avis"),
-        await _new_row(db, site, unique_name("article"), alice, body="ailleurs"),
+        await new_row(db, site, article, alice, parent_id=parent["id"], body="une réponse"),
+        await new_row(db, site, article, bob, body="un autre avis"),
+        await new_row(db, site, unique_name("article"), alice, body="ailleurs"),
     ]
     written = await store_comments.insert(db, batch)
     assert [w.body for w in written] == ["une réponse", "un autre avis", "ailleurs"]
@@ -392,8 +367,8 @@ async def test_batches_crossing_authors_and_articles_cannot_deadlock(client, db,
     a1, a2 = unique_name("article"), unique_name("article")
     for author, article in ((u1, a1), (u2, a2)):
         await post_comment(client, author, site, article)  # their standings and the articles exist
-    batch_a = [await _new_row(db, site, a1, u1, body="A1"), await _new_row(db, site, a2, u2, body="A2")]
-    batch_b = [await _new_row(db, site, a1, u2, body="B1")]
+    batch_a = [await new_row(db, site, a1, u1, body="A1"), await new_row(db, site, a2, u2, body="A2")]
+    batch_b = [await new_row(db, site, a1, u2, body="B1")]
     conn_a, conn_b, holder = [await asyncpg.connect(test_database) for _ in range(3)]
     try:
         async with holder.transaction():
