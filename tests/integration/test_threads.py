@@ -109,7 +109,9 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
     try:
         cache = GenerationalCache(Batched(create_client(settings)), Keys(settings.redis_prefix))
         pool = await create_pool(settings)
-        thread = await Comments(b"k", cache, pool).thread(db, site, article, alice.id, "oldest", 20, None)
+        thread = await Comments(b"k", cache, pool, pool).thread(
+            db, site, article, alice.id, "oldest", 20, None
+        )
         await pool.close()
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:

@@ -134,7 +134,7 @@ class Comments:
         address_key: bytes,
         cache: GenerationalCache,
         db: asyncpg.Pool,
-        batches_db: asyncpg.Pool | None = None,
+        batches_db: asyncpg.Pool,
     ) -> None:
         # Client addresses are stored only as keyed hashes.
         self._address_key = address_key
@@ -142,8 +142,8 @@ class Comments:
         # votes and pending comments, so theirs are never cached.
         self._cache = cache
         self._db = db
-        # Where posting's batched statements run (store.pool.create_batches_pool), else ``db``.
-        self._batches_db = batches_db or db
+        # Where posting's batched statements run (store.pool.create_batches_pool).
+        self._batches_db = batches_db
         # Posts made at the same time read their contexts in one query and are written in one
         # statement (one commit): under load, one round trip each for many posts.
         self._contexts: Coalesced[comments.ContextQuery, comments.PostingContext | None] = Coalesced(
