@@ -112,7 +112,13 @@ def _field_of(message: str) -> str | None:
 
 
 def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
-    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+    code = {
+        400: "invalid",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        415: "unsupported_media_type",
+    }
     return error_response(
         exc.status_code, exc.detail, code.get(exc.status_code, "http_error"), headers=exc.headers or None
     )
