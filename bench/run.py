@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only", nargs="+", choices=groups + [s.name for s in SCENARIOS], metavar="NAME",
         help=f"run only these groups ({', '.join(groups)}) or scenarios ({', '.join(s.name for s in SCENARIOS)}),"
-        " and the scenarios their ratios need (the ceiling's select1); without it, every scenario but"
+        "; without it, every scenario but"
         f" {', '.join(s.name for s in SCENARIOS if not s.by_default)}",
     )  # fmt: skip
     parser.add_argument(
@@ -143,15 +143,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def choose(only: list[str] | None) -> list[Scenario]:
-    """The scenarios ``--only`` names (or whose group it names), and those their ratios need, in
-    order; without ``--only``, those run by default (not the soak)."""
+    """The scenarios ``--only`` names (or whose group it names), in order; without ``--only``,
+    those run by default (not the soak)."""
     if not only:
         return [s for s in SCENARIOS if s.by_default]
-    names = {s.name for s in SCENARIOS if s.name in only or s.group in only}
-    needed = {need for s in SCENARIOS if s.name in names for need in s.needs} - names
-    if needed:
-        say(f"bench: also running {', '.join(sorted(needed))}: the chosen scenarios' ratios divide by it")
-    return [s for s in SCENARIOS if s.name in names | needed]
+    return [s for s in SCENARIOS if s.name in only or s.group in only]
 
 
 def run_scenarios(chosen: list[Scenario], options: Options, logs: Path | None) -> list[Measurement | Plan]:

@@ -90,6 +90,7 @@ class Context:
     server_pid: int  # the server's main process (uvicorn's supervisor: its workers are its children)
     accounts: list[Account] = field(default_factory=list)
     seeded: Seeded | None = None  # the comments data, for the comments scenarios
+    ceiling_url: str | None = None  # the ceiling app running beside the server, for adjacent ceilings
 
     @property
     def data(self) -> Seeded:
@@ -125,8 +126,6 @@ class Scenario:
     about: str
     run: Callable[[Context], Sequence[Measurement | Plan]]
     group: str  # `--only GROUP` runs every scenario of the group
-    # Scenarios whose figures this one's ratios and targets divide by: `--only` runs them too.
-    needs: tuple[str, ...] = ()
     # False: run only when `--only` names it or its group (too long for every `make bench`).
     by_default: bool = True
 
@@ -212,16 +211,18 @@ def service(run: Run) -> Iterator[Context]:
 def commented(run: Run) -> Iterator[Context]:
     """The same service over the seeded comments (seed.py: inserted before it starts), with
     ``users`` accounts of its own registered, who then become the site's regular readers (a month
-    old, voting on the measured threads); then the database is vacuumed and checkpointed."""
+    old, voting on the measured threads); then the database is vacuumed and checkpointed. The
+    ceiling app runs beside it (idle but when measured), so each scenario's ratios divide by a
+    ceiling measured just before it (see adjacent_ceiling)."""
     seeded = asyncio.run(seed.seed(run.database_url))
-    with _serve(run, "commentsvc-comments.log") as (base_url, pid):
+    with _serve(run, "commentsvc-comments.log") as (base_url, pid), ceiling(run) as beside:
         accounts = asyncio.run(_register(base_url, run.options.users, "bench_reader"))
         usernames = [a.username for a in accounts]
         seeded.account_ids = asyncio.run(seed.seed_readers(run.database_url, seeded, usernames))
         harness.say(
             f"bench: VACUUM (ANALYZE) and CHECKPOINT in {asyncio.run(seed.settle(run.database_url)):.1f} s"
         )
-        yield Context(run, base_url, pid, accounts, seeded)
+        yield Context(run, base_url, pid, accounts, seeded, beside.base_url)
 
 
 async def _register(base_url: str, count: int, prefix: str) -> list[Account]:
@@ -412,10 +413,20 @@ async def _plans(data: Seeded, database_url: str) -> list[Plan]:
         await conn.close()
 
 
+def adjacent_ceiling(ctx: Context, scenario: str) -> Measurement:
+    """The ceiling's /select1 again, just before a scenario whose figures are divided by it
+    ("select1@<scenario>"). This machine's speed drifts by tens of percent within minutes; a
+    ceiling taken minutes earlier, before the seeding, moved every ratio of a run together."""
+    if ctx.ceiling_url is None:
+        raise BenchError(f"{scenario} needs the ceiling app beside its server (the `commented` server)")
+    load = Load(f"{ctx.ceiling_url}/select1", ctx.options.connections, ctx.options.duration)
+    return harness.measure(f"select1@{scenario}", load, ctx.options.warmup)
+
+
 def threads(ctx: Context) -> list[Measurement]:
     """The first page of each thread, anonymously (from the cache, filled by the warm-up's first
     request) and signed in (never cached: every request runs the queries)."""
-    found: list[Measurement] = []
+    found = [adjacent_ceiling(ctx, "threads")]
     for name, key in (("thread200", ctx.data.thread_200), ("thread5000", ctx.data.thread_5000)):
         for who, accounts in (("anon", None), ("signed", ctx.accounts)):
             requests = thread_requests(key, accounts)
@@ -427,7 +438,7 @@ def threads(ctx: Context) -> list[Measurement]:
 def counts(ctx: Context) -> list[Measurement]:
     """/counts for 50 articles: the same listings again and again (cached after the first), and
     listings never asked before (each request counted in PostgreSQL)."""
-    found: list[Measurement] = []
+    found = [adjacent_ceiling(ctx, "counts")]
     for who, miss in (("anon", False), ("miss", True)):
         requests = counts_requests(ctx.data, miss)
         load = ctx.load(f"counts-{who}", requests[0].path, ctx.options.connections, requests)
@@ -438,7 +449,7 @@ def counts(ctx: Context) -> list[Measurement]:
 def post(ctx: Context) -> list[Measurement]:
     requests = post_requests(ctx.data, ctx.accounts)
     load = ctx.load("post", requests[0].path, ctx.options.connections, requests)
-    return [harness.measure("post", load, ctx.options.warmup)]
+    return [adjacent_ceiling(ctx, "post"), harness.measure("post", load, ctx.options.warmup)]
 
 
 SCENARIOS: list[Scenario] = [
@@ -451,11 +462,11 @@ SCENARIOS: list[Scenario] = [
     Scenario("plans", commented, "EXPLAIN (ANALYZE, BUFFERS) of the thread page and counts queries", plans, "comments"),
     Scenario(
         "threads", commented, "GET .../comments: first page of the 200- and 5,000-comment threads",
-        threads, "comments", needs=("select1",),
+        threads, "comments",
     ),
-    Scenario("counts", commented, "GET .../counts for 50 articles", counts, "comments", needs=("select1",)),
+    Scenario("counts", commented, "GET .../counts for 50 articles", counts, "comments"),
     # Last: it adds comments to the seeded articles (never to the measured threads).
-    Scenario("post", commented, "POST .../comments, signed in", post, "comments", needs=("select1",)),
+    Scenario("post", commented, "POST .../comments, signed in", post, "comments"),
     # bench/soak.py: minutes long, so only when named; here, to share `commented` with the comments
     # group when both run (the seeded data can be seeded once per run).
     Scenario(
@@ -510,17 +521,18 @@ def argon2() -> dict[str, float]:
 CALIBRATIONS: list[Callable[[], dict[str, float]]] = [argon2]
 
 
-def _over_select1(name: str, about: str) -> Ratio:
-    return Ratio(f"{about} ÷ ceiling /select1 (req/s)", f"{name}.rps", "select1.rps")
+def _over_select1(name: str, about: str, scenario: str) -> Ratio:
+    """Over the ceiling measured just before the scenario (adjacent_ceiling)."""
+    return Ratio(f"{about} ÷ ceiling /select1 (req/s)", f"{name}.rps", f"select1@{scenario}.rps")
 
 
-THREAD_200 = _over_select1("thread200.anon", "200-comment thread, anonymous")
-THREAD_200_SIGNED = _over_select1("thread200.signed", "200-comment thread, signed in")
-THREAD_5000 = _over_select1("thread5000.anon", "5,000-comment thread, anonymous")
-THREAD_5000_SIGNED = _over_select1("thread5000.signed", "5,000-comment thread, signed in")
-COUNTS = _over_select1("counts50.anon", "counts of 50 articles, cached")
-COUNTS_MISS = _over_select1("counts50.miss", "counts of 50 articles, missed")
-POST = _over_select1("post", "posting")
+THREAD_200 = _over_select1("thread200.anon", "200-comment thread, anonymous", "threads")
+THREAD_200_SIGNED = _over_select1("thread200.signed", "200-comment thread, signed in", "threads")
+THREAD_5000 = _over_select1("thread5000.anon", "5,000-comment thread, anonymous", "threads")
+THREAD_5000_SIGNED = _over_select1("thread5000.signed", "5,000-comment thread, signed in", "threads")
+COUNTS = _over_select1("counts50.anon", "counts of 50 articles, cached", "counts")
+COUNTS_MISS = _over_select1("counts50.miss", "counts of 50 articles, missed", "counts")
+POST = _over_select1("post", "posting", "post")
 BIG_THREAD = Ratio(
     "5,000- ÷ 200-comment thread, anonymous (p50)", "thread5000.anon.p50_ms", "thread200.anon.p50_ms"
 )
