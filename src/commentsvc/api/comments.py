@@ -15,16 +15,16 @@ from commentsvc.api.limits import rate_limit
 from commentsvc.api.posting import (
     IDEMPOTENCY_KEY_MAX,
     REPLAYED_HEADER,
-    SITE_PATTERN,
     NewCommentIn,
     PostingLane,
     post_as_caller,
 )
 from commentsvc.api.security import guard_then, provide_viewer, refuses_bad_token, requires_user
 from commentsvc.domain.comments import Thread, preview_html
+from commentsvc.domain.sites import SLUG
 from commentsvc.domain.threads import Comment
 
-SITE = Annotated[str, PathParameter(pattern=SITE_PATTERN, description="The site's slug.")]
+SITE = Annotated[str, PathParameter(pattern=SLUG.pattern, description="The site's slug.")]
 COUNTS_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
 
 

@@ -13,8 +13,9 @@ from commentsvc.api.deps import Caller, Conn, ModerationService
 from commentsvc.api.errors import error_responses
 from commentsvc.api.security import requires_user
 from commentsvc.domain.moderation import AuditPage, Item
+from commentsvc.domain.sites import SLUG
 
-SITE = Annotated[str, PathParameter(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="The site's slug.")]
+SITE = Annotated[str, PathParameter(pattern=SLUG.pattern, description="The site's slug.")]
 REASON = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 DAYS = Annotated[int, msgspec.Meta(ge=0, le=36500)]
 

@@ -3,7 +3,6 @@ lane that serves a well-formed post without Litestar's parameter and response ma
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 import msgspec
@@ -13,13 +12,11 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from commentsvc.api.limits import client_address
 from commentsvc.api.security import provide_principal
 from commentsvc.domain.comments import NewComment, Posted
+from commentsvc.domain.sites import SLUG
 
-SITE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 IDEMPOTENCY_KEY_MAX = 255
 # The header of an answer given again for an Idempotency-Key already used.
 REPLAYED_HEADER = "Idempotent-Replayed"
-
-_SITE = re.compile(SITE_PATTERN)
 
 
 class NewCommentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -63,7 +60,7 @@ class PostingLane:
         site = scope["path_params"]["site"]
         if (
             data is None
-            or not _SITE.match(site)
+            or not SLUG.match(site)
             or (key is not None and not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX)
         ):
             await self.app(scope, _replaying(body, receive), send)

@@ -17,7 +17,7 @@ from litestar.params import PathParameter, QueryParameter
 from commentsvc.api.compression import accepts_gzip
 from commentsvc.domain.comments import check_article_key
 from commentsvc.domain.rendering import check_text
-from commentsvc.domain.sites import OriginDirectory, normalise_origin
+from commentsvc.domain.sites import SLUG, OriginDirectory, normalise_origin
 from commentsvc.errors import Invalid, NotFound
 
 # Litestar adds "; charset=utf-8" to text types itself.
@@ -85,7 +85,7 @@ async def widget_asset(
 @get("/embed", include_in_schema=False)
 async def embed_document(
     request: Request,
-    site: Annotated[str, QueryParameter(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")],
+    site: Annotated[str, QueryParameter(pattern=SLUG.pattern)],
     article: Annotated[str, QueryParameter(min_length=1, max_length=512)],
     origin: Annotated[str, QueryParameter(max_length=300)],
     id: Annotated[int, QueryParameter(ge=0, le=1000)] = 0,
