@@ -20,7 +20,8 @@ from commentsvc.api.posting import (
     post_as_caller,
 )
 from commentsvc.api.security import guard_then, provide_viewer, refuses_bad_token, requires_user
-from commentsvc.domain.comments import Thread, preview_html
+from commentsvc.domain.comments import MAX_ARTICLE_KEY, Thread, preview_html
+from commentsvc.domain.rendering import MAX_BODY_CHARS
 from commentsvc.domain.sites import SLUG
 from commentsvc.domain.threads import Comment
 
@@ -29,7 +30,7 @@ COUNTS_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
 
 
 class EditIn(msgspec.Struct, forbid_unknown_fields=True):
-    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_BODY_CHARS)]
 
 
 class VoteIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -65,7 +66,7 @@ class SiteCommentsController(Controller):
         request: Request,
         site: SITE,
         article: Annotated[
-            str, QueryParameter(min_length=1, max_length=512, description="The host site's key.")
+            str, QueryParameter(min_length=1, max_length=MAX_ARTICLE_KEY, description="The host site's key.")
         ],
         sort: Annotated[Literal["oldest", "newest", "top"], QueryParameter()] = "oldest",
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
@@ -128,7 +129,7 @@ class SiteCommentsController(Controller):
 
 
 class PreviewIn(msgspec.Struct, forbid_unknown_fields=True):
-    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_BODY_CHARS)]
 
 
 class PreviewOut(msgspec.Struct):

@@ -12,6 +12,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from commentsvc.api.deps import Caller, Conn, ModerationService
 from commentsvc.api.errors import error_responses
 from commentsvc.api.security import requires_user
+from commentsvc.domain.comments import MAX_ARTICLE_KEY
 from commentsvc.domain.moderation import AuditPage, Item
 from commentsvc.domain.sites import SLUG
 
@@ -37,7 +38,7 @@ class BanIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LockIn(msgspec.Struct, forbid_unknown_fields=True):
-    article: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+    article: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ARTICLE_KEY)]
     locked: bool
 
 

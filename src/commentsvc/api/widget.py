@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 
 from commentsvc.api.compression import accepts_gzip
-from commentsvc.domain.comments import check_article_key
+from commentsvc.domain.comments import MAX_ARTICLE_KEY, check_article_key
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.sites import SLUG, OriginDirectory, normalise_origin
 from commentsvc.errors import Invalid, NotFound
@@ -86,7 +86,7 @@ async def widget_asset(
 async def embed_document(
     request: Request,
     site: Annotated[str, QueryParameter(pattern=SLUG.pattern)],
-    article: Annotated[str, QueryParameter(min_length=1, max_length=512)],
+    article: Annotated[str, QueryParameter(min_length=1, max_length=MAX_ARTICLE_KEY)],
     origin: Annotated[str, QueryParameter(max_length=300)],
     id: Annotated[int, QueryParameter(ge=0, le=1000)] = 0,
     title: Annotated[str, QueryParameter(max_length=300)] = "",
