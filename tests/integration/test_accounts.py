@@ -9,7 +9,7 @@ import time
 import pytest
 from argon2 import extract_parameters
 
-from tests.builders import PASSWORD, register, registration, unique_name
+from tests.builders import PASSWORD, make_site, post_comment, register, registration, unique_name
 from tests.conftest import open_client
 
 
@@ -259,6 +259,44 @@ async def test_export_holds_the_profile_and_the_sign_ins(client):
     assert len(data["sessions"]) == 2
     assert all(session["active"] for session in data["sessions"])
     assert "password" not in response.text
+
+
+async def test_export_holds_the_readers_votes_and_reports(client, db):
+    site = await make_site(db)
+    article = unique_name("article")
+    author = await register(client)
+    liked = await post_comment(client, author, site, article)
+    reported = await post_comment(client, author, site, article)
+    reader = await register(client)
+    vote = await client.put(f"/api/v1/comments/{liked['id']}/vote", json={"value": -1}, headers=reader.auth)
+    assert vote.status_code == 200, vote.text
+    report = await client.post(
+        f"/api/v1/comments/{reported['id']}/reports",
+        json={"reason": "off_topic", "note": "Rien à voir"},
+        headers=reader.auth,
+    )
+    assert report.status_code == 202, report.text
+    data = (await client.get("/api/v1/me/export", headers=reader.auth)).json()
+    [voted] = data["votes"]
+    assert voted == {
+        "comment_id": liked["id"],
+        "site": site,
+        "article": article,
+        "value": -1,
+        "voted_at": voted["voted_at"],
+    }
+    [filed] = data["reports"]
+    assert filed == {
+        "comment_id": reported["id"],
+        "site": site,
+        "article": article,
+        "reason": "off_topic",
+        "note": "Rien à voir",
+        "created_at": filed["created_at"],
+    }
+    # The author's own export does not hold what others did to their comments.
+    theirs = (await client.get("/api/v1/me/export", headers=author.auth)).json()
+    assert theirs["votes"] == theirs["reports"] == []
 
 
 async def test_erasing_the_account_needs_the_password(client, db):

@@ -43,6 +43,8 @@ class AccountExport(msgspec.Struct, frozen=True):
     profile: Profile
     sessions: list[sessions.Session]
     comments: list[comments.AuthoredComment]
+    votes: list[comments.OwnVote]
+    reports: list[comments.OwnReport]
 
 
 def check_visible(value: str, field: str) -> str:
@@ -141,11 +143,19 @@ class Accounts:
             raise Unauthorized(ACCOUNT_GONE)
         return profile
 
+    async def check_exists(self, db: asyncpg.Pool, user_id: int) -> None:
+        """Unauthorized when the account was erased (its access tokens outlive it)."""
+        async with db.acquire() as conn:
+            if not await users.user_exists(conn, user_id):
+                raise Unauthorized(ACCOUNT_GONE)
+
     async def export(self, conn: asyncpg.Connection, user_id: int) -> AccountExport:
         return AccountExport(
             profile=await self.current_profile(conn, user_id),
             sessions=await sessions.list_sessions(conn, user_id),
             comments=await comments.by_author(conn, user_id),
+            votes=await comments.votes_of(conn, user_id),
+            reports=await comments.reports_of(conn, user_id),
         )
 
     async def erase(self, db: asyncpg.Pool, user_id: int, password: str) -> None:

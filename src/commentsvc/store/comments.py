@@ -509,3 +509,46 @@ async def by_author(conn: asyncpg.Connection, user_id: int) -> list[AuthoredComm
         user_id,
     )
     return [AuthoredComment(**dict(row)) for row in rows]
+
+
+class OwnVote(msgspec.Struct, frozen=True):
+    """A vote as its voter's data export shows it."""
+
+    comment_id: int
+    site: str
+    article: str
+    value: int
+    voted_at: datetime
+
+
+class OwnReport(msgspec.Struct, frozen=True):
+    """A report as its reporter's data export shows it."""
+
+    comment_id: int
+    site: str
+    article: str
+    reason: str
+    note: str | None
+    created_at: datetime
+
+
+async def votes_of(conn: asyncpg.Connection, user_id: int) -> list[OwnVote]:
+    rows = await conn.fetch(
+        """SELECT v.comment_id, s.slug AS site, a.key AS article, v.value, v.voted_at
+           FROM votes v JOIN comments c ON c.id = v.comment_id
+                JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
+           WHERE v.user_id = $1 ORDER BY v.voted_at, v.comment_id""",
+        user_id,
+    )
+    return [OwnVote(**dict(row)) for row in rows]
+
+
+async def reports_of(conn: asyncpg.Connection, user_id: int) -> list[OwnReport]:
+    rows = await conn.fetch(
+        """SELECT r.comment_id, s.slug AS site, a.key AS article, r.reason, r.note, r.created_at
+           FROM reports r JOIN comments c ON c.id = r.comment_id
+                JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
+           WHERE r.user_id = $1 ORDER BY r.created_at, r.comment_id""",
+        user_id,
+    )
+    return [OwnReport(**dict(row)) for row in rows]
