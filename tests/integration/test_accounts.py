@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import statistics
 import time
@@ -9,6 +10,7 @@ import time
 import pytest
 from argon2 import extract_parameters
 
+from commentsvc.domain.accounts import REFRESH_GRACE
 from tests.builders import PASSWORD, make_site, post_comment, register, registration, unique_name
 from tests.conftest import open_client
 
@@ -185,6 +187,46 @@ async def test_reusing_a_spent_refresh_token_revokes_the_whole_family(client):
     assert replay.status_code == 401
     # Every descendant is dead now, the legitimate holder's newest token included.
     newest = await client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert newest.status_code == 401
+
+
+async def test_concurrent_refreshes_of_one_token_all_get_the_same_new_refresh_token(client, db):
+    reader = await register(client)
+    body = {"refresh_token": reader.refresh_token}
+    responses = await asyncio.gather(*(client.post("/api/v1/auth/refresh", json=body) for _ in range(5)))
+    assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
+    [successor] = {r.json()["refresh_token"] for r in responses}
+    assert successor != reader.refresh_token
+    for response in responses:
+        me = await client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"}
+        )
+        assert me.status_code == 200
+    # The sign-in lives on: nothing was revoked, and the new token rotates as usual.
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL", reader.id
+        )
+        == 0
+    )
+    assert (await client.post("/api/v1/auth/refresh", json={"refresh_token": successor})).status_code == 200
+
+
+async def test_reusing_a_refresh_token_after_the_grace_window_revokes_the_family(client, db):
+    reader = await register(client)
+    rotated = await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})
+    assert rotated.status_code == 200
+    # As if the grace window had passed since the token was spent.
+    await db.execute(
+        "UPDATE refresh_tokens SET spent_at = spent_at - $2::interval WHERE user_id = $1 AND spent_at IS NOT NULL",
+        reader.id,
+        REFRESH_GRACE,
+    )
+    replay = await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})
+    assert replay.status_code == 401
+    newest = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": rotated.json()["refresh_token"]}
+    )
     assert newest.status_code == 401
 
 

@@ -11,7 +11,12 @@ import msgspec
 
 from commentsvc.domain.comments import thread_scope
 from commentsvc.domain.passwords import Passwords, is_common_password
-from commentsvc.domain.tokens import AccessTokens, hash_refresh_token, new_refresh_token
+from commentsvc.domain.tokens import (
+    AccessTokens,
+    hash_refresh_token,
+    new_refresh_token,
+    successor_refresh_token,
+)
 from commentsvc.errors import Conflict, Forbidden, Invalid, Unauthorized
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import comments, sessions, users
@@ -21,6 +26,11 @@ BAD_CREDENTIALS = "The username, email or password is incorrect."
 TAKEN = "That username or email cannot be used; choose another or sign in."
 SPENT_REFRESH = "This refresh token is no longer valid; sign in again."
 ACCOUNT_GONE = "This account no longer exists."
+# Widgets on one page share a sign-in and may all refresh the same token at once. A token spent
+# less than this ago gets the pair its rotation issued again, rather than being taken for a
+# stolen one replayed (RFC 9700, 4.14.2, detects reuse to revoke the family): long enough for
+# concurrent requests over a slow network, short enough to leave a thief little room.
+REFRESH_GRACE = timedelta(seconds=10)
 
 
 class Tokens(msgspec.Struct, frozen=True):
@@ -74,11 +84,13 @@ class Accounts:
         access_tokens: AccessTokens,
         refresh_token_days: int,
         cache: GenerationalCache,
+        successor_key: bytes,
     ) -> None:
         self.passwords = passwords
         self.access_tokens = access_tokens
         self._refresh_lifetime = timedelta(days=refresh_token_days)
         self._cache = cache
+        self._successor_key = successor_key
 
     # Registration, sign-in and erasure hash a password: they take the pool and
     # hold a connection only around each storage step, never while hashing.
@@ -120,11 +132,19 @@ class Accounts:
 
     async def refresh(self, conn: asyncpg.Connection, refresh_token: str) -> SignedIn:
         token_hash = hash_refresh_token(refresh_token)
+        successor = successor_refresh_token(self._successor_key, refresh_token)
         async with conn.transaction():
             spent = await sessions.spend_token(conn, token_hash)
             profile = await self._profile(conn, spent.user_id) if spent is not None else None
             if spent is not None and profile is not None:
-                return SignedIn(profile, await self._issue_tokens(conn, spent.user_id, spent.family_id))
+                tokens = await self._issue_tokens(conn, spent.user_id, spent.family_id, successor)
+                return SignedIn(profile, tokens)
+        # Spent a moment ago by a concurrent refresh (which committed before spend_token above
+        # returned): the same refresh token again, with an access token of its own.
+        raced = await sessions.live_successor(conn, token_hash, hash_refresh_token(successor), REFRESH_GRACE)
+        profile = await self._profile(conn, raced.user_id) if raced is not None else None
+        if raced is not None and profile is not None:
+            return SignedIn(profile, self._tokens(raced.user_id, successor))
         # Not live: a spent or revoked token coming back means it leaked, so the
         # whole family goes, the legitimate holder included.
         state = await sessions.token_state(conn, token_hash)
@@ -176,8 +196,11 @@ class Accounts:
         found = await users.get_profile(conn, user_id)
         return Profile(*found) if found else None
 
-    async def _issue_tokens(self, conn: asyncpg.Connection, user_id: int, family_id: uuid.UUID) -> Tokens:
-        refresh_token = new_refresh_token()
+    async def _issue_tokens(
+        self, conn: asyncpg.Connection, user_id: int, family_id: uuid.UUID, refresh_token: str | None = None
+    ) -> Tokens:
+        """A new pair; its refresh token is random for a sign-in, derived for a rotation."""
+        refresh_token = refresh_token or new_refresh_token()
         await sessions.insert_token(
             conn,
             token_hash=hash_refresh_token(refresh_token),
@@ -185,6 +208,9 @@ class Accounts:
             user_id=user_id,
             expires_at=datetime.now(UTC) + self._refresh_lifetime,
         )
+        return self._tokens(user_id, refresh_token)
+
+    def _tokens(self, user_id: int, refresh_token: str) -> Tokens:
         return Tokens(
             access_token=self.access_tokens.issue(user_id),
             refresh_token=refresh_token,
