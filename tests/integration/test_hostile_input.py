@@ -749,6 +749,15 @@ async def test_sql_in_display_names_emails_and_passwords_is_kept_and_signs_in(cl
     assert other.json()["user"]["email"] == email
 
 
+async def test_a_username_spelled_with_unicode_look_alikes_signs_into_no_account(client):
+    reader = await register(client, username=unique_name("Ilse"))
+    # PostgreSQL lower-cases İ (U+0130) to i, Python to i + U+0307: usernames are ASCII, so a
+    # non-ASCII login without '@' reaches no account, however the database would fold it.
+    for login in (reader.username.replace("I", "\u0130"), reader.username.replace("I", "\u0406")):
+        response = await client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
+        assert response.status_code == 401, login
+
+
 MARKDOWN_LINKS = {
     "inline": "[click]({})",
     "autolink": "<{}>",

@@ -71,6 +71,31 @@ async def test_one_account_is_limited_whatever_the_address(settings):
         assert response.status_code == 401
 
 
+async def test_every_spelling_of_an_account_shares_one_sign_in_allowance(settings):
+    limited = tight(settings, login_account=RateLimit(4, 300))
+    async with open_client(limited) as client:
+        reader = await register(client, username=unique_name("Ilse"))
+        fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in reader.username)
+        dotted_capital_i = reader.email.replace("I", "\u0130")  # PostgreSQL lower-cases İ to i
+        spellings = [reader.username, reader.email, reader.username.upper(), dotted_capital_i]
+        guesses = [
+            (
+                await client.post("/api/v1/auth/login", json={"login": login, "password": "wrong guess"})
+            ).status_code
+            for login in spellings
+        ]
+        assert guesses == [401] * 4
+        # The next attempt is refused in every spelling that reaches the account, the right
+        # password included.
+        refused = {
+            login: (
+                await client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
+            ).status_code
+            for login in [*spellings, reader.email.upper(), fullwidth, f"  {reader.username.lower()} "]
+        }
+        assert refused == dict.fromkeys(refused, 429)
+
+
 async def test_forwarded_for_is_believed_only_from_trusted_proxies(settings):
     proxied = dataclasses.replace(
         tight(settings, login=RateLimit(1, 60)), trusted_proxies=(ipaddress.ip_network("127.0.0.0/8"),)

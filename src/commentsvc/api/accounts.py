@@ -129,8 +129,9 @@ class AuthController(Controller):
         self, request: Request, data: JSONBody[LoginIn], db: Pool, accounts: AccountsService
     ) -> AuthOut:
         """Sign in with a username or email and a password."""
-        await enforce(request, ("login_account", data.login.strip().lower()))
-        return auth_out(await accounts.login(db, login=data.login, password=data.password))
+        attempt = await accounts.find_login(db, data.login)
+        await enforce(request, ("login_account", attempt.throttle_key))
+        return auth_out(await accounts.login(db, attempt, data.password))
 
     @post(
         "/refresh",

@@ -49,6 +49,15 @@ class SignedIn(msgspec.Struct, frozen=True):
     tokens: Tokens
 
 
+class SignInAttempt(msgspec.Struct, frozen=True):
+    """A login resolved to its account (None: no account has it), and whom the per-account
+    sign-in limit counts it against: the account, whichever spelling reached it, or else the
+    login's normal form."""
+
+    credentials: users.Credentials | None
+    throttle_key: str
+
+
 class AccountExport(msgspec.Struct, frozen=True):
     profile: Profile
     sessions: list[sessions.Session]
@@ -110,10 +119,23 @@ class Accounts:
                 raise Conflict(TAKEN)
             return SignedIn(Profile(user, []), await self._issue_tokens(conn, user.id, uuid.uuid4()))
 
-    async def login(self, db: asyncpg.Pool, *, login: str, password: str) -> SignedIn:
+    async def find_login(self, db: asyncpg.Pool, login: str) -> SignInAttempt:
+        """The account a username or an e-mail address signs into. Usernames are ASCII, so a
+        login without '@' that is not ASCII once normalised (NFKC, case folded) reaches none."""
         check_visible(login, "login")
+        normal = unicodedata.normalize("NFKC", login.strip()).casefold()
         async with db.acquire() as conn:
-            credentials = await users.get_credentials(conn, login.strip())
+            if "@" in normal:
+                credentials = await users.credentials_by_email(conn, login.strip())
+            elif normal.isascii():
+                credentials = await users.credentials_by_username(conn, normal)
+            else:
+                credentials = None
+        throttle_key = f"account:{credentials.user_id}" if credentials else f"login:{normal}"
+        return SignInAttempt(credentials, throttle_key)
+
+    async def login(self, db: asyncpg.Pool, attempt: SignInAttempt, password: str) -> SignedIn:
+        credentials = attempt.credentials
         stored_hash = credentials.password_hash if credentials else None
         if not await self.passwords.verify(stored_hash, password) or credentials is None:
             raise Unauthorized(BAD_CREDENTIALS)

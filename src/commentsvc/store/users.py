@@ -75,12 +75,16 @@ async def get_user_by_username(conn: asyncpg.Connection, username: str) -> User 
     return _user(row) if row else None
 
 
-async def get_credentials(conn: asyncpg.Connection, login: str) -> Credentials | None:
-    """Look up by username or email; a username cannot contain '@', so the two never collide."""
-    row = await conn.fetchrow(
-        "SELECT id, password_hash FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1)",
-        login,
-    )
+async def credentials_by_username(conn: asyncpg.Connection, username: str) -> Credentials | None:
+    """``username`` already lower-cased ASCII: compared as is, PostgreSQL's lower() of a
+    non-ASCII letter (İ gives i) never takes part."""
+    row = await conn.fetchrow("SELECT id, password_hash FROM users WHERE lower(username) = $1", username)
+    return Credentials(row["id"], row["password_hash"]) if row else None
+
+
+async def credentials_by_email(conn: asyncpg.Connection, email: str) -> Credentials | None:
+    """Compared as the unique index compares addresses, so one address reaches one account."""
+    row = await conn.fetchrow("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)", email)
     return Credentials(row["id"], row["password_hash"]) if row else None
 
 
