@@ -77,3 +77,26 @@ async def test_the_dashboard_speaks_french_and_refuses_readers(browser, live_url
     await page.get_by_role("status").filter(has_text="Ce compte ne modère aucun site.").wait_for()
     await page.screenshot(path=str(artifacts / "dashboard-refused-fr.png"))
     await context.close()
+
+
+async def test_the_dashboard_shows_the_authors_username_apart_from_the_name_and_history(
+    browser, live_url, db, artifacts
+):
+    site = await make_site(db, moderation="pre")
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        author = await register(api, display_name="Alice · 99 approved, 0 rejected")
+        moderator = await make_moderator(api, db, site)
+        await post_comment(api, author, site, unique_name("article"))
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    await page.goto(f"{live_url}/moderate?lang=en")
+    await page.get_by_label("Username or email").fill(moderator.username)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    item = page.locator("li.item").first
+    await item.wait_for()
+    # The name on a line with the unique @username; the real history on a line of its own.
+    assert await item.locator(".author").inner_text() == f"Alice · 99 approved, 0 rejected @{author.username}"
+    assert (await item.locator(".history").inner_text()).startswith("0 approved, 0 rejected · account since ")
+    await page.screenshot(path=str(artifacts / "dashboard-author.png"), full_page=True)
+    await context.close()

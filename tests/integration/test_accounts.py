@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import statistics
+import string
 import time
 
 import pytest
 from argon2 import extract_parameters
 
 from commentsvc.domain.accounts import REFRESH_GRACE
+from commentsvc.domain.names import look_alike_key
 from tests.builders import PASSWORD, make_site, post_comment, register, registration, unique_name
 from tests.conftest import open_client
 
@@ -106,6 +108,49 @@ async def test_taken_username_or_email_is_a_conflict_whatever_the_case(client, d
     assert "username or email" in first.json()["detail"]
     count = await db.fetchval("SELECT count(*) FROM users WHERE lower(username) = lower($1)", reader.username)
     assert count == 1
+
+
+async def test_a_username_that_looks_like_a_taken_one_is_a_conflict(client):
+    reader = await register(client, username=unique_name("bill"))
+    look_alike = reader.username.replace("l", "I").replace("0", "O")
+    response = await client.post("/api/v1/auth/register", json=registration(username=look_alike))
+    assert response.status_code == 409
+    # The same generic sentence as for a taken username or email.
+    assert response.json()["detail"] == "That username or email cannot be used; choose another or sign in."
+
+
+async def test_the_stored_username_key_is_the_domains_look_alike_key(db):
+    """The migration computes the key of ASCII usernames in SQL: it must agree with the domain."""
+    alphabet = string.ascii_letters + string.digits + "_.-"
+    usernames = [alphabet[i : i + 32] for i in range(0, len(alphabet) - 3, 8)] + ["rnm", "Ill1i", "O0o"]
+    tx = db.transaction()
+    await tx.start()
+    try:
+        stored = {
+            username: await db.fetchval(
+                """INSERT INTO users (username, email, display_name, password_hash)
+                   VALUES ($1, $1 || '@key.example.org', $1, 'x') RETURNING username_skeleton""",
+                username,
+            )
+            for username in usernames
+        }
+    finally:
+        await tx.rollback()
+    assert stored == {username: look_alike_key(username) for username in usernames}
+
+
+async def test_readers_may_share_a_display_name_or_show_their_own_username(client):
+    """Namesakes are common among real people; the @username beside each name tells them apart."""
+    first = await register(client, display_name="Marie Martin")
+    second = await client.post("/api/v1/auth/register", json=registration(display_name="Marie Martin"))
+    assert second.status_code == 201, second.text
+    username = unique_name("zoe")
+    own = await client.post(
+        "/api/v1/auth/register", json=registration(username=username, display_name=username.upper())
+    )
+    assert own.status_code == 201, own.text
+    assert own.json()["user"]["display_name"] == username.upper()
+    assert first.username != second.json()["user"]["username"]
 
 
 async def test_login_with_username_or_email_in_any_case(client):

@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from commentsvc.domain.comments import thread_scope
+from commentsvc.domain.names import check_visible, clean_display_name, look_alike_key
 from commentsvc.domain.passwords import Passwords, is_common_password
 from commentsvc.domain.tokens import (
     AccessTokens,
@@ -24,6 +25,9 @@ from commentsvc.store.users import User
 
 BAD_CREDENTIALS = "The username, email or password is incorrect."
 TAKEN = "That username or email cannot be used; choose another or sign in."
+LOOKS_LIKE_A_USERNAME = (
+    "display_name: this name looks like another reader's username; choose one they cannot be taken for."
+)
 SPENT_REFRESH = "This refresh token is no longer valid; sign in again."
 ACCOUNT_GONE = "This account no longer exists."
 # Widgets on one page share a sign-in and may all refresh the same token at once. A token spent
@@ -66,21 +70,6 @@ class AccountExport(msgspec.Struct, frozen=True):
     reports: list[comments.OwnReport]
 
 
-def check_visible(value: str, field: str) -> str:
-    """Names and addresses that identify someone: no characters that can disguise or hide text."""
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
-        raise Invalid(f"{field}: control, formatting and invisible characters are not allowed.", field=field)
-    return value
-
-
-def clean_display_name(raw: str | None, username: str) -> str:
-    """Display names are free text, minus characters that can disguise or hide text."""
-    name = unicodedata.normalize("NFC", (raw or "").strip())
-    if not name:
-        return username
-    return check_visible(name, "display_name")
-
-
 def check_new_password(password: str) -> None:
     if is_common_password(password):
         raise Invalid("password: this password is too common; choose another.", field="password")
@@ -100,6 +89,8 @@ class Accounts:
         self._refresh_lifetime = timedelta(days=refresh_token_days)
         self._cache = cache
         self._successor_key = successor_key
+        # Loads the confusables now (a quarter of a second), not during a first registration.
+        look_alike_key("")
 
     # Registration, sign-in and erasure hash a password: they take the pool and
     # hold a connection only around each storage step, never while hashing.
@@ -110,8 +101,16 @@ class Accounts:
         name = clean_display_name(display_name, username)
         check_visible(email, "email")
         check_new_password(password)
+        username_key, name_key = look_alike_key(username), look_alike_key(name)
         password_hash = await self.passwords.hash(password)
         async with db.acquire() as conn, conn.transaction():
+            # A username a reader could not tell from another's is taken; so is a display name that
+            # looks like another's username (one's own is the default display name).
+            taken = await users.usernames_looking_like(conn, username_key, name_key)
+            if username_key in taken:
+                raise Conflict(TAKEN)
+            if name_key in taken:
+                raise Invalid(LOOKS_LIKE_A_USERNAME, field="display_name")
             user = await users.insert_user(
                 conn, username=username, email=email.strip(), display_name=name, password_hash=password_hash
             )

@@ -50,6 +50,14 @@ async def insert_user(
     return _user(row) if row else None
 
 
+async def usernames_looking_like(conn: asyncpg.Connection, *keys: str) -> set[str]:
+    """Which of these look-alike keys (domain.names) an existing username has: one index probe."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT username_skeleton FROM users WHERE username_skeleton = ANY($1::text[])", list(keys)
+    )
+    return {row["username_skeleton"] for row in rows}
+
+
 async def get_profile(conn: asyncpg.Connection, user_id: int) -> tuple[User, list[Role]] | None:
     """A user and their roles, in one round trip."""
     row = await conn.fetchrow(
