@@ -533,22 +533,23 @@ class OwnReport(msgspec.Struct, frozen=True):
 
 
 async def votes_of(conn: asyncpg.Connection, user_id: int) -> list[OwnVote]:
-    rows = await conn.fetch(
-        """SELECT v.comment_id, s.slug AS site, a.key AS article, v.value, v.voted_at
-           FROM votes v JOIN comments c ON c.id = v.comment_id
-                JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
-           WHERE v.user_id = $1 ORDER BY v.voted_at, v.comment_id""",
-        user_id,
-    )
-    return [OwnVote(**dict(row)) for row in rows]
+    rows = await _acts_of(conn, user_id, "votes", "x.value, x.voted_at", "voted_at")
+    return [OwnVote(**row) for row in rows]
 
 
 async def reports_of(conn: asyncpg.Connection, user_id: int) -> list[OwnReport]:
+    rows = await _acts_of(conn, user_id, "reports", "x.reason, x.note, x.created_at", "created_at")
+    return [OwnReport(**row) for row in rows]
+
+
+async def _acts_of(conn: asyncpg.Connection, user_id: int, table: str, columns: str, when: str) -> list[dict]:
+    """A reader's rows of ``table`` (votes, reports: keyed by comment and user), oldest first, each
+    with the site and article of its comment."""
     rows = await conn.fetch(
-        """SELECT r.comment_id, s.slug AS site, a.key AS article, r.reason, r.note, r.created_at
-           FROM reports r JOIN comments c ON c.id = r.comment_id
-                JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
-           WHERE r.user_id = $1 ORDER BY r.created_at, r.comment_id""",
+        f"""SELECT x.comment_id, s.slug AS site, a.key AS article, {columns}
+            FROM {table} x JOIN comments c ON c.id = x.comment_id
+                 JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
+            WHERE x.user_id = $1 ORDER BY x.{when}, x.comment_id""",
         user_id,
     )
-    return [OwnReport(**dict(row)) for row in rows]
+    return [dict(row) for row in rows]
