@@ -53,10 +53,18 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     passwords = Passwords(settings)
     app.state.redis = redis
     app.state.limiter = RateLimiter(batched, keys)
-    app.state.accounts = Accounts(passwords, app.state.access_tokens, settings.refresh_token_days, cache)
+    app.state.accounts = Accounts(
+        passwords,
+        app.state.access_tokens,
+        settings.refresh_token_days,
+        cache,
+        _derived_key(settings, b"refresh-successor"),
+    )
     app.state.pool = await create_pool(settings)
     batches_pool = await create_batches_pool(settings)
-    app.state.comments = Comments(_address_key(settings), cache, app.state.pool, batches_pool)
+    app.state.comments = Comments(
+        _derived_key(settings, b"client-address"), cache, app.state.pool, batches_pool
+    )
     app.state.moderation = Moderation(
         ModerationQueue(redis, keys), cache, timedelta(seconds=settings.moderation_claim_seconds)
     )
@@ -70,9 +78,10 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         passwords.close()
 
 
-def _address_key(settings: Settings) -> bytes:
-    """The key client addresses are hashed with: derived from the secret, never stored."""
-    return hashlib.sha256(b"client-address:" + settings.jwt_secret.encode()).digest()
+def _derived_key(settings: Settings, purpose: bytes) -> bytes:
+    """A key of its own for each purpose (hashing client addresses, deriving refresh tokens):
+    derived from the secret, never stored."""
+    return hashlib.sha256(purpose + b":" + settings.jwt_secret.encode()).digest()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -7,6 +7,25 @@ import httpx
 
 from tests.builders import PASSWORD, make_moderator, make_site, post_comment, register, unique_name
 
+# The sign-in form's labels and button, in each of the dashboard's languages.
+SIGN_IN = {
+    "en": ("en-GB", "?lang=en", "Username or email", "Password", "Sign in"),
+    "fr": ("fr-FR", "", "Nom d'utilisateur ou e-mail", "Mot de passe", "Se connecter"),
+}
+
+
+async def sign_in(browser, live_url, reader, lang="en", **context_options):
+    """A new browser context on the dashboard, signed in as ``reader`` through its form; returns
+    the context, the page and the dashboard's response."""
+    locale, query, login, password, button = SIGN_IN[lang]
+    context = await browser.new_context(locale=locale, **context_options)
+    page = await context.new_page()
+    response = await page.goto(f"{live_url}/moderate{query}")
+    await page.get_by_label(login).fill(reader.username)
+    await page.get_by_label(password).fill(PASSWORD)
+    await page.get_by_role("button", name=button).click()
+    return context, page, response
+
 
 async def test_a_moderator_clears_the_queue_with_mouse_and_keyboard(browser, live_url, db, artifacts):
     site = await make_site(db, moderation="pre")
@@ -18,13 +37,10 @@ async def test_a_moderator_clears_the_queue_with_mouse_and_keyboard(browser, liv
             await post_comment(api, author, site, article, f"Commentaire numéro {n}") for n in range(3)
         ]
 
-    context = await browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB")
-    page = await context.new_page()
-    response = await page.goto(f"{live_url}/moderate?lang=en")
+    context, page, response = await sign_in(
+        browser, live_url, moderator, viewport={"width": 1100, "height": 900}
+    )
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-    await page.get_by_label("Username or email").fill(moderator.username)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
     items = page.locator("li.item")
     await items.nth(2).wait_for()
     assert await items.count() == 3
@@ -68,12 +84,25 @@ async def test_a_moderator_clears_the_queue_with_mouse_and_keyboard(browser, liv
 async def test_the_dashboard_speaks_french_and_refuses_readers(browser, live_url, artifacts):
     async with httpx.AsyncClient(base_url=live_url) as api:
         reader = await register(api)
-    context = await browser.new_context(locale="fr-FR")
-    page = await context.new_page()
-    await page.goto(f"{live_url}/moderate")
-    await page.get_by_label("Nom d'utilisateur ou e-mail").fill(reader.username)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    context, page, _ = await sign_in(browser, live_url, reader, "fr")
     await page.get_by_role("status").filter(has_text="Ce compte ne modère aucun site.").wait_for()
     await page.screenshot(path=str(artifacts / "dashboard-refused-fr.png"))
+    await context.close()
+
+
+async def test_the_dashboard_shows_the_authors_username_apart_from_the_name_and_history(
+    browser, live_url, db, artifacts
+):
+    site = await make_site(db, moderation="pre")
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        author = await register(api, display_name="Alice · 99 approved, 0 rejected")
+        moderator = await make_moderator(api, db, site)
+        await post_comment(api, author, site, unique_name("article"))
+    context, page, _ = await sign_in(browser, live_url, moderator)
+    item = page.locator("li.item").first
+    await item.wait_for()
+    # The name on a line with the unique @username; the real history on a line of its own.
+    assert await item.locator(".author").inner_text() == f"Alice · 99 approved, 0 rejected @{author.username}"
+    assert (await item.locator(".history").inner_text()).startswith("0 approved, 0 rejected · account since ")
+    await page.screenshot(path=str(artifacts / "dashboard-author.png"), full_page=True)
     await context.close()

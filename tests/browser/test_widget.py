@@ -302,3 +302,19 @@ async def test_the_widget_has_no_serious_accessibility_violation(browser, demo, 
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], json.dumps(serious, indent=1)[:2000]
     await context.close()
+
+
+async def test_the_widget_shows_each_authors_username_beside_their_display_name(
+    browser, demo, live_url, artifacts
+):
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        namesakes = [await register(api, display_name="Marie Martin") for _ in range(2)]
+        for reader in namesakes:
+            await post_comment(api, reader, demo.site, ARTICLE)
+    context, page, frame = await open_article(browser, demo)
+    await frame.get_by_text("Nombre de commentaires : 2").wait_for()
+    metas = frame.locator("article.comment .meta")
+    lines = [await metas.nth(n).inner_text() for n in range(2)]
+    assert [line.split(" · ")[0] for line in lines] == [f"Marie Martin @{r.username}" for r in namesakes]
+    await page.locator("section.reactions iframe").screenshot(path=str(artifacts / "widget-namesakes-fr.png"))
+    await context.close()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import statistics
+import string
 import time
 
 import pytest
 from argon2 import extract_parameters
 
-from tests.builders import PASSWORD, register, registration, unique_name
+from commentsvc.domain.accounts import REFRESH_GRACE
+from commentsvc.domain.names import look_alike_key
+from tests.builders import PASSWORD, make_site, post_comment, register, registration, unique_name
 from tests.conftest import open_client
 
 
@@ -106,6 +110,49 @@ async def test_taken_username_or_email_is_a_conflict_whatever_the_case(client, d
     assert count == 1
 
 
+async def test_a_username_that_looks_like_a_taken_one_is_a_conflict(client):
+    reader = await register(client, username=unique_name("bill"))
+    look_alike = reader.username.replace("l", "I").replace("0", "O")
+    response = await client.post("/api/v1/auth/register", json=registration(username=look_alike))
+    assert response.status_code == 409
+    # The same generic sentence as for a taken username or email.
+    assert response.json()["detail"] == "That username or email cannot be used; choose another or sign in."
+
+
+async def test_the_stored_username_key_is_the_domains_look_alike_key(db):
+    """The migration computes the key of ASCII usernames in SQL: it must agree with the domain."""
+    alphabet = string.ascii_letters + string.digits + "_.-"
+    usernames = [alphabet[i : i + 32] for i in range(0, len(alphabet) - 3, 8)] + ["rnm", "Ill1i", "O0o"]
+    tx = db.transaction()
+    await tx.start()
+    try:
+        stored = {
+            username: await db.fetchval(
+                """INSERT INTO users (username, email, display_name, password_hash)
+                   VALUES ($1, $1 || '@key.example.org', $1, 'x') RETURNING username_skeleton""",
+                username,
+            )
+            for username in usernames
+        }
+    finally:
+        await tx.rollback()
+    assert stored == {username: look_alike_key(username) for username in usernames}
+
+
+async def test_readers_may_share_a_display_name_or_show_their_own_username(client):
+    """Namesakes are common among real people; the @username beside each name tells them apart."""
+    first = await register(client, display_name="Marie Martin")
+    second = await client.post("/api/v1/auth/register", json=registration(display_name="Marie Martin"))
+    assert second.status_code == 201, second.text
+    username = unique_name("zoe")
+    own = await client.post(
+        "/api/v1/auth/register", json=registration(username=username, display_name=username.upper())
+    )
+    assert own.status_code == 201, own.text
+    assert own.json()["user"]["display_name"] == username.upper()
+    assert first.username != second.json()["user"]["username"]
+
+
 async def test_login_with_username_or_email_in_any_case(client):
     reader = await register(client)
     for login in (reader.username, reader.email, reader.email.upper(), reader.username.upper()):
@@ -188,6 +235,46 @@ async def test_reusing_a_spent_refresh_token_revokes_the_whole_family(client):
     assert newest.status_code == 401
 
 
+async def test_concurrent_refreshes_of_one_token_all_get_the_same_new_refresh_token(client, db):
+    reader = await register(client)
+    body = {"refresh_token": reader.refresh_token}
+    responses = await asyncio.gather(*(client.post("/api/v1/auth/refresh", json=body) for _ in range(5)))
+    assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
+    [successor] = {r.json()["refresh_token"] for r in responses}
+    assert successor != reader.refresh_token
+    for response in responses:
+        me = await client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"}
+        )
+        assert me.status_code == 200
+    # The sign-in lives on: nothing was revoked, and the new token rotates as usual.
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL", reader.id
+        )
+        == 0
+    )
+    assert (await client.post("/api/v1/auth/refresh", json={"refresh_token": successor})).status_code == 200
+
+
+async def test_reusing_a_refresh_token_after_the_grace_window_revokes_the_family(client, db):
+    reader = await register(client)
+    rotated = await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})
+    assert rotated.status_code == 200
+    # As if the grace window had passed since the token was spent.
+    await db.execute(
+        "UPDATE refresh_tokens SET spent_at = spent_at - $2::interval WHERE user_id = $1 AND spent_at IS NOT NULL",
+        reader.id,
+        REFRESH_GRACE,
+    )
+    replay = await client.post("/api/v1/auth/refresh", json={"refresh_token": reader.refresh_token})
+    assert replay.status_code == 401
+    newest = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": rotated.json()["refresh_token"]}
+    )
+    assert newest.status_code == 401
+
+
 async def test_reuse_does_not_touch_other_sign_ins_of_the_same_account(client):
     reader = await register(client)
     other = (
@@ -259,6 +346,44 @@ async def test_export_holds_the_profile_and_the_sign_ins(client):
     assert len(data["sessions"]) == 2
     assert all(session["active"] for session in data["sessions"])
     assert "password" not in response.text
+
+
+async def test_export_holds_the_readers_votes_and_reports(client, db):
+    site = await make_site(db)
+    article = unique_name("article")
+    author = await register(client)
+    liked = await post_comment(client, author, site, article)
+    reported = await post_comment(client, author, site, article)
+    reader = await register(client)
+    vote = await client.put(f"/api/v1/comments/{liked['id']}/vote", json={"value": -1}, headers=reader.auth)
+    assert vote.status_code == 200, vote.text
+    report = await client.post(
+        f"/api/v1/comments/{reported['id']}/reports",
+        json={"reason": "off_topic", "note": "Rien à voir"},
+        headers=reader.auth,
+    )
+    assert report.status_code == 202, report.text
+    data = (await client.get("/api/v1/me/export", headers=reader.auth)).json()
+    [voted] = data["votes"]
+    assert voted == {
+        "comment_id": liked["id"],
+        "site": site,
+        "article": article,
+        "value": -1,
+        "voted_at": voted["voted_at"],
+    }
+    [filed] = data["reports"]
+    assert filed == {
+        "comment_id": reported["id"],
+        "site": site,
+        "article": article,
+        "reason": "off_topic",
+        "note": "Rien à voir",
+        "created_at": filed["created_at"],
+    }
+    # The author's own export does not hold what others did to their comments.
+    theirs = (await client.get("/api/v1/me/export", headers=author.auth)).json()
+    assert theirs["votes"] == theirs["reports"] == []
 
 
 async def test_erasing_the_account_needs_the_password(client, db):

@@ -27,6 +27,7 @@ from tests.builders import (
     post_comment,
     read_thread,
     register,
+    registration,
     unique_name,
 )
 from tests.html_safety import unsafe_parts
@@ -747,6 +748,40 @@ async def test_sql_in_display_names_emails_and_passwords_is_kept_and_signs_in(cl
     )
     assert other.status_code == 201, other.text
     assert other.json()["user"]["email"] == email
+
+
+async def test_a_username_spelled_with_unicode_look_alikes_signs_into_no_account(client):
+    reader = await register(client, username=unique_name("Ilse"))
+    # PostgreSQL lower-cases İ (U+0130) to i, Python to i + U+0307: usernames are ASCII, so a
+    # non-ASCII login without '@' reaches no account, however the database would fold it.
+    for login in (reader.username.replace("I", "\u0130"), reader.username.replace("I", "\u0406")):
+        response = await client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
+        assert response.status_code == 401, login
+
+
+# Display names that would pass for the reader "{name}" (or fake a second @username), each
+# made from that username.
+IMPERSONATIONS = {
+    "the same": lambda name: name,
+    "in capitals": str.upper,
+    "Cyrillic a": lambda name: name.replace("a", "\u0430"),
+    "Greek capitals": lambda name: name.upper().replace("A", "\u0391").replace("M", "\u039c"),
+    "capital I for l": lambda name: name.replace("l", "I"),
+    "fullwidth": lambda name: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in name),
+    "a handle": lambda name: f"Bob (@{name})",
+    "a fullwidth at sign": lambda name: f"\uff20{name}",
+    "a small at sign": lambda name: f"\ufe6b{name}",
+}
+
+
+@pytest.mark.parametrize("disguise", IMPERSONATIONS.values(), ids=IMPERSONATIONS.keys())
+async def test_a_display_name_passing_for_another_readers_username_is_refused(client, db, disguise):
+    admin = await register(client, username=unique_name("admin_all"))
+    body = registration(display_name=disguise(admin.username))
+    response = await client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == "display_name"
+    assert await db.fetchval("SELECT count(*) FROM users WHERE username = $1", body["username"]) == 0
 
 
 MARKDOWN_LINKS = {

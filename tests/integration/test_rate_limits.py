@@ -14,7 +14,7 @@ from commentsvc.config import RateLimit
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.ratelimit import Check, RateLimiter
-from tests.builders import PASSWORD, register, unique_name
+from tests.builders import PASSWORD, register, registration, unique_name
 from tests.conftest import open_client
 from tests.served import serve
 
@@ -69,6 +69,45 @@ async def test_one_account_is_limited_whatever_the_address(settings):
         # Another account from the same address is not affected.
         response = await client.post("/api/v1/auth/login", json={"login": unique_name(), "password": "nope"})
         assert response.status_code == 401
+
+
+async def test_every_spelling_of_an_account_shares_one_sign_in_allowance(settings):
+    limited = tight(settings, login_account=RateLimit(4, 300))
+    async with open_client(limited) as client:
+        reader = await register(client, username=unique_name("Ilse"))
+        fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in reader.username)
+        dotted_capital_i = reader.email.replace("I", "\u0130")  # PostgreSQL lower-cases İ to i
+        spellings = [reader.username, reader.email, reader.username.upper(), dotted_capital_i]
+        guesses = [
+            (
+                await client.post("/api/v1/auth/login", json={"login": login, "password": "wrong guess"})
+            ).status_code
+            for login in spellings
+        ]
+        assert guesses == [401] * 4
+        # The next attempt is refused in every spelling that reaches the account, the right
+        # password included.
+        refused = {
+            login: (
+                await client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
+            ).status_code
+            for login in [*spellings, reader.email.upper(), fullwidth, f"  {reader.username.lower()} "]
+        }
+        assert refused == dict.fromkeys(refused, 429)
+
+
+async def test_probing_which_emails_are_registered_is_bounded_by_the_registration_limit(settings):
+    """Until registration can answer a taken e-mail like a new one (it needs e-mail verification),
+    a taken e-mail is the same generic 409 as a taken username, and an address gets few tries."""
+    async with open_client(tight(settings)) as client:
+        known = await register(client)
+    async with open_client(tight(settings, register=RateLimit(3, 3600))) as client:
+        probes = [
+            await client.post("/api/v1/auth/register", json=registration(email=email))
+            for email in (known.email, known.email.upper(), f"other.{known.email}", f"x.{known.email}")
+        ]
+    assert [p.status_code for p in probes] == [409, 409, 201, 429]
+    assert probes[0].json()["detail"] == "That username or email cannot be used; choose another or sign in."
 
 
 async def test_forwarded_for_is_believed_only_from_trusted_proxies(settings):

@@ -12,9 +12,9 @@ from litestar.params import JSONBody
 from commentsvc.api.deps import AccountsService, Caller, Conn, Pool
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import enforce, rate_limit
-from commentsvc.api.security import requires_user
+from commentsvc.api.security import requires_token
 from commentsvc.domain.accounts import AccountExport, Profile, SignedIn
-from commentsvc.store.comments import AuthoredComment
+from commentsvc.store.comments import AuthoredComment, OwnReport, OwnVote
 
 USERNAME = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
 # No control characters (PostgreSQL refuses NUL in text, so it must never reach a query).
@@ -84,6 +84,8 @@ class ExportOut(msgspec.Struct):
     user: UserOut
     sessions: list[SessionOut]
     comments: list[AuthoredComment]
+    votes: list[OwnVote]
+    reports: list[OwnReport]
 
 
 def user_out(profile: Profile) -> UserOut:
@@ -127,8 +129,9 @@ class AuthController(Controller):
         self, request: Request, data: JSONBody[LoginIn], db: Pool, accounts: AccountsService
     ) -> AuthOut:
         """Sign in with a username or email and a password."""
-        await enforce(request, ("login_account", data.login.strip().lower()))
-        return auth_out(await accounts.login(db, login=data.login, password=data.password))
+        attempt = await accounts.find_login(db, data.login)
+        await enforce(request, ("login_account", attempt.throttle_key))
+        return auth_out(await accounts.login(db, attempt, data.password))
 
     @post(
         "/refresh",
@@ -154,7 +157,8 @@ class AuthController(Controller):
 class MeController(Controller):
     path = "/api/v1/me"
     tags = ["accounts"]
-    guards = [requires_user]
+    # Each handler reads the account first and answers 401 when it was erased.
+    guards = [requires_token]
     before_request = rate_limit(address="account")
     security = [{"bearer": []}]
 
@@ -170,7 +174,9 @@ class MeController(Controller):
         sessions = [
             SessionOut(s.started_at, s.last_refreshed_at, s.expires_at, s.active) for s in exported.sessions
         ]
-        return ExportOut(user_out(exported.profile), sessions, exported.comments)
+        return ExportOut(
+            user_out(exported.profile), sessions, exported.comments, exported.votes, exported.reports
+        )
 
     @delete("", responses=error_responses(400, 401, 403, 413, 415, 429, 503))
     async def erase(

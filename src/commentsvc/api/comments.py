@@ -19,7 +19,13 @@ from commentsvc.api.posting import (
     PostingLane,
     post_as_caller,
 )
-from commentsvc.api.security import guard_then, provide_viewer, refuses_bad_token, requires_user
+from commentsvc.api.security import (
+    guard_then,
+    provide_viewer,
+    refuses_bad_token,
+    requires_token,
+    requires_user,
+)
 from commentsvc.domain.comments import MAX_ARTICLE_KEY, Thread, preview_html
 from commentsvc.domain.rendering import MAX_BODY_CHARS
 from commentsvc.domain.sites import SLUG
@@ -83,7 +89,7 @@ class SiteCommentsController(Controller):
 
     @post(
         "/comments",
-        before_request=guard_then(requires_user, rate_limit(address="post", user="post_user")),
+        before_request=guard_then(requires_token, rate_limit(address="post", user="post_user")),
         # A well-formed post is served by the lane; this handler answers what it passes on.
         middleware=[PostingLane],
         security=[{"bearer": []}],

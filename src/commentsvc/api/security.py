@@ -43,7 +43,17 @@ class BearerAuthentication:
 
 
 async def requires_user(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """Guard: a valid access token is needed. (Async, so Litestar does not hop to a thread for it.)"""
+    """Guard: a valid access token of an account that still exists. An erased account's token
+    stays valid until it expires, and these routes do not otherwise read the caller's account,
+    so the guard looks it up: one primary-key probe. (Async, so Litestar does not hop to a thread.)"""
+    await requires_token(connection, handler)
+    state = connection.app.state
+    await state.accounts.check_exists(state.pool, connection.scope["user"].user_id)
+
+
+async def requires_token(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Guard: a valid access token, on routes whose handler reads the caller's account anyway and
+    answers 401 when it is gone (posting, in its batched read; /me and below): no second look-up."""
     await refuses_bad_token(connection, handler)
     if connection.scope.get("user") is None:
         raise Unauthorized(SIGN_IN_REQUIRED)
@@ -74,7 +84,7 @@ def guard_then(
 
 
 def provide_principal(request: Request) -> Principal:
-    """The caller, on routes guarded by ``requires_user``."""
+    """The caller, on routes guarded by ``requires_user`` or ``requires_token``."""
     principal = request.scope.get("user")
     if principal is None:
         raise Unauthorized(SIGN_IN_REQUIRED)

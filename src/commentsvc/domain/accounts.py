@@ -10,8 +10,14 @@ import asyncpg
 import msgspec
 
 from commentsvc.domain.comments import thread_scope
+from commentsvc.domain.names import check_visible, clean_display_name, look_alike_key
 from commentsvc.domain.passwords import Passwords, is_common_password
-from commentsvc.domain.tokens import AccessTokens, hash_refresh_token, new_refresh_token
+from commentsvc.domain.tokens import (
+    AccessTokens,
+    hash_refresh_token,
+    new_refresh_token,
+    successor_refresh_token,
+)
 from commentsvc.errors import Conflict, Forbidden, Invalid, Unauthorized
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import comments, sessions, users
@@ -19,8 +25,16 @@ from commentsvc.store.users import User
 
 BAD_CREDENTIALS = "The username, email or password is incorrect."
 TAKEN = "That username or email cannot be used; choose another or sign in."
+LOOKS_LIKE_A_USERNAME = (
+    "display_name: this name looks like another reader's username; choose one they cannot be taken for."
+)
 SPENT_REFRESH = "This refresh token is no longer valid; sign in again."
 ACCOUNT_GONE = "This account no longer exists."
+# Widgets on one page share a sign-in and may all refresh the same token at once. A token spent
+# less than this ago gets the pair its rotation issued again, rather than being taken for a
+# stolen one replayed (RFC 9700, 4.14.2, detects reuse to revoke the family): long enough for
+# concurrent requests over a slow network, short enough to leave a thief little room.
+REFRESH_GRACE = timedelta(seconds=10)
 
 
 class Tokens(msgspec.Struct, frozen=True):
@@ -39,25 +53,21 @@ class SignedIn(msgspec.Struct, frozen=True):
     tokens: Tokens
 
 
+class SignInAttempt(msgspec.Struct, frozen=True):
+    """A login resolved to its account (None: no account has it), and whom the per-account
+    sign-in limit counts it against: the account, whichever spelling reached it, or else the
+    login's normal form."""
+
+    credentials: users.Credentials | None
+    throttle_key: str
+
+
 class AccountExport(msgspec.Struct, frozen=True):
     profile: Profile
     sessions: list[sessions.Session]
     comments: list[comments.AuthoredComment]
-
-
-def check_visible(value: str, field: str) -> str:
-    """Names and addresses that identify someone: no characters that can disguise or hide text."""
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
-        raise Invalid(f"{field}: control, formatting and invisible characters are not allowed.", field=field)
-    return value
-
-
-def clean_display_name(raw: str | None, username: str) -> str:
-    """Display names are free text, minus characters that can disguise or hide text."""
-    name = unicodedata.normalize("NFC", (raw or "").strip())
-    if not name:
-        return username
-    return check_visible(name, "display_name")
+    votes: list[comments.OwnVote]
+    reports: list[comments.OwnReport]
 
 
 def check_new_password(password: str) -> None:
@@ -72,11 +82,15 @@ class Accounts:
         access_tokens: AccessTokens,
         refresh_token_days: int,
         cache: GenerationalCache,
+        successor_key: bytes,
     ) -> None:
         self.passwords = passwords
         self.access_tokens = access_tokens
         self._refresh_lifetime = timedelta(days=refresh_token_days)
         self._cache = cache
+        self._successor_key = successor_key
+        # Loads the confusables now (a quarter of a second), not during a first registration.
+        look_alike_key("")
 
     # Registration, sign-in and erasure hash a password: they take the pool and
     # hold a connection only around each storage step, never while hashing.
@@ -87,8 +101,16 @@ class Accounts:
         name = clean_display_name(display_name, username)
         check_visible(email, "email")
         check_new_password(password)
+        username_key, name_key = look_alike_key(username), look_alike_key(name)
         password_hash = await self.passwords.hash(password)
         async with db.acquire() as conn, conn.transaction():
+            # A username a reader could not tell from another's is taken; so is a display name that
+            # looks like another's username (one's own is the default display name).
+            taken = await users.usernames_looking_like(conn, username_key, name_key)
+            if username_key in taken:
+                raise Conflict(TAKEN)
+            if name_key in taken:
+                raise Invalid(LOOKS_LIKE_A_USERNAME, field="display_name")
             user = await users.insert_user(
                 conn, username=username, email=email.strip(), display_name=name, password_hash=password_hash
             )
@@ -96,10 +118,23 @@ class Accounts:
                 raise Conflict(TAKEN)
             return SignedIn(Profile(user, []), await self._issue_tokens(conn, user.id, uuid.uuid4()))
 
-    async def login(self, db: asyncpg.Pool, *, login: str, password: str) -> SignedIn:
+    async def find_login(self, db: asyncpg.Pool, login: str) -> SignInAttempt:
+        """The account a username or an e-mail address signs into. Usernames are ASCII, so a
+        login without '@' that is not ASCII once normalised (NFKC, case folded) reaches none."""
         check_visible(login, "login")
+        normal = unicodedata.normalize("NFKC", login.strip()).casefold()
         async with db.acquire() as conn:
-            credentials = await users.get_credentials(conn, login.strip())
+            if "@" in normal:
+                credentials = await users.credentials_by_email(conn, login.strip())
+            elif normal.isascii():
+                credentials = await users.credentials_by_username(conn, normal)
+            else:
+                credentials = None
+        throttle_key = f"account:{credentials.user_id}" if credentials else f"login:{normal}"
+        return SignInAttempt(credentials, throttle_key)
+
+    async def login(self, db: asyncpg.Pool, attempt: SignInAttempt, password: str) -> SignedIn:
+        credentials = attempt.credentials
         stored_hash = credentials.password_hash if credentials else None
         if not await self.passwords.verify(stored_hash, password) or credentials is None:
             raise Unauthorized(BAD_CREDENTIALS)
@@ -118,11 +153,19 @@ class Accounts:
 
     async def refresh(self, conn: asyncpg.Connection, refresh_token: str) -> SignedIn:
         token_hash = hash_refresh_token(refresh_token)
+        successor = successor_refresh_token(self._successor_key, refresh_token)
         async with conn.transaction():
             spent = await sessions.spend_token(conn, token_hash)
             profile = await self._profile(conn, spent.user_id) if spent is not None else None
             if spent is not None and profile is not None:
-                return SignedIn(profile, await self._issue_tokens(conn, spent.user_id, spent.family_id))
+                tokens = await self._issue_tokens(conn, spent.user_id, spent.family_id, successor)
+                return SignedIn(profile, tokens)
+        # Spent a moment ago by a concurrent refresh (which committed before spend_token above
+        # returned): the same refresh token again, with an access token of its own.
+        raced = await sessions.live_successor(conn, token_hash, hash_refresh_token(successor), REFRESH_GRACE)
+        profile = await self._profile(conn, raced.user_id) if raced is not None else None
+        if raced is not None and profile is not None:
+            return SignedIn(profile, self._tokens(raced.user_id, successor))
         # Not live: a spent or revoked token coming back means it leaked, so the
         # whole family goes, the legitimate holder included.
         state = await sessions.token_state(conn, token_hash)
@@ -141,11 +184,19 @@ class Accounts:
             raise Unauthorized(ACCOUNT_GONE)
         return profile
 
+    async def check_exists(self, db: asyncpg.Pool, user_id: int) -> None:
+        """Unauthorized when the account was erased (its access tokens outlive it)."""
+        async with db.acquire() as conn:
+            if not await users.user_exists(conn, user_id):
+                raise Unauthorized(ACCOUNT_GONE)
+
     async def export(self, conn: asyncpg.Connection, user_id: int) -> AccountExport:
         return AccountExport(
             profile=await self.current_profile(conn, user_id),
             sessions=await sessions.list_sessions(conn, user_id),
             comments=await comments.by_author(conn, user_id),
+            votes=await comments.votes_of(conn, user_id),
+            reports=await comments.reports_of(conn, user_id),
         )
 
     async def erase(self, db: asyncpg.Pool, user_id: int, password: str) -> None:
@@ -166,8 +217,11 @@ class Accounts:
         found = await users.get_profile(conn, user_id)
         return Profile(*found) if found else None
 
-    async def _issue_tokens(self, conn: asyncpg.Connection, user_id: int, family_id: uuid.UUID) -> Tokens:
-        refresh_token = new_refresh_token()
+    async def _issue_tokens(
+        self, conn: asyncpg.Connection, user_id: int, family_id: uuid.UUID, refresh_token: str | None = None
+    ) -> Tokens:
+        """A new pair; its refresh token is random for a sign-in, derived for a rotation."""
+        refresh_token = refresh_token or new_refresh_token()
         await sessions.insert_token(
             conn,
             token_hash=hash_refresh_token(refresh_token),
@@ -175,6 +229,9 @@ class Accounts:
             user_id=user_id,
             expires_at=datetime.now(UTC) + self._refresh_lifetime,
         )
+        return self._tokens(user_id, refresh_token)
+
+    def _tokens(self, user_id: int, refresh_token: str) -> Tokens:
         return Tokens(
             access_token=self.access_tokens.issue(user_id),
             refresh_token=refresh_token,

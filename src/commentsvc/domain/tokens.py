@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import time
 import uuid
@@ -89,3 +91,10 @@ def new_refresh_token() -> str:
 def hash_refresh_token(token: str) -> bytes:
     # The token has 256 bits of entropy, so a fast hash is enough: nothing to brute-force.
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+
+def successor_refresh_token(key: bytes, token: str) -> str:
+    """The refresh token that rotating ``token`` issues: derived with a server key, so that the
+    same pair can be handed again to a concurrent refresh without storing it in clear."""
+    digest = hmac.digest(key, token.encode("utf-8", "surrogatepass"), "sha256")
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -136,7 +136,11 @@ function render(item) {
     parent.prepend(`${item.parent.author || t("anonymous")} : `);
   }
   const author = item.comment.author;
-  $(".author", li).textContent = `${author ? author.display_name + " (@" + author.username + ")" : t("anonymous")} · ${t("history")(item.author_history)}`;
+  // The name, its unique @username and the history each in an element of their own: a display name
+  // cannot pass for another's handle or for the history line.
+  $(".author .name", li).textContent = author ? author.display_name : t("anonymous");
+  $(".author .handle", li).textContent = author ? `@${author.username}` : "";
+  $(".history", li).textContent = t("history")(item.author_history);
   $(".body", li).innerHTML = item.comment.body_html; // sanitised by the service
   $(".reports", li).replaceChildren(...item.reports.map((r) => {
     const entry = document.createElement("li");

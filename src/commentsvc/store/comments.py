@@ -509,3 +509,47 @@ async def by_author(conn: asyncpg.Connection, user_id: int) -> list[AuthoredComm
         user_id,
     )
     return [AuthoredComment(**dict(row)) for row in rows]
+
+
+class OwnVote(msgspec.Struct, frozen=True):
+    """A vote as its voter's data export shows it."""
+
+    comment_id: int
+    site: str
+    article: str
+    value: int
+    voted_at: datetime
+
+
+class OwnReport(msgspec.Struct, frozen=True):
+    """A report as its reporter's data export shows it."""
+
+    comment_id: int
+    site: str
+    article: str
+    reason: str
+    note: str | None
+    created_at: datetime
+
+
+async def votes_of(conn: asyncpg.Connection, user_id: int) -> list[OwnVote]:
+    rows = await _acts_of(conn, user_id, "votes", "x.value, x.voted_at", "voted_at")
+    return [OwnVote(**row) for row in rows]
+
+
+async def reports_of(conn: asyncpg.Connection, user_id: int) -> list[OwnReport]:
+    rows = await _acts_of(conn, user_id, "reports", "x.reason, x.note, x.created_at", "created_at")
+    return [OwnReport(**row) for row in rows]
+
+
+async def _acts_of(conn: asyncpg.Connection, user_id: int, table: str, columns: str, when: str) -> list[dict]:
+    """A reader's rows of ``table`` (votes, reports: keyed by comment and user), oldest first, each
+    with the site and article of its comment."""
+    rows = await conn.fetch(
+        f"""SELECT x.comment_id, s.slug AS site, a.key AS article, {columns}
+            FROM {table} x JOIN comments c ON c.id = x.comment_id
+                 JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
+            WHERE x.user_id = $1 ORDER BY x.{when}, x.comment_id""",
+        user_id,
+    )
+    return [dict(row) for row in rows]

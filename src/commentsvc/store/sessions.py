@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import msgspec
@@ -48,6 +48,23 @@ async def spend_token(conn: asyncpg.Connection, token_hash: bytes) -> SpentToken
            WHERE token_hash = $1 AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()
            RETURNING user_id, family_id""",
         token_hash,
+    )
+    return SpentToken(row["user_id"], row["family_id"]) if row else None
+
+
+async def live_successor(
+    conn: asyncpg.Connection, token_hash: bytes, successor_hash: bytes, grace: timedelta
+) -> SpentToken | None:
+    """The token's family when the token was spent less than ``grace`` ago and its successor
+    is still live: a refresh racing the one that spent it, not a replay."""
+    row = await conn.fetchrow(
+        """SELECT s.user_id, s.family_id
+           FROM refresh_tokens t JOIN refresh_tokens s ON s.token_hash = $2 AND s.family_id = t.family_id
+           WHERE t.token_hash = $1 AND t.spent_at > now() - $3::interval AND t.revoked_at IS NULL
+             AND s.spent_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()""",
+        token_hash,
+        successor_hash,
+        grace,
     )
     return SpentToken(row["user_id"], row["family_id"]) if row else None
 

@@ -50,6 +50,14 @@ async def insert_user(
     return _user(row) if row else None
 
 
+async def usernames_looking_like(conn: asyncpg.Connection, *keys: str) -> set[str]:
+    """Which of these look-alike keys (domain.names) an existing username has: one index probe."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT username_skeleton FROM users WHERE username_skeleton = ANY($1::text[])", list(keys)
+    )
+    return {row["username_skeleton"] for row in rows}
+
+
 async def get_profile(conn: asyncpg.Connection, user_id: int) -> tuple[User, list[Role]] | None:
     """A user and their roles, in one round trip."""
     row = await conn.fetchrow(
@@ -75,12 +83,16 @@ async def get_user_by_username(conn: asyncpg.Connection, username: str) -> User 
     return _user(row) if row else None
 
 
-async def get_credentials(conn: asyncpg.Connection, login: str) -> Credentials | None:
-    """Look up by username or email; a username cannot contain '@', so the two never collide."""
-    row = await conn.fetchrow(
-        "SELECT id, password_hash FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1)",
-        login,
-    )
+async def credentials_by_username(conn: asyncpg.Connection, username: str) -> Credentials | None:
+    """``username`` already lower-cased ASCII: compared as is, PostgreSQL's lower() of a
+    non-ASCII letter (İ gives i) never takes part."""
+    row = await conn.fetchrow("SELECT id, password_hash FROM users WHERE lower(username) = $1", username)
+    return Credentials(row["id"], row["password_hash"]) if row else None
+
+
+async def credentials_by_email(conn: asyncpg.Connection, email: str) -> Credentials | None:
+    """Compared as the unique index compares addresses, so one address reaches one account."""
+    row = await conn.fetchrow("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)", email)
     return Credentials(row["id"], row["password_hash"]) if row else None
 
 

@@ -141,7 +141,9 @@
   function comment(c) {
     var mine = me && c.author && c.author.id === me.id, node = el("article", { class: "comment", tabindex: -1, "data-id": c.id });
     var head = el("p", { class: "meta" }, [
-      el("strong", { text: c.author ? c.author.display_name : "—" }), " · ",
+      // The unique @username beside the free-form display name: namesakes and look-alikes stay apart.
+      el("strong", { text: c.author ? c.author.display_name : "—" }),
+      c.author ? el("span", { class: "handle", text: " @" + c.author.username }) : null, " · ",
       el("time", { datetime: c.created_at, title: new Date(c.created_at).toLocaleString(cfg.lang), text: ago(c.created_at) }),
       c.edited_at ? " · " + t.edited : null,
       c.status === "pending" ? el("span", { class: "badge", text: t.pending }) : null,
