@@ -131,7 +131,8 @@ async def test_trust_is_earned_by_approvals_and_lost_by_rejections(client, db, a
 
 
 async def test_an_authors_standing_is_kept_equal_to_their_comments_on_each_site(client, db, article):
-    """author_standing is kept by a trigger; after every kind of transition it matches a recount."""
+    """author_standing is kept by a trigger; after every kind of transition it matches a recount
+    (but for a removed comment deleted afterwards, which stays counted)."""
     site, other_site = await make_site(db, moderation="pre"), await make_site(db)
     author = await register(client)
     moderator = await make_moderator(client, db, site)
@@ -156,6 +157,32 @@ async def test_an_authors_standing_is_kept_equal_to_their_comments_on_each_site(
     )
     assert [tuple(r) for r in kept] == [tuple(r) for r in recounted]
     assert {r["slug"]: (r["approved"], r["rejected"]) for r in kept} == {site: (2, 2), other_site: (2, 0)}
+
+
+async def test_an_author_deleting_a_rejected_comment_keeps_the_rejection_on_their_record(client, db, article):
+    site = await make_site(db, moderation="pre", trust_after=2, distrust_ratio=0.3)
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    decided = {}
+    for action in ("approve", "reject", "approve"):
+        decided[action] = await post_comment(client, author, site, article)
+        [item] = await moderation_queue(client, site, moderator)
+        await decide(client, moderator, item["item_id"], action=action)
+    deleted = await client.delete(f"/api/v1/comments/{decided['reject']['id']}", headers=author.auth)
+    assert deleted.status_code == 204
+    standing = await db.fetchrow(
+        "SELECT approved, rejected FROM author_standing st JOIN sites s ON s.id = st.site_id "
+        "WHERE s.slug = $1 AND st.user_id = $2",
+        site,
+        author.id,
+    )
+    assert tuple(standing) == (2, 1)
+    # One rejection in three decisions is above the 30 % the site allows: trust stays withdrawn.
+    held = await post_comment(client, author, site, article)
+    assert held["status"] == "pending"
+    [item] = await moderation_queue(client, site, moderator)
+    assert item["comment"]["id"] == held["id"]
+    assert (item["author_history"]["approved"], item["author_history"]["rejected"]) == (2, 1)
 
 
 async def test_reports_enter_the_queue_at_the_threshold_and_join_one_item(client, db, article):

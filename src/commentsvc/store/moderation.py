@@ -113,15 +113,13 @@ async def forget_queue(conn: asyncpg.Connection) -> int:
     return int(status.split()[-1])
 
 
+# The author's history is their standing, what the policy judges them by: a rejection stays in
+# it when its comment is deleted afterwards (sql/0009).
 _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_id, i.decision, i.decided_by,
         i.decided_at, i.reason, i.ban_days,
         a.key AS article_key, a.title AS article_title, a.url AS article_url,
         u.created_at AS author_created_at,
-        (SELECT count(*) FROM comments h JOIN articles ha ON ha.id = h.article_id
-         WHERE h.author_id = c.author_id AND ha.site_id = i.site_id AND h.status = 'approved') AS author_approved,
-        (SELECT count(*) FROM comments h JOIN articles ha ON ha.id = h.article_id
-         WHERE h.author_id = c.author_id AND ha.site_id = i.site_id AND h.status IN ('rejected', 'spam'))
-            AS author_rejected,
+        coalesce(st.approved, 0) AS author_approved, coalesce(st.rejected, 0) AS author_rejected,
         p.body_html AS parent_body_html, pu.username AS parent_author,
         coalesce((SELECT json_agg(json_build_object('user_id', r.user_id, 'username', ru.username,
                                                     'reason', r.reason, 'note', r.note,
@@ -132,6 +130,7 @@ _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_
     JOIN comments c ON c.id = i.comment_id
     JOIN articles a ON a.id = c.article_id
     LEFT JOIN users u ON u.id = c.author_id
+    LEFT JOIN author_standing st ON st.site_id = i.site_id AND st.user_id = c.author_id
     LEFT JOIN comments p ON p.id = c.parent_id
     LEFT JOIN users pu ON pu.id = p.author_id"""
 
