@@ -47,6 +47,11 @@ class ItemRow(msgspec.Struct, frozen=True):
     decided_at: datetime | None
     reason: str | None
     ban_days: int | None
+    # The comment's revision when the item was opened, and now. Read with the item, before the
+    # comment's text is: an edit in between makes the moderator's decision stale (refused), it
+    # never puts a text they were not shown under a revision they were.
+    opened_revision: int
+    revision: int
     article_key: str
     article_title: str | None
     article_url: str | None
@@ -71,13 +76,27 @@ class AuditEntry(msgspec.Struct, frozen=True):
 
 
 async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
-    """A new open item for the comment; None when one is already open (a report joins it)."""
+    """A new open item for the comment at its current revision; None when one is already open
+    (a report joins it)."""
     return await conn.fetchval(
-        """INSERT INTO moderation_items (site_id, comment_id, kind) VALUES ($1, $2, $3)
+        """INSERT INTO moderation_items (site_id, comment_id, kind, opened_revision)
+           SELECT $1, id, $3, revision FROM comments WHERE id = $2
            ON CONFLICT (comment_id) WHERE decision IS NULL DO NOTHING RETURNING id""",
         site_id,
         comment_id,
         kind,
+    )
+
+
+async def hold(conn: asyncpg.Connection, site_id: int, comment_id: int) -> None:
+    """The comment (edited into one the policy holds) awaits a decision: a new held item, or the
+    open one (reported) becomes held, keeping its reports and the revision it was opened at."""
+    await conn.execute(
+        """INSERT INTO moderation_items (site_id, comment_id, kind, opened_revision)
+           SELECT $1, id, 'held', revision FROM comments WHERE id = $2
+           ON CONFLICT (comment_id) WHERE decision IS NULL DO UPDATE SET kind = 'held'""",
+        site_id,
+        comment_id,
     )
 
 
@@ -116,7 +135,7 @@ async def forget_queue(conn: asyncpg.Connection) -> int:
 # The author's history is their standing, what the policy judges them by: a rejection stays in
 # it when its comment is deleted afterwards (sql/0009).
 _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_id, i.decision, i.decided_by,
-        i.decided_at, i.reason, i.ban_days,
+        i.decided_at, i.reason, i.ban_days, i.opened_revision, c.revision,
         a.key AS article_key, a.title AS article_title, a.url AS article_url,
         u.created_at AS author_created_at,
         coalesce(st.approved, 0) AS author_approved, coalesce(st.rejected, 0) AS author_rejected,
