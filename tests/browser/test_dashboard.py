@@ -77,3 +77,42 @@ async def test_the_dashboard_speaks_french_and_refuses_readers(browser, live_url
     await page.get_by_role("status").filter(has_text="Ce compte ne modère aucun site.").wait_for()
     await page.screenshot(path=str(artifacts / "dashboard-refused-fr.png"))
     await context.close()
+
+
+async def test_a_decision_on_a_comment_edited_meanwhile_is_refused_and_the_new_text_shown(
+    browser, live_url, db, artifacts
+):
+    site = await make_site(db, moderation="pre")
+    article = unique_name("article")
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        author = await register(api)
+        moderator = await make_moderator(api, db, site)
+        comment = await post_comment(api, author, site, article, "Texte que le modérateur a lu")
+
+        context = await browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB")
+        page = await context.new_page()
+        await page.goto(f"{live_url}/moderate?lang=en")
+        await page.get_by_label("Username or email").fill(moderator.username)
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        item = page.locator("li.item")
+        await item.filter(has_text="Texte que le modérateur a lu").wait_for()
+
+        edited = await api.patch(
+            f"/api/v1/comments/{comment['id']}",
+            json={"body": "Texte réécrit dans son dos"},
+            headers=author.auth,
+        )
+        assert edited.status_code == 200
+        await item.get_by_role("button", name="Approve").click()
+        stale = page.get_by_role("status").filter(has_text="edited this comment meanwhile")
+        await stale.wait_for(timeout=10_000)
+        await item.filter(has_text="Texte réécrit dans son dos").wait_for()
+        assert await db.fetchval("SELECT status FROM comments WHERE id = $1", comment["id"]) == "pending"
+        await page.screenshot(path=str(artifacts / "dashboard-stale-decision.png"), full_page=True)
+
+        await item.get_by_role("button", name="Approve").click()
+        await page.locator("li.item.decided").wait_for()
+        await context.close()
+    row = await db.fetchrow("SELECT status, body FROM comments WHERE id = $1", comment["id"])
+    assert tuple(row) == ("approved", "Texte réécrit dans son dos")
