@@ -106,3 +106,39 @@ async def test_the_dashboard_shows_the_authors_username_apart_from_the_name_and_
     assert (await item.locator(".history").inner_text()).startswith("0 approved, 0 rejected · account since ")
     await page.screenshot(path=str(artifacts / "dashboard-author.png"), full_page=True)
     await context.close()
+
+
+async def test_a_decision_on_a_comment_edited_meanwhile_is_refused_and_the_new_text_shown(
+    browser, live_url, db, artifacts
+):
+    site = await make_site(db, moderation="pre")
+    article = unique_name("article")
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        author = await register(api)
+        moderator = await make_moderator(api, db, site)
+        comment = await post_comment(api, author, site, article, "Texte que le modérateur a lu")
+
+        context, page, _ = await sign_in(
+            browser, live_url, moderator, viewport={"width": 1100, "height": 900}
+        )
+        item = page.locator("li.item")
+        await item.filter(has_text="Texte que le modérateur a lu").wait_for()
+
+        edited = await api.patch(
+            f"/api/v1/comments/{comment['id']}",
+            json={"body": "Texte réécrit dans son dos"},
+            headers=author.auth,
+        )
+        assert edited.status_code == 200
+        await item.get_by_role("button", name="Approve").click()
+        stale = page.get_by_role("status").filter(has_text="edited this comment meanwhile")
+        await stale.wait_for(timeout=10_000)
+        await item.filter(has_text="Texte réécrit dans son dos").wait_for()
+        assert await db.fetchval("SELECT status FROM comments WHERE id = $1", comment["id"]) == "pending"
+        await page.screenshot(path=str(artifacts / "dashboard-stale-decision.png"), full_page=True)
+
+        await item.get_by_role("button", name="Approve").click()
+        await page.locator("li.item.decided").wait_for()
+        await context.close()
+    row = await db.fetchrow("SELECT status, body FROM comments WHERE id = $1", comment["id"])
+    assert tuple(row) == ("approved", "Texte réécrit dans son dos")

@@ -235,7 +235,12 @@ ROUTES = {
         "/api/v1/moderation/items/{item}/decision",
         "moderator",
         body={"action": "keep", "reason": "r", "ban_days": 1},
-        fields={"action": "choice", "reason": "optional_text", "ban_days": "optional_days"},
+        fields={
+            "action": "choice",
+            "reason": "optional_text",
+            "ban_days": "optional_days",
+            "revision": "optional_id",
+        },
     ),
     "log": Route("GET", "/api/v1/sites/{site}/moderation/log", "moderator"),
     "ban": Route(

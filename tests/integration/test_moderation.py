@@ -1,5 +1,6 @@
 """Moderation against real PostgreSQL and Redis: modes and signals, trust,
-reports, the queue and its claims, decisions, bans, locks, the audit log."""
+reports, the queue and its claims, decisions, bans, locks, the audit log, and edits
+judged like new comments."""
 
 from __future__ import annotations
 
@@ -131,7 +132,8 @@ async def test_trust_is_earned_by_approvals_and_lost_by_rejections(client, db, a
 
 
 async def test_an_authors_standing_is_kept_equal_to_their_comments_on_each_site(client, db, article):
-    """author_standing is kept by a trigger; after every kind of transition it matches a recount."""
+    """author_standing is kept by a trigger; after every kind of transition it matches a recount
+    (but for a removed comment deleted afterwards, which stays counted)."""
     site, other_site = await make_site(db, moderation="pre"), await make_site(db)
     author = await register(client)
     moderator = await make_moderator(client, db, site)
@@ -156,6 +158,32 @@ async def test_an_authors_standing_is_kept_equal_to_their_comments_on_each_site(
     )
     assert [tuple(r) for r in kept] == [tuple(r) for r in recounted]
     assert {r["slug"]: (r["approved"], r["rejected"]) for r in kept} == {site: (2, 2), other_site: (2, 0)}
+
+
+async def test_an_author_deleting_a_rejected_comment_keeps_the_rejection_on_their_record(client, db, article):
+    site = await make_site(db, moderation="pre", trust_after=2, distrust_ratio=0.3)
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    decided = {}
+    for action in ("approve", "reject", "approve"):
+        decided[action] = await post_comment(client, author, site, article)
+        [item] = await moderation_queue(client, site, moderator)
+        await decide(client, moderator, item["item_id"], action=action)
+    deleted = await client.delete(f"/api/v1/comments/{decided['reject']['id']}", headers=author.auth)
+    assert deleted.status_code == 204
+    standing = await db.fetchrow(
+        "SELECT approved, rejected FROM author_standing st JOIN sites s ON s.id = st.site_id "
+        "WHERE s.slug = $1 AND st.user_id = $2",
+        site,
+        author.id,
+    )
+    assert tuple(standing) == (2, 1)
+    # One rejection in three decisions is above the 30 % the site allows: trust stays withdrawn.
+    held = await post_comment(client, author, site, article)
+    assert held["status"] == "pending"
+    [item] = await moderation_queue(client, site, moderator)
+    assert item["comment"]["id"] == held["id"]
+    assert (item["author_history"]["approved"], item["author_history"]["rejected"]) == (2, 1)
 
 
 async def test_reports_enter_the_queue_at_the_threshold_and_join_one_item(client, db, article):
@@ -420,3 +448,174 @@ async def test_the_audit_log_records_who_did_what_and_pages_newest_first(client,
     assert rest["next_cursor"] is None
     assert all(e["actor_id"] == moderator.id and e["actor"] == moderator.username for e in first["entries"])
     assert first["entries"][1]["reason"] == "trop" and first["entries"][1]["target_user_id"] == author.id
+
+
+# Edits go through moderation like new comments: the hold policy, bans and locks apply, and a
+# moderator's decision is for the revision of the text they were shown.
+
+
+async def edit(client, reader, comment_id, body):
+    return await client.patch(f"/api/v1/comments/{comment_id}", json={"body": body}, headers=reader.auth)
+
+
+async def stored(db, comment_id):
+    return await db.fetchrow("SELECT status, body, held_because FROM comments WHERE id = $1", comment_id)
+
+
+async def public_count(client, site, article):
+    response = await client.get(f"/api/v1/sites/{site}/counts", params={"article": article})
+    assert response.status_code == 200, response.text
+    return response.json()[article]
+
+
+async def test_an_edit_of_a_published_comment_into_a_blocked_word_is_hidden_and_queued(client, db, article):
+    site = await make_site(db, blocked_words=["arnaque"])
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article, "Bonne adresse, merci.")
+    # Read by anonymous readers first, so their pages and the counts are cached.
+    assert [c["id"] for c in (await read_thread(client, site, article))["comments"]] == [comment["id"]]
+    assert await public_count(client, site, article) == 1
+
+    response = await edit(client, author, comment["id"], "Une vraie arnaque, ce site.")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "pending"
+
+    thread = await read_thread(client, site, article)
+    assert thread["comments"] == [] and thread["article"]["comment_count"] == 0
+    assert await public_count(client, site, article) == 0
+    [own] = (await read_thread(client, site, article, author))["comments"]
+    assert own["status"] == "pending" and own["body"] == "Une vraie arnaque, ce site."
+    assert (await stored(db, comment["id"]))["held_because"] == "blocked_word"
+    [item] = await moderation_queue(client, site, moderator)
+    assert item["kind"] == "held" and item["comment"]["id"] == comment["id"]
+    assert "arnaque" in item["comment"]["body_html"] and item["revision"] == 2
+
+    await decide(client, moderator, item["item_id"], action="reject", reason="Diffamation.", revision=2)
+    assert await public_count(client, site, article) == 0
+    assert (await stored(db, comment["id"]))["status"] == "rejected"
+
+
+async def test_an_edit_the_policy_lets_through_stays_published_at_once(client, db, article):
+    site = await make_site(db, blocked_words=["arnaque"])
+    author = await register(client)
+    comment = await post_comment(client, author, site, article, "Bonne adresse")
+    # The same text as before, but for case and spacing: not "the same text again" (itself).
+    response = await edit(client, author, comment["id"], "bonne   ADRESSE")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    [shown] = (await read_thread(client, site, article))["comments"]
+    assert "ADRESSE" in shown["body_html"] and shown["edited_at"] is not None
+    assert await public_count(client, site, article) == 1
+
+
+async def test_a_decision_on_a_text_its_author_edited_since_is_refused_and_the_item_shows_the_new_text(
+    client, db, article
+):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article, "Texte sage")
+    [item] = await moderation_queue(client, site, moderator)
+    assert "Texte sage" in item["comment"]["body_html"]
+
+    assert (await edit(client, author, comment["id"], "Texte modifié après coup")).status_code == 200
+    url = f"/api/v1/moderation/items/{item['item_id']}/decision"
+    # Without a revision, a decision is for the text the item was opened with: stale.
+    unsaid = await client.post(url, json={"action": "approve"}, headers=moderator.auth)
+    assert unsaid.status_code == 409, unsaid.text
+    assert "edited" in unsaid.json()["detail"] and unsaid.json()["code"] == "conflict"
+    assert item["revision"] == 1
+    stale = await client.post(url, json={"action": "approve", "revision": 1}, headers=moderator.auth)
+    assert stale.status_code == 409
+    assert (await stored(db, comment["id"]))["status"] == "pending"
+
+    [again] = await moderation_queue(client, site, moderator)
+    assert again["item_id"] == item["item_id"] and again["claimed_by"] == moderator.id
+    assert "Texte modifié après coup" in again["comment"]["body_html"] and again["revision"] == 2
+    approved = await decide(client, moderator, item["item_id"], action="approve", revision=2)
+    assert approved["decision"]["action"] == "approve"
+    [shown] = (await read_thread(client, site, article))["comments"]
+    assert shown["body_html"] == "<p>Texte modifié après coup</p>"
+    # Deciding again returns the first decision, whatever revision it names.
+    replayed = await decide(client, moderator, item["item_id"], action="reject", revision=1)
+    assert replayed["decision"]["action"] == "approve"
+
+
+async def test_a_decision_with_no_revision_applies_while_nobody_edited_the_comment(client, db, article):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article)
+    [item] = await moderation_queue(client, site, moderator)
+    approved = await decide(client, moderator, item["item_id"], action="approve")
+    assert approved["decision"]["action"] == "approve"
+    assert (await stored(db, comment["id"]))["status"] == "approved"
+
+
+async def test_a_reported_comment_edited_into_held_text_becomes_a_held_item_with_its_reports(
+    client, db, article
+):
+    site = await make_site(db, blocked_words=["arnaque"])
+    author, reader = await register(client), await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article, "Avis honnête")
+    reported = await client.post(
+        f"/api/v1/comments/{comment['id']}/reports", json={"reason": "abuse"}, headers=reader.auth
+    )
+    assert reported.status_code == 202
+    [shown] = await moderation_queue(client, site, moderator)
+    assert shown["kind"] == "reported"
+
+    assert (await edit(client, author, comment["id"], "C'est une arnaque")).json()["status"] == "pending"
+    kept = await client.post(
+        f"/api/v1/moderation/items/{shown['item_id']}/decision",
+        json={"action": "keep", "revision": shown["revision"]},
+        headers=moderator.auth,
+    )
+    assert kept.status_code == 409
+    [item] = await moderation_queue(client, site, moderator)
+    assert item["item_id"] == shown["item_id"] and item["kind"] == "held"
+    assert [r["reason"] for r in item["reports"]] == ["abuse"] and "arnaque" in item["comment"]["body_html"]
+
+
+async def test_a_banned_author_cannot_edit(client, db, article):
+    site = await make_site(db)
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article, "Avant le bannissement")
+    banned = await client.post(
+        f"/api/v1/sites/{site}/bans",
+        json={"user_id": author.id, "days": 7, "reason": "insultes"},
+        headers=moderator.auth,
+    )
+    assert banned.status_code == 201
+    response = await edit(client, author, comment["id"], "Après le bannissement")
+    assert response.status_code == 403
+    assert "banned" in response.json()["detail"] and "insultes" in response.json()["detail"]
+    assert (await stored(db, comment["id"]))["body"] == "Avant le bannissement"
+
+
+async def test_a_comment_on_a_locked_article_cannot_be_edited(client, db, article):
+    site = await make_site(db)
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article, "Avant la fermeture")
+    lock = {"article": article, "locked": True}
+    locked = await client.put(f"/api/v1/sites/{site}/articles/lock", json=lock, headers=moderator.auth)
+    assert locked.status_code == 200
+    response = await edit(client, author, comment["id"], "Après la fermeture")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "This article is closed to new comments."
+    assert (await stored(db, comment["id"]))["body"] == "Avant la fermeture"
+
+
+async def test_a_comment_a_moderator_removed_cannot_be_edited(client, db, article):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    comment = await post_comment(client, author, site, article, "Texte rejeté")
+    [item] = await moderation_queue(client, site, moderator)
+    await decide(client, moderator, item["item_id"], action="reject", reason="Hors sujet.")
+    response = await edit(client, author, comment["id"], "Texte réécrit après le rejet")
+    assert response.status_code == 403
+    assert (await stored(db, comment["id"]))["body"] == "Texte rejeté"

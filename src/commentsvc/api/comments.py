@@ -175,7 +175,10 @@ class CommentController(Controller):
         conn: Conn,
         comments: CommentsService,
     ) -> Comment:
-        """Change a comment's text: its author only, within the site's edit window."""
+        """Change a comment's text: its author only, within the site's edit window, and not once a
+        moderator removed it. The new text is judged like a new comment's: a banned author or a
+        locked article gets 403, and text the site's policy holds makes the comment `pending`
+        (hidden from readers) until a moderator decides."""
         return await comments.edit(conn, id, principal.user_id, data.body)
 
     @delete(

@@ -29,6 +29,8 @@ class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     action: Literal["approve", "reject", "spam", "keep"]
     reason: REASON | None = None
     ban_days: DAYS | None = None
+    # The item's `revision` the moderator was shown; without it, the one the item was opened at.
+    revision: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
 
 
 class BanIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -112,7 +114,7 @@ class DecisionController(Controller):
     guards = [requires_user]
     security = [{"bearer": []}]
 
-    @post("/decision", status_code=200, responses=error_responses(400, 401, 403, 404, 413, 415, 503))
+    @post("/decision", status_code=200, responses=error_responses(400, 401, 403, 404, 409, 413, 415, 503))
     async def decide(
         self,
         item_id: Annotated[int, PathParameter(ge=1, le=2**62)],
@@ -121,7 +123,8 @@ class DecisionController(Controller):
         conn: Conn,
         moderation: ModerationService,
     ) -> Item:
-        """Decide an item, once: deciding it again returns the first decision."""
+        """Decide an item, once: deciding it again returns the first decision. A decision is for the
+        comment's `revision` the item showed: 409 when its author has edited it since."""
         return await moderation.decide(
-            conn, item_id, principal.user_id, data.action, data.reason, data.ban_days
+            conn, item_id, principal.user_id, data.action, data.reason, data.ban_days, data.revision
         )

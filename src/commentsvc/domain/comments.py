@@ -311,23 +311,41 @@ class Comments:
         return None if row is None else Posted(shown(row, Viewer(author_id, False)), replayed=False)
 
     async def edit(self, conn: asyncpg.Connection, comment_id: int, editor_id: int, body: str) -> Comment:
+        """An edit is judged like a new comment: refused to a banned author or on a locked article,
+        and held by the same policy. A published comment the policy holds is hidden until a
+        moderator decides (the text readers saw is not kept: the row has one text, and the counts
+        follow its status); a held comment stays held, its item showing the new text."""
         body = rendering.check_body(body)
         body_html = rendering.render(body)
+        body_hash = _body_hash(body)
         async with conn.transaction():
+            # Taken first: a decision about this comment waits for the edit, or the edit for it.
+            await comments.lock(conn, comment_id)
             context = await self._visible(conn, comment_id, editor_id)
             comment = context.comment
             if comment.author_id != editor_id:
                 raise Forbidden("Only its author can edit a comment.")
             if comment.status == "deleted":
                 raise NotFound(NO_SUCH_COMMENT)
+            if comment.status not in ("approved", "pending"):
+                raise Forbidden("A comment removed by a moderator can no longer be edited.")
             window = timedelta(minutes=context.edit_window_minutes)
             if datetime.now(UTC) - comment.created_at > window:
                 raise Forbidden(
                     f"A comment can be edited for {context.edit_window_minutes} minutes after posting."
                 )
-            await comments.update_body(conn, comment_id, body, body_html, _body_hash(body))
+            site, standing = await comments.editing_standing(conn, comment_id, body_hash)
+            if standing.ban is not None:
+                raise _banned(standing.ban)
+            if context.article_locked:
+                raise Forbidden(LOCKED)
+            held_because = policy.hold_reason(site, standing, body, datetime.now(UTC))
+            status = "pending" if held_because else comment.status
+            await comments.update_body(conn, comment_id, body, body_html, body_hash, status, held_because)
+            if status == "pending":
+                await moderation.hold(conn, context.site_id, comment_id)
             row = await comments.get_one(conn, comment_id, editor_id, context.viewer_moderates)
-        await self._changed(context.site_slug, context.article_key)
+        await self._changed(context.site_slug, context.article_key, counts=status != comment.status)
         return shown(row, Viewer(editor_id, context.viewer_moderates))
 
     async def delete(self, conn: asyncpg.Connection, comment_id: int, user_id: int) -> None:

@@ -12,7 +12,7 @@ import msgspec
 from commentsvc.domain.comments import check_article_key, counts_scope, thread_scope
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Comment, Viewer, shown
-from commentsvc.errors import Forbidden, Invalid, NotFound, Unavailable
+from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
 from commentsvc.kv.queue import ModerationQueue
@@ -24,6 +24,10 @@ DRAIN_BATCH = 1000
 AUDIT_CURSOR = re.compile(r"[0-9]{1,19}")
 MAX_BIGINT = 2**63 - 1
 NOT_A_MODERATOR = "You are not a moderator of this site."
+STALE = (
+    "The comment was edited after you were shown it (revision {shown}, now {current}): "
+    "fetch the queue again to see the new text, then decide."
+)
 QUEUE_DOWN = (
     "The moderation queue is unavailable for a moment; decisions already made are safe. Try again shortly."
 )
@@ -59,6 +63,8 @@ class Decision(msgspec.Struct, frozen=True):
 class Item(msgspec.Struct, frozen=True):
     item_id: int
     kind: str
+    # The comment's revision as shown: a decision sends it back, and is refused once it is stale.
+    revision: int
     comment: Comment
     article: ItemArticle
     reports: list[Report]
@@ -122,8 +128,12 @@ class Moderation:
         action: str,
         reason: str | None,
         ban_days: int | None,
+        revision: int | None,
     ) -> Item:
-        """Apply a decision once; deciding again, or racing another moderator, returns the first decision."""
+        """Apply a decision once; deciding again, or racing another moderator, returns the first
+        decision. It is for the comment's ``revision`` the moderator was shown; without one, for
+        the revision the item was opened at (a client that does not say what it showed may only
+        decide what nobody has edited since). A comment edited since is a Conflict."""
         if reason is not None:
             check_text(reason, "reason")
         async with conn.transaction():
@@ -132,7 +142,14 @@ class Moderation:
                 raise NotFound("There is no such moderation item.")
             if not await users.moderates(conn, moderator_id, row.site_id):
                 raise Forbidden(NOT_A_MODERATOR)
+            # Taken first: an edit of this comment waits for the decision, or the decision for it.
+            current = await comments.lock(conn, row.comment_id)
             first = await moderation.decide(conn, item_id, action, moderator_id, reason, ban_days)
+            shown_revision = row.opened_revision if revision is None else revision
+            # Only the first decision can be stale (a later one returns it, whatever it was shown);
+            # refusing it rolls its record back.
+            if first and current != shown_revision:
+                raise Conflict(STALE.format(shown=shown_revision, current=current))
             if first:
                 await self._apply(conn, row, moderator_id, action, reason, ban_days)
         decided = await moderation.item(conn, item_id)
@@ -279,6 +296,7 @@ class Moderation:
         return Item(
             item_id=row.id,
             kind=row.kind,
+            revision=row.revision,
             comment=shown(comment, Viewer(claimed_by, True)),
             article=ItemArticle(row.article_key, row.article_title, row.article_url),
             reports=row.reports,

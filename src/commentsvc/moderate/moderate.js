@@ -14,6 +14,7 @@ const TEXT = {
     badLogin: "Wrong username, email or password.", decided: "Decided: ", banned: "Author banned.",
     history: (h) => `${h.approved} approved, ${h.rejected} rejected · account since ${day(h.account_created_at)}`,
     by: "by", anonymous: "(erased account)", failed: "That did not work: ",
+    stale: "Its author edited this comment meanwhile: here is the new text. Decide again.",
   },
   fr: {
     title: "Modération", site: "Site", queue: "File", log: "Journal", signOut: "Se déconnecter",
@@ -25,6 +26,7 @@ const TEXT = {
     badLogin: "Identifiant ou mot de passe incorrect.", decided: "Décidé : ", banned: "Auteur banni.",
     history: (h) => `${h.approved} approuvés, ${h.rejected} rejetés · compte depuis le ${day(h.account_created_at)}`,
     by: "par", anonymous: "(compte effacé)", failed: "Échec : ",
+    stale: "Son auteur a modifié ce commentaire entre-temps : voici le nouveau texte. Décidez à nouveau.",
   },
 };
 let lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("fr") ? "fr" : "en";
@@ -113,8 +115,12 @@ async function fetchItems() {
   try {
     const { items } = await api("GET", `/api/v1/sites/${encodeURIComponent(site)}/moderation/queue?limit=20`);
     const list = $("#items");
-    const shown = new Set([...list.children].map((li) => li.dataset.item));
-    items.filter((item) => !shown.has(String(item.item_id))).forEach((item) => list.append(render(item)));
+    const shown = new Map([...list.children].map((li) => [li.dataset.item, li]));
+    // An item shown already comes back as it is now (its comment edited meanwhile, say).
+    items.forEach((item) => {
+      const li = shown.get(String(item.item_id));
+      if (li) fill(li, item); else list.append(render(item));
+    });
     say(list.querySelector(".item:not(.decided)") ? "" : t("empty"));
     select(list.querySelector(".item:not(.decided)"));
   } catch (error) { say(t("failed") + error.message); }
@@ -123,8 +129,21 @@ async function fetchItems() {
 function render(item) {
   const li = $("#item").content.firstElementChild.cloneNode(true);
   li.dataset.item = item.item_id;
-  li.dataset.author = item.comment.author ? item.comment.author.id : "";
   li.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
+  fill(li, item);
+  li.querySelectorAll("[data-action]").forEach((button) => button.addEventListener("click", () => decide(li, button.dataset.action)));
+  $(".ban", li).addEventListener("click", () => ban(li));
+  $(".reason", li).addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); decide(li, "reject"); }
+  });
+  li.addEventListener("click", () => select(li, false));
+  return li;
+}
+
+// What the item shows of its comment, and the revision a decision is for.
+function fill(li, item) {
+  li.dataset.revision = item.revision;
+  li.dataset.author = item.comment.author ? item.comment.author.id : "";
   $(".kind", li).textContent = t(item.kind);
   const link = $(".article", li);
   link.textContent = item.article.title || item.article.key;
@@ -147,14 +166,7 @@ function render(item) {
     entry.textContent = `${r.reason}${r.note ? " — " + r.note : ""} (${r.username || "?"})`;
     return entry;
   }));
-  li.querySelectorAll("[data-action]").forEach((button) => button.addEventListener("click", () => decide(li, button.dataset.action)));
-  $(".ban", li).addEventListener("click", () => ban(li));
-  $(".reason", li).addEventListener("keydown", (event) => {
-    if (event.key === "Enter") { event.preventDefault(); decide(li, "reject"); }
-  });
-  li.addEventListener("click", () => select(li, false));
-  if (!author) $(".ban", li).disabled = true;
-  return li;
+  $(".ban", li).disabled = !author;
 }
 
 function select(li, focus = true) {
@@ -168,7 +180,7 @@ async function decide(li, action) {
   if (li.classList.contains("decided")) return;
   const reason = $(".reason", li).value.trim();
   const days = $(".ban-days", li).value;
-  const body = { action };
+  const body = { action, revision: Number(li.dataset.revision) };
   if (reason) body.reason = reason;
   if (days !== "" && action !== "approve" && action !== "keep") body.ban_days = Number(days);
   try {
@@ -178,7 +190,13 @@ async function decide(li, action) {
     say(t("decided") + t(decided.decision.action));
     const next = li.parentElement.querySelector(".item:not(.decided)");
     if (next) select(next); else fetchItems();
-  } catch (error) { say(t("failed") + error.message); }
+  } catch (error) {
+    if (error.status !== 409) return say(t("failed") + error.message);
+    // Edited since it was shown: show the new text, and let the moderator decide about that.
+    await fetchItems();
+    select(li);
+    say(t("stale"));
+  }
 }
 
 async function ban(li) {

@@ -424,15 +424,67 @@ async def set_moderation_reason(conn: asyncpg.Connection, comment_id: int, reaso
     await conn.execute("UPDATE comments SET moderation_reason = $2 WHERE id = $1", comment_id, reason)
 
 
+async def lock(conn: asyncpg.Connection, comment_id: int) -> int | None:
+    """Lock the comment until the transaction ends, so that its edits and the decisions about it
+    apply one at a time; its revision, or None if there is no such comment."""
+    return await conn.fetchval("SELECT revision FROM comments WHERE id = $1 FOR NO KEY UPDATE", comment_id)
+
+
+async def editing_standing(
+    conn: asyncpg.Connection, comment_id: int, body_hash: bytes
+) -> tuple[Site, Standing]:
+    """The site and its author's standing there, for judging an edit of the comment as if it were
+    posted now with the new text (``body_hash``): its own record left out, and no burst (an edit
+    adds no comment)."""
+    row = await conn.fetchrow(
+        f"""SELECT {sites.columns_as("s")}, u.created_at AS account_created_at,
+                   coalesce(st.approved, 0) - (c.status = 'approved')::int AS approved,
+                   coalesce(st.rejected, 0) AS rejected,
+                   EXISTS (SELECT FROM comments o JOIN articles oa ON oa.id = o.article_id
+                           WHERE o.author_id = c.author_id AND o.body_hash = $2 AND o.status <> 'deleted'
+                             AND o.id <> c.id AND oa.site_id = s.id) AS same_text,
+                   b.until AS ban_until, b.reason AS ban_reason, b.user_id IS NOT NULL AS banned
+            FROM comments c JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
+            JOIN users u ON u.id = c.author_id
+            LEFT JOIN author_standing st ON st.site_id = s.id AND st.user_id = u.id
+            LEFT JOIN bans b ON b.site_id = s.id AND b.user_id = u.id AND (b.until IS NULL OR b.until > now())
+            WHERE c.id = $1""",
+        comment_id,
+        body_hash,
+    )
+    ban = Ban(row["ban_until"], row["ban_reason"]) if row["banned"] else None
+    standing = Standing(
+        account_created_at=row["account_created_at"],
+        approved=row["approved"],
+        rejected=row["rejected"],
+        recent_comments=0,
+        same_text_before=row["same_text"],
+        ban=ban,
+    )
+    return sites.site_from(row), standing
+
+
 async def update_body(
-    conn: asyncpg.Connection, comment_id: int, body: str, body_html: str, body_hash: bytes
+    conn: asyncpg.Connection,
+    comment_id: int,
+    body: str,
+    body_html: str,
+    body_hash: bytes,
+    status: str,
+    held_because: str | None,
 ) -> None:
+    """Write an edit as the comment's next revision, in ``status``; a held comment keeps the reason
+    it was first held for unless the new text gives one."""
     await conn.execute(
-        "UPDATE comments SET body = $2, body_html = $3, body_hash = $4, edited_at = now() WHERE id = $1",
+        """UPDATE comments SET body = $2, body_html = $3, body_hash = $4, edited_at = now(),
+                  revision = revision + 1, status = $5, held_because = coalesce($6, held_because)
+           WHERE id = $1""",
         comment_id,
         body,
         body_html,
         body_hash,
+        status,
+        held_because,
     )
 
 

@@ -47,6 +47,11 @@ class ItemRow(msgspec.Struct, frozen=True):
     decided_at: datetime | None
     reason: str | None
     ban_days: int | None
+    # The comment's revision when the item was opened, and now. Read with the item, before the
+    # comment's text is: an edit in between makes the moderator's decision stale (refused), it
+    # never puts a text they were not shown under a revision they were.
+    opened_revision: int
+    revision: int
     article_key: str
     article_title: str | None
     article_url: str | None
@@ -71,13 +76,27 @@ class AuditEntry(msgspec.Struct, frozen=True):
 
 
 async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
-    """A new open item for the comment; None when one is already open (a report joins it)."""
+    """A new open item for the comment at its current revision; None when one is already open
+    (a report joins it)."""
     return await conn.fetchval(
-        """INSERT INTO moderation_items (site_id, comment_id, kind) VALUES ($1, $2, $3)
+        """INSERT INTO moderation_items (site_id, comment_id, kind, opened_revision)
+           SELECT $1, id, $3, revision FROM comments WHERE id = $2
            ON CONFLICT (comment_id) WHERE decision IS NULL DO NOTHING RETURNING id""",
         site_id,
         comment_id,
         kind,
+    )
+
+
+async def hold(conn: asyncpg.Connection, site_id: int, comment_id: int) -> None:
+    """The comment (edited into one the policy holds) awaits a decision: a new held item, or the
+    open one (reported) becomes held, keeping its reports and the revision it was opened at."""
+    await conn.execute(
+        """INSERT INTO moderation_items (site_id, comment_id, kind, opened_revision)
+           SELECT $1, id, 'held', revision FROM comments WHERE id = $2
+           ON CONFLICT (comment_id) WHERE decision IS NULL DO UPDATE SET kind = 'held'""",
+        site_id,
+        comment_id,
     )
 
 
@@ -113,15 +132,13 @@ async def forget_queue(conn: asyncpg.Connection) -> int:
     return int(status.split()[-1])
 
 
+# The author's history is their standing, what the policy judges them by: a rejection stays in
+# it when its comment is deleted afterwards (sql/0009).
 _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_id, i.decision, i.decided_by,
-        i.decided_at, i.reason, i.ban_days,
+        i.decided_at, i.reason, i.ban_days, i.opened_revision, c.revision,
         a.key AS article_key, a.title AS article_title, a.url AS article_url,
         u.created_at AS author_created_at,
-        (SELECT count(*) FROM comments h JOIN articles ha ON ha.id = h.article_id
-         WHERE h.author_id = c.author_id AND ha.site_id = i.site_id AND h.status = 'approved') AS author_approved,
-        (SELECT count(*) FROM comments h JOIN articles ha ON ha.id = h.article_id
-         WHERE h.author_id = c.author_id AND ha.site_id = i.site_id AND h.status IN ('rejected', 'spam'))
-            AS author_rejected,
+        coalesce(st.approved, 0) AS author_approved, coalesce(st.rejected, 0) AS author_rejected,
         p.body_html AS parent_body_html, pu.username AS parent_author,
         coalesce((SELECT json_agg(json_build_object('user_id', r.user_id, 'username', ru.username,
                                                     'reason', r.reason, 'note', r.note,
@@ -132,6 +149,7 @@ _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_
     JOIN comments c ON c.id = i.comment_id
     JOIN articles a ON a.id = c.article_id
     LEFT JOIN users u ON u.id = c.author_id
+    LEFT JOIN author_standing st ON st.site_id = i.site_id AND st.user_id = c.author_id
     LEFT JOIN comments p ON p.id = c.parent_id
     LEFT JOIN users pu ON pu.id = p.author_id"""
 
