@@ -37,6 +37,7 @@ from tests.integration.hostile_corpus import (
     CONTROL,
     DANGEROUS_URLS,
     INVISIBLE,
+    MISLEADING_URLS,
     NOT_JSON,
     RAW_BODIES,
     SITE_SEGMENTS,
@@ -407,7 +408,7 @@ def body_cases() -> list[Case]:
         # A token nobody was given, whatever it contains: refused, or (sign-out) nothing to do.
         cases.append(Case("refresh", f"token-{label}", {"refresh_token": text}, statuses=frozenset({401})))
         cases.append(Case("logout", f"token-{label}", {"refresh_token": text}, statuses=frozenset({204})))
-    for label, url in DANGEROUS_URLS.items():
+    for label, url in {**DANGEROUS_URLS, **MISLEADING_URLS}.items():
         cases.append(
             Case("post", f"article_url-{label}", _with("post", article_url=url), field="article_url")
         )

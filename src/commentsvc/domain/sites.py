@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import urlsplit
 
 import asyncpg
+from ada_url import URL
 
 from commentsvc.errors import Conflict, Invalid, NotFound
 from commentsvc.store import sites as store
@@ -15,7 +15,11 @@ from commentsvc.store.sites import Site
 # The site `commentsvc demo` creates and the demo pages are wired to.
 DEMO_SITE = "demo"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+# What the URL Standard strips from both ends of a URL, as every parser does.
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+# Browsers read a backslash as a slash and drop tabs and line breaks inside a URL, where other
+# parsers keep them: with one of these, a URL may name a different host to each of its readers.
+_MISREAD = re.compile(r"[\\\t\n\r]")
 
 
 def check_slug(slug: str) -> str:
@@ -26,19 +30,29 @@ def check_slug(slug: str) -> str:
     return slug
 
 
+def web_url(url: str) -> URL:
+    """An http(s) URL as browsers read it (the WHATWG URL Standard). ValueError for anything else,
+    and for what other parsers would read differently (a backslash, a tab or line break inside,
+    no '//' after the scheme) or what hides the host (credentials): every reader of a URL this
+    service accepts, the service included, goes to the same host."""
+    text = url.strip(_C0_OR_SPACE)
+    if not text.lower().startswith(("http://", "https://")) or _MISREAD.search(text):
+        raise ValueError("not a plain http(s) URL")
+    parsed = URL(text)
+    if parsed.username or parsed.password:
+        raise ValueError("credentials in a URL")
+    return parsed
+
+
 def normalise_origin(url: str) -> str:
-    """``scheme://host[:port]`` in lower case, without a default port: the form browsers send in Origin."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+    """``scheme://host[:port]`` exactly as browsers send it in Origin: lower case, an
+    internationalised host in its ASCII form, without a default port."""
+    try:
+        return web_url(url).origin
+    except ValueError:
         raise Invalid(
             f"origin: {url!r} is not an http(s) origin such as https://www.example.org.", field="origin"
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        raise Invalid(f"origin: {url!r} has a bad port.", field="origin") from None
-    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else "")
+        ) from None
 
 
 def _normalised(settings: dict[str, object]) -> dict[str, object]:
