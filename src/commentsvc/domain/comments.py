@@ -12,7 +12,7 @@ import msgspec
 
 from commentsvc.batching import Coalesced
 from commentsvc.domain import policy, rendering
-from commentsvc.domain.sites import normalise_origin
+from commentsvc.domain.articles import check_article_url, check_title
 from commentsvc.domain.threads import (
     Comment,
     Viewer,
@@ -24,7 +24,7 @@ from commentsvc.domain.threads import (
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable, Unprocessable
 from commentsvc.kv.cache import GenerationalCache
-from commentsvc.store import articles, comments, moderation, sites
+from commentsvc.store import articles, comments, moderation, sites, users
 from commentsvc.store.articles import Article
 from commentsvc.store.comments import CommentContext, CommentRow, Parent
 from commentsvc.store.moderation import Ban
@@ -235,13 +235,12 @@ class Comments:
         check_article_key(new.article)
         if idempotency_key is not None:
             rendering.check_text(idempotency_key, "Idempotency-Key")
-        title = rendering.check_text(new.article_title, "article_title").strip() if new.article_title else ""
         draft = _Draft(
             new=new,
             body=body,
             body_html=rendering.render(body),
             body_hash=_body_hash(body),
-            title=title or None,
+            title=check_title(new.article_title),
             client_hash=self._hash_address(client_address),
             idempotency_key=idempotency_key,
             request_hash=(
@@ -272,7 +271,7 @@ class Comments:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
         if context.standing is None:
             raise Unauthorized("This account no longer exists.")
-        url = self._article_url(new.article_url, context.site.origins)
+        url = check_article_url(new.article_url, context.site.origins) if new.article_url else None
         if context.key_use is not None and draft.idempotency_key is not None:
             if not context.key_use.expired:
                 return await self._replay(author_id, context.key_use, draft.request_hash)
@@ -284,10 +283,19 @@ class Comments:
             raise Forbidden(LOCKED)
         parent = await self._parent(context, new.parent_id, author_id)
         held_because = policy.hold_reason(context.site, context.standing, draft.body, datetime.now(UTC))
+        title = draft.title
+        if (
+            context.article is None
+            and (title or url)
+            and not await self._moderates(author_id, context.site.id)
+        ):
+            # What everyone sees of an article is the site's to say: any client can send what the
+            # widget would, so a reader's title and URL are not kept (moderators set them).
+            title = url = None
         written = comments.NewRow(
             site_id=context.site.id,
             article_key=new.article,
-            article_title=draft.title,
+            article_title=title,
             article_url=url,
             article_id=context.article.id if context.article else None,
             replied_to=new.parent_id,
@@ -477,17 +485,9 @@ class Comments:
         async with self._batches_db.acquire() as conn:
             return await comments.posting_contexts(conn, queries, policy.NEW_ACCOUNT)
 
-    def _article_url(self, url: str | None, origins: list[str]) -> str | None:
-        if not url:
-            return None
-        rendering.check_text(url, "article_url")
-        try:
-            origin = normalise_origin(url)
-        except Invalid:
-            raise Invalid("article_url: not an http(s) URL.", field="article_url") from None
-        if origin not in origins:
-            raise Invalid("article_url: not on one of this site's registered origins.", field="article_url")
-        return url
+    async def _moderates(self, user_id: int, site_id: int) -> bool:
+        async with self._db.acquire() as conn:
+            return await users.moderates(conn, user_id, site_id)
 
     def _hash_address(self, address: str) -> bytes:
         return hmac.digest(self._address_key, address.encode("utf-8", "replace"), "sha256")[:16]
