@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 
 import asyncpg
 from ada_url import URL
@@ -90,22 +91,63 @@ async def get_site(conn: asyncpg.Connection, slug: str) -> Site:
     return site
 
 
+# Sites that exist are few and asked for on every cross-origin call; unknown slugs are whatever
+# clients make up. Each kind is kept within its own bound, so made-up slugs never push a site out.
+MAX_KNOWN_SITES = 10_000
+MAX_UNKNOWN_SITES = 1_000
+
+
 class OriginDirectory:
     """Each site's allowed origins, cached briefly in the process: CORS asks on
     every cross-origin request, and `site update` may take this long to apply."""
 
     def __init__(self, ttl_seconds: float = 10.0) -> None:
         self._ttl = ttl_seconds
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._known = _Expiring(MAX_KNOWN_SITES)
+        self._unknown = _Expiring(MAX_UNKNOWN_SITES)
+
+    def __len__(self) -> int:
+        return len(self._known) + len(self._unknown)
 
     async def origins(self, pool: asyncpg.Pool, slug: str) -> frozenset[str]:
         """The site's origins; empty for a site that does not exist."""
         now = time.monotonic()
-        cached = self._cache.get(slug)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached = self._known.get(slug, now)
+        if cached is None:
+            cached = self._unknown.get(slug, now)
+        if cached is not None:
+            return cached
         async with pool.acquire() as conn:
             site = await store.get_site(conn, slug)
         origins = frozenset(site.origins) if site else frozenset()
-        self._cache[slug] = (now + self._ttl, origins)
+        kept, other = (self._known, self._unknown) if site else (self._unknown, self._known)
+        kept.put(slug, origins, now + self._ttl)
+        other.discard(slug)
         return origins
+
+
+class _Expiring:
+    """Up to ``size`` values, each until its deadline; the least recently used goes first."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[float, frozenset[str]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str, now: float) -> frozenset[str] | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= now:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: str, value: frozenset[str], until: float) -> None:
+        self._entries[key] = (until, value)
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def discard(self, key: str) -> None:
+        self._entries.pop(key, None)
