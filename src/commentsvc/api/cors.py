@@ -20,6 +20,8 @@ ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 EXPOSED_HEADERS = "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
+# Whether these routes' answers carry CORS headers depends on Origin, so every answer says so,
+# one to a request without Origin too: a cache (a CDN keeps /counts) must not hand it to a page.
 _VARY = (b"vary", b"Origin")
 # A preflight counts as a read of its address, before its site's origins are looked up: each
 # names a site, and one made-up slug after another would otherwise cost a lookup each, unlimited.
@@ -31,10 +33,13 @@ class SiteCors:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        origin = header(scope, b"origin")
-        site = _SITE_ROUTE.match(scope["path"]) if origin else None
+        site = _SITE_ROUTE.match(scope["path"])
         if site is None:
             await self.app(scope, receive, send)
+            return
+        origin = header(scope, b"origin")
+        if not origin:
+            await self.app(scope, receive, _adding(send, [_VARY]))
             return
         state = scope["app"].state
         directory: OriginDirectory = state.origins
