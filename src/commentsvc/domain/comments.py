@@ -23,7 +23,7 @@ from commentsvc.domain.threads import (
     shown,
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable, Unprocessable
-from commentsvc.kv.cache import GenerationalCache
+from commentsvc.kv.cache import Computed, GenerationalCache
 from commentsvc.store import articles, comments, moderation, sites, users
 from commentsvc.store.articles import Article
 from commentsvc.store.comments import CommentContext, CommentRow, Parent
@@ -167,21 +167,23 @@ class Comments:
         (a connection is taken from the pool only when PostgreSQL must be asked)."""
         check_article_key(key)
 
-        async def page() -> bytes:
+        async def page() -> Computed:
             async with db.acquire() as conn:
                 thread = await self.thread(conn, slug, key, viewer_id, sort, limit, cursor)
-            return msgspec.json.encode(thread)
+            # Redis keeps no page without comments: readers may ask about any key they make up.
+            return Computed(msgspec.json.encode(thread), keep=bool(thread.comments))
 
         if viewer_id is not None:
-            return await page()
+            return (await page()).value
         return await self._cache.read_through(thread_scope(slug, key), f"{sort}:{limit}:{cursor or ''}", page)
 
     async def counts_json(self, db: asyncpg.Pool, slug: str, keys: list[str]) -> bytes:
         check_article_keys(keys)
 
-        async def counted() -> bytes:
+        async def counted() -> Computed:
             async with db.acquire() as conn:
-                return msgspec.json.encode(await self.counts(conn, slug, keys))
+                counts = await self.counts(conn, slug, keys)
+            return Computed(msgspec.json.encode(counts), keep=any(counts.values()))
 
         variant = hashlib.sha1(msgspec.json.encode(sorted(keys))).hexdigest()
         return await self._cache.read_through(counts_scope(slug), variant, counted)
