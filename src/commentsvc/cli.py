@@ -15,6 +15,7 @@ import asyncpg
 
 from commentsvc.config import ConfigError, Settings, load_settings
 from commentsvc.domain import roles, sites
+from commentsvc.domain.articles import describe_article
 from commentsvc.errors import Conflict, Invalid, ServiceError
 from commentsvc.store import articles
 from commentsvc.store.migrations import migrate
@@ -202,6 +203,10 @@ def _role_name(args: argparse.Namespace) -> str:
 # --- demo -----------------------------------------------------------------------------
 
 
+# The key and title of demo/article.html.
+DEMO_ARTICLE = ("un-tiers-lieu-pour-les-rassembler-tous", "Un tiers-lieu pour les rassembler tous")
+
+
 async def _demo(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     """The demo site accepts the service's own origin and its other loopback
     name, so the demo pages also work when served from a second origin."""
@@ -209,9 +214,11 @@ async def _demo(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     origins = [public_url, *_loopback_twin(public_url)]
     settings = {"name": "commentsvc demo", "origins": origins}
     try:
-        await sites.create_site(conn, sites.DEMO_SITE, settings)
+        site = await sites.create_site(conn, sites.DEMO_SITE, settings)
     except Conflict:
-        await sites.update_site(conn, sites.DEMO_SITE, {"origins": origins})
+        site = await sites.update_site(conn, sites.DEMO_SITE, {"origins": origins})
+    # A reader's comment does not title an article: the demo article is titled as a moderator would.
+    await describe_article(conn, site, *DEMO_ARTICLE, f"{public_url}/demo/article.html")
     print(f"commentsvc: demo article: {public_url}/demo/article.html")
     print(f"commentsvc: demo listing: {public_url}/demo/listing.html")
     return 0

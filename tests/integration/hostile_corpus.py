@@ -61,6 +61,19 @@ DANGEROUS_URLS = {
     "backslashes": "\\\\evil.example\\x",
 }
 
+# URLs that browsers and other parsers read as different hosts, each naming the hostile suite's
+# site origin (https://news.example) to one of them: a backslash read as a slash, credentials, a
+# tab or line break that browsers drop, no '//' after the scheme.
+MISLEADING_URLS = {
+    "backslash-then-at": "https://evil.example\\@news.example/x",
+    "backslashes-for-slashes": "https:\\\\news.example/x",
+    "credentials": "https://user:password@news.example/x",
+    "host-as-user": "https://evil.example@news.example/x",
+    "tab-in-host": "https://news.example\t/x",
+    "newline-in-host": "https://news.\nexample/x",
+    "no-slashes": "https:news.example/x",
+}
+
 # Characters that must never be stored: control characters, NUL, unassigned and
 # private code points (lone surrogates cannot be JSON-escaped: see RAW_BODIES).
 CONTROL = {

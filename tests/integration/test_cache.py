@@ -3,6 +3,7 @@ served lately, Redis holds the generations (real Redis, each test its own scope)
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 
@@ -12,12 +13,14 @@ from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import (
     ENTRY_TTL_SECONDS,
     GENERATION_TTL_SECONDS,
+    Computed,
     GenerationalCache,
     LocalPage,
     LocalPages,
 )
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
+from tests.builders import make_site, post_comment, read_thread, register, unique_name
 
 _scopes = itertools.count(1)
 
@@ -28,15 +31,17 @@ def scope() -> str:
 
 
 class Source:
-    """What PostgreSQL would answer: a version that changes, and how often it was asked."""
+    """What PostgreSQL would answer: a version that changes, whether there is anything in it
+    (a thread with comments), and how often it was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
         self.version = 1
+        self.keep = keep
         self.computed = 0
 
-    async def page(self) -> bytes:
+    async def page(self) -> Computed:
         self.computed += 1
-        return f"v{self.version}".encode()
+        return Computed(f"v{self.version}".encode(), self.keep)
 
 
 def worker(redis_client, settings, fresh_seconds: float) -> GenerationalCache:
@@ -120,6 +125,42 @@ async def test_without_redis_every_read_goes_to_the_source(settings, scope):
         await dead.aclose()
 
 
+async def test_a_page_with_nothing_in_it_leaves_nothing_in_redis_and_its_first_change_shows_everywhere(
+    redis_client, settings, scope
+):
+    keys = Keys(settings.redis_prefix)
+    first, second, source = (
+        worker(redis_client, settings, 0),
+        worker(redis_client, settings, 0),
+        Source(keep=False),
+    )
+    assert await first.read_through(scope, "p1", source.page) == b"v1"
+    assert await second.read_through(scope, "p1", source.page) == b"v1"
+    assert not await redis_client.exists(keys.cache_generation(scope))
+    assert [key async for key in redis_client.scan_iter(match=keys.cache_entry(scope, "*", "*"))] == []
+    source.version, source.keep = 2, True
+    await second.invalidate(scope)  # the first comment, written through the second process
+    assert await first.read_through(scope, "p1", source.page) == b"v2"
+    assert await second.read_through(scope, "p1", source.page) == b"v2"
+    assert source.computed == 3  # the second process found the first one's new page in Redis
+
+
+async def test_a_page_computed_before_a_change_elsewhere_is_not_filed_under_the_new_generation(
+    redis_client, settings, scope
+):
+    first, second, source = worker(redis_client, settings, 0), worker(redis_client, settings, 0), Source()
+
+    async def changed_elsewhere_while_computing() -> Computed:
+        page = await source.page()
+        source.version = 2
+        await second.invalidate(scope)  # another process commits (and bumps) meanwhile
+        return page
+
+    assert await first.read_through(scope, "p1", changed_elsewhere_while_computing) == b"v1"
+    assert await first.read_through(scope, "p1", source.page) == b"v2"
+    assert await second.read_through(scope, "p1", source.page) == b"v2"
+
+
 def test_local_pages_keep_to_their_byte_budget_least_recently_used_first():
     pages = LocalPages(max_bytes=10, fresh_seconds=1)
     pages.put("a", "1", LocalPage("g", b"1234", checked_at=0))
@@ -139,3 +180,23 @@ def test_local_pages_nobody_asked_for_in_an_entrys_lifetime_are_let_go():
     pages.put("new", "1", LocalPage("g", b"1234", checked_at=ENTRY_TTL_SECONDS + 1))
     assert pages.get("old", "1") is None
     assert pages.get("recent", "1") is not None and pages.get("new", "1") is not None
+
+
+async def test_reads_of_articles_nobody_commented_on_leave_no_redis_keys(client, db, redis_client, settings):
+    site = await make_site(db)
+    unknown = [unique_name("nobody-commented") for _ in range(1000)]
+    for start in range(0, len(unknown), 50):
+        threads = await asyncio.gather(
+            *(read_thread(client, site, key) for key in unknown[start : start + 50])
+        )
+        assert all(thread["comments"] == [] for thread in threads)
+    left = [key async for key in redis_client.scan_iter(match=f"{settings.redis_prefix}*{site}*", count=1000)]
+    assert {key: await redis_client.ttl(key) for key in left} == {}
+
+
+async def test_an_articles_first_comment_shows_at_once_though_its_empty_page_was_served(client, db):
+    site, key = await make_site(db), unique_name("article")
+    for _ in range(2):  # the second from this process's own pages
+        assert (await read_thread(client, site, key))["comments"] == []
+    first = await post_comment(client, await register(client), site, key)
+    assert [c["id"] for c in (await read_thread(client, site, key))["comments"]] == [first["id"]]

@@ -38,6 +38,7 @@ from tests.integration.hostile_corpus import (
     CONTROL,
     DANGEROUS_URLS,
     INVISIBLE,
+    MISLEADING_URLS,
     NOT_JSON,
     RAW_BODIES,
     SITE_SEGMENTS,
@@ -258,6 +259,13 @@ ROUTES = {
         body={"article": Ref("article"), "locked": False},
         fields={"article": "text", "locked": "bool"},
     ),
+    "describe": Route(
+        "PUT",
+        "/api/v1/sites/{site}/articles",
+        "moderator",
+        body={"article": Ref("article"), "article_title": "t", "article_url": ORIGIN + "/a"},
+        fields={"article": "text", "article_title": "optional_text", "article_url": "optional_text"},
+    ),
     "embed": Route("GET", "/embed"),
     "embed.js": Route("GET", "/embed.js"),
     "count.js": Route("GET", "/count.js"),
@@ -327,6 +335,9 @@ MAX_LENGTHS = {
     ("ban", "reason"): 1000,
     ("decide", "reason"): 1000,
     ("lock", "article"): 512,
+    ("describe", "article"): 512,
+    ("describe", "article_title"): 300,
+    ("describe", "article_url"): 2048,
 }
 # Fields whose text readers, moderators or PostgreSQL see: control characters are refused.
 CHECKED_TEXT = [
@@ -344,6 +355,9 @@ CHECKED_TEXT = [
     ("ban", "reason"),
     ("decide", "reason"),
     ("lock", "article"),
+    ("describe", "article"),
+    ("describe", "article_title"),
+    ("describe", "article_url"),
 ]
 # Where hostile text goes inside a value that is otherwise well-formed.
 WELL_FORMED = {"email": "{}@example.org", "article_url": ORIGIN + "/{}"}
@@ -413,10 +427,11 @@ def body_cases() -> list[Case]:
         # A token nobody was given, whatever it contains: refused, or (sign-out) nothing to do.
         cases.append(Case("refresh", f"token-{label}", {"refresh_token": text}, statuses=frozenset({401})))
         cases.append(Case("logout", f"token-{label}", {"refresh_token": text}, statuses=frozenset({204})))
-    for label, url in DANGEROUS_URLS.items():
-        cases.append(
-            Case("post", f"article_url-{label}", _with("post", article_url=url), field="article_url")
-        )
+    for name in ("post", "describe"):
+        for label, url in {**DANGEROUS_URLS, **MISLEADING_URLS}.items():
+            cases.append(
+                Case(name, f"article_url-{label}", _with(name, article_url=url), field="article_url")
+            )
     # Header values are bytes, read as Latin-1: the control characters that survive that.
     header_control = {k: v for k, v in CONTROL.items() if max(v) <= "\xff"}
     for label, value in {**header_control, "too-long": "k" * 256, "empty": ""}.items():
@@ -678,7 +693,8 @@ async def test_sql_and_paths_in_comment_text_and_article_keys_are_stored_verbati
     key = f"{text} {unique_name('k')}"
     title = f"{text} title"
     body = f"{text} {unique_name('body')}"
-    posted = await post_comment(client, world.reader, world.site, key, body, article_title=title)
+    # A moderator's: a reader's first comment does not title an article.
+    posted = await post_comment(client, world.moderator, world.site, key, body, article_title=title)
     row = await comment_row(db, posted["id"])
     assert (row["body"], row["key"], row["title"]) == (body, key, title)
     assert_safe(posted["body_html"])

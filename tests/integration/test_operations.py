@@ -40,6 +40,8 @@ CONTRACT_ROUTES = {
     ("put", "/api/v1/sites/{site}/articles/lock"),
     # Additive: the widget's Markdown preview.
     ("post", "/api/v1/preview"),
+    # Additive: moderators set an article's title and URL (a reader's first comment does not).
+    ("put", "/api/v1/sites/{site}/articles"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

@@ -137,3 +137,27 @@ async def test_text_types_name_their_charset_once(client, site):
     for name, path in every_page(site).items():
         content_type = (await client.get(path)).headers["content-type"]
         assert content_type.count("charset") <= 1, f"{name}: {content_type}"
+
+
+async def test_a_signed_in_readers_thread_page_is_kept_by_no_cache(client, site):
+    reader = await register(client)
+    await post_comment(client, reader, site, "personal")
+    url = f"/api/v1/sites/{site}/comments?article=personal"
+    for encoding in ("identity", "gzip"):
+        mine = await client.get(url, headers={**reader.auth, "Accept-Encoding": encoding})
+        # It carries the reader's source text, pending comments and votes.
+        assert mine.headers["cache-control"] == "private, no-store", encoding
+        anonymous = await client.get(url, headers={"Accept-Encoding": encoding})
+        assert "private" not in anonymous.headers.get("cache-control", ""), encoding
+        assert "no-store" not in anonymous.headers.get("cache-control", ""), encoding
+
+
+async def test_site_routes_vary_on_origin_even_when_none_came(client, site):
+    # A cache keeps /counts (public, max-age): an answer without CORS headers must not be handed
+    # to a page of the site, nor one for an origin to a page of another.
+    for path in (f"/api/v1/sites/{site}/counts?article=a1", f"/api/v1/sites/{site}/comments?article=a1"):
+        for headers in ({}, {"Origin": SITE_ORIGIN}, {"Origin": "https://other.example"}):
+            response = await client.get(path, headers=headers)
+            varies = [v.strip() for value in response.headers.get_list("vary") for v in value.split(",")]
+            assert varies.count("Origin") == 1, (path, headers, varies)
+            assert "Accept-Encoding" in varies, (path, headers, varies)

@@ -4,7 +4,8 @@ of JSON and a tenth of that gzipped, which is what a reader on a phone waits for
 Pages shared by every anonymous reader come back from the cache as the very same bytes object
 on every hit, so their compressed form is kept beside them (keyed by the page itself: CPython
 keeps a bytes object's hash, and equal pages compare by identity first), compressed once per
-process and change. A page made for one reader is compressed for that request only, faster."""
+process and change. A page made for one reader is compressed for that request only, faster, and
+kept by no cache: it carries what only that reader may see (source text, pending comments, votes)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ SHARED_LEVEL = 6
 ONE_OFF_LEVEL = 1
 # Each holds its page too (the key): 64 of the largest pages keep about 5 MB alive per process.
 MAX_SHARED_PAGES = 64
+PERSONAL_CACHE_CONTROL = "private, no-store"
 
 _shared: OrderedDict[bytes, bytes] = OrderedDict()
 
@@ -28,6 +30,8 @@ def json_page(
 ) -> Response:
     """``page`` (JSON already) as the response, gzipped when the client accepts it."""
     headers = {"Vary": "Accept-Encoding", **(headers or {})}
+    if not shared:
+        headers["Cache-Control"] = PERSONAL_CACHE_CONTROL
     if len(page) >= MIN_BYTES and accepts_gzip(request):
         headers["Content-Encoding"] = "gzip"
         page = _compressed_shared(page) if shared else gzip.compress(page, ONE_OFF_LEVEL, mtime=0)

@@ -66,21 +66,24 @@ async def send_error(send: Send, exc: ServiceError) -> None:
     """Answer with an error straight from an ASGI middleware."""
     body = msgspec.json.encode(ErrorBody(exc.status_code, exc.detail, exc.code, exc.field))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if isinstance(exc, Unavailable):
-        headers.append((b"retry-after", RETRY_AFTER_UNAVAILABLE.encode()))
+    headers += [(name.lower().encode(), value.encode()) for name, value in _headers_of(exc).items()]
     await send({"type": "http.response.start", "status": exc.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
 def service_error(_: Request, exc: ServiceError) -> Response[ErrorBody]:
-    headers: dict[str, str] = {}
+    return error_response(exc.status_code, exc.detail, exc.code, exc.field, _headers_of(exc))
+
+
+def _headers_of(exc: ServiceError) -> dict[str, str]:
+    """What an error says beside its body: how to sign in, when to try again."""
     if isinstance(exc, Unauthorized):
-        headers["WWW-Authenticate"] = "Bearer"
-    elif isinstance(exc, RateLimited):
-        headers.update(exc.headers)
-    elif isinstance(exc, Unavailable):
-        headers["Retry-After"] = RETRY_AFTER_UNAVAILABLE
-    return error_response(exc.status_code, exc.detail, exc.code, exc.field, headers)
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RateLimited):
+        return dict(exc.headers)
+    if isinstance(exc, Unavailable):
+        return {"Retry-After": RETRY_AFTER_UNAVAILABLE}
+    return {}
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response[ErrorBody]:

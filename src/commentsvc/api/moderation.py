@@ -1,4 +1,4 @@
-"""Moderation: the queue, decisions, the audit log, bans and article locks.
+"""Moderation: the queue, decisions, the audit log, bans, article locks, titles and URLs.
 Every route needs the moderator role on the site (or admin)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from commentsvc.api.deps import Caller, Conn, ModerationService
 from commentsvc.api.errors import error_responses
 from commentsvc.api.security import requires_user
+from commentsvc.domain.articles import MAX_TITLE, MAX_URL, Described
 from commentsvc.domain.comments import MAX_ARTICLE_KEY
 from commentsvc.domain.moderation import AuditPage, Item
 from commentsvc.domain.sites import SLUG
@@ -47,6 +48,12 @@ class LockIn(msgspec.Struct, forbid_unknown_fields=True):
 class LockOut(msgspec.Struct):
     article: str
     locked: bool
+
+
+class DescriptionIn(msgspec.Struct, forbid_unknown_fields=True):
+    article: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ARTICLE_KEY)]
+    article_title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE)] | None = None
+    article_url: Annotated[str, msgspec.Meta(max_length=MAX_URL)] | None = None
 
 
 class SiteModerationController(Controller):
@@ -106,6 +113,21 @@ class SiteModerationController(Controller):
         """Close (or reopen) an article to new comments."""
         locked = await moderation.lock(conn, site, principal.user_id, data.article, data.locked)
         return LockOut(data.article, locked)
+
+    @put("/articles", responses=error_responses(400, 401, 403, 404, 413, 415, 503))
+    async def describe(
+        self,
+        site: SITE,
+        data: JSONBody[DescriptionIn],
+        principal: Caller,
+        conn: Conn,
+        moderation: ModerationService,
+    ) -> Described:
+        """Set the title and URL (on one of the site's origins) that everyone sees for an article:
+        a reader's comment never sets them, a moderator's first comment on an article does."""
+        return await moderation.describe(
+            conn, site, principal.user_id, data.article, data.article_title, data.article_url
+        )
 
 
 class DecisionController(Controller):

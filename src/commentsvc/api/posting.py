@@ -11,6 +11,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from commentsvc.api.limits import client_address
 from commentsvc.api.security import provide_principal
+from commentsvc.domain.articles import MAX_TITLE, MAX_URL
 from commentsvc.domain.comments import MAX_ARTICLE_KEY, NewComment, Posted
 from commentsvc.domain.rendering import MAX_BODY_CHARS
 from commentsvc.domain.sites import SLUG
@@ -23,8 +24,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 class NewCommentIn(msgspec.Struct, forbid_unknown_fields=True):
     article: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ARTICLE_KEY)]
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_BODY_CHARS)]
-    article_title: Annotated[str, msgspec.Meta(max_length=300)] | None = None
-    article_url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+    article_title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE)] | None = None
+    article_url: Annotated[str, msgspec.Meta(max_length=MAX_URL)] | None = None
     parent_id: Annotated[int, msgspec.Meta(ge=1, le=2**62)] | None = None
 
 

@@ -15,6 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 
 from commentsvc.api.compression import accepts_gzip
+from commentsvc.domain.articles import MAX_TITLE, MAX_URL
 from commentsvc.domain.comments import MAX_ARTICLE_KEY, check_article_key
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.sites import SLUG, OriginDirectory, normalise_origin
@@ -89,8 +90,8 @@ async def embed_document(
     article: Annotated[str, QueryParameter(min_length=1, max_length=MAX_ARTICLE_KEY)],
     origin: Annotated[str, QueryParameter(max_length=300)],
     id: Annotated[int, QueryParameter(ge=0, le=1000)] = 0,
-    title: Annotated[str, QueryParameter(max_length=300)] = "",
-    url: Annotated[str, QueryParameter(max_length=2048)] = "",
+    title: Annotated[str, QueryParameter(max_length=MAX_TITLE)] = "",
+    url: Annotated[str, QueryParameter(max_length=MAX_URL)] = "",
     lang: Annotated[str, QueryParameter(pattern=r"^[a-z]{2}$")] = "fr",
     theme: Annotated[str, QueryParameter(pattern=r"^(|light|dark)$")] = "",
 ) -> Response[str]:

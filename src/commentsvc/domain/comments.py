@@ -12,7 +12,7 @@ import msgspec
 
 from commentsvc.batching import Coalesced
 from commentsvc.domain import policy, rendering
-from commentsvc.domain.sites import normalise_origin
+from commentsvc.domain.articles import check_article_url, check_title
 from commentsvc.domain.threads import (
     Comment,
     Viewer,
@@ -23,8 +23,8 @@ from commentsvc.domain.threads import (
     shown,
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable, Unprocessable
-from commentsvc.kv.cache import GenerationalCache
-from commentsvc.store import articles, comments, moderation, sites
+from commentsvc.kv.cache import Computed, GenerationalCache
+from commentsvc.store import articles, comments, moderation, sites, users
 from commentsvc.store.articles import Article
 from commentsvc.store.comments import CommentContext, CommentRow, Parent
 from commentsvc.store.moderation import Ban
@@ -167,21 +167,23 @@ class Comments:
         (a connection is taken from the pool only when PostgreSQL must be asked)."""
         check_article_key(key)
 
-        async def page() -> bytes:
+        async def page() -> Computed:
             async with db.acquire() as conn:
                 thread = await self.thread(conn, slug, key, viewer_id, sort, limit, cursor)
-            return msgspec.json.encode(thread)
+            # Redis keeps no page without comments: readers may ask about any key they make up.
+            return Computed(msgspec.json.encode(thread), keep=bool(thread.comments))
 
         if viewer_id is not None:
-            return await page()
+            return (await page()).value
         return await self._cache.read_through(thread_scope(slug, key), f"{sort}:{limit}:{cursor or ''}", page)
 
     async def counts_json(self, db: asyncpg.Pool, slug: str, keys: list[str]) -> bytes:
         check_article_keys(keys)
 
-        async def counted() -> bytes:
+        async def counted() -> Computed:
             async with db.acquire() as conn:
-                return msgspec.json.encode(await self.counts(conn, slug, keys))
+                counts = await self.counts(conn, slug, keys)
+            return Computed(msgspec.json.encode(counts), keep=any(counts.values()))
 
         variant = hashlib.sha1(msgspec.json.encode(sorted(keys))).hexdigest()
         return await self._cache.read_through(counts_scope(slug), variant, counted)
@@ -235,13 +237,12 @@ class Comments:
         check_article_key(new.article)
         if idempotency_key is not None:
             rendering.check_text(idempotency_key, "Idempotency-Key")
-        title = rendering.check_text(new.article_title, "article_title").strip() if new.article_title else ""
         draft = _Draft(
             new=new,
             body=body,
             body_html=rendering.render(body),
             body_hash=_body_hash(body),
-            title=title or None,
+            title=check_title(new.article_title),
             client_hash=self._hash_address(client_address),
             idempotency_key=idempotency_key,
             request_hash=(
@@ -272,7 +273,7 @@ class Comments:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
         if context.standing is None:
             raise Unauthorized("This account no longer exists.")
-        url = self._article_url(new.article_url, context.site.origins)
+        url = check_article_url(new.article_url, context.site.origins) if new.article_url else None
         if context.key_use is not None and draft.idempotency_key is not None:
             if not context.key_use.expired:
                 return await self._replay(author_id, context.key_use, draft.request_hash)
@@ -284,10 +285,19 @@ class Comments:
             raise Forbidden(LOCKED)
         parent = await self._parent(context, new.parent_id, author_id)
         held_because = policy.hold_reason(context.site, context.standing, draft.body, datetime.now(UTC))
+        title = draft.title
+        if (
+            context.article is None
+            and (title or url)
+            and not await self._moderates(author_id, context.site.id)
+        ):
+            # What everyone sees of an article is the site's to say: any client can send what the
+            # widget would, so a reader's title and URL are not kept (moderators set them).
+            title = url = None
         written = comments.NewRow(
             site_id=context.site.id,
             article_key=new.article,
-            article_title=draft.title,
+            article_title=title,
             article_url=url,
             article_id=context.article.id if context.article else None,
             replied_to=new.parent_id,
@@ -495,17 +505,9 @@ class Comments:
         async with self._batches_db.acquire() as conn:
             return await comments.posting_contexts(conn, queries, policy.NEW_ACCOUNT)
 
-    def _article_url(self, url: str | None, origins: list[str]) -> str | None:
-        if not url:
-            return None
-        rendering.check_text(url, "article_url")
-        try:
-            origin = normalise_origin(url)
-        except Invalid:
-            raise Invalid("article_url: not an http(s) URL.", field="article_url") from None
-        if origin not in origins:
-            raise Invalid("article_url: not on one of this site's registered origins.", field="article_url")
-        return url
+    async def _moderates(self, user_id: int, site_id: int) -> bool:
+        async with self._db.acquire() as conn:
+            return await users.moderates(conn, user_id, site_id)
 
     def _hash_address(self, address: str) -> bytes:
         return hmac.digest(self._address_key, address.encode("utf-8", "replace"), "sha256")[:16]

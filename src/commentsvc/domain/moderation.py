@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.domain.articles import Described, describe_article
 from commentsvc.domain.comments import check_article_key, counts_scope, thread_scope
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Comment, Viewer, shown
@@ -208,6 +209,26 @@ class Moderation:
             )
         await self._cache.invalidate(thread_scope(slug, key))
         return locked
+
+    async def describe(
+        self,
+        conn: asyncpg.Connection,
+        slug: str,
+        moderator_id: int,
+        key: str,
+        title: str | None,
+        url: str | None,
+    ) -> Described:
+        """Set what everyone sees as the article's title and URL."""
+        check_article_key(key)
+        async with conn.transaction():
+            site = await self.site_for(conn, slug, moderator_id)
+            described = await describe_article(conn, site, key, title, url)
+            await moderation.record(
+                conn, site_id=site.id, actor_id=moderator_id, action="describe", article_key=key
+            )
+        await self._cache.invalidate(thread_scope(slug, key))
+        return described
 
     async def log(
         self, conn: asyncpg.Connection, slug: str, moderator_id: int, cursor: str | None, limit: int

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import urlsplit
+from collections import OrderedDict
 
 import asyncpg
+from ada_url import URL
 
 from commentsvc.errors import Conflict, Invalid, NotFound
 from commentsvc.store import sites as store
@@ -15,7 +16,11 @@ from commentsvc.store.sites import Site
 # The site `commentsvc demo` creates and the demo pages are wired to.
 DEMO_SITE = "demo"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+# What the URL Standard strips from both ends of a URL, as every parser does.
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+# Browsers read a backslash as a slash and drop tabs and line breaks inside a URL, where other
+# parsers keep them: with one of these, a URL may name a different host to each of its readers.
+_MISREAD = re.compile(r"[\\\t\n\r]")
 
 
 def check_slug(slug: str) -> str:
@@ -26,19 +31,29 @@ def check_slug(slug: str) -> str:
     return slug
 
 
+def web_url(url: str) -> URL:
+    """An http(s) URL as browsers read it (the WHATWG URL Standard). ValueError for anything else,
+    and for what other parsers would read differently (a backslash, a tab or line break inside,
+    no '//' after the scheme) or what hides the host (credentials): every reader of a URL this
+    service accepts, the service included, goes to the same host."""
+    text = url.strip(_C0_OR_SPACE)
+    if not text.lower().startswith(("http://", "https://")) or _MISREAD.search(text):
+        raise ValueError("not a plain http(s) URL")
+    parsed = URL(text)
+    if parsed.username or parsed.password:
+        raise ValueError("credentials in a URL")
+    return parsed
+
+
 def normalise_origin(url: str) -> str:
-    """``scheme://host[:port]`` in lower case, without a default port: the form browsers send in Origin."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+    """``scheme://host[:port]`` exactly as browsers send it in Origin: lower case, an
+    internationalised host in its ASCII form, without a default port."""
+    try:
+        return web_url(url).origin
+    except ValueError:
         raise Invalid(
             f"origin: {url!r} is not an http(s) origin such as https://www.example.org.", field="origin"
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        raise Invalid(f"origin: {url!r} has a bad port.", field="origin") from None
-    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else "")
+        ) from None
 
 
 def _normalised(settings: dict[str, object]) -> dict[str, object]:
@@ -76,22 +91,63 @@ async def get_site(conn: asyncpg.Connection, slug: str) -> Site:
     return site
 
 
+# Sites that exist are few and asked for on every cross-origin call; unknown slugs are whatever
+# clients make up. Each kind is kept within its own bound, so made-up slugs never push a site out.
+MAX_KNOWN_SITES = 10_000
+MAX_UNKNOWN_SITES = 1_000
+
+
 class OriginDirectory:
     """Each site's allowed origins, cached briefly in the process: CORS asks on
     every cross-origin request, and `site update` may take this long to apply."""
 
     def __init__(self, ttl_seconds: float = 10.0) -> None:
         self._ttl = ttl_seconds
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._known = _Expiring(MAX_KNOWN_SITES)
+        self._unknown = _Expiring(MAX_UNKNOWN_SITES)
+
+    def __len__(self) -> int:
+        return len(self._known) + len(self._unknown)
 
     async def origins(self, pool: asyncpg.Pool, slug: str) -> frozenset[str]:
         """The site's origins; empty for a site that does not exist."""
         now = time.monotonic()
-        cached = self._cache.get(slug)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached = self._known.get(slug, now)
+        if cached is None:
+            cached = self._unknown.get(slug, now)
+        if cached is not None:
+            return cached
         async with pool.acquire() as conn:
             site = await store.get_site(conn, slug)
         origins = frozenset(site.origins) if site else frozenset()
-        self._cache[slug] = (now + self._ttl, origins)
+        kept, other = (self._known, self._unknown) if site else (self._unknown, self._known)
+        kept.put(slug, origins, now + self._ttl)
+        other.discard(slug)
         return origins
+
+
+class _Expiring:
+    """Up to ``size`` values, each until its deadline; the least recently used goes first."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[float, frozenset[str]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str, now: float) -> frozenset[str] | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= now:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: str, value: frozenset[str], until: float) -> None:
+        self._entries[key] = (until, value)
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def discard(self, key: str) -> None:
+        self._entries.pop(key, None)

@@ -7,7 +7,11 @@ Each process also keeps the pages it served lately, with the generation they
 belong to: for LOCAL_FRESH_SECONDS it serves them without asking Redis (the
 hottest pages then cost no round trip at all), after that one small call
 checks the generation and only a changed page travels again. A change made in
-this process shows at once; one made in another process within that second."""
+this process shows at once; one made in another process within that second.
+
+A page with nothing in it (an article nobody has commented on, as anyone may ask about keys they
+make up) leaves nothing in Redis: its scope gets a generation only when it changes, and then
+serves its pages through Redis like any other."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.client import UNAVAILABLE_ERRORS
@@ -25,17 +30,21 @@ from commentsvc.kv.keys import Keys
 log = logging.getLogger("commentsvc.cache")
 
 # KEYS[1]: the scope's generation. ARGV[1], ARGV[2]: the entry key around the generation; ARGV[3]:
-# the generation the caller already has a page for; ARGV[4]: a new generation, taken if the scope
-# has none; ARGV[5]: its lifetime in seconds. One round trip: the generation and, if the caller's
-# page is not of it, the entry.
+# the generation the caller already has a page for. One round trip: nothing if the scope has no
+# generation, else the generation and, if the caller's page is not of it, the entry.
 _READ = """
 local generation = redis.call('GET', KEYS[1])
-if not generation then
-  generation = ARGV[4]
-  redis.call('SET', KEYS[1], generation, 'EX', ARGV[5])
-end
+if not generation then return {} end
 if generation == ARGV[3] then return {generation} end
 return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
+"""
+# KEYS[1]: the scope's generation; KEYS[2]: the entry under a new one. ARGV: the new generation,
+# its lifetime, the page, its lifetime. The scope had no generation when the page was computed:
+# the page is filed under a new one unless a change gave it one meanwhile (the page may predate it).
+_START = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+return 1
 """
 
 # Bounds staleness if an invalidation is ever lost (Redis unreachable just then).
@@ -46,7 +55,15 @@ GENERATION_TTL_SECONDS = 24 * 3600
 # Scopes whose invalidation this process could not send, kept to send once Redis answers again.
 MAX_LOST_SCOPES = 100_000
 LOCAL_FRESH_SECONDS = 1.0
+# The generation of a page kept here while its scope has none in Redis (never a random one).
+NO_GENERATION = ""
 LOCAL_MAX_BYTES = 32 * 1024 * 1024
+
+
+class Computed(NamedTuple):
+    value: bytes
+    # False for a page with nothing in it (a thread without comments): Redis keeps nothing of it.
+    keep: bool
 
 
 class GenerationalCache:
@@ -54,32 +71,66 @@ class GenerationalCache:
         self._redis = redis
         self._keys = keys
         self._read_script = redis.register_script(_READ)
+        self._start_script = redis.register_script(_START)
         self._local = LocalPages(LOCAL_MAX_BYTES, local_fresh_seconds)
         # A Redis that comes back with its data (persisted, or only unreachable for a while) still
         # holds entries these scopes made stale: nothing is read from it before they are sent.
         self._lost: set[str] = set()
 
-    async def read_through(self, scope: str, variant: str, compute: Callable[[], Awaitable[bytes]]) -> bytes:
+    async def read_through(
+        self, scope: str, variant: str, compute: Callable[[], Awaitable[Computed]]
+    ) -> bytes:
         """The cached entry, or ``compute()`` stored under the generation read before computing it."""
         now = time.monotonic()
         local = self._local.get(scope, variant)
         if local is not None and self._local.is_fresh(local, now):
             return local.value
-        reply = await self._read(scope, variant, local.generation if local else "")
+        reply = await self._read(scope, variant, local.generation if local else NO_GENERATION)
         if reply is None:
             # Invalidations may be lost while Redis is away: nothing cached is trusted meanwhile.
             self._local.drop(scope)
-            return await compute()
+            return (await compute()).value
+        if not reply:
+            return await self._first(scope, variant, compute, now)
         generation = reply[0].decode()
         if local is not None and local.generation == generation:
             local.checked_at = now
             return local.value
         value = reply[1] if len(reply) > 1 else None
         if value is None:
-            value = await compute()
-            await self._store(self._keys.cache_entry(scope, generation, variant), value)
+            value, keep = await compute()
+            if keep:
+                await self._store(self._keys.cache_entry(scope, generation, variant), value)
         self._local.put(scope, variant, LocalPage(generation, value, checked_at=now))
         return value
+
+    async def _first(
+        self, scope: str, variant: str, compute: Callable[[], Awaitable[Computed]], now: float
+    ) -> bytes:
+        """A page of a scope without a generation: kept here under none (the next check finds
+        the one a change gives it); a page worth keeping in Redis also starts its generation."""
+        value, keep = await compute()
+        generation: str | None = NO_GENERATION
+        if keep:
+            generation = await self._start(scope, variant, value)
+        if generation is not None:
+            self._local.put(scope, variant, LocalPage(generation, value, checked_at=now))
+        return value
+
+    async def _start(self, scope: str, variant: str, value: bytes) -> str | None:
+        """The new generation the page is filed under; None if a change gave the scope one first
+        (or Redis cannot be asked)."""
+        generation = _new_generation()
+        try:
+            started = await self._redis.script(
+                self._start_script,
+                [self._keys.cache_generation(scope), self._keys.cache_entry(scope, generation, variant)],
+                [generation, GENERATION_TTL_SECONDS, value, ENTRY_TTL_SECONDS],
+            )
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("cache unavailable: %r", exc)
+            return None
+        return generation if started else None
 
     async def _store(self, key: str, value: bytes) -> None:
         try:
@@ -88,7 +139,8 @@ class GenerationalCache:
             log.warning("cache unavailable: %r", exc)
 
     async def _read(self, scope: str, variant: str, known_generation: str) -> list | None:
-        """[generation] or [generation, entry or None]; None when Redis cannot be asked."""
+        """[] (no generation), [generation] or [generation, entry or None]; None when Redis cannot
+        be asked."""
         if self._lost and not await self._send_lost():
             return None
         before, after = self._keys.cache_entry_around(scope, variant)
@@ -96,7 +148,7 @@ class GenerationalCache:
             return await self._redis.script(
                 self._read_script,
                 [self._keys.cache_generation(scope)],
-                [before, after, known_generation, _new_generation(), GENERATION_TTL_SECONDS],
+                [before, after, known_generation],
             )
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)

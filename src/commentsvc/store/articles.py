@@ -74,6 +74,20 @@ async def ensure_article(
     return _article(row)
 
 
+async def describe(
+    conn: asyncpg.Connection, site_id: int, key: str, title: str | None, url: str | None
+) -> None:
+    """Set the article's title and URL, creating the article if nobody has commented on it yet."""
+    await conn.execute(
+        """INSERT INTO articles (site_id, key, title, url) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (site_id, key) DO UPDATE SET title = excluded.title, url = excluded.url""",
+        site_id,
+        key,
+        title,
+        url,
+    )
+
+
 async def set_locked(conn: asyncpg.Connection, article_id: int, locked: bool) -> None:
     await conn.execute("UPDATE articles SET locked = $2 WHERE id = $1", article_id, locked)
 
