@@ -21,6 +21,7 @@ SIGNED_IN_ROUTES = {
     ("POST", "/api/v1/sites/{site}/bans"): {"user_id": "{user_id}", "reason": "Pour voir"},
     ("DELETE", "/api/v1/sites/{site}/bans/{user_id}"): None,
     ("PUT", "/api/v1/sites/{site}/articles/lock"): {"article": "{article}", "locked": True},
+    ("PUT", "/api/v1/sites/{site}/articles"): {"article": "{article}", "article_title": "Un titre"},
     ("POST", "/api/v1/moderation/items/{item_id}/decision"): {"action": "approve"},
 }
 
