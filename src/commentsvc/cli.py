@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import shutil
 import sys
@@ -82,6 +83,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     # Every worker signs with the secret settled here (in development, perhaps just made).
     os.environ[PREFIX + "JWT_SECRET"] = settings.jwt_secret
+    # Only now: prometheus_client chooses its mode when imported, and one worker runs in this process.
+    from commentsvc.protocol import DeadlineProtocol
+
     workers = args.workers or settings.workers
     try:
         print(f"commentsvc: serving on {settings.public_url} with {workers} worker(s)", flush=True)
@@ -93,6 +97,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=workers,
             proxy_headers=False,  # X-Forwarded-For is believed only from COMMENTSVC_TRUSTED_PROXIES
             access_log=False,  # commentsvc logs one structured line per request itself
+            http=functools.partial(
+                DeadlineProtocol,
+                header_timeout=settings.header_timeout_seconds,
+                body_timeout=settings.body_timeout_seconds,
+            ),
+            ws="none",  # no route is a WebSocket: an upgrade is an ordinary request
             log_config=_log_config(),
             timeout_graceful_shutdown=args.grace_seconds,
         )

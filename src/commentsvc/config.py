@@ -87,6 +87,10 @@ class Settings:
     # How long items handed to a moderator stay theirs before another may get them.
     moderation_claim_seconds: int = 300
     redis_timeout_seconds: float = 1.0
+    # A request's headers must arrive within this of its first byte (or of the connection's
+    # opening), and its body within this of its headers; else the connection is closed.
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
     rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     # Set by `commentsvc serve --workers N` so every worker's metrics are summed.
     metrics_dir: str | None = None
@@ -154,6 +158,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, secret_dir: Path 
             PREFIX + "MODERATION_CLAIM_SECONDS", get("MODERATION_CLAIM_SECONDS"), 300, minimum=1
         ),
         redis_timeout_seconds=_float(PREFIX + "REDIS_TIMEOUT_SECONDS", get("REDIS_TIMEOUT_SECONDS"), 1.0),
+        header_timeout_seconds=_float(
+            PREFIX + "HEADER_TIMEOUT_SECONDS", get("HEADER_TIMEOUT_SECONDS"), defaults.header_timeout_seconds
+        ),
+        body_timeout_seconds=_float(
+            PREFIX + "BODY_TIMEOUT_SECONDS", get("BODY_TIMEOUT_SECONDS"), defaults.body_timeout_seconds
+        ),
         rate_limits={
             group: _rate_limit(
                 f"{PREFIX}RATE_LIMIT_{group.upper()}", get(f"RATE_LIMIT_{group.upper()}"), default

@@ -66,6 +66,8 @@ def test_every_variable_is_read_with_its_prefix():
         ({"COMMENTSVC_ENV": "staging"}, "COMMENTSVC_ENV"),
         ({"COMMENTSVC_ARGON2_MEMORY_KIB": "1024"}, "COMMENTSVC_ARGON2_MEMORY_KIB"),
         ({"COMMENTSVC_REDIS_TIMEOUT_SECONDS": "-1"}, "COMMENTSVC_REDIS_TIMEOUT_SECONDS"),
+        ({"COMMENTSVC_HEADER_TIMEOUT_SECONDS": "0"}, "COMMENTSVC_HEADER_TIMEOUT_SECONDS"),
+        ({"COMMENTSVC_BODY_TIMEOUT_SECONDS": "soon"}, "COMMENTSVC_BODY_TIMEOUT_SECONDS"),
         ({"COMMENTSVC_JWT_SECRET": "short"}, "COMMENTSVC_JWT_SECRET"),
     ],
 )
@@ -114,3 +116,12 @@ def test_a_kept_secret_that_is_too_short_is_named(tmp_path):
     (tmp_path / SECRET_FILE).write_text("short\n")
     with pytest.raises(ConfigError, match=f"{SECRET_FILE} must be at least 32 bytes"):
         load_settings({}, secret_dir=tmp_path)
+
+
+def test_read_timeouts_default_to_10_and_30_seconds_and_are_tunable():
+    settings = load_settings({})
+    assert (settings.header_timeout_seconds, settings.body_timeout_seconds) == (10.0, 30.0)
+    tuned = load_settings(
+        {"COMMENTSVC_HEADER_TIMEOUT_SECONDS": "2.5", "COMMENTSVC_BODY_TIMEOUT_SECONDS": "7"}
+    )
+    assert (tuned.header_timeout_seconds, tuned.body_timeout_seconds) == (2.5, 7.0)
