@@ -97,6 +97,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=workers,
             proxy_headers=False,  # X-Forwarded-For is believed only from COMMENTSVC_TRUSTED_PROXIES
             access_log=False,  # commentsvc logs one structured line per request itself
+            server_header=False,  # nothing to tell a visitor about what runs the service
             http=functools.partial(
                 DeadlineProtocol,
                 header_timeout=settings.header_timeout_seconds,

@@ -26,6 +26,7 @@ SECRET_FILE = "jwt-secret"
 MAKE_A_SECRET = "e.g. from `openssl rand -base64 48`"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+EVERYWHERE: tuple[IPNetwork, ...] = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 
 class ConfigError(ValueError):
@@ -91,6 +92,9 @@ class Settings:
     # opening), and its body within this of its headers; else the connection is closed.
     header_timeout_seconds: float = 10.0
     body_timeout_seconds: float = 30.0
+    # /metrics answers a bearer of this token, or a client address in these networks.
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_allow: tuple[IPNetwork, ...] = EVERYWHERE
     rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     # Set by `commentsvc serve --workers N` so every worker's metrics are summed.
     metrics_dir: str | None = None
@@ -131,6 +135,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, secret_dir: Path 
         )
     elif secret_dir is not None:
         jwt_secret = _kept_secret(secret_dir)
+    metrics_token = get("METRICS_TOKEN") or None
+    if metrics_token:
+        _check_secret(PREFIX + "METRICS_TOKEN", metrics_token)
+    metrics_allow = get("METRICS_ALLOW")
     return Settings(
         database_url=_url(
             PREFIX + "DATABASE_URL", get("DATABASE_URL") or defaults.database_url, ("postgresql", "postgres")
@@ -145,7 +153,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, secret_dir: Path 
         port=port,
         workers=_int(PREFIX + "WORKERS", get("WORKERS"), defaults.workers, minimum=1, maximum=64),
         public_url=public_url,
-        trusted_proxies=_networks(get("TRUSTED_PROXIES")),
+        trusted_proxies=_networks(PREFIX + "TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
         access_token_minutes=_int(
             PREFIX + "ACCESS_TOKEN_MINUTES", get("ACCESS_TOKEN_MINUTES"), 15, minimum=1
         ),
@@ -163,6 +171,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, secret_dir: Path 
         ),
         body_timeout_seconds=_float(
             PREFIX + "BODY_TIMEOUT_SECONDS", get("BODY_TIMEOUT_SECONDS"), defaults.body_timeout_seconds
+        ),
+        metrics_token=metrics_token,
+        # Unset, /metrics is open in development only, and there only while no token is set: in
+        # production the service cannot tell a local scraper from a stranger behind a local proxy.
+        metrics_allow=(
+            _networks(PREFIX + "METRICS_ALLOW", metrics_allow)
+            if metrics_allow
+            else (EVERYWHERE if environment == "development" and not metrics_token else ())
         ),
         rate_limits={
             group: _rate_limit(
@@ -214,7 +230,7 @@ def _public_url(raw: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _networks(raw: str | None) -> tuple[IPNetwork, ...]:
+def _networks(name: str, raw: str | None) -> tuple[IPNetwork, ...]:
     if not raw:
         return ()
     try:
@@ -222,9 +238,7 @@ def _networks(raw: str | None) -> tuple[IPNetwork, ...]:
             ipaddress.ip_network(item.strip(), strict=False) for item in raw.split(",") if item.strip()
         )
     except ValueError:
-        raise ConfigError(
-            f"{PREFIX}TRUSTED_PROXIES must list IP addresses or CIDR ranges, not {raw!r}."
-        ) from None
+        raise ConfigError(f"{name} must list IP addresses or CIDR ranges, not {raw!r}.") from None
 
 
 def _check_secret(name: str, secret: str) -> None:

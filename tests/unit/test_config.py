@@ -68,6 +68,8 @@ def test_every_variable_is_read_with_its_prefix():
         ({"COMMENTSVC_REDIS_TIMEOUT_SECONDS": "-1"}, "COMMENTSVC_REDIS_TIMEOUT_SECONDS"),
         ({"COMMENTSVC_HEADER_TIMEOUT_SECONDS": "0"}, "COMMENTSVC_HEADER_TIMEOUT_SECONDS"),
         ({"COMMENTSVC_BODY_TIMEOUT_SECONDS": "soon"}, "COMMENTSVC_BODY_TIMEOUT_SECONDS"),
+        ({"COMMENTSVC_METRICS_ALLOW": "10.0.0.0/8, the office"}, "COMMENTSVC_METRICS_ALLOW"),
+        ({"COMMENTSVC_METRICS_TOKEN": "short"}, "COMMENTSVC_METRICS_TOKEN"),
         ({"COMMENTSVC_JWT_SECRET": "short"}, "COMMENTSVC_JWT_SECRET"),
     ],
 )
@@ -125,3 +127,18 @@ def test_read_timeouts_default_to_10_and_30_seconds_and_are_tunable():
         {"COMMENTSVC_HEADER_TIMEOUT_SECONDS": "2.5", "COMMENTSVC_BODY_TIMEOUT_SECONDS": "7"}
     )
     assert (tuned.header_timeout_seconds, tuned.body_timeout_seconds) == (2.5, 7.0)
+
+
+@pytest.mark.parametrize(
+    ("environ", "allowed"),
+    [
+        ({}, ("0.0.0.0/0", "::/0")),
+        ({"COMMENTSVC_METRICS_TOKEN": "t" * 32}, ()),
+        (PRODUCTION, ()),
+        (PRODUCTION | {"COMMENTSVC_METRICS_ALLOW": "10.1.0.0/16, ::1"}, ("10.1.0.0/16", "::1/128")),
+    ],
+    ids=["development", "development-with-token", "production", "production-with-allow"],
+)
+def test_metrics_are_open_by_default_in_development_only(environ, allowed):
+    settings = load_settings(environ)
+    assert settings.metrics_allow == tuple(ipaddress.ip_network(network) for network in allowed)
