@@ -33,6 +33,8 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
         COMMENTSVC_DATABASE_URL=settings.database_url,
         COMMENTSVC_REDIS_URL=settings.redis_url,
         COMMENTSVC_REDIS_PREFIX=settings.redis_prefix,
+        # The tests' own secret, so that a served process keeps no secret file in the checkout.
+        COMMENTSVC_JWT_SECRET=settings.jwt_secret,
     )
     # The same limits as the settings (the tests' are generous): a served process
     # shares the Redis keys of the in-process app, so their limits must agree.
@@ -64,16 +66,17 @@ def serve(settings: Settings, workers: int = 2, log: Path | None = None, **extra
 
 @contextlib.contextmanager
 def serving(
-    settings: Settings, args: Sequence[str], log: Path | None = None, **extra: str
+    settings: Settings, args: Sequence[str], log: Path | None = None, cwd: Path | None = None, **extra: str
 ) -> Iterator[Served]:
-    """Start `commentsvc serve ARGS...`; yield it once /readyz answers 200. Stopped (SIGTERM) at the
-    end if still running, for tests that stop it themselves."""
+    """Start `commentsvc serve ARGS...` (in ``cwd``, if given); yield it once /readyz answers 200.
+    Stopped (SIGTERM) at the end if still running, for tests that stop it themselves."""
     port = free_port()
     env = service_environment(settings, COMMENTSVC_PORT=str(port), **extra)
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "commentsvc.cli", "serve", *args],
         env=env,
+        cwd=cwd,
         stdout=out,
         stderr=subprocess.STDOUT,
     )

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from commentsvc.config import ConfigError, Settings, load_settings
+from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
 from commentsvc.domain import roles, sites
 from commentsvc.domain.articles import describe_article
 from commentsvc.errors import Conflict, Invalid, ServiceError
@@ -26,7 +28,7 @@ from commentsvc.store.sites import Site
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(secret_dir=getattr(args, "secret_dir", None))
         return args.run(settings, args)
     except ConfigError as exc:
         print(f"commentsvc: {exc}", file=sys.stderr)
@@ -69,12 +71,22 @@ def _with_connection(
 # --- serve -----------------------------------------------------------------
 
 
+# Where `commentsvc serve` keeps, in development, the secret it made (git-ignored, like the
+# throwaway databases dev/services.py keeps there).
+DEVELOPMENT_DATA = Path(".data")
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     # Each worker writes its metrics here and /metrics sums them.
     metrics_dir = tempfile.mkdtemp(prefix="commentsvc-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    # Every worker signs with the secret settled here (in development, perhaps just made).
+    os.environ[PREFIX + "JWT_SECRET"] = settings.jwt_secret
+    # Only now: prometheus_client chooses its mode when imported, and one worker runs in this process.
+    from commentsvc.protocol import DeadlineProtocol
+
     workers = args.workers or settings.workers
     try:
         print(f"commentsvc: serving on {settings.public_url} with {workers} worker(s)", flush=True)
@@ -86,6 +98,13 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=workers,
             proxy_headers=False,  # X-Forwarded-For is believed only from COMMENTSVC_TRUSTED_PROXIES
             access_log=False,  # commentsvc logs one structured line per request itself
+            server_header=False,  # nothing to tell a visitor about what runs the service
+            http=functools.partial(
+                DeadlineProtocol,
+                header_timeout=settings.header_timeout_seconds,
+                body_timeout=settings.body_timeout_seconds,
+            ),
+            ws="none",  # no route is a WebSocket: an upgrade is an ordinary request
             log_config=_log_config(),
             timeout_graceful_shutdown=args.grace_seconds,
         )
@@ -262,7 +281,7 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--grace-seconds", type=int, default=20, help="time in-flight requests get on shutdown"
     )
-    serve_cmd.set_defaults(run=serve)
+    serve_cmd.set_defaults(run=serve, secret_dir=DEVELOPMENT_DATA)
 
     # Migrations take their own transactions, one per file.
     migrate_cmd = commands.add_parser("migrate", help="apply pending sql/ migrations")

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 PREFIX = "COMMENTSVC_"
 
-# Development only: production refuses to start without a real secret.
-DEVELOPMENT_JWT_SECRET = "development-only-secret-never-use-in-production!"
+# The development default of earlier versions, published with the source: anyone could sign
+# tokens with it, so it is refused in every mode.
+PUBLISHED_JWT_SECRETS = frozenset({"development-only-secret-never-use-in-production!"})
+MIN_SECRET_BYTES = 32
+# Where `commentsvc serve` keeps the secret it makes for development, under the data directory.
+SECRET_FILE = "jwt-secret"
+MAKE_A_SECRET = "e.g. from `openssl rand -base64 48`"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+EVERYWHERE: tuple[IPNetwork, ...] = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 
 class ConfigError(ValueError):
@@ -53,6 +61,10 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
 _PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+def _random_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = "postgresql://postgres@127.0.0.1:5432/commentsvc"
@@ -60,7 +72,8 @@ class Settings:
     # Every Redis key starts with this, so several instances (or test runs) can share a server.
     redis_prefix: str = "commentsvc:"
     environment: str = "development"
-    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    # Without one given, a random secret: tokens then hold for this process only.
+    jwt_secret: str = field(default_factory=_random_secret, repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -75,6 +88,13 @@ class Settings:
     # How long items handed to a moderator stay theirs before another may get them.
     moderation_claim_seconds: int = 300
     redis_timeout_seconds: float = 1.0
+    # A request's headers must arrive within this of its first byte (or of the connection's
+    # opening), and its body within this of its headers; else the connection is closed.
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    # /metrics answers a bearer of this token, or a client address in these networks.
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_allow: tuple[IPNetwork, ...] = EVERYWHERE
     rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     # Set by `commentsvc serve --workers N` so every worker's metrics are summed.
     metrics_dir: str | None = None
@@ -88,8 +108,10 @@ class Settings:
         return "commentsvc"
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build ``Settings`` from ``environ`` (default: the process environment)."""
+def load_settings(environ: Mapping[str, str] | None = None, *, secret_dir: Path | None = None) -> Settings:
+    """Build ``Settings`` from ``environ`` (default: the process environment). In development
+    without ``COMMENTSVC_JWT_SECRET``, the secret is the one kept in ``secret_dir`` (made there
+    the first time), else a random one for this process only."""
     env = os.environ if environ is None else environ
 
     def get(name: str) -> str | None:
@@ -104,11 +126,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     port = _int(PREFIX + "PORT", get("PORT"), defaults.port, minimum=1, maximum=65535)
     public_url = _public_url(get("PUBLIC_URL") or f"http://{host}:{port}")
     jwt_secret = get("JWT_SECRET")
-    if environment == "production":
-        if not jwt_secret:
-            raise ConfigError(f"{PREFIX}JWT_SECRET is required in production.")
-        if len(jwt_secret.encode()) < 32:
-            raise ConfigError(f"{PREFIX}JWT_SECRET must be at least 32 bytes long.")
+    if jwt_secret:
+        _check_secret(PREFIX + "JWT_SECRET", jwt_secret)
+    elif environment == "production":
+        raise ConfigError(
+            f"{PREFIX}JWT_SECRET is required in production: at least {MIN_SECRET_BYTES} random bytes, "
+            f"{MAKE_A_SECRET}."
+        )
+    elif secret_dir is not None:
+        jwt_secret = _kept_secret(secret_dir)
+    metrics_token = get("METRICS_TOKEN") or None
+    if metrics_token:
+        _check_secret(PREFIX + "METRICS_TOKEN", metrics_token)
+    metrics_allow = get("METRICS_ALLOW")
     return Settings(
         database_url=_url(
             PREFIX + "DATABASE_URL", get("DATABASE_URL") or defaults.database_url, ("postgresql", "postgres")
@@ -118,12 +148,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         redis_prefix=get("REDIS_PREFIX") or defaults.redis_prefix,
         environment=environment,
-        jwt_secret=jwt_secret or DEVELOPMENT_JWT_SECRET,
+        jwt_secret=jwt_secret or defaults.jwt_secret,
         host=host,
         port=port,
         workers=_int(PREFIX + "WORKERS", get("WORKERS"), defaults.workers, minimum=1, maximum=64),
         public_url=public_url,
-        trusted_proxies=_networks(get("TRUSTED_PROXIES")),
+        trusted_proxies=_networks(PREFIX + "TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
         access_token_minutes=_int(
             PREFIX + "ACCESS_TOKEN_MINUTES", get("ACCESS_TOKEN_MINUTES"), 15, minimum=1
         ),
@@ -136,6 +166,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             PREFIX + "MODERATION_CLAIM_SECONDS", get("MODERATION_CLAIM_SECONDS"), 300, minimum=1
         ),
         redis_timeout_seconds=_float(PREFIX + "REDIS_TIMEOUT_SECONDS", get("REDIS_TIMEOUT_SECONDS"), 1.0),
+        header_timeout_seconds=_float(
+            PREFIX + "HEADER_TIMEOUT_SECONDS", get("HEADER_TIMEOUT_SECONDS"), defaults.header_timeout_seconds
+        ),
+        body_timeout_seconds=_float(
+            PREFIX + "BODY_TIMEOUT_SECONDS", get("BODY_TIMEOUT_SECONDS"), defaults.body_timeout_seconds
+        ),
+        metrics_token=metrics_token,
+        # Unset, /metrics is open in development only, and there only while no token is set: in
+        # production the service cannot tell a local scraper from a stranger behind a local proxy.
+        metrics_allow=(
+            _networks(PREFIX + "METRICS_ALLOW", metrics_allow)
+            if metrics_allow
+            else (EVERYWHERE if environment == "development" and not metrics_token else ())
+        ),
         rate_limits={
             group: _rate_limit(
                 f"{PREFIX}RATE_LIMIT_{group.upper()}", get(f"RATE_LIMIT_{group.upper()}"), default
@@ -186,7 +230,7 @@ def _public_url(raw: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _networks(raw: str | None) -> tuple[IPNetwork, ...]:
+def _networks(name: str, raw: str | None) -> tuple[IPNetwork, ...]:
     if not raw:
         return ()
     try:
@@ -194,9 +238,39 @@ def _networks(raw: str | None) -> tuple[IPNetwork, ...]:
             ipaddress.ip_network(item.strip(), strict=False) for item in raw.split(",") if item.strip()
         )
     except ValueError:
+        raise ConfigError(f"{name} must list IP addresses or CIDR ranges, not {raw!r}.") from None
+
+
+def _check_secret(name: str, secret: str) -> None:
+    if secret in PUBLISHED_JWT_SECRETS:
         raise ConfigError(
-            f"{PREFIX}TRUSTED_PROXIES must list IP addresses or CIDR ranges, not {raw!r}."
+            f"{name} is the development value published in commentsvc's source; use a secret of your own, "
+            f"{MAKE_A_SECRET}."
+        )
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes long.")
+
+
+def _kept_secret(directory: Path) -> str:
+    """Development's secret, made once (random, readable by its owner only) and then reused, so
+    tokens, and the client addresses hashed with it, outlive a restart."""
+    path = directory / SECRET_FILE
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            secret = path.read_text().strip()
+        else:
+            secret = _random_secret()
+            with os.fdopen(fd, "w") as file:
+                file.write(secret + "\n")
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot keep a secret in {path} ({exc.strerror}); set {PREFIX}JWT_SECRET."
         ) from None
+    _check_secret(str(path), secret)
+    return secret
 
 
 def _rate_limit(name: str, raw: str | None, default: RateLimit) -> RateLimit:

@@ -39,6 +39,13 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class RequestTimeout(ServiceError):
+    """The client stopped sending its request; answered by the server itself, not by a route."""
+
+    status_code = 408
+    code = "request_timeout"
+
+
 class UnsupportedMediaType(ServiceError):
     status_code = 415
     code = "unsupported_media_type"

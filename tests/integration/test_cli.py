@@ -1,11 +1,26 @@
-"""The `commentsvc` command line: sites, roles, the demo, and configuration errors."""
+"""The `commentsvc` command line: sites, roles, the demo, configuration errors, and the secret
+`commentsvc serve` keeps for development."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import stat
+import time
+import uuid
+
+import httpx
+import jwt
 import pytest
 
+import commentsvc as package
 from tests.builders import register, unique_name
-from tests.served import commentsvc, service_environment
+from tests.served import commentsvc, free_port, service_environment, serving
+
+# The development secret of earlier versions, published with the source.
+PUBLISHED_SECRET = "development-only-secret-never-use-in-production!"
+# Where `commentsvc serve` keeps the secret it makes for development, from where it runs.
+KEPT_SECRET = ".data/jwt-secret"
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +144,80 @@ async def test_counts_verify_finds_and_fixes_drift(env, client, db):
     fixed = commentsvc("counts", "verify", "--fix", env=env)
     assert fixed.returncode == 0 and "(fixed)" in fixed.stdout
     assert commentsvc("counts", "verify", env=env).returncode == 0
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+@pytest.mark.parametrize(
+    ("variables", "sentence"),
+    [
+        ({"COMMENTSVC_ENV": "production", "COMMENTSVC_JWT_SECRET": ""}, "is required in production"),
+        (
+            {"COMMENTSVC_ENV": "production", "COMMENTSVC_JWT_SECRET": PUBLISHED_SECRET},
+            "is the development value published in commentsvc's source",
+        ),
+        (
+            {"COMMENTSVC_JWT_SECRET": PUBLISHED_SECRET},
+            "is the development value published in commentsvc's source",
+        ),
+    ],
+    ids=[
+        "production-without-secret",
+        "production-with-published-secret",
+        "development-with-published-secret",
+    ],
+)
+def test_a_missing_or_published_secret_stops_the_command_with_one_sentence(env, command, variables, sentence):
+    result = commentsvc(command, env={**env, "COMMENTSVC_PORT": str(free_port()), **variables})
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith(f"commentsvc: COMMENTSVC_JWT_SECRET {sentence}"), result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.endswith(".\n"), result.stderr
+
+
+def strings_in_the_source() -> set[str]:
+    """Every string the package's modules hold at their top level, alone or in a collection."""
+    found = {PUBLISHED_SECRET}
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        for value in vars(importlib.import_module(module.name)).values():
+            items = value if isinstance(value, (frozenset, set, tuple, list)) else (value,)
+            found |= {item for item in items if isinstance(item, str)}
+    return found
+
+
+def token(secret: str, user_id: int, issuer: str) -> str:
+    now = int(time.time())
+    claims = {"sub": str(user_id), "iat": now, "exp": now + 600, "iss": issuer, "aud": "commentsvc"}
+    return jwt.encode(claims | {"jti": uuid.uuid4().hex}, secret, algorithm="HS256")
+
+
+# Most strings of the source are short keys: PyJWT says so, and the point is that they are refused.
+@pytest.mark.filterwarnings("ignore:The HMAC key is .* below the minimum recommended length")
+async def test_no_string_of_the_source_signs_a_token_a_development_instance_accepts(settings, tmp_path):
+    """`commentsvc serve` in development without COMMENTSVC_JWT_SECRET, as `make run` starts it."""
+    with serving(settings, ["--workers", "2"], cwd=tmp_path, COMMENTSVC_JWT_SECRET="") as served:
+        async with httpx.AsyncClient(base_url=served.url) as client:
+            reader = await register(client)
+            for secret in sorted(strings_in_the_source()):
+                forged = token(secret, reader.id, served.url)
+                me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+                assert me.status_code == 401, f"a token signed with {secret!r} was accepted"
+            # The test signs as the service does: with the secret it kept, a token is accepted.
+            kept = (tmp_path / KEPT_SECRET).read_text().strip()
+            signed = token(kept, reader.id, served.url)
+            assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {signed}"})).is_success
+
+
+async def test_development_makes_its_secret_once_owner_only_and_tokens_outlive_a_restart(settings, tmp_path):
+    kept = tmp_path / KEPT_SECRET
+    # The same public URL for both runs, so that the tokens' issuer is the same.
+    variables = {"COMMENTSVC_JWT_SECRET": "", "COMMENTSVC_PUBLIC_URL": settings.public_url}
+    with serving(settings, ["--workers", "1"], cwd=tmp_path, **variables) as served:
+        async with httpx.AsyncClient(base_url=served.url) as client:
+            reader = await register(client)
+    made = kept.read_text()
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    with serving(settings, ["--workers", "1"], cwd=tmp_path, **variables) as served:
+        async with httpx.AsyncClient(base_url=served.url) as client:
+            me = await client.get("/api/v1/me", headers=reader.auth)
+    assert me.status_code == 200, me.text
+    assert me.json()["username"] == reader.username
+    assert kept.read_text() == made

@@ -6,15 +6,16 @@ import dataclasses
 import json
 import logging
 import re
+import socket
 
 import httpx
 import pytest
 from litestar import get
 
-from commentsvc.config import RateLimit
+from commentsvc.config import RateLimit, load_settings
 from tests.builders import register
 from tests.conftest import open_client
-from tests.served import free_port, serve
+from tests.served import free_port, serve, service_environment
 
 # The contract routes implemented so far, and the service's own operational routes.
 CONTRACT_ROUTES = {
@@ -200,3 +201,88 @@ async def test_the_demo_pages_are_wired_to_this_instance(client, settings):
     assert f'src="{settings.public_url}/count.js" data-site="demo"' in listing.text
     assert (await client.get("/demo")).headers["location"] == "/demo/article.html"
     assert (await client.get("/demo/../config.py")).status_code in (400, 404)
+
+
+def configured(settings, **variables: str):
+    """The tests' settings, with these COMMENTSVC_* variables set as an operator would set them."""
+    return load_settings(
+        service_environment(settings, COMMENTSVC_PUBLIC_URL=settings.public_url, **variables)
+    )
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "status"),
+    [
+        ("192.0.2.7", None, 200),
+        ("198.51.100.1", None, 403),
+        ("10.0.0.2", "192.0.2.7", 200),  # through the trusted proxy
+        ("10.0.0.2", "198.51.100.1", 403),
+        ("198.51.100.1", "192.0.2.7", 403),  # X-Forwarded-For from anyone else is not believed
+    ],
+)
+async def test_metrics_answer_only_the_addresses_allowed(settings, peer, forwarded_for, status):
+    allowed = configured(
+        settings, COMMENTSVC_METRICS_ALLOW="192.0.2.0/24", COMMENTSVC_TRUSTED_PROXIES="10.0.0.0/8"
+    )
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    async with open_client(allowed, address=peer) as client:
+        response = await client.get("/metrics", headers=headers)
+    assert response.status_code == status, response.text[:300]
+    if status == 403:
+        assert response.json()["code"] == "forbidden"
+        assert "commentsvc_http_requests_total" not in response.text
+
+
+async def test_metrics_answer_the_bearer_of_the_metrics_token(settings):
+    token = "m" * 40
+    with_token = configured(settings, COMMENTSVC_METRICS_TOKEN=token)
+    async with open_client(with_token) as client:
+        none = await client.get("/metrics")
+        wrong = await client.get("/metrics", headers={"Authorization": f"Bearer {'m' * 39}x"})
+        right = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    for refused in (none, wrong):
+        assert refused.status_code == 401, refused.text[:300]
+        assert refused.headers["www-authenticate"] == "Bearer"
+        assert "commentsvc_http_requests_total" not in refused.text
+    assert right.status_code == 200
+    assert "commentsvc_http_requests_total" in right.text
+
+
+def raw_exchange(base_url: str, request: bytes) -> bytes:
+    """One request on a connection of its own, and everything the server sent back."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_production_instance_keeps_its_metrics_and_its_server_to_itself(settings):
+    """Neither COMMENTSVC_METRICS_TOKEN nor COMMENTSVC_METRICS_ALLOW: /metrics answers nobody,
+    not even the machine itself; and no response names the server software."""
+    requests = {
+        "metrics": b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "health": b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "not found": b"GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "headers too large": b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: "
+        + b"a" * 40_000
+        + b"\r\nConnection: close\r\n\r\n",
+        "not HTTP": b"NOT HTTP AT ALL\r\n\r\n",
+    }
+    with serve(settings, workers=1, COMMENTSVC_ENV="production") as base_url:
+        answers = {name: raw_exchange(base_url, request) for name, request in requests.items()}
+    statuses = {name: answer.split(b" ", 2)[1] for name, answer in answers.items()}
+    naming_the_server = {
+        name for name, answer in answers.items() if b"\r\nserver:" in answer.partition(b"\r\n\r\n")[0].lower()
+    }
+    expected = {
+        "metrics": b"403",
+        "health": b"200",
+        "not found": b"404",
+        "headers too large": b"431",
+        "not HTTP": b"400",
+    }
+    assert (statuses, naming_the_server) == (expected, set())
+    assert b"commentsvc_http_requests_total" not in answers["metrics"]

@@ -45,8 +45,19 @@ def test_a_refused_token_is_not_remembered_and_memory_stays_bounded():
     with pytest.raises(Unauthorized):
         tokens.verify(tokens.issue(1) + "x")
     assert tokens._verified == {}
-    issued = [tokens.issue(n) for n in range(VERIFIED_TOKENS + 5)]
+    issued = [tokens.issue(n) for n in range(1, VERIFIED_TOKENS + 6)]
     for token in issued:
         tokens.verify(token)
     assert len(tokens._verified) == VERIFIED_TOKENS
     assert issued[0] not in tokens._verified and issued[-1] in tokens._verified
+
+
+@pytest.mark.parametrize(
+    "subject", ["99999999999999999999", "9223372036854775808", "-1", "0", "1e3", " 1", "01"]
+)
+def test_a_signed_subject_that_is_not_a_user_id_is_refused(subject):
+    tokens = AccessTokens(SETTINGS)
+    claims = {"sub": subject, "iat": int(time.time()), "exp": int(time.time()) + 60, "jti": "j"}
+    claims |= {"iss": SETTINGS.public_url, "aud": SETTINGS.jwt_audience}
+    with pytest.raises(Unauthorized, match="not valid"):
+        tokens.verify(jwt.encode(claims, SETTINGS.jwt_secret, algorithm=ALGORITHM))

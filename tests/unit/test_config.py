@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import stat
 
 import pytest
 
 from commentsvc.config import DEFAULT_RATE_LIMITS, ConfigError, RateLimit, load_settings
+
+# The development secret of earlier versions, published with the source.
+PUBLISHED_SECRET = "development-only-secret-never-use-in-production!"
+# The file development keeps its secret in, in the directory it is given.
+SECRET_FILE = "jwt-secret"
+PRODUCTION = {"COMMENTSVC_ENV": "production", "COMMENTSVC_JWT_SECRET": "p" * 48}
 
 
 def test_defaults_suit_local_development():
@@ -59,6 +66,11 @@ def test_every_variable_is_read_with_its_prefix():
         ({"COMMENTSVC_ENV": "staging"}, "COMMENTSVC_ENV"),
         ({"COMMENTSVC_ARGON2_MEMORY_KIB": "1024"}, "COMMENTSVC_ARGON2_MEMORY_KIB"),
         ({"COMMENTSVC_REDIS_TIMEOUT_SECONDS": "-1"}, "COMMENTSVC_REDIS_TIMEOUT_SECONDS"),
+        ({"COMMENTSVC_HEADER_TIMEOUT_SECONDS": "0"}, "COMMENTSVC_HEADER_TIMEOUT_SECONDS"),
+        ({"COMMENTSVC_BODY_TIMEOUT_SECONDS": "soon"}, "COMMENTSVC_BODY_TIMEOUT_SECONDS"),
+        ({"COMMENTSVC_METRICS_ALLOW": "10.0.0.0/8, the office"}, "COMMENTSVC_METRICS_ALLOW"),
+        ({"COMMENTSVC_METRICS_TOKEN": "short"}, "COMMENTSVC_METRICS_TOKEN"),
+        ({"COMMENTSVC_JWT_SECRET": "short"}, "COMMENTSVC_JWT_SECRET"),
     ],
 )
 def test_a_malformed_variable_is_named(environ, named):
@@ -67,10 +79,66 @@ def test_a_malformed_variable_is_named(environ, named):
 
 
 def test_production_requires_a_real_jwt_secret():
-    with pytest.raises(ConfigError, match="COMMENTSVC_JWT_SECRET is required"):
+    with pytest.raises(ConfigError, match="COMMENTSVC_JWT_SECRET is required in production"):
         load_settings({"COMMENTSVC_ENV": "production"})
     with pytest.raises(ConfigError, match="at least 32 bytes"):
         load_settings({"COMMENTSVC_ENV": "production", "COMMENTSVC_JWT_SECRET": "short"})
     secret = "s" * 32
     settings = load_settings({"COMMENTSVC_ENV": "production", "COMMENTSVC_JWT_SECRET": secret})
     assert settings.is_production and settings.jwt_secret == secret
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_the_published_development_secret_is_refused_in_every_mode(environment):
+    with pytest.raises(ConfigError, match="^COMMENTSVC_JWT_SECRET is the development value published"):
+        load_settings({"COMMENTSVC_ENV": environment, "COMMENTSVC_JWT_SECRET": PUBLISHED_SECRET})
+
+
+def test_without_a_secret_development_signs_with_one_of_its_own():
+    first, second = load_settings({}), load_settings({})
+    assert first.jwt_secret != PUBLISHED_SECRET and len(first.jwt_secret.encode()) >= 32
+    assert first.jwt_secret != second.jwt_secret
+    assert first.jwt_secret not in repr(first)
+
+
+def test_development_keeps_the_secret_it_made_in_an_owner_only_file(tmp_path):
+    data = tmp_path / ".data"
+    made = load_settings({}, secret_dir=data).jwt_secret
+    kept = data / SECRET_FILE
+    assert kept.read_text().strip() == made
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert load_settings({}, secret_dir=data).jwt_secret == made
+    # A secret given wins, and production never makes one.
+    assert load_settings({"COMMENTSVC_JWT_SECRET": "g" * 40}, secret_dir=data).jwt_secret == "g" * 40
+    assert load_settings(PRODUCTION, secret_dir=tmp_path / "unused").jwt_secret == "p" * 48
+    assert not (tmp_path / "unused").exists()
+
+
+def test_a_kept_secret_that_is_too_short_is_named(tmp_path):
+    (tmp_path / SECRET_FILE).write_text("short\n")
+    with pytest.raises(ConfigError, match=f"{SECRET_FILE} must be at least 32 bytes"):
+        load_settings({}, secret_dir=tmp_path)
+
+
+def test_read_timeouts_default_to_10_and_30_seconds_and_are_tunable():
+    settings = load_settings({})
+    assert (settings.header_timeout_seconds, settings.body_timeout_seconds) == (10.0, 30.0)
+    tuned = load_settings(
+        {"COMMENTSVC_HEADER_TIMEOUT_SECONDS": "2.5", "COMMENTSVC_BODY_TIMEOUT_SECONDS": "7"}
+    )
+    assert (tuned.header_timeout_seconds, tuned.body_timeout_seconds) == (2.5, 7.0)
+
+
+@pytest.mark.parametrize(
+    ("environ", "allowed"),
+    [
+        ({}, ("0.0.0.0/0", "::/0")),
+        ({"COMMENTSVC_METRICS_TOKEN": "t" * 32}, ()),
+        (PRODUCTION, ()),
+        (PRODUCTION | {"COMMENTSVC_METRICS_ALLOW": "10.1.0.0/16, ::1"}, ("10.1.0.0/16", "::1/128")),
+    ],
+    ids=["development", "development-with-token", "production", "production-with-allow"],
+)
+def test_metrics_are_open_by_default_in_development_only(environ, allowed):
+    settings = load_settings(environ)
+    assert settings.metrics_allow == tuple(ipaddress.ip_network(network) for network in allowed)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 
 import msgspec
 from litestar import MediaType, Request, Response, get
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
 from commentsvc import metrics
+from commentsvc.api.errors import error_responses
+from commentsvc.api.limits import client_address, in_networks
+from commentsvc.config import Settings
+from commentsvc.errors import Forbidden, Unauthorized
 from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
 from commentsvc.store.pool import UNAVAILABLE_ERRORS as POSTGRES_DOWN
 
@@ -52,9 +59,33 @@ async def _check(probe) -> str:  # type: ignore[no-untyped-def]
         return "unreachable"
 
 
-@get("/metrics", tags=["operations"], media_type=MediaType.TEXT)
+async def allows_scraper(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: the metrics are for a client address COMMENTSVC_METRICS_ALLOW names (as the rate
+    limits see it: through the trusted proxies), or for the bearer of COMMENTSVC_METRICS_TOKEN."""
+    settings: Settings = connection.app.state.settings
+    if in_networks(client_address(connection, settings.trusted_proxies), settings.metrics_allow):
+        return
+    if settings.metrics_token is None:
+        raise Forbidden("The metrics are not open to this address.")
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    # In constant time, so the comparison's duration does not tell how much of a guess was right.
+    if not (
+        scheme.lower() == "bearer"
+        and hmac.compare_digest(token.strip().encode("latin-1"), settings.metrics_token.encode())
+    ):
+        raise Unauthorized("Send the metrics token as 'Authorization: Bearer <token>'.")
+
+
+@get(
+    "/metrics",
+    tags=["operations"],
+    media_type=MediaType.TEXT,
+    guards=[allows_scraper],
+    responses=error_responses(401, 403),
+)
 async def metrics_endpoint(request: Request) -> bytes:
-    """Prometheus text format, summed over every worker."""
+    """Prometheus text format, summed over every worker; for the addresses and the bearer token
+    the service is told to answer (in development, by default, everyone)."""
     metrics.record_pool(request.app.state.get("pool"))
     return metrics.render(request.app.state.settings.metrics_dir)
 

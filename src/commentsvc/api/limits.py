@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Awaitable, Callable
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 
 from commentsvc import metrics
 from commentsvc.config import IPNetwork, Settings
@@ -13,25 +14,25 @@ from commentsvc.errors import RateLimited
 from commentsvc.kv.ratelimit import Check, RateLimiter
 
 
-def client_address(request: Request, trusted_proxies: tuple[IPNetwork, ...]) -> str:
+def client_address(request: ASGIConnection, trusted_proxies: tuple[IPNetwork, ...]) -> str:
     """The socket's peer, unless it is a trusted proxy: then the nearest
     X-Forwarded-For hop that is not itself trusted."""
     peer = request.client.host if request.client else "unknown"
-    if not trusted_proxies or not _is_trusted(peer, trusted_proxies):
+    if not trusted_proxies or not in_networks(peer, trusted_proxies):
         return peer
     hops = [hop.strip() for hop in ",".join(request.headers.getall("x-forwarded-for", [])).split(",")]
     for hop in reversed([h for h in hops if h]):
-        if not _is_trusted(hop, trusted_proxies):
+        if not in_networks(hop, trusted_proxies):
             return hop
     return peer
 
 
-def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
+def in_networks(address: str, networks: tuple[IPNetwork, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in network for network in trusted)
+    return any(ip in network for network in networks)
 
 
 async def enforce(request: Request, *counted: tuple[str, str]) -> None:

@@ -19,7 +19,7 @@ from prometheus_client import Counter, Histogram
 from commentsvc import metrics
 from commentsvc.api.errors import send_error
 from commentsvc.api.headers import SecurityHeaders
-from commentsvc.api.scope import header
+from commentsvc.api.scope import ANSWERED_BY_SERVER, header
 from commentsvc.errors import HeadersTooLarge, Unavailable
 
 log = logging.getLogger("commentsvc.access")
@@ -78,7 +78,7 @@ class Observed:
             raise
         finally:
             metrics.IN_FLIGHT.dec()
-            status = status or 500  # none sent: the server answers 500 for us
+            status = scope.get(ANSWERED_BY_SERVER) or status or 500  # none sent: the server answers 500
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
             requests, latency = self._series_of(method, route, status)

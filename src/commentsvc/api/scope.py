@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from litestar.types import Scope
 
+# Set in a request's scope by the server (protocol.py) when it answered the client itself (a body
+# that stopped arriving): that status is what the client got, whatever the application made of it.
+ANSWERED_BY_SERVER = "commentsvc.answered_by_server"
+
 
 def header(scope: Scope, name: bytes) -> str:
     """The first value of a header (name in lower case), or ''."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 import uuid
@@ -17,6 +18,9 @@ from commentsvc.errors import Unauthorized
 
 ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti"]
+# A subject as issue() writes it: a user id, positive, in its one canonical form, and short enough
+# for PostgreSQL's bigint (a signed token saying more would otherwise reach the database).
+_SUBJECT = re.compile(r"[1-9][0-9]{0,17}")
 # Tokens verified lately, kept until they expire: a reader sends the same one with every request
 # for its lifetime, and verifying it again (decoding, HMAC, claims) would give the same answer.
 # Few: the busiest readers' tokens are what saves work; the rest are verified again (20 µs).
@@ -66,6 +70,8 @@ class AccessTokens:
                 issuer=self._issuer,
                 options={"require": _REQUIRED_CLAIMS},
             )
+            if not _SUBJECT.fullmatch(claims["sub"]):
+                raise ValueError(claims["sub"])
             principal = Principal(user_id=int(claims["sub"]), token_id=str(claims["jti"]))
         except jwt.ExpiredSignatureError:
             raise Unauthorized("The access token has expired; refresh it or sign in again.") from None
