@@ -283,7 +283,9 @@ class Comments:
         if context.article is not None and context.article.locked:
             raise Forbidden(LOCKED)
         parent = await self._parent(context, new.parent_id, author_id)
-        held_because = policy.hold_reason(context.site, context.standing, draft.body, datetime.now(UTC))
+        held_because = policy.hold_reason(
+            context.site, context.standing, body_html=draft.body_html, now=datetime.now(UTC)
+        )
         written = comments.NewRow(
             site_id=context.site.id,
             article_key=new.article,
