@@ -108,7 +108,6 @@ class _Comment:
     depth: int
     author: int
     body: int  # index into the bodies
-    score: int = 0
     id: int = 0
     root: _Comment | None = None
 
@@ -199,7 +198,6 @@ def _votes(rng: random.Random, comments: list[_Comment]) -> Iterator[tuple[int, 
         count = min(round(rng.expovariate(1 / VOTES_PER_COMMENT)), 50)
         for voter in rng.sample(range(AUTHORS), count):
             value = 1 if rng.random() < 0.8 else -1
-            c.score += value
             yield c.id, voter, value, c.created_at + timedelta(hours=rng.random() * 48)
 
 
@@ -259,13 +257,14 @@ async def seed(database_url: str) -> Seeded:
                 for i, key in enumerate(keys)
             ))  # fmt: skip
             columns = ("id", "article_id", "parent_id", "root_id", "depth", "status", "author_id")
-            columns += ("body", "body_html", "score", "created_at")
+            columns += ("body", "body_html", "created_at")
             await _copy(conn, "comments", columns, (
                 (comment + c.id, article + c.article, comment + c.parent.id if c.parent else None,
                  comment + c.root.id if c.root else None, c.depth, "approved", user + c.author,
-                 bodies[c.body], bodies_html[c.body], c.score, c.created_at)
+                 bodies[c.body], bodies_html[c.body], c.created_at)
                 for c in comments
             ))  # fmt: skip
+            # No score: the database sums the votes as they are copied (sql/0010).
             await _copy(conn, "votes", ("comment_id", "user_id", "value", "voted_at"), (
                 (comment + comment_id, user + voter, value, at) for comment_id, voter, value, at in votes
             ))  # fmt: skip
@@ -336,14 +335,8 @@ async def seed_readers(database_url: str, seeded: Seeded, usernames: list[str]) 
                 list(ids.values()),
                 READER_AGE,
             )
+            # The database moves the scores as the votes are copied (sql/0010).
             await _copy(conn, "votes", ("comment_id", "user_id", "value"), iter(votes))
-            await conn.execute(
-                """UPDATE comments c SET score = c.score + v.delta
-                   FROM (SELECT comment_id, sum(value) AS delta FROM votes WHERE user_id = ANY($1::bigint[])
-                         GROUP BY comment_id) v
-                   WHERE c.id = v.comment_id""",
-                list(ids.values()),
-            )
     finally:
         await conn.close()
     return [ids[name] for name in usernames]

@@ -233,3 +233,24 @@ BAD_LIMITS = {
     "sql": "1 OR 1=1",
     "unicode-digit": "\u0661",
 }
+
+# Links and a blocked word ("casino") dressed so that their Markdown source does not show them,
+# though a reader sees them: character references, invisible characters, compatibility forms,
+# percent-escapes in an address. Each with the signal it must trip on a site that allows one link.
+SIGNAL_DODGES = {
+    "links-decimal-reference": ("https&#58;//a.example et https&#58;//b.example", "too_many_links"),
+    "links-named-reference": ("https&colon;//a.example et https&colon;//b.example", "too_many_links"),
+    "links-in-destination": ("[un](https&#58;//a.example) [deux](https&#58;//b.ex)", "too_many_links"),
+    "links-zero-width-space": ("https\u200b://a.example et https\u200b://b.example", "too_many_links"),
+    "links-soft-hyphen": ("ww\u00adw.a.example et ww\u00adw.b.example", "too_many_links"),
+    "links-fullwidth": ("ｈｔｔｐｓ://a.example et ｗｗｗ．b.example", "too_many_links"),
+    "word-decimal-reference": ("Jouez au c&#97;sino", "blocked_word"),
+    "word-hex-reference": ("Jouez au &#x63;asino", "blocked_word"),
+    "word-zero-width-space": ("Jouez au ca\u200bsino", "blocked_word"),
+    "word-soft-hyphen": ("Jouez au ca\u00adsino", "blocked_word"),
+    "word-word-joiner": ("Jouez au casi\u2060no", "blocked_word"),
+    "word-variation-selector": ("Jouez au casi\ufe0fno", "blocked_word"),
+    "word-tag-character": ("Jouez au cas\U000e0020ino", "blocked_word"),
+    "word-fullwidth": ("Jouez au ｃａｓｉｎｏ", "blocked_word"),
+    "word-percent-escaped-address": ("[Jouez ici](https://c%61sino.example)", "blocked_word"),
+}

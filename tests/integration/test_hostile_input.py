@@ -41,6 +41,7 @@ from tests.integration.hostile_corpus import (
     MISLEADING_URLS,
     NOT_JSON,
     RAW_BODIES,
+    SIGNAL_DODGES,
     SITE_SEGMENTS,
     SQL,
     TRAVERSAL,
@@ -840,6 +841,22 @@ async def test_markup_in_comments_is_stored_verbatim_and_only_ever_rendered_safe
     ):
         assert_safe(html)
     assert preview.json()["body_html"] == posted["body_html"]
+
+
+@pytest.mark.parametrize(("body", "held_because"), SIGNAL_DODGES.values(), ids=SIGNAL_DODGES.keys())
+async def test_a_link_or_blocked_word_disguised_in_the_source_is_held(client, db, body, held_because):
+    site = await make_site(db, origins=(ORIGIN,), max_links=1, blocked_words=["casino"])
+    posted = await post_comment(client, await register(client), site, unique_name("article"), body)
+    assert posted["status"] == "pending"
+    assert await db.fetchval("SELECT held_because FROM comments WHERE id = $1", posted["id"]) == held_because
+
+
+async def test_ordinary_text_near_the_signals_is_published(client, db):
+    """Ordinary use never trips a signal: a link, an address written out, words like the blocked one."""
+    site = await make_site(db, origins=(ORIGIN,), max_links=2, blocked_words=["casino"])
+    body = "Voir [l\u2019étude](https://a.example) et www.b.example\u00a0: une occasion, pas un casinotier."
+    posted = await post_comment(client, await register(client), site, unique_name("article"), body)
+    assert posted["status"] == "approved"
 
 
 async def test_a_cursor_of_another_article_shows_only_this_articles_comments(client, db, world):

@@ -66,3 +66,41 @@ async def test_a_failing_migration_leaves_no_trace(server_settings):
 def test_migration_files_are_numbered_in_order():
     versions = [m.version for m in load_migrations()]
     assert versions == sorted(versions) == list(range(1, len(versions) + 1))
+
+
+async def test_scores_counting_the_votes_of_erased_accounts_are_repaired(server_settings):
+    """Until 0010 an erased account's votes went with it but stayed in the scores."""
+    async with fresh(server_settings) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn, [m for m in load_migrations() if m.version < 10])
+            author, stays, erased = [
+                await conn.fetchval(
+                    """INSERT INTO users (username, email, display_name, password_hash)
+                       VALUES ($1, $1 || '@example.org', $1, 'x') RETURNING id""",
+                    name,
+                )
+                for name in ("author", "stays", "erased")
+            ]
+            site = await conn.fetchval("INSERT INTO sites (slug, name) VALUES ('s', 'S') RETURNING id")
+            article = await conn.fetchval(
+                "INSERT INTO articles (site_id, key) VALUES ($1, 'a') RETURNING id", site
+            )
+            comment = await conn.fetchval(
+                """INSERT INTO comments (article_id, depth, status, author_id, body, body_html, score)
+                   VALUES ($1, 0, 'approved', $2, 'x', '<p>x</p>', 2) RETURNING id""",
+                article,
+                author,
+            )
+            await conn.execute(
+                "INSERT INTO votes (comment_id, user_id, value) VALUES ($1, $2, 1), ($1, $3, 1)",
+                comment,
+                stays,
+                erased,
+            )
+            await conn.execute("DELETE FROM users WHERE id = $1", erased)
+            assert await conn.fetchval("SELECT score FROM comments WHERE id = $1", comment) == 2
+            await migrate(conn)
+            assert await conn.fetchval("SELECT score FROM comments WHERE id = $1", comment) == 1
+        finally:
+            await conn.close()

@@ -284,6 +284,58 @@ async def test_100_concurrent_posts_and_deletes_keep_the_count_exact(client, sit
     assert (await read_thread(client, site, article))["article"]["comment_count"] == 75
 
 
+async def test_concurrent_votes_and_withdrawals_keep_the_score_the_sum_of_the_votes(
+    client, site, article, db
+):
+    author = await register(client)
+    comments = [await post_comment(client, author, site, article) for _ in range(2)]
+    voters = [await register(client) for _ in range(12)]
+
+    async def vote(voter, comment, value):
+        url = f"/api/v1/comments/{comment['id']}/vote"
+        response = await client.put(url, json={"value": value}, headers=voter.auth)
+        assert response.status_code == 200, response.text
+
+    # Each reader votes on both comments, changes one vote and withdraws another, all at once.
+    await asyncio.gather(*(vote(v, c, 1 if n % 3 else -1) for n, v in enumerate(voters) for c in comments))
+    await asyncio.gather(
+        *(vote(v, comments[0], -1) for v in voters[:4]), *(vote(v, comments[1], 0) for v in voters[4:8])
+    )
+    for comment in comments:
+        stored, summed = await db.fetchrow(
+            "SELECT score, (SELECT coalesce(sum(value), 0) FROM votes WHERE comment_id = $1) FROM comments WHERE id = $1",
+            comment["id"],
+        )
+        assert stored == summed
+    assert [c["score"] for c in (await read_thread(client, site, article))["comments"]] == [0, 2]
+
+
+async def test_the_votes_of_an_erased_account_no_longer_count(client, site, article):
+    author, bob, carol = [await register(client) for _ in range(3)]
+    comment = await post_comment(client, author, site, article)
+    for voter, score in ((bob, 1), (carol, 2)):
+        voted = await client.put(
+            f"/api/v1/comments/{comment['id']}/vote", json={"value": 1}, headers=voter.auth
+        )
+        assert voted.json() == {"score": score}
+    assert (await read_thread(client, site, article))["comments"][0][
+        "score"
+    ] == 2  # cached for anonymous readers
+    erased = await client.request("DELETE", "/api/v1/me", json={"password": bob.password}, headers=bob.auth)
+    assert erased.status_code == 204
+    assert (await read_thread(client, site, article))["comments"][0]["score"] == 1
+    assert (await read_thread(client, site, article, carol))["comments"][0]["score"] == 1
+
+
+async def test_a_site_deleted_with_its_voted_comments_goes_whole(client, db, site, article):
+    """Votes removed with their comments find no score left to move."""
+    author, reader = await register(client), await register(client)
+    comment = await post_comment(client, author, site, article)
+    await client.put(f"/api/v1/comments/{comment['id']}/vote", json={"value": -1}, headers=reader.auth)
+    await db.execute("DELETE FROM sites WHERE slug = $1", site)
+    assert await db.fetchval("SELECT count(*) FROM votes WHERE user_id = $1", reader.id) == 0
+
+
 async def test_concurrent_first_comments_create_the_article_once(client, site, article, db):
     readers = [await register(client) for _ in range(5)]
     responses = await asyncio.gather(

@@ -207,10 +207,11 @@ class Accounts:
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")
         async with db.acquire() as conn, conn.transaction():
-            touched = await comments.articles_of_author(conn, user_id)
+            touched = await comments.articles_of_user(conn, user_id)
             await comments.anonymise_author(conn, user_id)
             await users.delete_user(conn, user_id)
-        # Threads showed the author's name: what anonymous readers were served is stale.
+        # Threads showed the author's name, and scores counted the account's votes (which go
+        # with it): what anonymous readers were served is stale.
         await self._cache.invalidate(*(thread_scope(slug, key) for slug, key in touched))
 
     async def _profile(self, conn: asyncpg.Connection, user_id: int) -> Profile | None:

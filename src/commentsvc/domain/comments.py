@@ -284,7 +284,9 @@ class Comments:
         if context.article is not None and context.article.locked:
             raise Forbidden(LOCKED)
         parent = await self._parent(context, new.parent_id, author_id)
-        held_because = policy.hold_reason(context.site, context.standing, draft.body, datetime.now(UTC))
+        held_because = policy.hold_reason(
+            context.site, context.standing, body_html=draft.body_html, now=datetime.now(UTC)
+        )
         title = draft.title
         if (
             context.article is None
@@ -349,7 +351,7 @@ class Comments:
                 raise _banned(standing.ban)
             if context.article_locked:
                 raise Forbidden(LOCKED)
-            held_because = policy.hold_reason(site, standing, body, datetime.now(UTC))
+            held_because = policy.hold_reason(site, standing, body_html=body_html, now=datetime.now(UTC))
             status = "pending" if held_because else comment.status
             await comments.update_body(conn, comment_id, body, body_html, body_hash, status, held_because)
             if status == "pending":

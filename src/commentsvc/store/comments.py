@@ -489,12 +489,9 @@ async def update_body(
 
 
 async def set_vote(conn: asyncpg.Connection, comment_id: int, user_id: int, value: int) -> int:
-    """Record the user's vote (0 withdraws it) and return the comment's new score.
-    The comment row is locked first, so votes on one comment apply one at a time."""
-    await conn.execute("SELECT 1 FROM comments WHERE id = $1 FOR NO KEY UPDATE", comment_id)
-    previous = await conn.fetchval(
-        "SELECT value FROM votes WHERE comment_id = $1 AND user_id = $2", comment_id, user_id
-    )
+    """Record the user's vote (0 withdraws it) and return the comment's new score. The database
+    moves the score with the votes (sql/0010), locking the comment's row: votes on one comment
+    apply one at a time."""
     if value == 0:
         await conn.execute("DELETE FROM votes WHERE comment_id = $1 AND user_id = $2", comment_id, user_id)
     else:
@@ -505,11 +502,7 @@ async def set_vote(conn: asyncpg.Connection, comment_id: int, user_id: int, valu
             user_id,
             value,
         )
-    return await conn.fetchval(
-        "UPDATE comments SET score = score + $2 WHERE id = $1 RETURNING score",
-        comment_id,
-        value - (previous or 0),
-    )
+    return await conn.fetchval("SELECT score FROM comments WHERE id = $1", comment_id)
 
 
 async def insert_report(
@@ -543,11 +536,13 @@ async def anonymise_author(conn: asyncpg.Connection, user_id: int) -> None:
     )
 
 
-async def articles_of_author(conn: asyncpg.Connection, user_id: int) -> list[tuple[str, str]]:
-    """(site slug, article key) of every article the user commented on."""
+async def articles_of_user(conn: asyncpg.Connection, user_id: int) -> list[tuple[str, str]]:
+    """(site slug, article key) of every article the user commented on or voted on."""
     rows = await conn.fetch(
-        """SELECT DISTINCT s.slug, a.key FROM comments c JOIN articles a ON a.id = c.article_id
-           JOIN sites s ON s.id = a.site_id WHERE c.author_id = $1""",
+        """SELECT s.slug, a.key FROM articles a JOIN sites s ON s.id = a.site_id
+           WHERE a.id IN (SELECT article_id FROM comments WHERE author_id = $1
+                          UNION SELECT c.article_id FROM votes v JOIN comments c ON c.id = v.comment_id
+                                WHERE v.user_id = $1)""",
         user_id,
     )
     return [(row["slug"], row["key"]) for row in rows]
