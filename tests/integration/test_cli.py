@@ -179,7 +179,8 @@ def strings_in_the_source() -> set[str]:
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         for value in vars(importlib.import_module(module.name)).values():
             items = value if isinstance(value, (frozenset, set, tuple, list)) else (value,)
-            found |= {item for item in items if isinstance(item, str)}
+            # (An empty string is no HMAC key at all: PyJWT refuses to sign with one.)
+            found |= {item for item in items if isinstance(item, str) and item}
     return found
 
 
