@@ -34,6 +34,7 @@ from seed import Seeded
 
 from commentsvc.config import DEFAULT_RATE_LIMITS, load_settings
 from commentsvc.domain.passwords import Passwords
+from commentsvc.domain.threads import REPLIES_PER_PAGE
 from commentsvc.store import articles, comments
 
 WORKERS = 2  # uvicorn workers, for the ceiling and the service alike (the reference machine has 2 cores)
@@ -398,7 +399,14 @@ async def _plans(data: Seeded, database_url: str) -> list[Plan]:
                 if context is None or context.article is None:
                     raise BenchError(f"the seeded article {key!r} is missing")
                 call = comments.page(
-                    conn, context.article.id, viewer_id, context.viewer_moderates, "oldest", None, PAGE_LIMIT
+                    conn,
+                    context.article.id,
+                    viewer_id,
+                    context.viewer_moderates,
+                    "oldest",
+                    None,
+                    PAGE_LIMIT,
+                    REPLIES_PER_PAGE,
                 )
                 calls.append((f"page {key} {who}", call))
         keys = data.articles[:COUNTED_ARTICLES]

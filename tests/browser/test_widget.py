@@ -144,6 +144,44 @@ async def test_a_reader_registers_posts_replies_edits_votes_reports_and_deletes(
     await context.close()
 
 
+async def test_a_long_threads_further_replies_come_with_a_button_saying_how_many(browser, demo, live_url):
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        reader = await register(api)
+        root = await post_comment(api, reader, demo.site, ARTICLE, "Un sujet qui fait parler.")
+        replies = []
+        for n in range(101):  # the 51st answers the 50th, shown on the page before it
+            parent = replies[49] if n == 50 else root["id"]
+            reply = await post_comment(api, reader, demo.site, ARTICLE, f"Réponse {n + 1}.", parent_id=parent)
+            replies.append(reply["id"])
+    context, page, frame = await open_article(browser, demo)
+    thread = frame.locator(f"article[data-id='{root['id']}']")
+    await thread.locator("article.comment").nth(49).wait_for()
+    assert await thread.locator("article.comment").count() == 50
+    await thread.get_by_role("button", name="51 autres réponses").click()
+    await thread.get_by_role("button", name="1 autre réponse").wait_for()
+    assert await thread.locator("article.comment").count() == 100
+    nested = frame.locator(f"article[data-id='{replies[49]}'] > .replies > article[data-id='{replies[50]}']")
+    assert await nested.count() == 1
+    assert await frame.locator(f"article[data-id='{replies[50]}']").evaluate(
+        "n => n === document.activeElement"
+    )
+    await thread.get_by_role("button", name="1 autre réponse").click()
+    await thread.get_by_text("Réponse 101.").wait_for()
+    assert await thread.get_by_role("button", name="autre").count() == 0
+    ids = await thread.locator("article.comment").evaluate_all(
+        "nodes => nodes.map(n => Number(n.dataset.id))"
+    )
+    assert sorted(ids) == replies and len(set(ids)) == len(replies)
+    await context.close()
+
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    await page.goto(demo.url("article.html?lang=en"))
+    frame = page.frame_locator("section.reactions iframe")
+    await frame.get_by_role("button", name="51 more replies").wait_for()
+    await context.close()
+
+
 async def test_the_host_pages_styles_do_not_reach_the_widget(browser, demo):
     context, page, frame = await open_article(browser, demo)
     host_button = await page.evaluate(

@@ -109,6 +109,7 @@ class World:
         return {
             "site": self.site,
             "article": self.article,
+            "other_article": self.other_article,
             "comment": self.comment,
             "item": self.item,
             "target": self.target.id,
@@ -531,11 +532,27 @@ def query_cases() -> list[Case]:
             cases.append(Case(name, f"limit-{label}", params=params, field="limit"))
     for label, value in {"unknown": "random", "sql": "top' --", "upper-case": "TOP", "empty": ""}.items():
         cases.append(Case("thread", f"sort-{label}", params={**article, "sort": value}, field="sort"))
+    replies = {**article, "replies_to": Ref("comment")}
     for label, value in THREAD_CURSORS.items():
         cases.append(Case("thread", f"cursor-{label}", params={**article, "cursor": value}, field="cursor"))
         cases.append(
             Case("thread", f"top-cursor-{label}", params={**article, "sort": "top", "cursor": value})
         )
+        cases.append(
+            Case("thread", f"replies-cursor-{label}", params={**replies, "cursor": value}, field="cursor")
+        )
+    for label, value in BAD_ID_SEGMENTS.items():
+        # As in a path: refused, or read as a number no comment has ("1e3").
+        params = {**article, "replies_to": value}
+        statuses = frozenset({400, 404})
+        cases.append(
+            Case("thread", f"replies_to-{label}", params=params, statuses=statuses, field="replies_to")
+        )
+    for label, params in {
+        "unknown": {**article, "replies_to": 999_999_999},
+        "of-another-article": {"article": Ref("other_article"), "replies_to": Ref("comment")},
+    }.items():
+        cases.append(Case("thread", f"replies_to-{label}", params=params, statuses=frozenset({404})))
     for label, value in {
         "negative": "-1",
         "word": "abc",

@@ -120,6 +120,125 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
     assert len(queries) == 2
 
 
+async def add_replies(db, root: dict, author, count: int) -> list[int]:
+    """``count`` replies to a top-level comment (moved a day back), written straight into its
+    thread, a second apart: each 25th answers the reply before it (so some hang under a reply of
+    an earlier page), and the 100th is deleted (its answer, the 101st, then hangs under a
+    placeholder). Their ids."""
+    first = await db.fetchval("SELECT max(id) + 1 FROM comments")
+    await db.execute(
+        "UPDATE comments SET created_at = created_at - interval '1 day' WHERE id = $1", root["id"]
+    )
+    await db.execute(
+        """INSERT INTO comments (id, article_id, parent_id, root_id, depth, status, author_id, body, body_html,
+                                 created_at, deleted_at)
+           OVERRIDING SYSTEM VALUE
+           SELECT $1 + n, r.article_id, CASE WHEN n % 25 = 0 AND n > 0 THEN $1 + n - 1 ELSE r.id END, r.id,
+                  CASE WHEN n % 25 = 0 AND n > 0 THEN 2 ELSE 1 END,
+                  CASE WHEN n = 99 THEN 'deleted' ELSE 'approved' END, $3, 'réponse ' || n,
+                  '<p>réponse ' || n || '</p>', r.created_at + (n + 1) * interval '1 second',
+                  CASE WHEN n = 99 THEN now() END
+           FROM comments r, generate_series(0, $4 - 1) AS n WHERE r.id = $2""",
+        first,
+        root["id"],
+        author.id,
+        count,
+    )
+    await db.execute(
+        "SELECT setval(pg_get_serial_sequence('comments', 'id'), (SELECT max(id) FROM comments))"
+    )
+    return list(range(first, first + count))
+
+
+async def test_a_page_carries_the_first_50_replies_of_a_thread_of_20000(client, db, site, article):
+    alice = await register(client)
+    long, short = [await post_comment(client, alice, site, article, f"top {n}") for n in range(2)]
+    await post_comment(client, alice, site, article, "a reply", parent_id=short["id"])
+    replies = await add_replies(db, long, alice, 20_000)
+    response = await client.get(f"/api/v1/sites/{site}/comments", params={"article": article})
+    assert len(response.content) < 25_000
+    first, second = response.json()["comments"]
+    assert [c["id"] for c in flatten(first["replies"])] == replies[:50]
+    assert first["more_replies"] == 20_000 - 50 - 1  # the deleted one is not shown
+    assert first["replies_cursor"]
+    assert len(second["replies"]) == 1 and "more_replies" not in second and "replies_cursor" not in second
+
+
+async def read_replies(client, site, article, root_id, cursor, reader=None):
+    return (await read_thread(client, site, article, reader, replies_to=root_id, cursor=cursor))["comments"]
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+async def test_the_replies_cursor_walks_every_reply_once_in_order_under_its_parent(
+    client, db, site, article, signed_in
+):
+    alice = await register(client)
+    root = await post_comment(client, alice, site, article)
+    replies = await add_replies(db, root, alice, 20_000)
+    reader = alice if signed_in else None
+    deleted, visible = replies[99], [i for i in replies if i != replies[99]]
+    [top] = (await read_thread(client, site, article, reader))["comments"]
+    seen, cursor, pages = [c["id"] for c in flatten(top["replies"])], top["replies_cursor"], 1
+    while cursor:
+        [again] = await read_replies(client, site, article, root["id"], cursor, reader)
+        assert again["id"] == root["id"]
+        before, new = set(seen), []
+        for comment in flatten(again["replies"]):
+            assert (
+                comment["parent_id"] == root["id"]
+                or comment["parent_id"] in before
+                or comment["parent_id"] in new
+            )
+            if comment["id"] in before:  # shown before, sent again to hang this page's replies under
+                assert comment["replies"]
+            else:
+                new.append(comment["id"])
+        assert 0 < len([i for i in new if i != deleted]) <= 50
+        seen += new
+        assert again.get("more_replies", 0) == len(replies) - visible.index(seen[-1]) - 2
+        cursor, pages = again.get("replies_cursor"), pages + 1
+    assert [i for i in seen if i != deleted] == visible
+    assert deleted in seen  # as the placeholder its reply hangs under
+    assert pages == 400
+
+
+async def test_the_next_replies_of_an_anonymous_page_are_cached_and_show_a_new_reply_at_once(
+    client, db, site, article
+):
+    alice = await register(client)
+    root = await post_comment(client, alice, site, article)
+    replies = await add_replies(db, root, alice, 60)
+    cursor = (await read_thread(client, site, article))["comments"][0]["replies_cursor"]
+    [again] = await read_replies(client, site, article, root["id"], cursor)
+    # The 51st answers the 50th, which comes again for it to hang under.
+    assert [c["id"] for c in flatten(again["replies"])] == replies[49:] and "replies_cursor" not in again
+    reply = await post_comment(client, alice, site, article, "one more", parent_id=root["id"])
+    [again] = await read_replies(client, site, article, root["id"], cursor)
+    assert [c["id"] for c in flatten(again["replies"])] == [*replies[49:], reply["id"]]
+
+
+async def test_replies_are_read_from_a_top_level_comment_of_the_article_with_a_replies_cursor(
+    client, db, site, article
+):
+    alice = await register(client)
+    root = await post_comment(client, alice, site, article)
+    reply = await post_comment(client, alice, site, article, parent_id=root["id"])
+    await add_replies(db, root, alice, 60)
+    await post_comment(client, alice, site, article)
+    page = await read_thread(client, site, article, limit=1)
+    url, params = f"/api/v1/sites/{site}/comments", {"article": article}
+    of_a_reply = await client.get(url, params={**params, "replies_to": reply["id"]})
+    assert of_a_reply.status_code == 404
+    of_another_article = await client.get(url, params={"article": "other", "replies_to": root["id"]})
+    assert of_another_article.status_code == 404
+    replies_cursor = page["comments"][0]["replies_cursor"]
+    for cursor, replies_to in ((replies_cursor, None), (page["next_cursor"], root["id"])):
+        mixed = await client.get(
+            url, params={**params, "cursor": cursor} | ({"replies_to": replies_to} if replies_to else {})
+        )
+        assert mixed.status_code == 400 and mixed.json()["field"] == "cursor"
+
+
 @pytest.mark.parametrize(
     "cursor",
     [

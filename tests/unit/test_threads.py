@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commentsvc.domain.threads import Viewer, build_threads, decode_cursor, encode_cursor
+from commentsvc.domain.threads import (
+    MoreReplies,
+    Viewer,
+    build_threads,
+    decode_cursor,
+    encode_cursor,
+    first_replies,
+)
 from commentsvc.errors import Invalid
 from commentsvc.store.comments import CommentRow
 
@@ -48,29 +55,29 @@ def ids(comments) -> list:
 
 def test_public_viewers_see_approved_comments_only():
     shown, pending, rejected = row(), row(status="pending"), row(status="rejected")
-    assert ids(build_threads([shown, pending, rejected], [], PUBLIC)) == [shown.id]
+    assert ids(build_threads([shown, pending, rejected], [], PUBLIC, {})) == [shown.id]
 
 
 def test_authors_see_their_own_held_or_removed_comments_and_moderators_everything():
     pending, spam = row(status="pending"), row(status="spam", author=BOB)
-    assert ids(build_threads([pending, spam], [], Viewer(ALICE, False))) == [pending.id]
-    assert ids(build_threads([pending, spam], [], Viewer(BOB, False))) == [spam.id]
-    assert ids(build_threads([pending, spam], [], Viewer(30, False))) == []
-    assert ids(build_threads([pending, spam], [], Viewer(30, True))) == [pending.id, spam.id]
+    assert ids(build_threads([pending, spam], [], Viewer(ALICE, False), {})) == [pending.id]
+    assert ids(build_threads([pending, spam], [], Viewer(BOB, False), {})) == [spam.id]
+    assert ids(build_threads([pending, spam], [], Viewer(30, False), {})) == []
+    assert ids(build_threads([pending, spam], [], Viewer(30, True), {})) == [pending.id, spam.id]
 
 
 def test_the_moderators_reasons_reach_the_author_only():
     removed = row(status="rejected")
-    assert build_threads([removed], [], Viewer(ALICE, False))[0].moderation_reason == "off topic"
-    assert build_threads([removed], [], Viewer(BOB, True))[0].moderation_reason == "off topic"
-    shown_to_public = build_threads([row(status="rejected"), row()], [], PUBLIC)
+    assert build_threads([removed], [], Viewer(ALICE, False), {})[0].moderation_reason == "off topic"
+    assert build_threads([removed], [], Viewer(BOB, True), {})[0].moderation_reason == "off topic"
+    shown_to_public = build_threads([row(status="rejected"), row()], [], PUBLIC, {})
     assert [c.moderation_reason for c in shown_to_public] == [None]
 
 
 def test_a_hidden_comment_with_a_visible_reply_is_a_placeholder_without_author_or_text():
     deleted = row(status="deleted")
     reply = row(deleted, author=BOB)
-    [placeholder] = build_threads([deleted], [reply], PUBLIC)
+    [placeholder] = build_threads([deleted], [reply], PUBLIC, {})
     assert (placeholder.author, placeholder.body_html, placeholder.status) == (None, "", "deleted")
     assert [r.id for r in placeholder.replies] == [reply.id]
 
@@ -79,14 +86,29 @@ def test_a_hidden_chain_stays_as_placeholders_down_to_the_visible_reply():
     top = row(status="deleted")
     middle = row(top, status="rejected")
     leaf = row(middle)
-    [shown] = build_threads([top], [middle, leaf], PUBLIC)
+    [shown] = build_threads([top], [middle, leaf], PUBLIC, {})
     assert (shown.status, shown.replies[0].status) == ("deleted", "removed")
     assert shown.replies[0].replies[0].id == leaf.id
 
 
 def test_a_hidden_comment_with_only_hidden_replies_disappears():
     top = row(status="deleted")
-    assert build_threads([top], [row(top, status="deleted")], PUBLIC) == []
+    assert build_threads([top], [row(top, status="deleted")], PUBLIC, {}) == []
+
+
+def test_each_thread_keeps_its_first_replies_and_the_last_of_them_where_more_follow():
+    long, short = row(), row()
+    replies = [row(long)]
+    replies += [row(replies[-1]), row(short), row(long), row(long), row(short)]
+    kept, cut = first_replies(replies, 3)
+    assert kept == replies[:4] + replies[5:] and cut == {long.id: replies[3]}
+
+
+def test_a_hidden_comment_whose_visible_replies_come_on_a_later_page_stays_as_a_placeholder():
+    top = row(status="deleted")
+    [placeholder] = build_threads([top], [row(top, status="deleted")], PUBLIC, {top.id: MoreReplies(2, "c")})
+    assert (placeholder.status, placeholder.replies, placeholder.more_replies) == ("deleted", [], 2)
+    assert placeholder.replies_cursor == "c"
 
 
 def test_a_page_built_leaves_nothing_for_the_garbage_collector():
@@ -98,7 +120,7 @@ def test_a_page_built_leaves_nothing_for_the_garbage_collector():
     gc.collect()
     gc.disable()
     try:
-        assert len(build_threads(top, replies, Viewer(BOB, False))) == 3
+        assert len(build_threads(top, replies, Viewer(BOB, False), {})) == 3
         assert gc.collect() == 0
     finally:
         gc.enable()
@@ -106,9 +128,9 @@ def test_a_page_built_leaves_nothing_for_the_garbage_collector():
 
 def test_the_source_is_given_to_its_author_and_moderators_only():
     comment = row()
-    assert build_threads([comment], [], Viewer(ALICE, False))[0].body == "source"
-    assert build_threads([comment], [], Viewer(BOB, True))[0].body == "source"
-    assert build_threads([comment], [], Viewer(BOB, False))[0].body is None
+    assert build_threads([comment], [], Viewer(ALICE, False), {})[0].body == "source"
+    assert build_threads([comment], [], Viewer(BOB, True), {})[0].body == "source"
+    assert build_threads([comment], [], Viewer(BOB, False), {})[0].body is None
 
 
 @pytest.mark.parametrize("sort", ["oldest", "newest", "top"])

@@ -77,13 +77,27 @@ class SiteCommentsController(Controller):
         sort: Annotated[Literal["oldest", "newest", "top"], QueryParameter()] = "oldest",
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        replies_to: Annotated[
+            int | None,
+            QueryParameter(
+                ge=1,
+                le=2**62,
+                description=(
+                    "A top-level comment's id: that comment alone, with its next replies (from its"
+                    " `replies_cursor`, given as `cursor`) instead of a page of top-level comments."
+                ),
+            ),
+        ] = None,
     ) -> Response[Thread]:
-        """A page of top-level comments, each with its replies nested; an article
-        nobody has commented on is an empty thread."""
+        """A page of top-level comments, each with its first replies nested (`more_replies`
+        and `replies_cursor` lead to the rest of a long thread, through `replies_to`); an
+        article nobody has commented on is an empty thread."""
         viewer = provide_viewer(request)
         viewer_id = viewer.user_id if viewer else None
         state = request.app.state
-        page = await state.comments.thread_json(state.pool, site, article, viewer_id, sort, limit, cursor)
+        page = await state.comments.thread_json(
+            state.pool, site, article, viewer_id, sort, limit, cursor, replies_to
+        )
         # Already JSON, and from the cache when anonymous: shared by every anonymous reader.
         return json_page(request, page, shared=viewer is None)
 

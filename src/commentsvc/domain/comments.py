@@ -14,12 +14,16 @@ from commentsvc.batching import Coalesced
 from commentsvc.domain import policy, rendering
 from commentsvc.domain.articles import check_article_url, check_title
 from commentsvc.domain.threads import (
+    REPLIES,
+    REPLIES_PER_PAGE,
     Comment,
+    MoreReplies,
     Viewer,
     build_threads,
     can_see,
     decode_cursor,
     encode_cursor,
+    first_replies,
     shown,
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable, Unprocessable
@@ -162,20 +166,31 @@ class Comments:
         sort: str,
         limit: int,
         cursor: str | None,
+        replies_to: int | None,
     ) -> bytes:
-        """The thread page as JSON, from the cache when an anonymous reader asks
-        (a connection is taken from the pool only when PostgreSQL must be asked)."""
+        """The thread page as JSON (or, ``replies_to`` a top-level comment, its next replies),
+        from the cache when an anonymous reader asks (a connection is taken from the pool only
+        when PostgreSQL must be asked). Both are of the article's cache scope, which any change
+        to its comments makes stale."""
         check_article_key(key)
 
         async def page() -> Computed:
             async with db.acquire() as conn:
-                thread = await self.thread(conn, slug, key, viewer_id, sort, limit, cursor)
+                if replies_to is None:
+                    thread = await self.thread(conn, slug, key, viewer_id, sort, limit, cursor)
+                else:
+                    thread = await self.replies(conn, slug, key, viewer_id, replies_to, cursor)
             # Redis keeps no page without comments: readers may ask about any key they make up.
             return Computed(msgspec.json.encode(thread), keep=bool(thread.comments))
 
         if viewer_id is not None:
             return (await page()).value
-        return await self._cache.read_through(thread_scope(slug, key), f"{sort}:{limit}:{cursor or ''}", page)
+        variant = (
+            f"{sort}:{limit}:{cursor or ''}"
+            if replies_to is None
+            else f"{REPLIES}:{replies_to}:{cursor or ''}"
+        )
+        return await self._cache.read_through(thread_scope(slug, key), variant, page)
 
     async def counts_json(self, db: asyncpg.Pool, slug: str, keys: list[str]) -> bytes:
         check_article_keys(keys)
@@ -206,12 +221,61 @@ class Comments:
         if context.article is None:
             return Thread(_article_info(key, None), [], None)
         viewer = Viewer(viewer_id, context.viewer_moderates)
-        rows = await comments.page(conn, context.article.id, viewer_id, viewer.moderates, sort, after, limit)
+        rows = await comments.page(
+            conn, context.article.id, viewer_id, viewer.moderates, sort, after, limit, REPLIES_PER_PAGE
+        )
         top_level = [row for row in rows if row.parent_id is None]
-        replies = [row for row in rows if row.parent_id is not None]
         next_cursor = encode_cursor(sort, top_level[limit - 1]) if len(top_level) > limit else None
-        threads = build_threads(top_level[:limit], replies, viewer)
+        replies, cut = first_replies([row for row in rows if row.parent_id is not None], REPLIES_PER_PAGE)
+        more = await self._more_replies(conn, viewer, cut)
+        threads = build_threads(top_level[:limit], replies, viewer, more)
         return Thread(_article_info(key, context.article), threads, next_cursor)
+
+    async def replies(
+        self,
+        conn: asyncpg.Connection,
+        slug: str,
+        key: str,
+        viewer_id: int | None,
+        root_id: int,
+        cursor: str | None,
+    ) -> Thread:
+        """A top-level comment with its next replies after the cursor (its ``replies_cursor``),
+        nested under their parents; each reply whose parent came in an earlier page comes with
+        the comments above it (those the reader may not see as placeholders), for the widget to
+        find where it hangs."""
+        after = decode_cursor(REPLIES, cursor) if cursor else None
+        context = await articles.thread_context(conn, slug, key, viewer_id)
+        if context is None:
+            raise NotFound(NO_SUCH_SITE.format(slug=slug))
+        viewer = Viewer(viewer_id, context.viewer_moderates)
+        chunk, above = await comments.replies(
+            conn, root_id, viewer_id, viewer.moderates, after[:2] if after else None, REPLIES_PER_PAGE
+        )
+        root = next((row for row in above if row.id == root_id), None)
+        article = context.article
+        if root is None or root.parent_id is not None or article is None or root.article_id != article.id:
+            raise NotFound(NO_SUCH_COMMENT)
+        replies, cut = first_replies(chunk, REPLIES_PER_PAGE)
+        more = await self._more_replies(conn, viewer, cut)
+        threads = build_threads([root], [row for row in above if row is not root] + replies, viewer, more)
+        if not threads:  # a comment the reader may not see, with no reply they may
+            raise NotFound(NO_SUCH_COMMENT)
+        return Thread(_article_info(key, article), threads, None)
+
+    async def _more_replies(
+        self, conn: asyncpg.Connection, viewer: Viewer, cut: dict[int, CommentRow]
+    ) -> dict[int, MoreReplies]:
+        """By top-level comment, the replies this viewer may see after the last shown (``cut``)."""
+        if not cut:
+            return {}
+        positions = [(root_id, last.created_at, last.id) for root_id, last in cut.items()]
+        counts = await comments.replies_after(conn, viewer.user_id, viewer.moderates, positions)
+        return {
+            root_id: MoreReplies(count, encode_cursor(REPLIES, last))
+            for (root_id, last), count in zip(cut.items(), counts, strict=True)
+            if count
+        }
 
     async def counts(self, conn: asyncpg.Connection, slug: str, keys: list[str]) -> dict[str, int]:
         """Public counts from PostgreSQL (the keys checked by the caller)."""

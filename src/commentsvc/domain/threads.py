@@ -13,6 +13,11 @@ from commentsvc.errors import Invalid
 from commentsvc.store.comments import CommentRow
 
 SORTS = ("oldest", "newest", "top")
+# Replies of one top-level comment in a page, oldest first: a thread of 20,000 replies must not
+# make a page of megabytes. The rest come as many at a time, from the top-level comment's cursor.
+REPLIES_PER_PAGE = 50
+# What a cursor to a thread's further replies says in place of a sort order.
+REPLIES = "replies"
 
 
 class Viewer(msgspec.Struct, frozen=True):
@@ -42,6 +47,20 @@ class Comment(msgspec.Struct, omit_defaults=True):
     replies: list[Comment]
     body: str | None = None
     moderation_reason: str | None = None
+    more_replies: Annotated[
+        int, msgspec.Meta(description="Replies to this top-level comment the reader may see past this page.")
+    ] = 0
+    replies_cursor: Annotated[
+        str | None,
+        msgspec.Meta(description="With `replies_to` set to this comment's id, the cursor to those replies."),
+    ] = None
+
+
+class MoreReplies(msgspec.Struct, frozen=True):
+    """What is left of a thread's replies after a page: how many the viewer may see, from where."""
+
+    count: int
+    cursor: str
 
 
 def can_see(row: CommentRow, viewer: Viewer) -> bool:
@@ -95,13 +114,55 @@ def placeholder(row: CommentRow, replies: list[Comment]) -> Comment:
     )
 
 
-def build_threads(top_level: list[CommentRow], replies: list[CommentRow], viewer: Viewer) -> list[Comment]:
-    """Nest replies (given oldest first) under their parents; drop what the viewer
-    may not see unless a visible reply hangs under it."""
+def first_replies(
+    replies: list[CommentRow], per_thread: int
+) -> tuple[list[CommentRow], dict[int, CommentRow]]:
+    """Of replies given oldest first, up to ``per_thread + 1`` per thread: the first ``per_thread``
+    of each thread, and the last of those for each thread that has more. (Each reply comes
+    after its parent, so none of those kept is left without its parent.)"""
+    kept: list[CommentRow] = []
+    seen: dict[int, int] = {}
+    last: dict[int, CommentRow] = {}
+    cut: dict[int, CommentRow] = {}
+    for row in replies:
+        root_id: int = row.root_id  # type: ignore[assignment]
+        seen[root_id] = seen.get(root_id, 0) + 1
+        if seen[root_id] <= per_thread:
+            kept.append(row)
+            last[root_id] = row
+        else:
+            cut[root_id] = last[root_id]
+    return kept, cut
+
+
+def build_threads(
+    top_level: list[CommentRow],
+    replies: list[CommentRow],
+    viewer: Viewer,
+    more: dict[int, MoreReplies],
+) -> list[Comment]:
+    """Nest replies (given oldest first) under their parents; drop what the viewer may not see
+    unless a visible reply hangs under it, here or further on (``more``, by top-level comment)."""
     children: dict[int, list[CommentRow]] = {}
     for row in replies:
         children.setdefault(row.parent_id, []).append(row)  # type: ignore[arg-type]
-    return [node for row in top_level if (node := _nested(row, children, viewer)) is not None]
+    return [
+        node for row in top_level if (node := _thread(row, children, viewer, more.get(row.id))) is not None
+    ]
+
+
+def _thread(
+    row: CommentRow, children: dict[int, list[CommentRow]], viewer: Viewer, more: MoreReplies | None
+) -> Comment | None:
+    """A top-level comment as _nested makes it, with where its replies go on: a placeholder if
+    the reader may see none of it here but some of the replies to come."""
+    node = _nested(row, children, viewer)
+    if more is None:
+        return node
+    if node is None:
+        node = placeholder(row, [])
+    node.more_replies, node.replies_cursor = more.count, more.cursor
+    return node
 
 
 def _nested(row: CommentRow, children: dict[int, list[CommentRow]], viewer: Viewer) -> Comment | None:

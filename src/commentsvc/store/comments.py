@@ -117,9 +117,11 @@ async def page(
     sort: str,
     after: tuple[datetime, int, int] | None,
     limit: int,
+    replies: int,
 ) -> list[CommentRow]:
-    """Up to ``limit + 1`` top-level comments after the cursor, in order, then
-    every reply of the first ``limit`` of them: one query whatever the thread size."""
+    """Up to ``limit + 1`` top-level comments after the cursor, in order, then the first
+    ``replies + 1`` replies (oldest first) of each of the first ``limit`` of them: one query
+    whatever the thread size, each thread's replies read from its index up to the bound."""
     order, keyset = SORTS[sort]
     cursor_values: tuple[object, ...] = ()
     if after is not None:
@@ -134,16 +136,85 @@ async def page(
                 ORDER BY {order} LIMIT $4 + 1)
             SELECT {_COLUMNS}, t.position FROM top t JOIN comments c ON c.id = t.id {_JOINS}
             UNION ALL
-            SELECT {_COLUMNS}, NULL FROM comments c {_JOINS}
-            WHERE c.root_id IN (SELECT id FROM top WHERE position <= $4)
+            SELECT r.* FROM top t CROSS JOIN LATERAL (
+                SELECT {_COLUMNS}, NULL::bigint AS position FROM comments c {_JOINS}
+                WHERE c.root_id = t.id ORDER BY c.created_at, c.id LIMIT ${5 + len(cursor_values)} + 1) r
+            WHERE t.position <= $4
             ORDER BY position NULLS LAST, created_at, id""",
         article_id,
         viewer_id,
         viewer_moderates,
         limit,
         *cursor_values,
+        replies,
     )
     return [_comment(row) for row in rows]
+
+
+async def replies(
+    conn: asyncpg.Connection,
+    root_id: int,
+    viewer_id: int | None,
+    viewer_moderates: bool,
+    after: tuple[datetime, int] | None,
+    count: int,
+) -> tuple[list[CommentRow], list[CommentRow]]:
+    """The next ``count + 1`` replies of a thread after the cursor, oldest first; and, oldest
+    first, the comments above those of them whose parent is not among them, up to the thread's
+    top-level comment (which is always there if ``root_id`` is a comment), for them to hang
+    under: one query."""
+    rows = await conn.fetch(
+        f"""WITH RECURSIVE chunk AS MATERIALIZED (
+                SELECT r.id, r.parent_id, row_number() OVER (ORDER BY r.created_at, r.id) AS n
+                FROM comments r
+                WHERE r.root_id = $1 {"AND (r.created_at, r.id) > ($5::timestamptz, $6::bigint)" if after else ""}
+                ORDER BY r.created_at, r.id LIMIT $4 + 1),
+            -- Up from the parents outside the chunk, one comment at a time by its primary key.
+            above (id, parent_id) AS (
+                SELECT p.id, p.parent_id FROM comments p
+                WHERE p.id IN (SELECT parent_id FROM chunk WHERE n <= $4 EXCEPT SELECT id FROM chunk
+                               UNION SELECT $1::bigint)
+                UNION
+                SELECT a.parent_id, (SELECT p.parent_id FROM comments p WHERE p.id = a.parent_id)
+                FROM above a WHERE a.parent_id IS NOT NULL)
+            SELECT {_COLUMNS}, true AS in_chunk FROM chunk t JOIN comments c ON c.id = t.id {_JOINS}
+            UNION ALL
+            SELECT {_COLUMNS}, false FROM comments c {_JOINS} WHERE c.id = ANY (ARRAY(SELECT id FROM above))
+            ORDER BY created_at, id""",
+        root_id,
+        viewer_id,
+        viewer_moderates,
+        count,
+        *(after or ()),
+    )
+    return [_comment(row) for row in rows if row["in_chunk"]], [
+        _comment(row) for row in rows if not row["in_chunk"]
+    ]
+
+
+async def replies_after(
+    conn: asyncpg.Connection,
+    viewer_id: int | None,
+    viewer_moderates: bool,
+    positions: Sequence[tuple[int, datetime, int]],
+) -> list[int]:
+    """For each (thread's top-level comment id, created_at and id of a reply), how many of the
+    thread's later replies the viewer may see."""
+    return [
+        row["later"]
+        for row in await conn.fetch(
+            """SELECT (SELECT count(*) FROM comments r
+                       WHERE r.root_id = q.root_id AND (r.created_at, r.id) > (q.created_at, q.id)
+                         AND (r.status = 'approved' OR $3 OR (r.status <> 'deleted' AND r.author_id = $2))) AS later
+               FROM unnest($1::bigint[], $4::timestamptz[], $5::bigint[]) WITH ORDINALITY AS q (root_id, created_at, id, n)
+               ORDER BY q.n""",
+            [root_id for root_id, _, _ in positions],
+            viewer_id,
+            viewer_moderates,
+            [created_at for _, created_at, _ in positions],
+            [reply_id for _, _, reply_id in positions],
+        )
+    ]
 
 
 async def context(conn: asyncpg.Connection, comment_id: int, viewer_id: int | None) -> CommentContext | None:

@@ -18,7 +18,7 @@
       posted: "Commentaire publié.", held: "Commentaire envoyé : il sera visible après modération.", signedAs: "Connecté : ",
       offline: "Le réseau ne répond pas ; votre texte est gardé, réessayez.", empty: "Soyez le premier à réagir.",
       ago: ["à l'instant", "il y a %d minute", "il y a %d minutes", "il y a %d heure", "il y a %d heures", "il y a %d jour", "il y a %d jours"],
-      points: " point(s)", newComment: "Nouveau commentaire de ",
+      points: " point(s)", newComment: "Nouveau commentaire de ", moreReplies: ["%d autre réponse", "%d autres réponses"],
     },
     en: {
       count: "Number of comments: ", add: "Add a comment", signIn: "Sign in", or: " or ", signUp: "register",
@@ -33,7 +33,7 @@
       held: "Comment sent: it will show once a moderator approves it.", signedAs: "Signed in: ",
       offline: "The network is not answering; your text is kept, try again.", empty: "Be the first to react.",
       ago: ["just now", "%d minute ago", "%d minutes ago", "%d hour ago", "%d hours ago", "%d day ago", "%d days ago"],
-      points: " point(s)", newComment: "New comment by ",
+      points: " point(s)", newComment: "New comment by ", moreReplies: ["%d more reply", "%d more replies"],
     },
   };
   var t = T[cfg.lang === "en" ? "en" : "fr"];
@@ -193,7 +193,44 @@
     }
     node.append(head, body, actions);
     if (c.replies.length) node.append(el("div", { class: "replies" }, c.replies.map(comment)));
+    if (c.more_replies) node.append(moreReplies(c, node));
     return node;
+  }
+
+  // A long thread's page carries its first replies; this button appends the next ones.
+  function moreReplies(c, node) {
+    var cursor = c.replies_cursor, button = el("button", { type: "button", class: "more-replies", onclick: function () {
+      button.disabled = true;
+      api("GET", base + "/comments?" + new URLSearchParams({ article: cfg.article, replies_to: c.id, cursor: cursor })).then(function (thread) {
+        var top = thread.comments[0], first = null;
+        top.replies.forEach(function (r) { var added = graft(r, node); first = first || added; });
+        if (top.more_replies) { cursor = top.replies_cursor; label(top.more_replies); button.disabled = false; }
+        else button.remove();
+        if (first) first.focus();
+      }, function (e) { button.disabled = false; fail(e.message); });
+    } });
+    // At least one: French and English agree, one in the singular, more in the plural.
+    function label(n) { button.textContent = t.moreReplies[n > 1 ? 1 : 0].replace("%d", n); }
+    label(c.more_replies);
+    return button;
+  }
+
+  // A reply of a later page, under its parent: already shown (sent again only for the new
+  // replies under it), or appended to the parent's replies. The first comment it added, if any.
+  function graft(c, parentNode) {
+    var shown = app.querySelector("[data-id='" + c.id + "']"), first = null;
+    if (shown) {
+      c.replies.forEach(function (r) { var added = graft(r, shown); first = first || added; });
+      return first;
+    }
+    var box = parentNode.querySelector(":scope > .replies");
+    if (!box) {
+      box = el("div", { class: "replies" });
+      parentNode.querySelector(":scope > .actions").after(box);
+    }
+    first = comment(c);
+    box.append(first);
+    return first;
   }
 
   function load(again) {
