@@ -686,6 +686,24 @@ async def test_an_items_article_links_to_its_page_and_says_whether_it_is_locked(
     assert item["article"]["link"] == item["article"]["url"] == "https://news.example/ailleurs"
 
 
+async def test_a_ban_with_a_decision_needs_its_reason(client, db, article):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    await post_comment(client, author, site, article)
+    [item] = await moderation_queue(client, site, moderator)
+    refused = await client.post(
+        f"/api/v1/moderation/items/{item['item_id']}/decision",
+        json={"action": "reject", "ban_days": 7},
+        headers=moderator.auth,
+    )
+    assert refused.status_code == 400 and refused.json()["detail"].startswith("reason: ")
+    assert await db.fetchval("SELECT count(*) FROM bans WHERE user_id = $1", author.id) == 0
+    decided = await decide(client, moderator, item["item_id"], action="reject", reason="Insultes", ban_days=7)
+    assert decided["decision"]["action"] == "reject"
+    assert await db.fetchval("SELECT reason FROM bans WHERE user_id = $1", author.id) == "Insultes"
+
+
 async def test_the_audit_log_names_its_targets_and_their_articles_as_they_are_now(client, db):
     site = await make_site(db, origins=("https://news.example",), moderation="pre")
     author = await register(client)

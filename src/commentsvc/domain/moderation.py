@@ -35,6 +35,7 @@ QUEUE_DOWN = (
 )
 # What each decision does to the comment's status (None: leaves it as it is).
 NEW_STATUS = {"approve": "approved", "reject": "rejected", "spam": "spam", "keep": None}
+BAN_WITHOUT_REASON = "reason: a ban needs a reason, which the banned reader is shown."
 
 
 def _ban_until(days: int | None) -> datetime | None:
@@ -97,6 +98,8 @@ class Moderation:
         decide what nobody has edited since). A comment edited since is a Conflict."""
         if reason is not None:
             check_text(reason, "reason")
+        elif ban_days is not None:
+            raise Invalid(BAN_WITHOUT_REASON, field="reason")
         async with conn.transaction():
             row = await moderation.item(conn, item_id)
             if row is None:
@@ -234,9 +237,9 @@ class Moderation:
             article_key=row.article_key,
             reason=reason,
         )
-        if ban_days is not None and comment.author_id is not None:
+        if ban_days is not None and comment.author_id is not None:  # (decide saw to its reason)
             await moderation.ban(
-                conn, row.site_id, comment.author_id, _ban_until(ban_days), reason or action, moderator_id
+                conn, row.site_id, comment.author_id, _ban_until(ban_days), reason, moderator_id
             )
             await moderation.record(
                 conn,
