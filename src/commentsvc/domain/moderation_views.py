@@ -11,7 +11,7 @@ import msgspec
 from ada_url import URL
 
 from commentsvc.domain.threads import Comment
-from commentsvc.store.moderation import AuditRow, ItemRow, Report
+from commentsvc.store.moderation import AuditRecord, AuditRow, ItemRow, Report
 
 # Why an item is before a moderator, by the contract's names (API 1.1, `held_because`).
 Rule = Literal[
@@ -104,21 +104,9 @@ class Item(msgspec.Struct, frozen=True):
     held_because: list[Rule]
 
 
-class AuditEntry(msgspec.Struct, frozen=True):
-    id: int
-    actor_id: int | None
-    actor: str | None
-    action: str
-    comment_id: int | None
-    target_user_id: int | None
-    target_username: str | None
-    # Whether the target is banned from the site now (what an unban would lift).
-    target_banned: bool
-    article_key: str | None
+class AuditEntry(AuditRecord, frozen=True):
     # The article the entry is about (its own, or its comment's), as it is now.
     article: ItemArticle | None
-    reason: str | None
-    created_at: datetime
 
 
 class AuditPage(msgspec.Struct, frozen=True):
@@ -133,20 +121,8 @@ def audit_entry(entry: AuditRow, origins: Sequence[str]) -> AuditEntry:
         article = ItemArticle(
             entry.about_key, entry.about_title, entry.about_url, link, bool(entry.about_locked)
         )
-    return AuditEntry(
-        id=entry.id,
-        actor_id=entry.actor_id,
-        actor=entry.actor,
-        action=entry.action,
-        comment_id=entry.comment_id,
-        target_user_id=entry.target_user_id,
-        target_username=entry.target_username,
-        target_banned=entry.target_banned,
-        article_key=entry.article_key,
-        article=article,
-        reason=entry.reason,
-        created_at=entry.created_at,
-    )
+    recorded = {field: getattr(entry, field) for field in AuditRecord.__struct_fields__}
+    return AuditEntry(**recorded, article=article)
 
 
 def shown_item(

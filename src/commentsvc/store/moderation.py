@@ -65,7 +65,9 @@ class ItemRow(msgspec.Struct, frozen=True):
     reports: list[Report]
 
 
-class AuditRow(msgspec.Struct, frozen=True):
+class AuditRecord(msgspec.Struct, frozen=True):
+    """What an audit-log entry says, its target's names and standing read now."""
+
     id: int
     actor_id: int | None
     actor: str | None
@@ -77,6 +79,9 @@ class AuditRow(msgspec.Struct, frozen=True):
     article_key: str | None
     reason: str | None
     created_at: datetime
+
+
+class AuditRow(AuditRecord, frozen=True):
     # The article the entry is about (its own key's, else its comment's), as it is now.
     about_key: str | None
     about_title: str | None
