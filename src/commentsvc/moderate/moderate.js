@@ -163,7 +163,7 @@ async function start() {
 function showSignIn() {
   $("#sign-in").hidden = false; $("#signed-in").hidden = true; $("#queue").hidden = true; $("#log").hidden = true;
   shownItems.clear(); $("#items").replaceChildren();
-  logEntries = []; drawLog();
+  logEntries = []; logCursor = null; drawLog();
   $("#sign-in input[name=login]").focus();
 }
 
