@@ -4,8 +4,11 @@ and asking axe about the page."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
-from tests.builders import PASSWORD
+import httpx
+
+from tests.builders import PASSWORD, Reader, make_moderator, make_site, post_comment, register, unique_name
 
 # The sign-in form's labels and button, in each of the dashboard's languages.
 SIGN_IN = {
@@ -13,6 +16,27 @@ SIGN_IN = {
     "fr": ("fr-FR", "", "Nom d'utilisateur ou e-mail", "Mot de passe", "Se connecter"),
 }
 LANGUAGES = tuple(SIGN_IN)
+
+
+@dataclass
+class Queue:
+    site: str
+    article: str
+    author: Reader
+    moderator: Reader
+    comments: list[dict]
+
+
+async def a_queue(live_url, db, *bodies: str, article: str | None = None, **site_settings: object) -> Queue:
+    """A new site (pre-moderated unless the settings say otherwise) with its moderator, and one
+    author's comments with these bodies on one article."""
+    site = await make_site(db, **{"moderation": "pre", **site_settings})
+    article = article or unique_name("article")
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        author = await register(api)
+        moderator = await make_moderator(api, db, site)
+        comments = [await post_comment(api, author, site, article, body) for body in bodies]
+    return Queue(site, article, author, moderator, comments)
 
 
 async def open_dashboard(browser, live_url, lang="en", **context_options):

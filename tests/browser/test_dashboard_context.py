@@ -12,6 +12,7 @@ from tests.browser.dashboard import (
     LANGUAGE_TOGGLE,
     LANGUAGES,
     WORDS,
+    a_queue,
     open_dashboard,
     serious_violations,
     sign_in,
@@ -71,13 +72,11 @@ async def test_each_item_links_its_article_says_why_it_is_there_and_reads_its_re
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_the_audit_log_shows_usernames_and_links_the_articles(browser, live_url, db, lang):
     words = WORDS[lang]
-    site = await make_site(db, origins=(ORIGIN,), moderation="pre")
     path = f"/2026/{unique_name('tiers-lieu')}"
+    queue = await a_queue(live_url, db, "Hors sujet ?", article=path, origins=(ORIGIN,))
+    author, moderator, [comment] = queue.author, queue.moderator, queue.comments
     async with httpx.AsyncClient(base_url=live_url) as api:
-        author = await register(api)
-        moderator = await make_moderator(api, db, site)
-        comment = await post_comment(api, author, site, path)
-        [item] = await moderation_queue(api, site, moderator)
+        [item] = await moderation_queue(api, queue.site, moderator)
         await decide(api, moderator, item["item_id"], action="reject", reason="Hors sujet")
 
     context, page, _ = await sign_in(browser, live_url, moderator, lang)
@@ -97,15 +96,10 @@ async def test_the_audit_log_shows_usernames_and_links_the_articles(browser, liv
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_switching_the_language_redraws_the_items_the_log_and_the_status(browser, live_url, db, lang):
     words, other = WORDS[lang], WORDS["fr" if lang == "en" else "en"]
-    site = await make_site(db, max_links=1)
-    article = unique_name("article")
-    async with httpx.AsyncClient(base_url=live_url) as api:
-        author = await register(api)
-        moderator = await make_moderator(api, db, site)
-        for n in range(2):
-            await post_comment(api, author, site, article, f"{TWO_LINKS} ({n})")
-
-    context, page, _ = await sign_in(browser, live_url, moderator, lang)
+    queue = await a_queue(
+        live_url, db, f"{TWO_LINKS} (1)", f"{TWO_LINKS} (2)", moderation="post", max_links=1
+    )
+    context, page, _ = await sign_in(browser, live_url, queue.moderator, lang)
     items = page.locator("li.item")
     await items.nth(1).wait_for()
     await page.keyboard.press("a")
@@ -137,18 +131,11 @@ async def test_switching_the_language_redraws_the_items_the_log_and_the_status(b
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_nothing_is_wider_than_a_360_px_phone(browser, live_url, db, artifacts, lang):
     words = WORDS[lang]
-    site = await make_site(db, moderation="pre")
     long_key = "/" + "un-tiers-lieu-pour-les-rassembler-tous" * 12
-    async with httpx.AsyncClient(base_url=live_url) as api:
-        author = await register(api)
-        moderator = await make_moderator(api, db, site)
-        await post_comment(
-            api, author, site, long_key, "Un lien très long : https://example.org/" + "a" * 200
-        )
-        await post_comment(api, author, site, long_key, "Un second commentaire")
-
+    long_word = "Un mot très long : " + "a" * 300
+    queue = await a_queue(live_url, db, long_word, "Un second commentaire", article=long_key)
     context, page, _ = await sign_in(
-        browser, live_url, moderator, lang, viewport={"width": 360, "height": 780}
+        browser, live_url, queue.moderator, lang, viewport={"width": 360, "height": 780}
     )
     items = page.locator("li.item")
     await items.nth(1).wait_for()
@@ -203,19 +190,13 @@ async def test_before_signing_in_there_is_only_the_form_and_the_language(browser
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_the_dashboard_has_no_serious_accessibility_violation(browser, live_url, db, lang):
     words = WORDS[lang]
-    site = await make_site(db, moderation="pre")
-    async with httpx.AsyncClient(base_url=live_url) as api:
-        author = await register(api)
-        moderator = await make_moderator(api, db, site)
-        for _ in range(2):
-            await post_comment(api, author, site, unique_name("article"))
-
+    queue = await a_queue(live_url, db, "Un premier commentaire", "Un second")
     context, page, _ = await open_dashboard(browser, live_url, lang)
     await page.get_by_role("textbox").first.wait_for()
     assert await serious_violations(page) == "[]"
     await context.close()
 
-    context, page, _ = await sign_in(browser, live_url, moderator, lang)
+    context, page, _ = await sign_in(browser, live_url, queue.moderator, lang)
     await page.locator("li.item").nth(1).wait_for()
     await page.keyboard.press("a")
     await page.locator("li.item.decided").wait_for()

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.browser.dashboard import LANGUAGES, WORDS, sign_in
-from tests.builders import make_moderator, make_site, post_comment, register, unique_name
+from tests.browser.dashboard import LANGUAGES, WORDS, a_queue, sign_in
+from tests.builders import post_comment, register
 
 FOCUS_ON_THE_ITEM = "document.activeElement.matches('li.item.selected')"
 
@@ -22,12 +22,8 @@ def exactly(text: str) -> re.Pattern[str]:
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_escape_leaves_the_reason_field_and_the_keys_decide_again(browser, live_url, db, lang):
     words = WORDS[lang]
-    site = await make_site(db, moderation="pre")
-    async with httpx.AsyncClient(base_url=live_url) as api:
-        author = await register(api)
-        moderator = await make_moderator(api, db, site)
-        comment = await post_comment(api, author, site, unique_name("article"), "Achetez mes montres")
-    context, page, _ = await sign_in(browser, live_url, moderator, lang)
+    queue = await a_queue(live_url, db, "Achetez mes montres")
+    context, page, _ = await sign_in(browser, live_url, queue.moderator, lang)
     item = page.locator("li.item").first
     await item.wait_for()
 
@@ -52,9 +48,10 @@ async def test_escape_leaves_the_reason_field_and_the_keys_decide_again(browser,
     await page.keyboard.press("s")
     await page.locator("li.item.decided").wait_for()
     assert await reason.input_value() == "Publicité"
+    [comment] = queue.comments
     row = await db.fetchrow("SELECT status, moderation_reason FROM comments WHERE id = $1", comment["id"])
     assert tuple(row) == ("spam", "Publicité")
-    assert await db.fetchval("SELECT count(*) FROM bans WHERE user_id = $1", author.id) == 0
+    assert await db.fetchval("SELECT count(*) FROM bans WHERE user_id = $1", queue.author.id) == 0
     await context.close()
 
 
@@ -63,42 +60,41 @@ async def test_a_ban_asks_how_long_and_why_and_the_reader_is_told_the_moderators
     browser, live_url, db, artifacts, lang
 ):
     words = WORDS[lang]
-    site = await make_site(db, moderation="pre")
-    article = unique_name("article")
+    queue = await a_queue(live_url, db, "Vous êtes tous des idiots")
+    author = queue.author
+    context, page, _ = await sign_in(browser, live_url, queue.moderator, lang)
+    await page.locator("li.item").first.wait_for()
+
+    await page.keyboard.press("b")
+    dialog = page.get_by_role("dialog", name=words["ban_title"].format(author.username))
+    await dialog.wait_for()
+    how_long = dialog.get_by_label(words["how_long"])
+    ban_reason = dialog.get_by_label(words["ban_reason"])
+    confirm = dialog.get_by_role("button", name=words["confirm"], exact=True)
+    # Neither a length nor a reason is assumed: the form asks for both before anything is sent.
+    await confirm.click()
+    assert await how_long.evaluate("field => field.validity.valueMissing")
+    await how_long.select_option(label=words["a_week"])
+    await ban_reason.fill("   ")
+    await confirm.click()
+    assert await ban_reason.evaluate("field => !field.validity.valid")
+    assert await dialog.is_visible()
+    await page.screenshot(path=str(artifacts / f"dashboard-ban-dialog-{lang}.png"))
+
+    await ban_reason.fill("Insultes répétées")
+    await confirm.click()
+    await page.get_by_role("status").filter(has_text=words["banned"].format(author.username)).wait_for()
+    await dialog.wait_for(state="hidden")
+    await context.close()
+
+    [ban] = await db.fetch("SELECT until, reason FROM bans WHERE user_id = $1", author.id)
+    assert ban["reason"] == "Insultes répétées"
+    assert abs(ban["until"] - (datetime.now(UTC) + timedelta(days=7))) < timedelta(minutes=5)
     async with httpx.AsyncClient(base_url=live_url) as api:
-        author = await register(api)
-        moderator = await make_moderator(api, db, site)
-        await post_comment(api, author, site, article, "Vous êtes tous des idiots")
-        context, page, _ = await sign_in(browser, live_url, moderator, lang)
-        await page.locator("li.item").first.wait_for()
-
-        await page.keyboard.press("b")
-        dialog = page.get_by_role("dialog", name=words["ban_title"].format(author.username))
-        await dialog.wait_for()
-        how_long = dialog.get_by_label(words["how_long"])
-        ban_reason = dialog.get_by_label(words["ban_reason"])
-        confirm = dialog.get_by_role("button", name=words["confirm"], exact=True)
-        # Neither a length nor a reason is assumed: the form asks for both before anything is sent.
-        await confirm.click()
-        assert await how_long.evaluate("field => field.validity.valueMissing")
-        await how_long.select_option(label=words["a_week"])
-        await ban_reason.fill("   ")
-        await confirm.click()
-        assert await ban_reason.evaluate("field => !field.validity.valid")
-        assert await dialog.is_visible()
-        await page.screenshot(path=str(artifacts / f"dashboard-ban-dialog-{lang}.png"))
-
-        await ban_reason.fill("Insultes répétées")
-        await confirm.click()
-        await page.get_by_role("status").filter(has_text=words["banned"].format(author.username)).wait_for()
-        await dialog.wait_for(state="hidden")
-        await context.close()
-
-        [ban] = await db.fetch("SELECT until, reason FROM bans WHERE user_id = $1", author.id)
-        assert ban["reason"] == "Insultes répétées"
-        assert abs(ban["until"] - (datetime.now(UTC) + timedelta(days=7))) < timedelta(minutes=5)
         refused = await api.post(
-            f"/api/v1/sites/{site}/comments", json={"article": article, "body": "Encore"}, headers=author.auth
+            f"/api/v1/sites/{queue.site}/comments",
+            json={"article": queue.article, "body": "Encore"},
+            headers=author.auth,
         )
     assert refused.status_code == 403
     assert "(Insultes répétées)" in refused.json()["detail"]
@@ -109,12 +105,10 @@ async def test_the_dashboard_closes_and_reopens_an_article_and_lifts_a_ban(
     browser, live_url, db, artifacts, lang
 ):
     words = WORDS[lang]
-    site = await make_site(db, moderation="pre")
-    article = unique_name("article")
+    queue = await a_queue(live_url, db, "À modérer")
+    site, article, author, moderator = queue.site, queue.article, queue.author, queue.moderator
     async with httpx.AsyncClient(base_url=live_url) as api:
-        author, spammer = await register(api), await register(api)
-        moderator = await make_moderator(api, db, site)
-        await post_comment(api, author, site, article, "À modérer")
+        spammer = await register(api)
         banned = await api.post(
             f"/api/v1/sites/{site}/bans",
             json={"user_id": spammer.id, "reason": "Spam répété"},
