@@ -5,26 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.builders import PASSWORD, make_moderator, make_site, post_comment, register, unique_name
-
-# The sign-in form's labels and button, in each of the dashboard's languages.
-SIGN_IN = {
-    "en": ("en-GB", "?lang=en", "Username or email", "Password", "Sign in"),
-    "fr": ("fr-FR", "", "Nom d'utilisateur ou e-mail", "Mot de passe", "Se connecter"),
-}
-
-
-async def sign_in(browser, live_url, reader, lang="en", **context_options):
-    """A new browser context on the dashboard, signed in as ``reader`` through its form; returns
-    the context, the page and the dashboard's response."""
-    locale, query, login, password, button = SIGN_IN[lang]
-    context = await browser.new_context(locale=locale, **context_options)
-    page = await context.new_page()
-    response = await page.goto(f"{live_url}/moderate{query}")
-    await page.get_by_label(login).fill(reader.username)
-    await page.get_by_label(password).fill(PASSWORD)
-    await page.get_by_role("button", name=button).click()
-    return context, page, response
+from tests.browser.dashboard import sign_in
+from tests.builders import make_moderator, make_site, post_comment, register, unique_name
 
 
 async def test_a_moderator_clears_the_queue_with_mouse_and_keyboard(browser, live_url, db, artifacts):
@@ -55,11 +37,12 @@ async def test_a_moderator_clears_the_queue_with_mouse_and_keyboard(browser, liv
     await page.keyboard.press("Enter")
     await page.locator("li.item.decided").nth(1).wait_for()
     # Ban the third one's author from the same screen, for a week.
-    third = items.nth(2)
-    await third.get_by_label("Ban days (0: for good)").fill("7")
-    await third.get_by_label("Reason").fill("Récidive")
-    await third.get_by_role("button", name="Ban author").click()
-    await page.get_by_role("status").filter(has_text="Author banned.").wait_for()
+    await items.nth(2).get_by_role("button", name="Ban author").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label("How long").select_option(label="for 7 days")
+    await dialog.get_by_label("Reason").fill("Récidive")
+    await dialog.get_by_role("button", name="Ban", exact=True).click()
+    await page.get_by_role("status").filter(has_text=f"@{author.username} is banned for 7 days.").wait_for()
     await page.screenshot(path=str(artifacts / "dashboard-decided.png"), full_page=True)
 
     statuses = await db.fetch(

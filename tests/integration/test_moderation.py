@@ -619,3 +619,117 @@ async def test_a_comment_a_moderator_removed_cannot_be_edited(client, db, articl
     response = await edit(client, author, comment["id"], "Texte réécrit après le rejet")
     assert response.status_code == 403
     assert (await stored(db, comment["id"]))["body"] == "Texte rejeté"
+
+
+# What moderators are shown: why an item is there, the article it is about as it is now, and an
+# audit log that names its targets.
+
+
+async def test_an_item_says_why_it_is_there_by_the_contracts_rule_names(client, db, article):
+    site = await make_site(db, max_links=1, blocked_words=["arnaque"])
+    author, reader = await register(client), await register(client)
+    moderator = await make_moderator(client, db, site)
+    links = await post_comment(client, author, site, article, "https://a.example et https://b.example")
+    reported = await post_comment(client, author, site, article, "Avis honnête")
+    response = await client.post(
+        f"/api/v1/comments/{reported['id']}/reports", json={"reason": "abuse"}, headers=reader.auth
+    )
+    assert response.status_code == 202
+    items = {item["comment"]["id"]: item for item in await moderation_queue(client, site, moderator)}
+    assert items[links["id"]]["held_because"] == ["links"]  # stored as too_many_links
+    assert items[reported["id"]]["held_because"] == ["reports"]
+
+    assert (await edit(client, author, reported["id"], "C'est une arnaque")).status_code == 200
+    [item] = [
+        i for i in await moderation_queue(client, site, moderator) if i["comment"]["id"] == reported["id"]
+    ]
+    assert item["held_because"] == ["blocked_word", "reports"]
+    decided = await decide(client, moderator, item["item_id"], action="reject", revision=item["revision"])
+    assert decided["held_because"] == ["blocked_word", "reports"]
+
+
+async def test_an_items_article_links_to_its_page_and_says_whether_it_is_locked(client, db):
+    site = await make_site(db, origins=("https://news.example",), moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    path, elsewhere = f"/2026/{unique_name('tiers-lieu')}", f"//evil.example/{unique_name('page')}"
+    for key in (path, elsewhere):
+        await post_comment(client, author, site, key)
+    locked = await client.put(
+        f"/api/v1/sites/{site}/articles/lock", json={"article": path, "locked": True}, headers=moderator.auth
+    )
+    assert locked.status_code == 200
+    articles = {
+        item["article"]["key"]: item["article"] for item in await moderation_queue(client, site, moderator)
+    }
+    assert articles[path] == {
+        "key": path,
+        "title": None,
+        "url": None,
+        "link": "https://news.example" + path,
+        "locked": True,
+    }
+    # A key that would lead off the site's origins is no link.
+    assert (articles[elsewhere]["link"], articles[elsewhere]["locked"]) == (None, False)
+
+    described = await client.put(
+        f"/api/v1/sites/{site}/articles",
+        json={
+            "article": elsewhere,
+            "article_title": "Ailleurs",
+            "article_url": "https://news.example/ailleurs",
+        },
+        headers=moderator.auth,
+    )
+    assert described.status_code == 200
+    [item] = [i for i in await moderation_queue(client, site, moderator) if i["article"]["key"] == elsewhere]
+    assert item["article"]["link"] == item["article"]["url"] == "https://news.example/ailleurs"
+
+
+async def test_a_ban_with_a_decision_needs_its_reason(client, db, article):
+    site = await make_site(db, moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    await post_comment(client, author, site, article)
+    [item] = await moderation_queue(client, site, moderator)
+    refused = await client.post(
+        f"/api/v1/moderation/items/{item['item_id']}/decision",
+        json={"action": "reject", "ban_days": 7},
+        headers=moderator.auth,
+    )
+    assert refused.status_code == 400 and refused.json()["detail"].startswith("reason: ")
+    assert await db.fetchval("SELECT count(*) FROM bans WHERE user_id = $1", author.id) == 0
+    decided = await decide(client, moderator, item["item_id"], action="reject", reason="Insultes", ban_days=7)
+    assert decided["decision"]["action"] == "reject"
+    assert await db.fetchval("SELECT reason FROM bans WHERE user_id = $1", author.id) == "Insultes"
+
+
+async def test_the_audit_log_names_its_targets_and_their_articles_as_they_are_now(client, db):
+    site = await make_site(db, origins=("https://news.example",), moderation="pre")
+    author = await register(client)
+    moderator = await make_moderator(client, db, site)
+    path = f"/2026/{unique_name('tiers-lieu')}"
+    comment = await post_comment(client, author, site, path)
+    [item] = await moderation_queue(client, site, moderator)
+    await decide(client, moderator, item["item_id"], action="spam", reason="Publicité", ban_days=30)
+    await client.put(
+        f"/api/v1/sites/{site}/articles/lock", json={"article": path, "locked": True}, headers=moderator.auth
+    )
+    log = (await client.get(f"/api/v1/sites/{site}/moderation/log", headers=moderator.auth)).json()
+    lock, ban, spam = log["entries"]
+    article = {"key": path, "title": None, "url": None, "link": "https://news.example" + path, "locked": True}
+    assert (lock["action"], lock["article"], lock["target_username"]) == ("lock", article, None)
+    # The ban came with the decision: it names the comment only, and its article is the comment's.
+    assert (ban["action"], ban["article_key"], ban["article"]) == ("ban", None, article)
+    for entry in (ban, spam):
+        assert (entry["comment_id"], entry["target_user_id"]) == (comment["id"], author.id)
+        assert (entry["target_username"], entry["target_banned"]) == (author.username, True)
+
+    await client.delete(f"/api/v1/sites/{site}/bans/{author.id}", headers=moderator.auth)
+    await client.put(
+        f"/api/v1/sites/{site}/articles/lock", json={"article": path, "locked": False}, headers=moderator.auth
+    )
+    log = (await client.get(f"/api/v1/sites/{site}/moderation/log", headers=moderator.auth)).json()
+    assert [e["action"] for e in log["entries"]] == ["unlock", "unban", "lock", "ban", "spam"]
+    assert not any(e["target_banned"] for e in log["entries"])
+    assert [e["article"]["locked"] for e in log["entries"] if e["article"]] == [False] * 4

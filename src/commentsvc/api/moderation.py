@@ -14,7 +14,7 @@ from commentsvc.api.errors import error_responses
 from commentsvc.api.security import requires_user
 from commentsvc.domain.articles import MAX_TITLE, MAX_URL, Described
 from commentsvc.domain.comments import MAX_ARTICLE_KEY
-from commentsvc.domain.moderation import AuditPage, Item
+from commentsvc.domain.moderation_views import AuditPage, Item
 from commentsvc.domain.sites import SLUG
 
 SITE = Annotated[str, PathParameter(pattern=SLUG.pattern, description="The site's slug.")]

@@ -4,21 +4,22 @@ applied exactly once, bans, article locks and the audit log."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import msgspec
 
 from commentsvc.domain.articles import Described, describe_article
 from commentsvc.domain.comments import check_article_key, counts_scope, thread_scope
+from commentsvc.domain.moderation_views import AuditPage, Item, audit_entry, shown_item
 from commentsvc.domain.rendering import check_text
-from commentsvc.domain.threads import Comment, Viewer, shown
+from commentsvc.domain.threads import Viewer, shown
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.store import articles, comments, moderation, sites, users
-from commentsvc.store.moderation import AuditEntry, ItemRow, Report
+from commentsvc.store.moderation import ItemRow
 from commentsvc.store.sites import Site
 
 DRAIN_BATCH = 1000
@@ -34,51 +35,7 @@ QUEUE_DOWN = (
 )
 # What each decision does to the comment's status (None: leaves it as it is).
 NEW_STATUS = {"approve": "approved", "reject": "rejected", "spam": "spam", "keep": None}
-
-
-class ItemArticle(msgspec.Struct, frozen=True):
-    key: str
-    title: str | None
-    url: str | None
-
-
-class AuthorHistory(msgspec.Struct, frozen=True):
-    approved: int
-    rejected: int
-    account_created_at: datetime | None
-
-
-class ParentComment(msgspec.Struct, frozen=True):
-    body_html: str
-    author: str | None
-
-
-class Decision(msgspec.Struct, frozen=True):
-    action: str
-    reason: str | None
-    ban_days: int | None
-    decided_by: int | None
-    decided_at: datetime
-
-
-class Item(msgspec.Struct, frozen=True):
-    item_id: int
-    kind: str
-    # The comment's revision as shown: a decision sends it back, and is refused once it is stale.
-    revision: int
-    comment: Comment
-    article: ItemArticle
-    reports: list[Report]
-    claimed_by: int | None
-    claimed_until: datetime | None
-    author_history: AuthorHistory
-    parent: ParentComment | None
-    decision: Decision | None
-
-
-class AuditPage(msgspec.Struct, frozen=True):
-    entries: list[AuditEntry]
-    next_cursor: str | None
+BAN_WITHOUT_REASON = "reason: a ban needs a reason, which the banned reader is shown."
 
 
 def _ban_until(days: int | None) -> datetime | None:
@@ -119,7 +76,11 @@ class Moderation:
         except REDIS_DOWN:
             raise Unavailable(QUEUE_DOWN) from None
         until = datetime.now(UTC) + self._lease
-        return [await self._item(conn, row, moderator_id, until) for row in rows if row.id in open_ids]
+        return [
+            await self._item(conn, row, site.origins, moderator_id, until)
+            for row in rows
+            if row.id in open_ids
+        ]
 
     async def decide(
         self,
@@ -137,6 +98,8 @@ class Moderation:
         decide what nobody has edited since). A comment edited since is a Conflict."""
         if reason is not None:
             check_text(reason, "reason")
+        elif ban_days is not None:
+            raise Invalid(BAN_WITHOUT_REASON, field="reason")
         async with conn.transaction():
             row = await moderation.item(conn, item_id)
             if row is None:
@@ -155,9 +118,10 @@ class Moderation:
                 await self._apply(conn, row, moderator_id, action, reason, ban_days)
         decided = await moderation.item(conn, item_id)
         row = decided or row  # (gone only if its site was deleted meanwhile)
+        site = await sites.get_site_by_id(conn, row.site_id)
         if first:
-            await self._after_decision(conn, row)
-        return await self._item(conn, row, None, None)
+            await self._after_decision(row, site)
+        return await self._item(conn, row, site.origins if site else [], None, None)
 
     async def ban(
         self,
@@ -242,7 +206,10 @@ class Moderation:
             before = int(cursor)
         entries = await moderation.audit_page(conn, site.id, before, limit)
         more = len(entries) > limit
-        return AuditPage(entries[:limit], str(entries[limit - 1].id) if more else None)
+        return AuditPage(
+            [audit_entry(entry, site.origins) for entry in entries[:limit]],
+            str(entries[limit - 1].id) if more else None,
+        )
 
     async def _apply(
         self,
@@ -270,9 +237,9 @@ class Moderation:
             article_key=row.article_key,
             reason=reason,
         )
-        if ban_days is not None and comment.author_id is not None:
+        if ban_days is not None and comment.author_id is not None:  # (decide saw to its reason)
             await moderation.ban(
-                conn, row.site_id, comment.author_id, _ban_until(ban_days), reason or action, moderator_id
+                conn, row.site_id, comment.author_id, _ban_until(ban_days), reason, moderator_id
             )
             await moderation.record(
                 conn,
@@ -284,9 +251,8 @@ class Moderation:
                 reason=reason,
             )
 
-    async def _after_decision(self, conn: asyncpg.Connection, row: ItemRow) -> None:
+    async def _after_decision(self, row: ItemRow, site: Site | None) -> None:
         """After the commit: off the queue, and what readers were served is stale."""
-        site = await sites.get_site_by_id(conn, row.site_id)
         try:
             await self._queue.done(row.site_id, [row.stream_id] if row.stream_id else [])
         except REDIS_DOWN:
@@ -306,26 +272,12 @@ class Moderation:
                 return
 
     async def _item(
-        self, conn: asyncpg.Connection, row: ItemRow, claimed_by: int | None, claimed_until: datetime | None
+        self,
+        conn: asyncpg.Connection,
+        row: ItemRow,
+        origins: Sequence[str],
+        claimed_by: int | None,
+        claimed_until: datetime | None,
     ) -> Item:
         comment = await comments.get_one(conn, row.comment_id, claimed_by, True)
-        decision = (
-            Decision(row.decision, row.reason, row.ban_days, row.decided_by, row.decided_at)
-            if row.decision is not None and row.decided_at is not None
-            else None
-        )
-        return Item(
-            item_id=row.id,
-            kind=row.kind,
-            revision=row.revision,
-            comment=shown(comment, Viewer(claimed_by, True)),
-            article=ItemArticle(row.article_key, row.article_title, row.article_url),
-            reports=row.reports,
-            claimed_by=claimed_by if decision is None else None,
-            claimed_until=claimed_until if decision is None else None,
-            author_history=AuthorHistory(row.author_approved, row.author_rejected, row.author_created_at),
-            parent=ParentComment(row.parent_body_html, row.parent_author)
-            if row.parent_body_html is not None
-            else None,
-            decision=decision,
-        )
+        return shown_item(row, shown(comment, Viewer(claimed_by, True)), origins, claimed_by, claimed_until)

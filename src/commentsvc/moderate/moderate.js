@@ -1,38 +1,96 @@
 // The moderators' dashboard: sign in, pick a site, clear the queue with the
-// mouse or the keyboard, ban, read the audit log. Tokens live in this
-// origin's sessionStorage only; no framework, no inline script (CSP).
+// mouse or the keyboard, ban and unban, close and reopen articles, read the audit
+// log. Tokens live in this origin's sessionStorage only; no framework, no inline
+// script (CSP). Every word on screen comes from TEXT and is drawn from the data
+// kept below, so switching the language redraws everything.
 "use strict";
+
+// The ban lengths offered, in days (0: for good).
+const BAN_DAYS = [1, 7, 30, 365, 0];
 
 const TEXT = {
   en: {
     title: "Moderation", site: "Site", queue: "Queue", log: "Audit log", signOut: "Sign out",
     signInTitle: "Moderators, sign in", login: "Username or email", password: "Password", signIn: "Sign in",
-    queueTitle: "Awaiting a decision", keys: "Keys: j / k next / previous · a approve · r reject · s spam · e keep · / reason · b ban",
+    queueTitle: "Awaiting a decision",
+    keys: "Keys: j / k next / previous · a approve · r reject · s spam · e keep · / reason (Enter rejects with it, Escape leaves it) · b ban the author (asks how long and why)",
     refresh: "Fetch more", when: "When", who: "Who", what: "What", target: "Target", reason: "Reason", more: "More",
-    approve: "Approve", reject: "Reject", spam: "Spam", keep: "Keep", banDays: "Ban days (0: for good)", ban: "Ban author",
-    held: "Held", reported: "Reported", empty: "Nothing awaits a decision.", notModerator: "This account moderates no site.",
-    badLogin: "Wrong username, email or password.", decided: "Decided: ", banned: "Author banned.",
+    reasonHint: "Enter: reject with this reason · Escape: back to the keys",
+    approve: "Approve", reject: "Reject", spam: "Spam", keep: "Keep", ban: "Ban author…",
+    close: "Close to new comments", reopen: "Reopen to comments", closedBadge: "· closed to new comments",
+    held: "Held", reported: "Reported", why: (rules) => `Why: ${rules.join("; ")}`,
+    rules: {
+      pre_moderation: "pre-moderation (author not trusted yet)", links: "too many links", blocked_word: "a blocked word",
+      repeated_text: "the same text again", burst: "many comments from a new account",
+      first_comment: "a new reader's first comment", unverified_email: "e-mail address not verified",
+      reports: "reported by readers", spam_score: "spam score",
+    },
+    reasons: { spam: "Spam", abuse: "Abuse", off_topic: "Off topic", other: "Other" },
+    actions: {
+      approve: "approved", reject: "rejected", spam: "marked as spam", keep: "kept", ban: "banned", unban: "ban lifted",
+      lock: "closed to new comments", unlock: "reopened to comments", delete: "deleted", describe: "title and address set",
+    },
+    empty: "Nothing awaits a decision.", notModerator: "This account moderates no site.",
+    badLogin: "Wrong username, email or password.", decided: (action) => `Decided: ${label("actions", action)}.`,
+    banTitle: (name) => `Ban ${name} from this site`, banFor: "How long", banReason: "Reason (the author is shown it)",
+    banConfirm: "Ban", cancel: "Cancel", choose: "Choose…",
+    days: (n) => (n === 0 ? "for good" : n === 1 ? "for 1 day" : `for ${n} days`),
+    banned: (name, days) => `${name} is banned ${t("days", days)}.`,
+    lift: "Lift the ban", unbanned: (name) => `${name} may comment again.`,
+    notBanned: (name) => `${name} is not banned any more.`,
+    closedNow: (title) => `“${title}” is closed to new comments.`, reopenedNow: (title) => `“${title}” is open to comments again.`,
+    comment: (id) => `comment #${id}`,
     history: (h) => `${h.approved} approved, ${h.rejected} rejected · account since ${day(h.account_created_at)}`,
-    by: "by", anonymous: "(erased account)", failed: "That did not work: ",
+    anonymous: "(erased account)", failed: (detail) => `That did not work: ${detail}`,
     stale: "Its author edited this comment meanwhile: here is the new text. Decide again.",
   },
   fr: {
     title: "Modération", site: "Site", queue: "File", log: "Journal", signOut: "Se déconnecter",
     signInTitle: "Modérateurs, connectez-vous", login: "Nom d'utilisateur ou e-mail", password: "Mot de passe", signIn: "Se connecter",
-    queueTitle: "En attente de décision", keys: "Touches : j / k suivant / précédent · a approuver · r rejeter · s spam · e garder · / motif · b bannir",
+    queueTitle: "En attente de décision",
+    keys: "Touches : j / k suivant / précédent · a approuver · r rejeter · s spam · e garder · / motif (Entrée rejette avec lui, Échap en sort) · b bannir l'auteur (demande pour combien de temps et pourquoi)",
     refresh: "En charger d'autres", when: "Quand", who: "Qui", what: "Quoi", target: "Cible", reason: "Motif", more: "Plus",
-    approve: "Approuver", reject: "Rejeter", spam: "Spam", keep: "Garder", banDays: "Jours de bannissement (0 : définitif)", ban: "Bannir l'auteur",
-    held: "Retenu", reported: "Signalé", empty: "Rien n'attend de décision.", notModerator: "Ce compte ne modère aucun site.",
-    badLogin: "Identifiant ou mot de passe incorrect.", decided: "Décidé : ", banned: "Auteur banni.",
+    reasonHint: "Entrée : rejeter avec ce motif · Échap : revenir aux touches",
+    approve: "Approuver", reject: "Rejeter", spam: "Spam", keep: "Garder", ban: "Bannir l'auteur…",
+    close: "Fermer aux commentaires", reopen: "Rouvrir aux commentaires", closedBadge: "· fermé aux commentaires",
+    held: "Retenu", reported: "Signalé", why: (rules) => `Pourquoi : ${rules.join(" ; ")}`,
+    rules: {
+      pre_moderation: "pré-modération (auteur pas encore de confiance)", links: "trop de liens", blocked_word: "un mot bloqué",
+      repeated_text: "le même texte à nouveau", burst: "beaucoup de commentaires d'un compte récent",
+      first_comment: "premier commentaire d'un nouveau lecteur", unverified_email: "adresse e-mail non vérifiée",
+      reports: "signalé par des lecteurs", spam_score: "score de spam",
+    },
+    reasons: { spam: "Spam", abuse: "Propos abusifs", off_topic: "Hors sujet", other: "Autre" },
+    actions: {
+      approve: "approuvé", reject: "rejeté", spam: "marqué comme spam", keep: "gardé", ban: "banni", unban: "bannissement levé",
+      lock: "fermé aux commentaires", unlock: "rouvert aux commentaires", delete: "supprimé", describe: "titre et adresse définis",
+    },
+    empty: "Rien n'attend de décision.", notModerator: "Ce compte ne modère aucun site.",
+    badLogin: "Identifiant ou mot de passe incorrect.", decided: (action) => `Décidé : ${label("actions", action)}.`,
+    banTitle: (name) => `Bannir ${name} de ce site`, banFor: "Pour combien de temps", banReason: "Motif (montré à l'auteur)",
+    banConfirm: "Bannir", cancel: "Annuler", choose: "Choisir…",
+    days: (n) => (n === 0 ? "définitivement" : n === 1 ? "pour 1 jour" : `pour ${n} jours`),
+    banned: (name, days) => `${name} est banni ${t("days", days)}.`,
+    lift: "Lever le bannissement", unbanned: (name) => `${name} peut de nouveau commenter.`,
+    notBanned: (name) => `${name} n'est plus banni.`,
+    closedNow: (title) => `« ${title} » est fermé aux nouveaux commentaires.`,
+    reopenedNow: (title) => `« ${title} » est de nouveau ouvert aux commentaires.`,
+    comment: (id) => `commentaire n° ${id}`,
     history: (h) => `${h.approved} approuvés, ${h.rejected} rejetés · compte depuis le ${day(h.account_created_at)}`,
-    by: "par", anonymous: "(compte effacé)", failed: "Échec : ",
+    anonymous: "(compte effacé)", failed: (detail) => `Échec : ${detail}`,
     stale: "Son auteur a modifié ce commentaire entre-temps : voici le nouveau texte. Décidez à nouveau.",
   },
 };
 let lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("fr") ? "fr" : "en";
-const t = (key) => TEXT[lang][key];
+const t = (key, ...args) => {
+  const text = TEXT[lang][key];
+  return typeof text === "function" ? text(...args) : text;
+};
+// A rule, report reason or audit action by its name in the API; one the catalogue lacks shows as it is.
+const label = (group, name) => TEXT[lang][group][name] || name;
 const $ = (selector, root = document) => root.querySelector(selector);
 const day = (iso) => (iso ? new Date(iso).toLocaleDateString(lang) : "?");
+const handle = (username) => `@${username}`;
 
 const session = {
   get access() { return sessionStorage.getItem("access"); },
@@ -58,16 +116,28 @@ async function api(method, path, body, retried = false) {
   return data;
 }
 
-function say(message) { $("#status").textContent = message || ""; }
+let site = null;
+let logCursor = null;
+// What is on screen, as the API gave it: drawn again in the other language on the toggle.
+const shownItems = new Map(); // item_id (a string, as in li.dataset.item) -> item
+let logEntries = [];
+let said = null; // the status line: a TEXT key and its arguments
+let banning = null; // the item whose author the ban dialog is about
+
+function say(key, ...args) {
+  said = key ? [key, ...args] : null;
+  $("#status").textContent = said ? t(...said) : "";
+}
 
 function translate() {
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
   $("#lang").textContent = lang === "fr" ? "EN" : "FR";
+  drawBanDialog();
+  document.querySelectorAll("li.item").forEach((li) => fill(li, shownItems.get(li.dataset.item)));
+  drawLog();
+  say(...(said || []));
 }
-
-let site = null;
-let logCursor = null;
 
 async function start() {
   translate();
@@ -76,7 +146,7 @@ async function start() {
   try { me = await api("GET", "/api/v1/me"); } catch { session.clear(); return showSignIn(); }
   const sites = me.roles.filter((r) => r.role === "moderator").map((r) => r.site);
   const admin = me.roles.some((r) => r.role === "admin");
-  if (!sites.length && !admin) { session.clear(); showSignIn(); return say(t("notModerator")); }
+  if (!sites.length && !admin) { session.clear(); showSignIn(); return say("notModerator"); }
   const picker = $("#site");
   picker.replaceChildren(...sites.map((slug) => new Option(slug, slug)));
   if (admin) {
@@ -85,11 +155,15 @@ async function start() {
   }
   site = picker.value || new URLSearchParams(location.search).get("site");
   $("#sign-in").hidden = true;
+  $("#signed-in").hidden = false;
   showQueue();
 }
 
+// Before anyone signs in, and after they sign out, nothing but the form (and the language).
 function showSignIn() {
-  $("#sign-in").hidden = false; $("#queue").hidden = true; $("#log").hidden = true;
+  $("#sign-in").hidden = false; $("#signed-in").hidden = true; $("#queue").hidden = true; $("#log").hidden = true;
+  shownItems.clear(); $("#items").replaceChildren();
+  logEntries = []; logCursor = null; drawLog();
   $("#sign-in input[name=login]").focus();
 }
 
@@ -98,16 +172,15 @@ async function signIn(event) {
   const form = event.target;
   try {
     session.save(await api("POST", "/api/v1/auth/login", { login: form.login.value, password: form.password.value }));
-    form.reset(); say(""); start();
+    form.reset(); say(); start();
   } catch (error) {
-    say(error.status === 401 ? t("badLogin") : t("failed") + error.message);
+    if (error.status === 401) say("badLogin"); else say("failed", error.message);
   }
 }
 
 async function showQueue() {
   $("#queue").hidden = false; $("#log").hidden = true;
-  const list = $("#items");
-  list.replaceChildren();
+  shownItems.clear(); $("#items").replaceChildren();
   await fetchItems();
 }
 
@@ -115,39 +188,57 @@ async function fetchItems() {
   try {
     const { items } = await api("GET", `/api/v1/sites/${encodeURIComponent(site)}/moderation/queue?limit=20`);
     const list = $("#items");
-    const shown = new Map([...list.children].map((li) => [li.dataset.item, li]));
     // An item shown already comes back as it is now (its comment edited meanwhile, say).
     items.forEach((item) => {
-      const li = shown.get(String(item.item_id));
+      const id = String(item.item_id);
+      const li = shownItemElement(id);
+      shownItems.set(id, item);
       if (li) fill(li, item); else list.append(render(item));
     });
-    say(list.querySelector(".item:not(.decided)") ? "" : t("empty"));
+    if (list.querySelector(".item:not(.decided)")) say(); else say("empty");
     select(list.querySelector(".item:not(.decided)"));
-  } catch (error) { say(t("failed") + error.message); }
+  } catch (error) { say("failed", error.message); }
 }
+
+const shownItemElement = (id) => [...$("#items").children].find((li) => li.dataset.item === id);
 
 function render(item) {
   const li = $("#item").content.firstElementChild.cloneNode(true);
   li.dataset.item = item.item_id;
   li.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
+  const reason = $(".reason", li);
+  const hint = $(".hint", li);
+  hint.id = `reason-hint-${item.item_id}`;
+  reason.setAttribute("aria-describedby", hint.id);
   fill(li, item);
   li.querySelectorAll("[data-action]").forEach((button) => button.addEventListener("click", () => decide(li, button.dataset.action)));
-  $(".ban", li).addEventListener("click", () => ban(li));
-  $(".reason", li).addEventListener("keydown", (event) => {
+  $(".ban", li).addEventListener("click", () => askBan(li));
+  $(".lock", li).addEventListener("click", () => lock(li));
+  reason.addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); decide(li, "reject"); }
+    // Back to the item, where the keys mean decisions again.
+    else if (event.key === "Escape") { event.preventDefault(); select(li); }
   });
   li.addEventListener("click", () => select(li, false));
   return li;
 }
 
-// What the item shows of its comment, and the revision a decision is for.
+// The article's title (else its key), linked where the service says the article can be read.
+function showArticle(link, article) {
+  link.textContent = article.title || article.key;
+  if (article.link) link.href = article.link; else link.removeAttribute("href");
+}
+
+// What the item shows, and the revision a decision is for.
 function fill(li, item) {
   li.dataset.revision = item.revision;
-  li.dataset.author = item.comment.author ? item.comment.author.id : "";
   $(".kind", li).textContent = t(item.kind);
-  const link = $(".article", li);
-  link.textContent = item.article.title || item.article.key;
-  if (item.article.url) link.href = item.article.url; else link.removeAttribute("href");
+  showArticle($(".article", li), item.article);
+  $(".closed", li).textContent = item.article.locked ? t("closedBadge") : "";
+  $(".outcome", li).textContent = item.decision ? t("decided", item.decision.action) : "";
+  const why = $(".why", li);
+  why.hidden = !item.held_because.length;
+  why.textContent = t("why", item.held_because.map((rule) => label("rules", rule)));
   if (item.parent) {
     const parent = $(".parent", li);
     parent.hidden = false;
@@ -158,15 +249,17 @@ function fill(li, item) {
   // The name, its unique @username and the history each in an element of their own: a display name
   // cannot pass for another's handle or for the history line.
   $(".author .name", li).textContent = author ? author.display_name : t("anonymous");
-  $(".author .handle", li).textContent = author ? `@${author.username}` : "";
-  $(".history", li).textContent = t("history")(item.author_history);
+  $(".author .handle", li).textContent = author ? handle(author.username) : "";
+  $(".history", li).textContent = t("history", item.author_history);
   $(".body", li).innerHTML = item.comment.body_html; // sanitised by the service
   $(".reports", li).replaceChildren(...item.reports.map((r) => {
     const entry = document.createElement("li");
-    entry.textContent = `${r.reason}${r.note ? " — " + r.note : ""} (${r.username || "?"})`;
+    const who = r.username ? handle(r.username) : t("anonymous");
+    entry.textContent = `${label("reasons", r.reason)}${r.note ? " — " + r.note : ""} (${who})`;
     return entry;
   }));
   $(".ban", li).disabled = !author;
+  $(".lock", li).textContent = t(item.article.locked ? "reopen" : "close");
 }
 
 function select(li, focus = true) {
@@ -179,56 +272,162 @@ function select(li, focus = true) {
 async function decide(li, action) {
   if (li.classList.contains("decided")) return;
   const reason = $(".reason", li).value.trim();
-  const days = $(".ban-days", li).value;
   const body = { action, revision: Number(li.dataset.revision) };
   if (reason) body.reason = reason;
-  if (days !== "" && action !== "approve" && action !== "keep") body.ban_days = Number(days);
   try {
     const decided = await api("POST", `/api/v1/moderation/items/${li.dataset.item}/decision`, body);
+    shownItems.set(li.dataset.item, decided);
     li.classList.add("decided");
-    li.querySelectorAll("button, input").forEach((el) => { el.disabled = true; });
-    say(t("decided") + t(decided.decision.action));
+    // Decided once and for all; its author can still be banned and its article closed.
+    li.querySelectorAll("[data-action], .reason").forEach((el) => { el.disabled = true; });
+    fill(li, decided);
+    say("decided", decided.decision.action);
     const next = li.parentElement.querySelector(".item:not(.decided)");
     if (next) select(next); else fetchItems();
   } catch (error) {
-    if (error.status !== 409) return say(t("failed") + error.message);
+    if (error.status !== 409) return say("failed", error.message);
     // Edited since it was shown: show the new text, and let the moderator decide about that.
     await fetchItems();
     select(li);
-    say(t("stale"));
+    say("stale");
   }
 }
 
-async function ban(li) {
-  const days = $(".ban-days", li).value;
-  const body = { user_id: Number(li.dataset.author), reason: $(".reason", li).value.trim() || t("ban") };
-  if (days !== "" && Number(days) > 0) body.days = Number(days);
+// A ban is never one key away: the dialog asks how long and why (the banned reader is shown the reason).
+function askBan(li) {
+  const author = shownItems.get(li.dataset.item).comment.author;
+  if (!author) return;
+  banning = li;
+  const form = $("#ban-form");
+  form.reset();
+  $("#ban-error").textContent = "";
+  form.reason.value = $(".reason", li).value.trim();
+  drawBanDialog();
+  $("#ban").showModal();
+  form.days.focus();
+}
+
+function drawBanDialog() {
+  const days = $("#ban-form").days;
+  const chosen = days.value;
+  days.replaceChildren(new Option(t("choose"), ""), ...BAN_DAYS.map((n) => new Option(t("days", n), String(n))));
+  days.value = chosen;
+  if (banning) $("#ban-title").textContent = t("banTitle", handle(shownItems.get(banning.dataset.item).comment.author.username));
+}
+
+async function ban(event) {
+  event.preventDefault();
+  const form = event.target;
+  const author = shownItems.get(banning.dataset.item).comment.author;
+  const days = Number(form.days.value);
+  const body = { user_id: author.id, reason: form.reason.value.trim() };
+  if (days > 0) body.days = days;
   try {
     await api("POST", `/api/v1/sites/${encodeURIComponent(site)}/bans`, body);
-    say(t("banned"));
-  } catch (error) { say(t("failed") + error.message); }
+  } catch (error) {
+    $("#ban-error").textContent = t("failed", error.message); // the dialog stays, with what was typed
+    return;
+  }
+  $("#ban").close();
+  say("banned", handle(author.username), days);
+}
+
+async function lock(li) {
+  const { article } = shownItems.get(li.dataset.item);
+  const locked = !article.locked;
+  try {
+    await api("PUT", `/api/v1/sites/${encodeURIComponent(site)}/articles/lock`, { article: article.key, locked });
+    // Every item about that article shows its new state.
+    shownItems.forEach((item, id) => {
+      if (item.article.key !== article.key) return;
+      const changed = { ...item, article: { ...item.article, locked } };
+      shownItems.set(id, changed);
+      fill(shownItemElement(id), changed);
+    });
+    say(locked ? "closedNow" : "reopenedNow", article.title || article.key);
+  } catch (error) { say("failed", error.message); }
 }
 
 async function showLog(more = false) {
   $("#queue").hidden = true; $("#log").hidden = false;
-  if (!more) { logCursor = null; $("#entries").replaceChildren(); }
   try {
-    const query = logCursor ? `?cursor=${encodeURIComponent(logCursor)}` : "";
+    const query = more && logCursor ? `?cursor=${encodeURIComponent(logCursor)}` : "";
     const page = await api("GET", `/api/v1/sites/${encodeURIComponent(site)}/moderation/log${query}`);
-    page.entries.forEach((entry) => {
-      const row = document.createElement("tr");
-      const target = entry.comment_id ? `#${entry.comment_id}` : entry.target_user_id ? `user ${entry.target_user_id}` : entry.article_key || "";
-      [new Date(entry.created_at).toLocaleString(lang), entry.actor || "?", t(entry.action) || entry.action, target, entry.reason || ""]
-        .forEach((text) => { const cell = document.createElement("td"); cell.textContent = text; row.append(cell); });
-      $("#entries").append(row);
-    });
+    logEntries = more ? logEntries.concat(page.entries) : page.entries;
     logCursor = page.next_cursor;
-    $("#more-log").hidden = !logCursor;
-  } catch (error) { say(t("failed") + error.message); }
+    drawLog();
+  } catch (error) { say("failed", error.message); }
+}
+
+function drawLog() {
+  $("#entries").replaceChildren(...logEntries.map((entry) => {
+    const row = document.createElement("tr");
+    const cells = {
+      when: [new Date(entry.created_at).toLocaleString(lang)],
+      who: [entry.actor ? handle(entry.actor) : t("anonymous")],
+      what: [label("actions", entry.action)],
+      target: target(entry),
+      reason: [entry.reason || ""],
+    };
+    Object.entries(cells).forEach(([column, content]) => {
+      const cell = document.createElement("td");
+      cell.className = column;
+      cell.dataset.label = t(column); // the column's name above its value on a phone
+      cell.append(...content);
+      row.append(cell);
+    });
+    return row;
+  }));
+  $("#more-log").hidden = !logCursor;
+}
+
+// What an entry is about: its article (linked), its comment, its user by @username; with the
+// control that undoes it while it still holds.
+function target(entry) {
+  const parts = [];
+  if (entry.article) {
+    const link = document.createElement("a");
+    link.rel = "noopener noreferrer"; link.target = "_blank";
+    showArticle(link, entry.article);
+    parts.push(link);
+  }
+  if (entry.comment_id) parts.push(t("comment", entry.comment_id));
+  if (entry.target_username) parts.push(handle(entry.target_username));
+  const nodes = parts.flatMap((part, n) => (n ? [" · ", part] : [part]));
+  if (entry.action === "ban" && entry.target_banned) nodes.push(button(t("lift"), () => unban(entry)));
+  if (entry.action === "lock" && entry.article && entry.article.locked) nodes.push(button(t("reopen"), () => reopen(entry.article)));
+  return nodes;
+}
+
+function button(text, onClick) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = text;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+async function unban(entry) {
+  const name = handle(entry.target_username);
+  try {
+    await api("DELETE", `/api/v1/sites/${encodeURIComponent(site)}/bans/${entry.target_user_id}`);
+    say("unbanned", name);
+  } catch (error) {
+    if (error.status === 404) say("notBanned", name); else say("failed", error.message);
+  }
+  await showLog();
+}
+
+async function reopen(article) {
+  try {
+    await api("PUT", `/api/v1/sites/${encodeURIComponent(site)}/articles/lock`, { article: article.key, locked: false });
+    say("reopenedNow", article.title || article.key);
+  } catch (error) { say("failed", error.message); }
+  await showLog();
 }
 
 function onKey(event) {
-  if ($("#queue").hidden || event.altKey || event.ctrlKey || event.metaKey) return;
+  if ($("#queue").hidden || $("#ban").open || event.altKey || event.ctrlKey || event.metaKey) return;
   if (event.target.matches("input, select, textarea")) return;
   const current = $(".item.selected");
   const open = [...document.querySelectorAll(".item:not(.decided)")];
@@ -238,7 +437,7 @@ function onKey(event) {
   else if (event.key === "k" || event.key === "ArrowUp") move(-1);
   else if (current && actions[event.key]) decide(current, actions[event.key]);
   else if (current && event.key === "/") $(".reason", current).focus();
-  else if (current && event.key === "b") ban(current);
+  else if (current && event.key === "b") askBan(current);
   else return;
   event.preventDefault();
 }
@@ -252,9 +451,13 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#site").addEventListener("change", (event) => { site = event.target.value; showQueue(); });
   $("#sign-out").addEventListener("click", async () => {
     if (session.refresh) await api("POST", "/api/v1/auth/logout", { refresh_token: session.refresh }).catch(() => {});
-    session.clear(); showSignIn();
+    session.clear(); say(); showSignIn();
   });
   $("#lang").addEventListener("click", () => { lang = lang === "fr" ? "en" : "fr"; translate(); });
+  $("#ban-form").addEventListener("submit", ban);
+  $("#ban-cancel").addEventListener("click", () => $("#ban").close());
+  // However the dialog closes (Escape included), the keys work on the item again.
+  $("#ban").addEventListener("close", () => { select(banning); banning = null; });
   document.addEventListener("keydown", onKey);
   start();
 });

@@ -52,9 +52,11 @@ class ItemRow(msgspec.Struct, frozen=True):
     # never puts a text they were not shown under a revision they were.
     opened_revision: int
     revision: int
+    held_because: str | None  # as policy.hold_reason said it, when the comment was last held
     article_key: str
     article_title: str | None
     article_url: str | None
+    article_locked: bool
     author_created_at: datetime | None
     author_approved: int
     author_rejected: int
@@ -63,16 +65,28 @@ class ItemRow(msgspec.Struct, frozen=True):
     reports: list[Report]
 
 
-class AuditEntry(msgspec.Struct, frozen=True):
+class AuditRecord(msgspec.Struct, frozen=True):
+    """What an audit-log entry says, its target's names and standing read now."""
+
     id: int
     actor_id: int | None
     actor: str | None
     action: str
     comment_id: int | None
     target_user_id: int | None
+    target_username: str | None
+    target_banned: bool  # from the site, now
     article_key: str | None
     reason: str | None
     created_at: datetime
+
+
+class AuditRow(AuditRecord, frozen=True):
+    # The article the entry is about (its own key's, else its comment's), as it is now.
+    about_key: str | None
+    about_title: str | None
+    about_url: str | None
+    about_locked: bool | None
 
 
 async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
@@ -135,8 +149,8 @@ async def forget_queue(conn: asyncpg.Connection) -> int:
 # The author's history is their standing, what the policy judges them by: a rejection stays in
 # it when its comment is deleted afterwards (sql/0009).
 _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_id, i.decision, i.decided_by,
-        i.decided_at, i.reason, i.ban_days, i.opened_revision, c.revision,
-        a.key AS article_key, a.title AS article_title, a.url AS article_url,
+        i.decided_at, i.reason, i.ban_days, i.opened_revision, c.revision, c.held_because,
+        a.key AS article_key, a.title AS article_title, a.url AS article_url, a.locked AS article_locked,
         u.created_at AS author_created_at,
         coalesce(st.approved, 0) AS author_approved, coalesce(st.rejected, 0) AS author_rejected,
         p.body_html AS parent_body_html, pu.username AS parent_author,
@@ -262,16 +276,28 @@ async def record(
 
 async def audit_page(
     conn: asyncpg.Connection, site_id: int, before_id: int | None, limit: int
-) -> list[AuditEntry]:
+) -> list[AuditRow]:
     """Newest first; ``limit + 1`` entries so the caller knows whether there is more."""
+    # An entry names its article's key, or (a ban with a decision) only its comment: the article is
+    # joined by the one or the other, never both.
     rows = await conn.fetch(
-        """SELECT l.id, l.actor_id, u.username AS actor, l.action, l.comment_id, l.target_user_id, l.article_key,
-                  l.reason, l.created_at
-           FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+        """SELECT l.id, l.actor_id, u.username AS actor, l.action, l.comment_id, l.target_user_id,
+                  t.username AS target_username,
+                  EXISTS (SELECT 1 FROM bans b WHERE b.site_id = l.site_id AND b.user_id = l.target_user_id
+                          AND (b.until IS NULL OR b.until > now())) AS target_banned,
+                  l.article_key, l.reason, l.created_at,
+                  coalesce(ka.key, ca.key) AS about_key, coalesce(ka.title, ca.title) AS about_title,
+                  coalesce(ka.url, ca.url) AS about_url, coalesce(ka.locked, ca.locked) AS about_locked
+           FROM audit_log l
+           LEFT JOIN users u ON u.id = l.actor_id
+           LEFT JOIN users t ON t.id = l.target_user_id
+           LEFT JOIN articles ka ON ka.site_id = l.site_id AND ka.key = l.article_key
+           LEFT JOIN comments c ON c.id = l.comment_id AND l.article_key IS NULL
+           LEFT JOIN articles ca ON ca.id = c.article_id
            WHERE l.site_id = $1 AND ($2::bigint IS NULL OR l.id < $2)
            ORDER BY l.id DESC LIMIT $3 + 1""",
         site_id,
         before_id,
         limit,
     )
-    return [AuditEntry(**dict(row)) for row in rows]
+    return [AuditRow(**dict(row)) for row in rows]

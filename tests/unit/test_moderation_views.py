@@ -1,0 +1,108 @@
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import get_args
+
+import msgspec
+import pytest
+
+from commentsvc.domain.moderation_views import Rule, article_link, held_because
+from commentsvc.domain.policy import hold_reason
+from commentsvc.domain.rendering import render
+from commentsvc.store.moderation import Report, Standing
+from commentsvc.store.sites import Site
+
+NOW = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
+ORIGINS = ["https://news.example", "https://www.news.example"]
+SITE = Site(
+    id=1,
+    slug="news",
+    name="News",
+    origins=ORIGINS,
+    moderation="post",
+    trust_after=3,
+    distrust_ratio=0.3,
+    hold_first_comment=False,
+    max_links=3,
+    blocked_words=[],
+    burst_count=10,
+    burst_minutes=10,
+    report_threshold=1,
+    edit_window_minutes=15,
+    max_depth=5,
+    created_at=NOW,
+)
+OLD_HAND = Standing(
+    account_created_at=NOW - timedelta(days=30),
+    approved=5,
+    rejected=0,
+    recent_comments=0,
+    same_text_before=False,
+    ban=None,
+)
+REPORT = Report(user_id=2, username="bob", reason="spam", note=None, created_at=NOW)
+
+
+@dataclass
+class Held:
+    site: dict
+    standing: dict
+    body: str
+
+
+@pytest.mark.parametrize(
+    ("case", "rule"),
+    [
+        (Held({"max_links": 1}, {}, "https://a.example et https://b.example"), "links"),
+        (Held({"blocked_words": ["arnaque"]}, {}, "Une arnaque"), "blocked_word"),
+        (Held({}, {"same_text_before": True}, "Bonjour"), "repeated_text"),
+        (
+            Held({}, {"account_created_at": NOW - timedelta(hours=1), "recent_comments": 10}, "Bonjour"),
+            "burst",
+        ),
+        (Held({"moderation": "pre"}, {"approved": 0}, "Bonjour"), "pre_moderation"),
+        (Held({"hold_first_comment": True}, {"approved": 0}, "Bonjour"), "first_comment"),
+    ],
+)
+def test_each_rule_that_holds_a_comment_is_told_by_the_contracts_name(case, rule):
+    site = msgspec.structs.replace(SITE, **case.site)
+    standing = msgspec.structs.replace(OLD_HAND, **case.standing)
+    stored = hold_reason(site, standing, body_html=render(case.body), now=NOW)
+    assert held_because("held", stored, []) == [rule]
+    assert rule in get_args(Rule)
+
+
+def test_reports_are_a_rule_and_a_reported_items_old_hold_is_not():
+    assert held_because("reported", None, [REPORT]) == ["reports"]
+    # Held once, approved, reported since: the old reason is no longer why it is here.
+    assert held_because("reported", "too_many_links", [REPORT]) == ["reports"]
+    # Reported, then edited into a text the policy holds: both.
+    assert held_because("held", "blocked_word", [REPORT]) == ["blocked_word", "reports"]
+
+
+@pytest.mark.parametrize(
+    ("key", "url", "link"),
+    [
+        ("/2026/un-tiers-lieu", None, "https://news.example/2026/un-tiers-lieu"),
+        ("un tiers-lieu", None, "https://news.example/un%20tiers-lieu"),
+        ("https://www.news.example/page", None, "https://www.news.example/page"),
+        (
+            "anything",
+            "https://www.news.example/set-by-a-moderator",
+            "https://www.news.example/set-by-a-moderator",
+        ),
+        # Keys are whatever a client sent: none of these is a page of the site.
+        ("//evil.example/page", None, None),
+        ("\\\\evil.example/page", None, None),
+        ("javascript:alert(1)", None, None),
+        ("https://evil.example/", None, None),
+        ("https://news.example@evil.example/", None, None),
+        ("https://user:secret@news.example/", None, None),
+        ("http://[::1", None, None),
+    ],
+)
+def test_an_articles_link_is_its_url_or_its_key_on_the_sites_first_origin(key, url, link):
+    assert article_link(key, url, ORIGINS) == link
+
+
+def test_a_site_without_origins_links_no_key():
+    assert article_link("/2026/un-tiers-lieu", None, []) is None
