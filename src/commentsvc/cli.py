@@ -22,7 +22,12 @@ from commentsvc.errors import Conflict, Invalid, ServiceError
 from commentsvc.store import articles
 from commentsvc.store.migrations import migrate
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect
-from commentsvc.store.sites import Site
+from commentsvc.store.sites import SETTING_COLUMNS, Site
+
+
+def say(sentence: str) -> None:
+    """A warning or an error, on stderr."""
+    print(f"commentsvc: {sentence}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,16 +36,28 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(secret_dir=getattr(args, "secret_dir", None))
         return args.run(settings, args)
     except ConfigError as exc:
-        print(f"commentsvc: {exc}", file=sys.stderr)
+        say(str(exc))
+        return 2
+    except Invalid as exc:  # what the command was given, as argparse's own refusals
+        say(_with_flag(exc))
         return 2
     except ServiceError as exc:
-        print(f"commentsvc: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 1
     except UNAVAILABLE_ERRORS as exc:
-        print(
-            f"commentsvc: cannot reach PostgreSQL ({exc}); is COMMENTSVC_DATABASE_URL right?", file=sys.stderr
-        )
+        say(f"cannot reach PostgreSQL ({exc}); is COMMENTSVC_DATABASE_URL right?")
         return 1
+
+
+def _with_flag(exc: Invalid) -> str:
+    """The domain starts a sentence about a site setting with its name, as stored; here it is
+    the flag that sets it."""
+    if exc.field not in SETTING_COLUMNS:
+        return exc.detail
+    flag = {"burst_count": "the N of --burst N/Mm", "burst_minutes": "the M of --burst N/Mm"}.get(
+        exc.field, "--" + exc.field.replace("_", "-")
+    )
+    return exc.detail.replace(exc.field, flag, 1)
 
 
 Action = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[int]]

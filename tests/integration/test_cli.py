@@ -1,5 +1,6 @@
-"""The `commentsvc` command line: sites, roles, the demo, configuration errors, and the secret
-`commentsvc serve` keeps for development."""
+"""The `commentsvc` command line: sites, roles, the demo, configuration errors, the secret
+`commentsvc serve` keeps for development, and what a newcomer meets first (a missing database or
+role, a mistyped variable, a port in use, a backend down, a setting out of range)."""
 
 from __future__ import annotations
 
@@ -222,3 +223,33 @@ async def test_development_makes_its_secret_once_owner_only_and_tokens_outlive_a
     assert me.status_code == 200, me.text
     assert me.json()["username"] == reader.username
     assert kept.read_text() == made
+
+
+# --- site settings out of range (issue 16) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["create", "update"])
+@pytest.mark.parametrize(
+    ("flag", "value", "sentence"),
+    [
+        ("--name", "", "--name must be between 1 and 200 characters long, not 0."),
+        ("--trust-after", "-1", "--trust-after must be between 0 and 10000, not -1."),
+        ("--distrust-ratio", "2", "--distrust-ratio must be between 0 and 1, not 2."),
+        ("--distrust-ratio", "nan", "--distrust-ratio must be between 0 and 1, not nan."),
+        ("--max-links", "3000000000", "--max-links must be between 0 and 1000, not 3000000000."),
+        ("--burst", "0/10m", "the N of --burst N/Mm must be between 1 and 10000, not 0."),
+        ("--burst", "5/0m", "the M of --burst N/Mm must be between 1 and 1440, not 0."),
+        ("--report-threshold", "0", "--report-threshold must be between 1 and 1000, not 0."),
+        ("--edit-window-minutes", "-5", "--edit-window-minutes must be between 0 and 525600, not -5."),
+        ("--max-depth", "-1", "--max-depth must be between 0 and 50, not -1."),
+        ("--max-depth", "51", "--max-depth must be between 0 and 50, not 51."),
+    ],
+)
+def test_a_site_setting_out_of_range_is_one_sentence_naming_the_flag(env, action, flag, value, sentence):
+    name = slug()
+    if action == "update":
+        assert commentsvc("site", "create", name, "--origin", "https://a.example", env=env).returncode == 0
+    before = commentsvc("site", "list", env=env).stdout
+    result = commentsvc("site", action, name, "--origin", "https://a.example", f"{flag}={value}", env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"commentsvc: {sentence}\n")
+    assert commentsvc("site", "list", env=env).stdout == before
