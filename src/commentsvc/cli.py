@@ -30,6 +30,10 @@ def say(sentence: str) -> None:
     print(f"commentsvc: {sentence}", file=sys.stderr, flush=True)
 
 
+def _tell(sentence: str) -> None:
+    print(f"commentsvc: {sentence}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -46,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except UNAVAILABLE_ERRORS as exc:
         say(f"cannot reach PostgreSQL ({exc}); is COMMENTSVC_DATABASE_URL right?")
+        return 1
+    except asyncpg.UndefinedTableError as exc:
+        say(f"the database has no commentsvc schema yet ({exc}): run `commentsvc migrate` first.")
         return 1
 
 
@@ -64,13 +71,14 @@ Action = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[int]]
 
 
 def _with_connection(
-    action: Action, in_transaction: bool = True
+    action: Action, in_transaction: bool = True, create_database: bool = False
 ) -> Callable[[Settings, argparse.Namespace], int]:
-    """Run ``action`` with one PostgreSQL connection, by default in a transaction."""
+    """Run ``action`` with one PostgreSQL connection, by default in a transaction; with
+    ``create_database``, on a database made first if it is missing."""
 
     def run(settings: Settings, args: argparse.Namespace) -> int:
         async def go() -> int:
-            conn = await connect(settings)
+            conn = await connect(settings, created=_tell if create_database else None)
             try:
                 if not in_transaction:
                     return await action(conn, args)
@@ -302,7 +310,7 @@ def _parser() -> argparse.ArgumentParser:
 
     # Migrations take their own transactions, one per file.
     migrate_cmd = commands.add_parser("migrate", help="apply pending sql/ migrations")
-    migrate_cmd.set_defaults(run=_with_connection(_migrate, in_transaction=False))
+    migrate_cmd.set_defaults(run=_with_connection(_migrate, in_transaction=False, create_database=True))
     commands.add_parser("demo", help="create the demo site").set_defaults(run=_with_connection(_demo))
 
     site = commands.add_parser("site", help="manage sites").add_subparsers(required=True, metavar="ACTION")

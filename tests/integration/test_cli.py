@@ -4,18 +4,22 @@ role, a mistyped variable, a port in use, a backend down, a setting out of range
 
 from __future__ import annotations
 
+import getpass
 import importlib
 import pkgutil
 import stat
 import time
 import uuid
+from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import jwt
 import pytest
 
 import commentsvc as package
 from tests.builders import register, unique_name
+from tests.conftest import RUN_ID, empty_database, with_database
 from tests.served import commentsvc, free_port, service_environment, serving
 
 # The development secret of earlier versions, published with the source.
@@ -253,3 +257,93 @@ def test_a_site_setting_out_of_range_is_one_sentence_naming_the_flag(env, action
     result = commentsvc("site", action, name, "--origin", "https://a.example", f"{flag}={value}", env=env)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", f"commentsvc: {sentence}\n")
     assert commentsvc("site", "list", env=env).stdout == before
+
+
+# --- the database and the role (issue 16) ---------------------------------------------------
+
+
+def server_of(url: str) -> tuple[str, str]:
+    """(host:port, role) of a database URL, as the command's sentences name them."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or 5432}", parts.username or getpass.getuser()
+
+
+async def as_admin(server_settings, statement: str) -> None:
+    admin = await asyncpg.connect(with_database(server_settings.database_url, "postgres"))
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+async def test_migrate_creates_a_missing_database_and_says_so(env, server_settings):
+    name = f"commentsvc_created_{RUN_ID}"
+    url = with_database(server_settings.database_url, name)
+    where, role = server_of(url)
+    try:
+        first = commentsvc("migrate", env={**env, "COMMENTSVC_DATABASE_URL": url})
+        again = commentsvc("migrate", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    finally:
+        await as_admin(server_settings, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert (first.returncode, first.stderr) == (0, "")
+    created, applied = first.stdout.splitlines()
+    assert created == f"commentsvc: created database '{name}' on PostgreSQL at {where} (owner '{role}')"
+    assert applied.startswith("commentsvc: applied 0001_init, 0002_comments")
+    assert (again.returncode, again.stdout) == (0, "commentsvc: schema up to date\n")
+
+
+async def test_other_commands_do_not_create_a_missing_database_but_say_migrate_does(env, server_settings):
+    name = f"commentsvc_missing_{RUN_ID}"
+    url = with_database(server_settings.database_url, name)
+    where, role = server_of(url)
+    result = commentsvc("site", "list", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"commentsvc: PostgreSQL at {where} has no database '{name}' (role '{role}'); "
+        "`commentsvc migrate` creates it.\n"
+    )
+    admin = await asyncpg.connect(with_database(server_settings.database_url, "postgres"))
+    try:
+        assert not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+    finally:
+        await admin.close()
+
+
+def test_a_role_that_does_not_exist_is_one_sentence(env, server_settings):
+    role = f"commentsvc_nobody_{RUN_ID}"
+    url = with_database(server_settings.database_url, "x").replace(
+        f"//{urlsplit(server_settings.database_url).username}@", f"//{role}@"
+    )
+    where, _ = server_of(url)
+    result = commentsvc("migrate", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"commentsvc: PostgreSQL at {where} has no role '{role}' (for database 'x'): "
+        f"create it (createuser --createdb {role}) or name another in COMMENTSVC_DATABASE_URL.\n"
+    )
+
+
+async def test_a_role_that_may_not_create_the_missing_database_is_one_sentence(env, server_settings):
+    role, name = f"commentsvc_nocreate_{RUN_ID}", f"commentsvc_uncreated_{RUN_ID}"
+    url = with_database(server_settings.database_url, name).replace(
+        f"//{urlsplit(server_settings.database_url).username}@", f"//{role}@"
+    )
+    where, _ = server_of(url)
+    await as_admin(server_settings, f'CREATE ROLE "{role}" LOGIN NOCREATEDB')
+    try:
+        result = commentsvc("migrate", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    finally:
+        await as_admin(server_settings, f'DROP ROLE "{role}"')
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"commentsvc: PostgreSQL at {where} has no database '{name}' and role '{role}' may not create "
+        f"databases: create it (createdb -O {role} {name}) or name another in COMMENTSVC_DATABASE_URL.\n"
+    )
+
+
+async def test_a_database_without_the_schema_says_to_migrate(env, server_settings):
+    async with empty_database(server_settings, f"commentsvc_unmigrated_{RUN_ID}") as url:
+        result = commentsvc("site", "list", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr.startswith("commentsvc: the database has no commentsvc schema yet")
+    assert result.stderr.endswith("run `commentsvc migrate` first.\n") and result.stderr.count("\n") == 1
