@@ -37,7 +37,7 @@ def _tell(sentence: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(secret_dir=getattr(args, "secret_dir", None))
+        settings = load_settings(secret_dir=getattr(args, "secret_dir", None), warn=say)
         return args.run(settings, args)
     except ConfigError as exc:
         say(str(exc))

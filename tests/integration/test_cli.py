@@ -347,3 +347,16 @@ async def test_a_database_without_the_schema_says_to_migrate(env, server_setting
     assert result.returncode == 1
     assert result.stderr.startswith("commentsvc: the database has no commentsvc schema yet")
     assert result.stderr.endswith("run `commentsvc migrate` first.\n") and result.stderr.count("\n") == 1
+
+
+# --- what `commentsvc` says at start-up (issue 16) -------------------------------
+
+
+@pytest.mark.parametrize("command", [["site", "list"], ["migrate"]])
+def test_an_unknown_variable_is_named_with_the_closest_setting(env, command):
+    result = commentsvc(*command, env={**env, "COMMENTSVC_RATE_LIMIT_LOGNI": "5/1m"})
+    assert result.returncode == 0
+    assert result.stderr == (
+        "commentsvc: COMMENTSVC_RATE_LIMIT_LOGNI is not a setting and is ignored; "
+        "the closest setting is COMMENTSVC_RATE_LIMIT_LOGIN.\n"
+    )
