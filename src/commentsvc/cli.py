@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import functools
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -18,7 +20,8 @@ import asyncpg
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
 from commentsvc.domain import roles, sites
 from commentsvc.domain.articles import describe_article
-from commentsvc.errors import Conflict, Invalid, ServiceError
+from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
+from commentsvc.kv.client import check as check_redis
 from commentsvc.store import articles
 from commentsvc.store.migrations import migrate
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect
@@ -101,9 +104,18 @@ def _with_connection(
 DEVELOPMENT_DATA = Path(".data")
 
 
+# The start-up check only warns, so it must not hold the start-up for long.
+STARTUP_CHECK_SECONDS = 2.0
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if cannot_listen := _cannot_listen(settings.host, settings.port):
+        say(cannot_listen)
+        return 1
+    for backend_down in asyncio.run(_backends_down(settings)):
+        say(f"{backend_down} Serving anyway: /readyz answers 503 until then.")
     # Each worker writes its metrics here and /metrics sums them.
     metrics_dir = tempfile.mkdtemp(prefix="commentsvc-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
@@ -136,6 +148,34 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why uvicorn could not listen on host:port, in one sentence, found by trying as it does
+    (uvicorn's own failure is a logged errno)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As uvicorn: a port whose last connections are still closing (TIME_WAIT) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"{host}:{port} is in use by another program: stop it, or set COMMENTSVC_PORT."
+            return f"cannot listen on {host}:{port} ({exc.strerror}): check COMMENTSVC_HOST and _PORT."
+    return None
+
+
+async def _backends_down(settings: Settings) -> list[str]:
+    """Why PostgreSQL or Redis cannot be used, a sentence for each."""
+
+    async def postgres() -> None:
+        await (await connect(settings, timeout=STARTUP_CHECK_SECONDS)).close()
+
+    outcomes = await asyncio.gather(postgres(), check_redis(settings), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Unavailable):
+            raise outcome
+    return [outcome.detail for outcome in outcomes if isinstance(outcome, Unavailable)]
 
 
 def _log_config() -> dict:  # type: ignore[type-arg]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import importlib
 import pkgutil
+import socket
 import stat
 import time
 import uuid
@@ -360,3 +361,52 @@ def test_an_unknown_variable_is_named_with_the_closest_setting(env, command):
         "commentsvc: COMMENTSVC_RATE_LIMIT_LOGNI is not a setting and is ignored; "
         "the closest setting is COMMENTSVC_RATE_LIMIT_LOGIN.\n"
     )
+
+
+def test_serve_on_a_port_in_use_stops_with_one_sentence(env, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = commentsvc("serve", env={**env, "COMMENTSVC_PORT": str(port), "TMPDIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"commentsvc: 127.0.0.1:{port} is in use by another program: stop it, or set COMMENTSVC_PORT.\n"
+    )
+    assert result.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", ["unreachable", "refused"])
+def test_serve_says_once_that_a_backend_cannot_be_used_and_serves_anyway(settings, tmp_path, case):
+    closed = free_port()
+    postgres, redis = {
+        "unreachable": (f"postgresql://postgres@127.0.0.1:{closed}/x", f"redis://127.0.0.1:{closed}/0"),
+        # A database that does not exist, a Redis database index beyond the server's.
+        "refused": (
+            with_database(settings.database_url, f"commentsvc_absent_{RUN_ID}"),
+            settings.redis_url.rsplit("/", 1)[0] + "/99999",
+        ),
+    }[case]
+    log = tmp_path / "serve.log"
+    variables = {"COMMENTSVC_DATABASE_URL": postgres, "COMMENTSVC_REDIS_URL": redis}
+    with serving(settings, ["--workers", "1"], log, up="/healthz", **variables) as served:
+        ready = httpx.get(f"{served.url}/readyz")
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable", "postgres": "unreachable", "redis": "unreachable"}
+    said = [line for line in log.read_text().splitlines() if "Serving anyway" in line]
+    serving_anyway = " Serving anyway: /readyz answers 503 until then."
+    if case == "unreachable":
+        assert [line.split(" (")[0] for line in said] == [
+            f"commentsvc: cannot reach PostgreSQL at 127.0.0.1:{closed}",
+            f"commentsvc: cannot reach Redis at 127.0.0.1:{closed}/0",
+        ]
+        assert all(line.endswith(serving_anyway) for line in said)
+    else:
+        where, role = server_of(postgres)
+        redis_where = redis.split("//", 1)[1]
+        assert said == [
+            f"commentsvc: PostgreSQL at {where} has no database 'commentsvc_absent_{RUN_ID}' (role '{role}'); "
+            f"`commentsvc migrate` creates it.{serving_anyway}",
+            f"commentsvc: Redis at {redis_where} refused the connection (DB index is out of range); "
+            f"check COMMENTSVC_REDIS_URL.{serving_anyway}",
+        ]

@@ -14,7 +14,7 @@ from litestar import get
 
 from commentsvc.config import RateLimit, load_settings
 from tests.builders import register
-from tests.conftest import open_client
+from tests.conftest import open_client, with_database
 from tests.served import free_port, serve, service_environment
 
 # The contract routes implemented so far, and the service's own operational routes.
@@ -68,6 +68,21 @@ async def test_readyz_names_what_is_down(settings, down):
         response = await client.get("/readyz")
     assert response.status_code == 503
     expected = {"status": "unavailable", "postgres": "ok", "redis": "ok"} | {down: "unreachable"}
+    assert response.json() == expected
+
+
+@pytest.mark.parametrize("refused", ["postgres", "redis"])
+async def test_readyz_is_a_503_naming_a_backend_that_answers_with_a_refusal(settings, refused):
+    """A database that does not exist, a Redis database index beyond the server's: not a 500."""
+    broken = (
+        dataclasses.replace(settings, database_url=with_database(settings.database_url, "commentsvc_absent"))
+        if refused == "postgres"
+        else dataclasses.replace(settings, redis_url=settings.redis_url.rsplit("/", 1)[0] + "/99999")
+    )
+    async with open_client(broken) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    expected = {"status": "unavailable", "postgres": "ok", "redis": "ok"} | {refused: "unreachable"}
     assert response.json() == expected
 
 
