@@ -8,6 +8,7 @@ import errno
 import functools
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -124,6 +125,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     # Only now: prometheus_client chooses its mode when imported, and one worker runs in this process.
     from commentsvc.protocol import DeadlineProtocol
 
+    # A single worker's uvicorn stops gracefully on SIGTERM, then sends it again to the handler it
+    # found: the default one would end the process before the metrics folder is removed.
+    signal.signal(signal.SIGTERM, _stop)
     workers = args.workers or settings.workers
     try:
         print(f"commentsvc: serving on {settings.public_url} with {workers} worker(s)", flush=True)
@@ -148,6 +152,10 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _stop(*_: object) -> None:
+    raise SystemExit(0)  # stopped as asked: unwind, cleaning up on the way
 
 
 def _cannot_listen(host: str, port: int) -> str | None:

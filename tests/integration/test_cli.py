@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import importlib
 import pkgutil
+import signal
 import socket
 import stat
 import time
@@ -410,3 +411,12 @@ def test_serve_says_once_that_a_backend_cannot_be_used_and_serves_anyway(setting
             f"commentsvc: Redis at {redis_where} refused the connection (DB index is out of range); "
             f"check COMMENTSVC_REDIS_URL.{serving_anyway}",
         ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_stopped_with_sigterm_leaves_no_metrics_folder(settings, tmp_path, workers):
+    with serving(settings, ["--workers", str(workers)], TMPDIR=str(tmp_path)) as served:
+        assert [path.name.startswith("commentsvc-metrics-") for path in tmp_path.iterdir()] == [True]
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=30) == 0
+    assert list(tmp_path.iterdir()) == []
