@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import logging
 import re
@@ -301,3 +302,40 @@ def test_a_production_instance_keeps_its_metrics_and_its_server_to_itself(settin
     }
     assert (statuses, naming_the_server) == (expected, set())
     assert b"commentsvc_http_requests_total" not in answers["metrics"]
+
+
+# What the front page says, in each of its languages.
+FRONT_PAGE = {
+    "en": ("The demo article", "The moderators' dashboard", "The API documentation"),
+    "fr": ("L'article de démonstration", "Le tableau de bord des modérateurs", "La documentation de l'API"),
+}
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "lang"),
+    [
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("en-GB,en;q=0.9,fr;q=0.8", "en"),
+        ("de-DE,de;q=0.9,fr;q=0.5,en;q=0.3", "fr"),
+        ("fr;q=0.2, en;q=0.7", "en"),
+        ("de", "en"),
+        (None, "en"),
+    ],
+)
+async def test_the_front_page_says_what_this_is_and_links_the_demo_dashboard_and_api(
+    client, accept_language, lang
+):
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = await client.get("/", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-language"] == lang
+    assert response.headers["vary"] == "Accept-Language"
+    # The baseline policy: nothing runs, nothing is styled from elsewhere, never framed.
+    assert response.headers["content-security-policy"].startswith("default-src 'none';")
+    page = html.unescape(response.text)
+    assert f'<html lang="{lang}">' in page and "<script" not in page and "style" not in page
+    demo, dashboard, api = FRONT_PAGE[lang]
+    for href, text in (("/demo/article.html", demo), ("/moderate", dashboard), ("/schema", api)):
+        assert f'<a href="{href}">{text}</a>' in page
+        assert (await client.get(href)).status_code == 200
