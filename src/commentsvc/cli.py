@@ -25,7 +25,7 @@ from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
 from commentsvc.kv.client import check as check_redis
 from commentsvc.store import articles
 from commentsvc.store.migrations import migrate
-from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect
+from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect, unreachable
 from commentsvc.store.sites import SETTING_COLUMNS, Site
 
 
@@ -42,10 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(secret_dir=getattr(args, "secret_dir", None), warn=say)
-        return args.run(settings, args)
     except ConfigError as exc:
         say(str(exc))
         return 2
+    try:
+        return args.run(settings, args)
     except Invalid as exc:  # what the command was given, as argparse's own refusals
         say(_with_flag(exc))
         return 2
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         say(exc.detail)
         return 1
     except UNAVAILABLE_ERRORS as exc:
-        say(f"cannot reach PostgreSQL ({exc}); is COMMENTSVC_DATABASE_URL right?")
+        say(unreachable(settings, exc).detail)
         return 1
     except asyncpg.UndefinedTableError as exc:
         say(f"the database has no commentsvc schema yet ({exc}): run `commentsvc migrate` first.")

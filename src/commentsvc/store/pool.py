@@ -80,10 +80,7 @@ async def connect(
         return await asyncpg.connect(settings.database_url, timeout=timeout)
     except asyncpg.InvalidCatalogNameError:
         if created is None:
-            raise Unavailable(
-                f"PostgreSQL at {server.where} has no database {server.database!r} (role {server.role!r}); "
-                "`commentsvc migrate` creates it."
-            ) from None
+            raise server.missing() from None
     except asyncpg.InvalidAuthorizationSpecificationError as exc:
         raise server.refused(exc) from None
     except UNAVAILABLE_ERRORS as exc:
@@ -91,6 +88,11 @@ async def connect(
     await _create_database(server, timeout)
     created(f"created database {server.database!r} on PostgreSQL at {server.where} (owner {server.role!r})")
     return await asyncpg.connect(settings.database_url, timeout=timeout)
+
+
+def unreachable(settings: Settings, exc: BaseException) -> Unavailable:
+    """PostgreSQL lost in the middle of a command, in one sentence."""
+    return _Server(settings.database_url).unreachable(exc)
 
 
 async def _create_database(server: _Server, timeout: float) -> None:
@@ -137,6 +139,12 @@ class _Server:
         return Unavailable(
             f"cannot reach PostgreSQL at {self.where} ({exc or type(exc).__name__}); "
             "is COMMENTSVC_DATABASE_URL right?"
+        )
+
+    def missing(self) -> Unavailable:
+        return Unavailable(
+            f"PostgreSQL at {self.where} has no database {self.database!r} (role {self.role!r}); "
+            "`commentsvc migrate` creates it."
         )
 
     def refused(self, exc: asyncpg.PostgresError) -> Unavailable:
