@@ -275,6 +275,29 @@ def raw_exchange(base_url: str, request: bytes) -> bytes:
     return answer
 
 
+def test_dot_segments_sent_as_written_never_leave_their_folder(settings):
+    """What a client that does not remove dot segments sends (httpx and browsers do: for them,
+    /widget/.. is the front page)."""
+    paths = [
+        "/widget/..",
+        "/moderate/..",
+        "/demo/..",
+        "/widget/../moderate/moderate.js",
+        "/demo/./article.html",
+    ]
+    with serve(settings, workers=1) as base_url:
+        answers = {
+            path: raw_exchange(
+                base_url, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+            )
+            for path in paths
+        }
+    statuses = {path: answer.split(b" ", 2)[1] for path, answer in answers.items()}
+    assert set(statuses.values()) <= {b"400", b"404"}, statuses
+    for answer in answers.values():
+        assert b"\r\ncontent-type: application/json" in answer.partition(b"\r\n\r\n")[0].lower()
+
+
 def test_a_production_instance_keeps_its_metrics_and_its_server_to_itself(settings):
     """Neither COMMENTSVC_METRICS_TOKEN nor COMMENTSVC_METRICS_ALLOW: /metrics answers nobody,
     not even the machine itself; and no response names the server software."""

@@ -58,7 +58,7 @@ def preferred_language(accept_language: str) -> str:
             except ValueError:
                 continue
         language = tag.strip().lower().split("-")[0]
-        if language in WORDS and weight > 0:
+        if language in WORDS and 0 < weight <= 1:  # 0: "not this one"; above 1: no weight at all
             ranked.append((-weight, position, language))
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
