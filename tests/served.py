@@ -66,9 +66,14 @@ def serve(settings: Settings, workers: int = 2, log: Path | None = None, **extra
 
 @contextlib.contextmanager
 def serving(
-    settings: Settings, args: Sequence[str], log: Path | None = None, cwd: Path | None = None, **extra: str
+    settings: Settings,
+    args: Sequence[str],
+    log: Path | None = None,
+    cwd: Path | None = None,
+    up: str = "/readyz",
+    **extra: str,
 ) -> Iterator[Served]:
-    """Start `commentsvc serve ARGS...` (in ``cwd``, if given); yield it once /readyz answers 200.
+    """Start `commentsvc serve ARGS...` (in ``cwd``, if given); yield it once ``up`` answers 200.
     Stopped (SIGTERM) at the end if still running, for tests that stop it themselves."""
     port = free_port()
     env = service_environment(settings, COMMENTSVC_PORT=str(port), **extra)
@@ -87,7 +92,7 @@ def serving(
             if process.poll() is not None:
                 raise RuntimeError(f"commentsvc serve exited with {process.returncode}")
             try:
-                if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{base_url}{up}", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

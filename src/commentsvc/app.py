@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, demo, health, moderation, pages, widget
+from commentsvc.api import accounts, comments, demo, health, home, moderation, pages, widget
 from commentsvc.api.bodies import JsonBodyRequest
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *widget.HANDLERS,
             demo.demo_index,
             demo.demo_page,
+            home.home,
         ],
         dependencies=DEPENDENCIES,
         middleware=[SiteCors, JsonOnly, BearerAuthentication],

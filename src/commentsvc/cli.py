@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import functools
 import os
 import shutil
+import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -18,42 +21,69 @@ import asyncpg
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
 from commentsvc.domain import roles, sites
 from commentsvc.domain.articles import describe_article
-from commentsvc.errors import Conflict, Invalid, ServiceError
+from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
+from commentsvc.kv.client import check as check_redis
 from commentsvc.store import articles
 from commentsvc.store.migrations import migrate
-from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect
-from commentsvc.store.sites import Site
+from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect, unreachable
+from commentsvc.store.sites import SETTING_COLUMNS, Site
+
+
+def say(sentence: str) -> None:
+    """A warning or an error, on stderr."""
+    print(f"commentsvc: {sentence}", file=sys.stderr, flush=True)
+
+
+def _tell(sentence: str) -> None:
+    print(f"commentsvc: {sentence}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(secret_dir=getattr(args, "secret_dir", None))
-        return args.run(settings, args)
+        settings = load_settings(secret_dir=getattr(args, "secret_dir", None), warn=say)
     except ConfigError as exc:
-        print(f"commentsvc: {exc}", file=sys.stderr)
+        say(str(exc))
+        return 2
+    try:
+        return args.run(settings, args)
+    except Invalid as exc:  # what the command was given, as argparse's own refusals
+        say(_with_flag(exc))
         return 2
     except ServiceError as exc:
-        print(f"commentsvc: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 1
     except UNAVAILABLE_ERRORS as exc:
-        print(
-            f"commentsvc: cannot reach PostgreSQL ({exc}); is COMMENTSVC_DATABASE_URL right?", file=sys.stderr
-        )
+        say(unreachable(settings, exc).detail)
         return 1
+    except asyncpg.UndefinedTableError as exc:
+        say(f"the database has no commentsvc schema yet ({exc}): run `commentsvc migrate` first.")
+        return 1
+
+
+def _with_flag(exc: Invalid) -> str:
+    """The domain starts a sentence about a site setting with its name, as stored; here it is
+    the flag that sets it."""
+    if exc.field not in SETTING_COLUMNS:
+        return exc.detail
+    flag = {"burst_count": "the N of --burst N/Mm", "burst_minutes": "the M of --burst N/Mm"}.get(
+        exc.field, "--" + exc.field.replace("_", "-")
+    )
+    return exc.detail.replace(exc.field, flag, 1)
 
 
 Action = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[int]]
 
 
 def _with_connection(
-    action: Action, in_transaction: bool = True
+    action: Action, in_transaction: bool = True, create_database: bool = False
 ) -> Callable[[Settings, argparse.Namespace], int]:
-    """Run ``action`` with one PostgreSQL connection, by default in a transaction."""
+    """Run ``action`` with one PostgreSQL connection, by default in a transaction; with
+    ``create_database``, on a database made first if it is missing."""
 
     def run(settings: Settings, args: argparse.Namespace) -> int:
         async def go() -> int:
-            conn = await connect(settings)
+            conn = await connect(settings, created=_tell if create_database else None)
             try:
                 if not in_transaction:
                     return await action(conn, args)
@@ -76,9 +106,18 @@ def _with_connection(
 DEVELOPMENT_DATA = Path(".data")
 
 
+# The start-up check only warns, so it must not hold the start-up for long.
+STARTUP_CHECK_SECONDS = 2.0
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if cannot_listen := _cannot_listen(settings.host, settings.port):
+        say(cannot_listen)
+        return 1
+    for backend_down in asyncio.run(_backends_down(settings)):
+        say(f"{backend_down} Serving anyway: /readyz answers 503 until then.")
     # Each worker writes its metrics here and /metrics sums them.
     metrics_dir = tempfile.mkdtemp(prefix="commentsvc-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
@@ -87,6 +126,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     # Only now: prometheus_client chooses its mode when imported, and one worker runs in this process.
     from commentsvc.protocol import DeadlineProtocol
 
+    # A single worker's uvicorn stops gracefully on SIGTERM, then sends it again to the handler it
+    # found: the default one would end the process before the metrics folder is removed.
+    signal.signal(signal.SIGTERM, _stop)
     workers = args.workers or settings.workers
     try:
         print(f"commentsvc: serving on {settings.public_url} with {workers} worker(s)", flush=True)
@@ -111,6 +153,38 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _stop(*_: object) -> None:
+    raise SystemExit(0)  # stopped as asked: unwind, cleaning up on the way
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why uvicorn could not listen on host:port, in one sentence, found by trying as it does
+    (uvicorn's own failure is a logged errno)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As uvicorn: a port whose last connections are still closing (TIME_WAIT) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"{host}:{port} is in use by another program: stop it, or set COMMENTSVC_PORT."
+            return f"cannot listen on {host}:{port} ({exc.strerror}): check COMMENTSVC_HOST and _PORT."
+    return None
+
+
+async def _backends_down(settings: Settings) -> list[str]:
+    """Why PostgreSQL or Redis cannot be used, a sentence for each."""
+
+    async def postgres() -> None:
+        await (await connect(settings, timeout=STARTUP_CHECK_SECONDS)).close()
+
+    outcomes = await asyncio.gather(postgres(), check_redis(settings), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Unavailable):
+            raise outcome
+    return [outcome.detail for outcome in outcomes if isinstance(outcome, Unavailable)]
 
 
 def _log_config() -> dict:  # type: ignore[type-arg]
@@ -285,7 +359,7 @@ def _parser() -> argparse.ArgumentParser:
 
     # Migrations take their own transactions, one per file.
     migrate_cmd = commands.add_parser("migrate", help="apply pending sql/ migrations")
-    migrate_cmd.set_defaults(run=_with_connection(_migrate, in_transaction=False))
+    migrate_cmd.set_defaults(run=_with_connection(_migrate, in_transaction=False, create_database=True))
     commands.add_parser("demo", help="create the demo site").set_defaults(run=_with_connection(_demo))
 
     site = commands.add_parser("site", help="manage sites").add_subparsers(required=True, metavar="ACTION")

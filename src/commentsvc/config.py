@@ -2,15 +2,17 @@
 
 This is the only module that reads ``os.environ``; everything else receives a
 ``Settings``. A missing or malformed variable stops start-up with one sentence
-naming it (``ConfigError``).
+naming it (``ConfigError``); one the service does not know is named in a warning,
+with the closest name it knows.
 """
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -108,16 +110,52 @@ class Settings:
         return "commentsvc"
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *, secret_dir: Path | None = None) -> Settings:
-    """Build ``Settings`` from ``environ`` (default: the process environment). In development
-    without ``COMMENTSVC_JWT_SECRET``, the secret is the one kept in ``secret_dir`` (made there
-    the first time), else a random one for this process only."""
-    env = os.environ if environ is None else environ
+class _Variables:
+    """The environment's COMMENTSVC_* variables, noting each name the settings read: every read
+    is unconditional, so a load names every variable there is."""
 
-    def get(name: str) -> str | None:
-        value = env.get(PREFIX + name)
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self.read: set[str] = set()
+
+    def get(self, name: str) -> str | None:
+        self.read.add(PREFIX + name)
+        value = self._env.get(PREFIX + name)
         return value.strip() if value is not None else None
 
+    def outside(self, name: str) -> str | None:
+        """A variable of another program's, read as it is."""
+        return self._env.get(name)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    secret_dir: Path | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Settings:
+    """Build ``Settings`` from ``environ`` (default: the process environment). In development
+    without ``COMMENTSVC_JWT_SECRET``, the secret is the one kept in ``secret_dir`` (made there
+    the first time), else a random one for this process only. Each COMMENTSVC_* variable that is
+    no setting (a typo, most likely) is handed to ``warn`` in one sentence, before any error."""
+    env = os.environ if environ is None else environ
+    if warn is not None:
+        known = known_variables()
+        for name in sorted(name for name in env if name.startswith(PREFIX) and name not in known):
+            closest = difflib.get_close_matches(name, known, n=1, cutoff=0)
+            warn(f"{name} is not a setting and is ignored; the closest setting is {closest[0]}.")
+    return _load(_Variables(env), secret_dir)
+
+
+def known_variables() -> frozenset[str]:
+    """The name of every variable the settings are read from."""
+    variables = _Variables({})
+    _load(variables, None)
+    return frozenset(variables.read)
+
+
+def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
+    get = variables.get
     defaults = Settings()
     environment = get("ENV") or defaults.environment
     if environment not in ("development", "production"):
@@ -186,7 +224,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, secret_dir: Path 
             )
             for group, default in DEFAULT_RATE_LIMITS.items()
         },
-        metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+        metrics_dir=variables.outside("PROMETHEUS_MULTIPROC_DIR") or None,
     )
 
 

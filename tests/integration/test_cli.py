@@ -1,20 +1,27 @@
-"""The `commentsvc` command line: sites, roles, the demo, configuration errors, and the secret
-`commentsvc serve` keeps for development."""
+"""The `commentsvc` command line: sites, roles, the demo, configuration errors, the secret
+`commentsvc serve` keeps for development, and what a newcomer meets first (a missing database or
+role, a mistyped variable, a port in use, a backend down, a setting out of range)."""
 
 from __future__ import annotations
 
+import getpass
 import importlib
 import pkgutil
+import signal
+import socket
 import stat
 import time
 import uuid
+from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import jwt
 import pytest
 
 import commentsvc as package
 from tests.builders import register, unique_name
+from tests.conftest import RUN_ID, empty_database, with_database
 from tests.served import commentsvc, free_port, service_environment, serving
 
 # The development secret of earlier versions, published with the source.
@@ -222,3 +229,194 @@ async def test_development_makes_its_secret_once_owner_only_and_tokens_outlive_a
     assert me.status_code == 200, me.text
     assert me.json()["username"] == reader.username
     assert kept.read_text() == made
+
+
+# --- site settings out of range (issue 16) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["create", "update"])
+@pytest.mark.parametrize(
+    ("flag", "value", "sentence"),
+    [
+        ("--name", "", "--name must be between 1 and 200 characters long, not 0."),
+        ("--trust-after", "-1", "--trust-after must be between 0 and 10000, not -1."),
+        ("--distrust-ratio", "2", "--distrust-ratio must be between 0 and 1, not 2."),
+        ("--distrust-ratio", "nan", "--distrust-ratio must be between 0 and 1, not nan."),
+        ("--max-links", "3000000000", "--max-links must be between 0 and 1000, not 3000000000."),
+        ("--burst", "0/10m", "the N of --burst N/Mm must be between 1 and 10000, not 0."),
+        ("--burst", "5/0m", "the M of --burst N/Mm must be between 1 and 1440, not 0."),
+        ("--report-threshold", "0", "--report-threshold must be between 1 and 1000, not 0."),
+        ("--edit-window-minutes", "-5", "--edit-window-minutes must be between 0 and 525600, not -5."),
+        ("--max-depth", "-1", "--max-depth must be between 0 and 50, not -1."),
+        ("--max-depth", "51", "--max-depth must be between 0 and 50, not 51."),
+    ],
+)
+def test_a_site_setting_out_of_range_is_one_sentence_naming_the_flag(env, action, flag, value, sentence):
+    name = slug()
+    if action == "update":
+        assert commentsvc("site", "create", name, "--origin", "https://a.example", env=env).returncode == 0
+    before = commentsvc("site", "list", env=env).stdout
+    result = commentsvc("site", action, name, "--origin", "https://a.example", f"{flag}={value}", env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"commentsvc: {sentence}\n")
+    assert commentsvc("site", "list", env=env).stdout == before
+
+
+# --- the database and the role (issue 16) ---------------------------------------------------
+
+
+def server_of(url: str) -> tuple[str, str]:
+    """(host:port, role) of a database URL, as the command's sentences name them."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or 5432}", parts.username or getpass.getuser()
+
+
+async def as_admin(server_settings, statement: str) -> None:
+    admin = await asyncpg.connect(with_database(server_settings.database_url, "postgres"))
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+async def test_migrate_creates_a_missing_database_and_says_so(env, server_settings):
+    name = f"commentsvc_created_{RUN_ID}"
+    url = with_database(server_settings.database_url, name)
+    where, role = server_of(url)
+    try:
+        first = commentsvc("migrate", env={**env, "COMMENTSVC_DATABASE_URL": url})
+        again = commentsvc("migrate", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    finally:
+        await as_admin(server_settings, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert (first.returncode, first.stderr) == (0, "")
+    created, applied = first.stdout.splitlines()
+    assert created == f"commentsvc: created database '{name}' on PostgreSQL at {where} (owner '{role}')"
+    assert applied.startswith("commentsvc: applied 0001_init, 0002_comments")
+    assert (again.returncode, again.stdout) == (0, "commentsvc: schema up to date\n")
+
+
+async def test_other_commands_do_not_create_a_missing_database_but_say_migrate_does(env, server_settings):
+    name = f"commentsvc_missing_{RUN_ID}"
+    url = with_database(server_settings.database_url, name)
+    where, role = server_of(url)
+    result = commentsvc("site", "list", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"commentsvc: PostgreSQL at {where} has no database '{name}' (role '{role}'); "
+        "`commentsvc migrate` creates it.\n"
+    )
+    admin = await asyncpg.connect(with_database(server_settings.database_url, "postgres"))
+    try:
+        assert not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+    finally:
+        await admin.close()
+
+
+def test_a_role_that_does_not_exist_is_one_sentence(env, server_settings):
+    role = f"commentsvc_nobody_{RUN_ID}"
+    url = with_database(server_settings.database_url, "x").replace(
+        f"//{urlsplit(server_settings.database_url).username}@", f"//{role}@"
+    )
+    where, _ = server_of(url)
+    result = commentsvc("migrate", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"commentsvc: PostgreSQL at {where} has no role '{role}' (for database 'x'): "
+        f"create it (createuser --createdb {role}) or name another in COMMENTSVC_DATABASE_URL.\n"
+    )
+
+
+async def test_a_role_that_may_not_create_the_missing_database_is_one_sentence(env, server_settings):
+    role, name = f"commentsvc_nocreate_{RUN_ID}", f"commentsvc_uncreated_{RUN_ID}"
+    url = with_database(server_settings.database_url, name).replace(
+        f"//{urlsplit(server_settings.database_url).username}@", f"//{role}@"
+    )
+    where, _ = server_of(url)
+    await as_admin(server_settings, f'CREATE ROLE "{role}" LOGIN NOCREATEDB')
+    try:
+        result = commentsvc("migrate", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    finally:
+        await as_admin(server_settings, f'DROP ROLE "{role}"')
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"commentsvc: PostgreSQL at {where} has no database '{name}' and role '{role}' may not create "
+        f"databases: create it (createdb -O {role} {name}) or name another in COMMENTSVC_DATABASE_URL.\n"
+    )
+
+
+async def test_a_database_without_the_schema_says_to_migrate(env, server_settings):
+    async with empty_database(server_settings, f"commentsvc_unmigrated_{RUN_ID}") as url:
+        result = commentsvc("site", "list", env={**env, "COMMENTSVC_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr.startswith("commentsvc: the database has no commentsvc schema yet")
+    assert result.stderr.endswith("run `commentsvc migrate` first.\n") and result.stderr.count("\n") == 1
+
+
+# --- what `commentsvc` says at start-up (issue 16) -------------------------------
+
+
+@pytest.mark.parametrize("command", [["site", "list"], ["migrate"]])
+def test_an_unknown_variable_is_named_with_the_closest_setting(env, command):
+    result = commentsvc(*command, env={**env, "COMMENTSVC_RATE_LIMIT_LOGNI": "5/1m"})
+    assert result.returncode == 0
+    assert result.stderr == (
+        "commentsvc: COMMENTSVC_RATE_LIMIT_LOGNI is not a setting and is ignored; "
+        "the closest setting is COMMENTSVC_RATE_LIMIT_LOGIN.\n"
+    )
+
+
+def test_serve_on_a_port_in_use_stops_with_one_sentence(env, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = commentsvc("serve", env={**env, "COMMENTSVC_PORT": str(port), "TMPDIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"commentsvc: 127.0.0.1:{port} is in use by another program: stop it, or set COMMENTSVC_PORT.\n"
+    )
+    assert result.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", ["unreachable", "refused"])
+def test_serve_says_once_that_a_backend_cannot_be_used_and_serves_anyway(settings, tmp_path, case):
+    closed = free_port()
+    postgres, redis = {
+        "unreachable": (f"postgresql://postgres@127.0.0.1:{closed}/x", f"redis://127.0.0.1:{closed}/0"),
+        # A database that does not exist, a Redis database index beyond the server's.
+        "refused": (
+            with_database(settings.database_url, f"commentsvc_absent_{RUN_ID}"),
+            settings.redis_url.rsplit("/", 1)[0] + "/99999",
+        ),
+    }[case]
+    log = tmp_path / "serve.log"
+    variables = {"COMMENTSVC_DATABASE_URL": postgres, "COMMENTSVC_REDIS_URL": redis}
+    with serving(settings, ["--workers", "1"], log, up="/healthz", **variables) as served:
+        ready = httpx.get(f"{served.url}/readyz")
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable", "postgres": "unreachable", "redis": "unreachable"}
+    said = [line for line in log.read_text().splitlines() if "Serving anyway" in line]
+    serving_anyway = " Serving anyway: /readyz answers 503 until then."
+    if case == "unreachable":
+        assert [line.split(" (")[0] for line in said] == [
+            f"commentsvc: cannot reach PostgreSQL at 127.0.0.1:{closed}",
+            f"commentsvc: cannot reach Redis at 127.0.0.1:{closed}/0",
+        ]
+        assert all(line.endswith(serving_anyway) for line in said)
+    else:
+        where, role = server_of(postgres)
+        redis_where = redis.split("//", 1)[1]
+        assert said == [
+            f"commentsvc: PostgreSQL at {where} has no database 'commentsvc_absent_{RUN_ID}' (role '{role}'); "
+            f"`commentsvc migrate` creates it.{serving_anyway}",
+            f"commentsvc: Redis at {redis_where} refused the connection (DB index is out of range); "
+            f"check COMMENTSVC_REDIS_URL.{serving_anyway}",
+        ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_stopped_with_sigterm_leaves_no_metrics_folder(settings, tmp_path, workers):
+    with serving(settings, ["--workers", str(workers)], TMPDIR=str(tmp_path)) as served:
+        assert [path.name.startswith("commentsvc-metrics-") for path in tmp_path.iterdir()] == [True]
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=30) == 0
+    assert list(tmp_path.iterdir()) == []

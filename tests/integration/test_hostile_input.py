@@ -280,6 +280,7 @@ ROUTES = {
     "readyz": Route("GET", "/readyz"),
     "metrics": Route("GET", "/metrics"),
     "schema": Route("GET", "/schema"),
+    "home": Route("GET", "/"),
 }
 BODY_ROUTES = [name for name, route in ROUTES.items() if route.body is not None]
 SITE_ROUTES = [name for name, route in ROUTES.items() if "{site}" in route.path]
@@ -486,8 +487,11 @@ def path_cases() -> list[Case]:
         ("moderate-asset", "/moderate/{}"),
         ("demo-page", "/demo/{}"),
     ]:
+        # A segment of dots alone is removed by every client before it is sent (RFC 3986 §5.2.4),
+        # httpx included: "/widget/.." would be a request for "/". test_operations.py sends it
+        # as written, on a socket.
         for label, segment in {
-            **{k: quote(v, safe="") for k, v in TRAVERSAL.items()},
+            **{k: quote(v, safe="") for k, v in TRAVERSAL.items() if v != ".."},
             "encoded-slash-app": "..%2f..%2fapp.py",
             "sibling-asset": "..%2fwidget%2fembed.js",
             "source-file": "moderate.py",
@@ -967,6 +971,7 @@ async def test_embed_puts_hostile_parameters_only_into_attribute_values(client, 
         "/metrics",
         "/schema",
         "/demo/article.html",
+        "/",
     ],
 )
 async def test_pages_never_echo_hostile_query_strings_or_headers(client, path):
@@ -974,10 +979,25 @@ async def test_pages_never_echo_hostile_query_strings_or_headers(client, path):
     response = await client.get(
         path,
         params={"q": marker, "site": marker, "lang": marker, "callback": marker},
-        headers={"Referer": marker, "X-Forwarded-Host": "evil.example", "Host": "evil.example"},
+        headers={
+            "Referer": marker,
+            "X-Forwarded-Host": "evil.example",
+            "Host": "evil.example",
+            "Accept-Language": marker,
+        },
     )
     assert response.status_code == 200
     assert "hostile-marker" not in response.text and "evil.example" not in response.text
+
+
+@pytest.mark.parametrize(
+    "accept_language",
+    ["fr;q=inf", "fr;q=nan", "fr;q=2", "fr;q=-1, en;q=0", ",;=;,q", "fr;q=1e999", "de-" * 3000, "*", ""],
+)
+async def test_the_front_page_answers_any_accept_language_in_a_language_it_has(client, accept_language):
+    response = await client.get("/", headers={"Accept-Language": accept_language})
+    assert response.status_code == 200
+    assert response.headers["content-language"] == "en"
 
 
 async def test_a_body_streamed_past_the_limit_is_refused(client, world):
@@ -1039,5 +1059,6 @@ def test_every_route_of_the_app_meets_the_corpus(settings):
         "readyz",
         "metrics",
         "demo",
+        "home",
     }
     assert set(ROUTES) - exercised == set()

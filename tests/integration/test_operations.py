@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import logging
 import re
@@ -14,7 +15,7 @@ from litestar import get
 
 from commentsvc.config import RateLimit, load_settings
 from tests.builders import register
-from tests.conftest import open_client
+from tests.conftest import open_client, with_database
 from tests.served import free_port, serve, service_environment
 
 # The contract routes implemented so far, and the service's own operational routes.
@@ -68,6 +69,21 @@ async def test_readyz_names_what_is_down(settings, down):
         response = await client.get("/readyz")
     assert response.status_code == 503
     expected = {"status": "unavailable", "postgres": "ok", "redis": "ok"} | {down: "unreachable"}
+    assert response.json() == expected
+
+
+@pytest.mark.parametrize("refused", ["postgres", "redis"])
+async def test_readyz_is_a_503_naming_a_backend_that_answers_with_a_refusal(settings, refused):
+    """A database that does not exist, a Redis database index beyond the server's: not a 500."""
+    broken = (
+        dataclasses.replace(settings, database_url=with_database(settings.database_url, "commentsvc_absent"))
+        if refused == "postgres"
+        else dataclasses.replace(settings, redis_url=settings.redis_url.rsplit("/", 1)[0] + "/99999")
+    )
+    async with open_client(broken) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    expected = {"status": "unavailable", "postgres": "ok", "redis": "ok"} | {refused: "unreachable"}
     assert response.json() == expected
 
 
@@ -259,6 +275,29 @@ def raw_exchange(base_url: str, request: bytes) -> bytes:
     return answer
 
 
+def test_dot_segments_sent_as_written_never_leave_their_folder(settings):
+    """What a client that does not remove dot segments sends (httpx and browsers do: for them,
+    /widget/.. is the front page)."""
+    paths = [
+        "/widget/..",
+        "/moderate/..",
+        "/demo/..",
+        "/widget/../moderate/moderate.js",
+        "/demo/./article.html",
+    ]
+    with serve(settings, workers=1) as base_url:
+        answers = {
+            path: raw_exchange(
+                base_url, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+            )
+            for path in paths
+        }
+    statuses = {path: answer.split(b" ", 2)[1] for path, answer in answers.items()}
+    assert set(statuses.values()) <= {b"400", b"404"}, statuses
+    for answer in answers.values():
+        assert b"\r\ncontent-type: application/json" in answer.partition(b"\r\n\r\n")[0].lower()
+
+
 def test_a_production_instance_keeps_its_metrics_and_its_server_to_itself(settings):
     """Neither COMMENTSVC_METRICS_TOKEN nor COMMENTSVC_METRICS_ALLOW: /metrics answers nobody,
     not even the machine itself; and no response names the server software."""
@@ -286,3 +325,40 @@ def test_a_production_instance_keeps_its_metrics_and_its_server_to_itself(settin
     }
     assert (statuses, naming_the_server) == (expected, set())
     assert b"commentsvc_http_requests_total" not in answers["metrics"]
+
+
+# What the front page says, in each of its languages.
+FRONT_PAGE = {
+    "en": ("The demo article", "The moderators' dashboard", "The API documentation"),
+    "fr": ("L'article de démonstration", "Le tableau de bord des modérateurs", "La documentation de l'API"),
+}
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "lang"),
+    [
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("en-GB,en;q=0.9,fr;q=0.8", "en"),
+        ("de-DE,de;q=0.9,fr;q=0.5,en;q=0.3", "fr"),
+        ("fr;q=0.2, en;q=0.7", "en"),
+        ("de", "en"),
+        (None, "en"),
+    ],
+)
+async def test_the_front_page_says_what_this_is_and_links_the_demo_dashboard_and_api(
+    client, accept_language, lang
+):
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = await client.get("/", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-language"] == lang
+    assert response.headers["vary"] == "Accept-Language"
+    # The baseline policy: nothing runs, nothing is styled from elsewhere, never framed.
+    assert response.headers["content-security-policy"].startswith("default-src 'none';")
+    page = html.unescape(response.text)
+    assert f'<html lang="{lang}">' in page and "<script" not in page and "style" not in page
+    demo, dashboard, api = FRONT_PAGE[lang]
+    for href, text in (("/demo/article.html", demo), ("/moderate", dashboard), ("/schema", api)):
+        assert f'<a href="{href}">{text}</a>' in page
+        assert (await client.get(href)).status_code == 200

@@ -1,13 +1,15 @@
-"""Settings come from the environment, and a bad variable is named in one sentence."""
+"""Settings come from the environment, a bad variable is named in one sentence, and one that is no
+setting is named with the closest setting."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import stat
 
 import pytest
 
-from commentsvc.config import DEFAULT_RATE_LIMITS, ConfigError, RateLimit, load_settings
+from commentsvc.config import DEFAULT_RATE_LIMITS, ConfigError, RateLimit, known_variables, load_settings
 
 # The development secret of earlier versions, published with the source.
 PUBLISHED_SECRET = "development-only-secret-never-use-in-production!"
@@ -142,3 +144,38 @@ def test_read_timeouts_default_to_10_and_30_seconds_and_are_tunable():
 def test_metrics_are_open_by_default_in_development_only(environ, allowed):
     settings = load_settings(environ)
     assert settings.metrics_allow == tuple(ipaddress.ip_network(network) for network in allowed)
+
+
+def test_an_unknown_variable_is_named_with_the_closest_setting_and_ignored():
+    said: list[str] = []
+    settings = load_settings(
+        {"COMMENTSVC_RATE_LIMIT_LOGNI": "5/1m", "COMMENTSVC_DATABSE_URL": "postgresql://u@db/c"},
+        warn=said.append,
+    )
+    assert said == [
+        "COMMENTSVC_DATABSE_URL is not a setting and is ignored; the closest setting is COMMENTSVC_DATABASE_URL.",
+        "COMMENTSVC_RATE_LIMIT_LOGNI is not a setting and is ignored; "
+        "the closest setting is COMMENTSVC_RATE_LIMIT_LOGIN.",
+    ]
+    assert settings == dataclasses.replace(load_settings({}), jwt_secret=settings.jwt_secret)
+
+
+def test_a_mistyped_variable_is_named_before_the_error_it_causes():
+    said: list[str] = []
+    with pytest.raises(ConfigError, match="COMMENTSVC_JWT_SECRET is required in production"):
+        load_settings({"COMMENTSVC_ENV": "production", "COMMENTSVC_JWT_SECERT": "s" * 40}, warn=said.append)
+    assert said == [
+        "COMMENTSVC_JWT_SECERT is not a setting and is ignored; the closest setting is COMMENTSVC_JWT_SECRET."
+    ]
+
+
+def test_every_variable_the_settings_read_is_known():
+    every_one_set = {name: "" for name in known_variables()}
+    said: list[str] = []
+    load_settings(every_one_set, warn=said.append)
+    assert said == []
+    assert {
+        "COMMENTSVC_DATABASE_URL",
+        "COMMENTSVC_PORT",
+        "COMMENTSVC_RATE_LIMIT_REPORT_USER",
+    } <= known_variables()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import asyncpg
 from ada_url import URL
@@ -21,6 +22,47 @@ _C0_OR_SPACE = "".join(map(chr, range(0x21)))
 # Browsers read a backslash as a slash and drop tabs and line breaks inside a URL, where other
 # parsers keep them: with one of these, a URL may name a different host to each of its readers.
 _MISREAD = re.compile(r"[\\\t\n\r]")
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """The values a site setting may take, both ends included."""
+
+    minimum: int
+    maximum: int
+
+    def __str__(self) -> str:
+        return f"between {self.minimum} and {self.maximum}"
+
+
+# What each numeric setting may be, checked before anything is stored. The schema's CHECKs hold
+# the lower ends (and max_depth's 50); the upper ends keep a typo from meaning "never": the
+# burst rule looks at accounts younger than a day, so a longer window adds nothing.
+SETTING_RANGES = {
+    "trust_after": Range(0, 10_000),
+    "distrust_ratio": Range(0, 1),
+    "max_links": Range(0, 1_000),
+    "burst_count": Range(1, 10_000),
+    "burst_minutes": Range(1, 24 * 60),
+    "report_threshold": Range(1, 1_000),
+    "edit_window_minutes": Range(0, 365 * 24 * 60),
+    "max_depth": Range(0, 50),
+}
+NAME_LENGTH = Range(1, 200)
+
+
+def check_settings(settings: dict[str, object]) -> None:
+    """Invalid, naming the first setting out of its range. Each sentence starts with the
+    setting's name, as stored: the command line puts its flag there."""
+    for name, allowed in SETTING_RANGES.items():
+        value = settings.get(name)
+        # (NaN is within no range: every comparison with it is false.)
+        if value is not None and not allowed.minimum <= value <= allowed.maximum:  # type: ignore[operator]
+            shown = f"{value:g}" if isinstance(value, float) else value
+            raise Invalid(f"{name} must be {allowed}, not {shown}.", field=name)
+    name = settings.get("name")
+    if name is not None and not NAME_LENGTH.minimum <= len(str(name)) <= NAME_LENGTH.maximum:
+        raise Invalid(f"name must be {NAME_LENGTH} characters long, not {len(str(name))}.", field="name")
 
 
 def check_slug(slug: str) -> str:
@@ -57,6 +99,7 @@ def normalise_origin(url: str) -> str:
 
 
 def _normalised(settings: dict[str, object]) -> dict[str, object]:
+    check_settings(settings)
     if "origins" in settings:
         settings = {**settings, "origins": sorted({normalise_origin(str(o)) for o in settings["origins"]})}  # type: ignore[attr-defined]
     if "blocked_words" in settings:

@@ -1,10 +1,15 @@
-"""The asyncpg pool the service and the command line share."""
+"""The asyncpg pool the service uses, and the single connections of the command line."""
 
 from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
 from commentsvc.config import Settings
+from commentsvc.errors import Unavailable
 
 # Errors that mean "PostgreSQL is not reachable right now", not "this query is wrong".
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
@@ -56,5 +61,106 @@ async def _pool(settings: Settings, size: int, server_settings: dict[str, str]) 
     )
 
 
-async def connect(settings: Settings) -> asyncpg.Connection:
-    return await asyncpg.connect(settings.database_url)
+# Long enough for a server across a network, short enough that a command does not seem to hang.
+CONNECT_TIMEOUT_SECONDS = 10.0
+# Databases every server has, to log in to when the configured one is missing.
+_MAINTENANCE_DATABASES = ("postgres", "template1")
+
+
+async def connect(
+    settings: Settings,
+    created: Callable[[str], None] | None = None,
+    timeout: float = CONNECT_TIMEOUT_SECONDS,
+) -> asyncpg.Connection:
+    """One connection to the configured database. When ``created`` is given, a missing database is
+    created (if the role may) and ``created`` is told so in a sentence. Why no connection can be
+    had is one sentence naming the server, the role and the database (``Unavailable``)."""
+    server = _Server(settings.database_url)
+    try:
+        return await asyncpg.connect(settings.database_url, timeout=timeout)
+    except asyncpg.InvalidCatalogNameError:
+        if created is None:
+            raise server.missing() from None
+    except asyncpg.InvalidAuthorizationSpecificationError as exc:
+        raise server.refused(exc) from None
+    except UNAVAILABLE_ERRORS as exc:
+        raise server.unreachable(exc) from None
+    await _create_database(server, timeout)
+    created(f"created database {server.database!r} on PostgreSQL at {server.where} (owner {server.role!r})")
+    return await asyncpg.connect(settings.database_url, timeout=timeout)
+
+
+def unreachable(settings: Settings, exc: BaseException) -> Unavailable:
+    """PostgreSQL lost in the middle of a command, in one sentence."""
+    return _Server(settings.database_url).unreachable(exc)
+
+
+async def _create_database(server: _Server, timeout: float) -> None:
+    for maintenance in _MAINTENANCE_DATABASES:
+        try:
+            conn = await asyncpg.connect(server.url_of(maintenance), timeout=timeout)
+            break
+        except asyncpg.InvalidCatalogNameError:
+            continue
+        except asyncpg.PostgresError as exc:
+            raise server.cannot_create(f"logging in to {maintenance!r} to create it failed ({exc})") from None
+        except UNAVAILABLE_ERRORS as exc:
+            raise server.unreachable(exc) from None
+    else:
+        raise server.cannot_create("it has neither a postgres nor a template1 database to log in to")
+    try:
+        quoted = '"' + server.database.replace('"', '""') + '"'
+        await conn.execute(f"CREATE DATABASE {quoted}")
+    except asyncpg.DuplicateDatabaseError:
+        pass  # another command made it meanwhile
+    except asyncpg.InsufficientPrivilegeError:
+        raise server.cannot_create(f"role {server.role!r} may not create databases") from None
+    finally:
+        await conn.close()
+
+
+class _Server:
+    """The parts of a database URL a sentence names (never its password), as libpq reads it."""
+
+    def __init__(self, url: str) -> None:
+        self._parts = parts = urlsplit(url)
+        self.role = unquote(parts.username or "") or getpass.getuser()
+        self.database = unquote(parts.path.lstrip("/")) or self.role
+        try:
+            port = parts.port or 5432
+        except ValueError:  # not a number: asyncpg's own error names it
+            port = 5432
+        self.where = f"{parts.hostname or 'localhost'}:{port}"
+
+    def url_of(self, database: str) -> str:
+        return urlunsplit(self._parts._replace(path="/" + database))
+
+    def unreachable(self, exc: BaseException) -> Unavailable:
+        return Unavailable(
+            f"cannot reach PostgreSQL at {self.where} ({exc or type(exc).__name__}); "
+            "is COMMENTSVC_DATABASE_URL right?"
+        )
+
+    def missing(self) -> Unavailable:
+        return Unavailable(
+            f"PostgreSQL at {self.where} has no database {self.database!r} (role {self.role!r}); "
+            "`commentsvc migrate` creates it."
+        )
+
+    def refused(self, exc: asyncpg.PostgresError) -> Unavailable:
+        # The server says 28000 for a missing role and for a pg_hba.conf refusal alike.
+        if "does not exist" in str(exc):
+            return Unavailable(
+                f"PostgreSQL at {self.where} has no role {self.role!r} (for database {self.database!r}): "
+                f"create it (createuser --createdb {self.role}) or name another in COMMENTSVC_DATABASE_URL."
+            )
+        return Unavailable(
+            f"PostgreSQL at {self.where} refused role {self.role!r} for database {self.database!r} ({exc}); "
+            "check the role and password in COMMENTSVC_DATABASE_URL."
+        )
+
+    def cannot_create(self, why: str) -> Unavailable:
+        return Unavailable(
+            f"PostgreSQL at {self.where} has no database {self.database!r} and {why}: create it "
+            f"(createdb -O {self.role} {self.database}) or name another in COMMENTSVC_DATABASE_URL."
+        )
