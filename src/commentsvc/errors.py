@@ -20,7 +20,7 @@ class Reason(StrEnum):
     FORBIDDEN_CHARACTERS = "forbidden_characters"  # control, invisible, unassigned characters
     SESSION_ENDED = "session_ended"  # the refresh token is spent, revoked or expired
     ACCOUNT_GONE = "account_gone"
-    BANNED = "banned"  # with ``banned_until`` unless the ban is permanent
+    BANNED = "banned"  # with ``ban_reason``, and ``banned_until`` unless the ban is permanent
     LOCKED = "locked"  # the article takes no new comments
     EDIT_WINDOW_CLOSED = "edit_window_closed"  # with ``edit_window_minutes``
     REMOVED = "removed"  # a comment a moderator removed is no longer edited
@@ -61,12 +61,13 @@ class Forbidden(ServiceError):
 class Banned(Forbidden):
     """A reader banned from a site may read it, but not post, vote or report there."""
 
-    def __init__(self, detail: str, *, until: datetime | None) -> None:
+    def __init__(self, detail: str, *, until: datetime | None, why: str) -> None:
         super().__init__(detail, reason=Reason.BANNED)
         self.until = until
+        self.why = why
 
     def facts(self) -> dict[str, object]:
-        return {"banned_until": self.until}
+        return {"banned_until": self.until, "ban_reason": self.why}
 
 
 class EditWindowClosed(Forbidden):

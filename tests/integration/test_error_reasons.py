@@ -92,12 +92,13 @@ async def test_a_ban_says_until_when_and_a_permanent_one_says_no_end(client, db,
     for action in ("post", "vote", "report"):
         answer = await act(client, site, theirs["id"], reader, action)
         error = refused(answer, 403, "forbidden", Reason.BANNED)
+        assert error["ban_reason"] == "hors sujet"
         until = datetime.fromisoformat(error["banned_until"])
         assert 3 * 86400 - 60 < (until - datetime.now(UTC)).total_seconds() <= 3 * 86400, error
         forever = refused(
             await act(client, site, theirs["id"], banned_for_good, action), 403, "forbidden", Reason.BANNED
         )
-        assert "banned_until" not in forever
+        assert "banned_until" not in forever and forever["ban_reason"] == "hors sujet"
 
 
 async def act(client, site, comment_id, reader, action):
@@ -171,6 +172,7 @@ async def test_a_signed_in_readers_thread_says_what_they_may_do_and_an_anonymous
         theirs = (await read_thread(client, site, article, banned))["viewer"]
         assert (theirs["can_post"], theirs["banned"]) == (False, True)
         assert datetime.fromisoformat(theirs["banned_until"]) > datetime.now(UTC)
+        assert theirs["ban_reason"] == "hors sujet"
     await post_comment(client, reader, site, ARTICLE)
     locking = await client.put(
         f"/api/v1/sites/{site}/articles/lock",

@@ -77,7 +77,7 @@ LEAKS = re.compile(
     r"Traceback|File \"|\.py\", line|site-packages|asyncpg|litestar|msgspec\.|Exception|Error\(|"
     r"\bSELECT\b|\bINSERT\b|\bUPDATE\b|\bWHERE\b|password_hash|0x[0-9a-f]{6,}",
 )
-ERROR_KEYS = {"status_code", "detail", "code", "field", "reason", "banned_until", "edit_window_minutes"}
+ERROR_KEYS = {"status_code", "detail", "code", "field", "reason", "banned_until", "ban_reason", "edit_window_minutes"}
 
 
 # --- the world the cases run against --------------------------------------------------------

@@ -36,8 +36,10 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     code: str
     field: str | None = None
     reason: Reason | None = None
-    # A ban's end (absent: the ban is permanent), and how long the site lets authors edit.
+    # A ban's end (absent: the ban is permanent) and the moderator's reason for it, and how long
+    # the site lets authors edit.
     banned_until: datetime | None = None
+    ban_reason: str | None = None
     edit_window_minutes: int | None = None
 
 

@@ -61,12 +61,14 @@ class ArticleInfo(msgspec.Struct, frozen=True):
 
 class ViewerState(msgspec.Struct, frozen=True, omit_defaults=True):
     """What the signed-in reader may do on the article, so a client offers only that: sent in
-    their own pages only (never cached). ``banned_until`` is absent for a permanent ban."""
+    their own pages only (never cached). ``banned_until`` is absent for a permanent ban;
+    ``ban_reason`` is the moderator's, which the banned reader is shown."""
 
     can_post: bool
     banned: bool
     edit_window_minutes: int
     banned_until: datetime | None = None
+    ban_reason: str | None = None
 
 
 class Thread(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -131,6 +133,7 @@ def _viewer_state(context: ThreadContext) -> ViewerState:
         banned=ban is not None,
         edit_window_minutes=context.edit_window_minutes,
         banned_until=ban.until if ban else None,
+        ban_reason=ban.reason if ban else None,
     )
 
 
@@ -139,6 +142,7 @@ def _banned(ban: Ban) -> Banned:
     return Banned(
         f"You are banned from this site {until} ({ban.reason}): you can read but not post, vote or report.",
         until=ban.until,
+        why=ban.reason,
     )
 
 
