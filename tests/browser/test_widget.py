@@ -162,7 +162,7 @@ async def test_the_listing_page_gets_every_count_in_one_request(browser, demo, l
         reader = await register(api)
         for _ in range(2):
             await post_comment(api, reader, demo.site, ARTICLE)
-        await post_comment(api, reader, demo.site, "placeholder-3")
+        await post_comment(api, reader, demo.site, "la-fibre-arrive-dans-les-bourgs-du-cantal")
     context = await browser.new_context()
     page = await context.new_page()
     counts_requests = []
@@ -170,7 +170,11 @@ async def test_the_listing_page_gets_every_count_in_one_request(browser, demo, l
         "request", lambda request: counts_requests.append(request.url) if "/counts" in request.url else None
     )
     await page.goto(demo.url("listing.html"))
-    await page.locator("[data-commentsvc-count='placeholder-3']").filter(has_text="1").wait_for()
+    await (
+        page.locator("[data-commentsvc-count='la-fibre-arrive-dans-les-bourgs-du-cantal']")
+        .filter(has_text="1")
+        .wait_for()
+    )
     assert await page.locator(f"[data-commentsvc-count='{ARTICLE}']").inner_text() == "2"
     assert len(counts_requests) == 1
     await context.close()
