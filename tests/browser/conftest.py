@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import make_site
 from tests.served import serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -129,6 +130,14 @@ class HostPages:
                 pass
 
         return Handler
+
+
+@pytest.fixture
+async def demo(db, live_url, host_pages) -> HostPages:
+    """A site for the host pages' origin, and the pages wired to it."""
+    host_pages.service = live_url
+    host_pages.site = await make_site(db, origins=(host_pages.origin,))
+    return host_pages
 
 
 @pytest.fixture

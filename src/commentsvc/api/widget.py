@@ -32,7 +32,7 @@ EMBED_CSP = (
 )
 EMBED_DOCUMENT = """<!doctype html>
 <html lang="{lang}"{theme}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title}</title><link rel="stylesheet" href="/widget/{css}"><script src="/widget/{js}" defer></script></head>
+<title>{title}</title><link rel="stylesheet" href="/widget/{css}"><script src="/widget/{messages}" defer></script><script src="/widget/{js}" defer></script></head>
 <body><div id="app" data-site="{site}" data-article="{article}" data-title="{article_title}" data-url="{url}" data-id="{id}" data-origin="{origin}" data-lang="{lang}"></div></body></html>
 """
 
@@ -60,7 +60,7 @@ def asset(name: str) -> Asset:
 
 @cache
 def hashed_assets() -> dict[str, Asset]:
-    return {a.hashed_name: a for a in (asset("widget.js"), asset("widget.css"))}
+    return {a.hashed_name: a for a in (asset("messages.js"), asset("widget.js"), asset("widget.css"))}
 
 
 @get("/embed.js", include_in_schema=False)
@@ -110,6 +110,7 @@ async def embed_document(
         theme=f' data-theme="{theme}"' if theme else "",
         title="Comments" if lang == "en" else "Commentaires",
         css=asset("widget.css").hashed_name,
+        messages=asset("messages.js").hashed_name,
         js=asset("widget.js").hashed_name,
         site=html.escape(site),
         article=html.escape(article),
