@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -30,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+DARK_HOST_STYLE = (
+    "<style>:root { color-scheme: dark; } body, main { background: #16161a; color: #e8e8e8; }</style>"
+)
 MISSING = "BROWSER TESTS SKIPPED: Debian's Chromium is not installed (apt-get install chromium)"
 
 
@@ -117,8 +121,11 @@ class HostPages:
                     return
                 text = resources.files("commentsvc").joinpath("demo", name).read_text(encoding="utf-8")
                 text = text.replace("{{SERVICE_ORIGIN}}", pages.service).replace("{{SITE_ID}}", pages.site)
-                if query == "lang=en":  # the same host page, written in English
+                asked = parse_qs(query)
+                if asked.get("lang") == ["en"]:  # the same host page, written in English
                     text = text.replace('<html lang="fr">', '<html lang="en">')
+                if asked.get("theme") == ["dark"]:  # the same host page, in dark colours
+                    text = text.replace("</head>", DARK_HOST_STYLE + "</head>")
                 body = text.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -215,3 +215,13 @@ async def test_the_widgets_forms_notes_and_banners_have_no_serious_accessibility
         await stage.account_form("signUp", True, username="ab")
         await page.locator("form.account .note.error").wait_for()
         assert await serious_violations(page) == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_refused_embed_has_no_serious_accessibility_violation(browser, live_url, lang):
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{live_url}/embed?site=no-such-site&article=a&origin=https://news.example&lang={lang}")
+    await page.locator("#refused").filter(has_text="no-such-site").wait_for()
+    assert await serious_violations(page) == []
+    await context.close()

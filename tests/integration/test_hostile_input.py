@@ -569,9 +569,7 @@ def query_cases() -> list[Case]:
     for label, changes in {
         "site-missing": {"site": None},
         "site-traversal": {"site": "../demo"},
-        "site-unknown": {"site": "no-such-site"},
         "origin-missing": {"origin": None},
-        "origin-other": {"origin": "https://evil.example"},
         "origin-javascript": {"origin": "javascript:alert(1)"},
         "origin-markup": {"origin": '"><script>alert(1)</script>'},
         "origin-with-path": {"origin": ORIGIN + "/x"},
@@ -946,6 +944,42 @@ async def test_embed_puts_hostile_parameters_only_into_attribute_values(client, 
     assert [src.split(".")[0] for src in scripts] == ["/widget/messages", "/widget/widget"]
     assert "".join(document.text).strip() == "Commentaires"
     assert response.headers["content-security-policy"].endswith(f"frame-ancestors {ORIGIN}")
+
+
+@pytest.mark.parametrize(
+    ("slug", "origin", "status", "reason"),
+    [
+        ("no-such-site", "https://evil.example", 404, "site"),
+        (None, "https://evil.example", 403, "origin"),
+        (None, "null", 403, "local"),
+    ],
+    ids=["unknown-site", "other-origin", "page-from-a-file"],
+)
+async def test_a_refused_embed_is_a_page_naming_only_the_slug_and_the_asking_origin(
+    client, world, slug, origin, status, reason
+):
+    """Instead of a grey box: the frame says which slug and origin to register; any page may
+    show it, and it names none of the site's origins."""
+    slug = slug or world.site
+    response = await client.get(
+        "/embed", params={"site": slug, "article": "a", "origin": origin, "lang": "en"}
+    )
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert ORIGIN not in response.text + str(response.headers)
+    document = _Document()
+    document.feed(response.text)
+    line = dict(document.elements[-1][1])
+    assert (line["id"], line["data-reason"], line["data-site"], line["data-origin"]) == (
+        "refused",
+        reason,
+        slug,
+        origin,
+    )
+    scripts = [attrs["src"] for tag, attrs in document.elements if tag == "script"]
+    assert [src.split(".")[0] for src in scripts] == ["/widget/messages", "/widget/refused"]
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors * file:" in policy and "'unsafe-inline'" not in policy
 
 
 @pytest.mark.parametrize(

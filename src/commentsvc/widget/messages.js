@@ -22,6 +22,11 @@ var MESSAGES = {
     signedAs: "Connecté : ", offline: "Le réseau ne répond pas ; votre texte est gardé, réessayez.",
     empty: "Soyez le premier à réagir.", justNow: "à l'instant",
     points: { one: "{n} point", other: "{n} points" },
+    refused: {
+      site: "commentsvc : il n'existe pas de site « {site} ». Vérifiez data-site, ou créez le site : commentsvc site create {site} --origin {origin}",
+      origin: "commentsvc : le site « {site} » n'accepte pas les pages de {origin}. Ajoutez cette origine à celles du site : commentsvc site update {site} --origin {origin} (répétez --origin pour chaque origine à garder).",
+      local: "commentsvc : cette page n'a pas d'origine web (ouverte depuis un fichier ?). Servez-la en http(s) depuis une origine enregistrée du site « {site} ».",
+    },
     errors: {
       bad_credentials: "Nom d'utilisateur, e-mail ou mot de passe incorrect.",
       taken: "Ce nom d'utilisateur ou cet e-mail ne peut pas être utilisé : choisissez-en un autre, ou connectez-vous.",
@@ -79,6 +84,11 @@ var MESSAGES = {
     signedAs: "Signed in: ", offline: "The network is not answering; your text is kept, try again.",
     empty: "Be the first to react.", justNow: "just now",
     points: { one: "{n} point", other: "{n} points" },
+    refused: {
+      site: "commentsvc: there is no site “{site}”. Check data-site, or create the site: commentsvc site create {site} --origin {origin}",
+      origin: "commentsvc: the site “{site}” does not accept pages from {origin}. Add this origin to the site's: commentsvc site update {site} --origin {origin} (repeat --origin for each origin to keep).",
+      local: "commentsvc: this page has no web origin (opened from a file?). Serve it over http(s) from an origin registered for the site “{site}”.",
+    },
     errors: {
       bad_credentials: "The username, email or password is incorrect.",
       taken: "That username or email cannot be used: choose another, or sign in.",
