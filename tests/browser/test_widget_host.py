@@ -129,3 +129,22 @@ async def test_an_embed_from_an_unregistered_origin_says_which_origin_to_registe
     )
     assert console == [text]
     await context.close()
+
+
+async def test_a_page_opened_from_a_file_says_to_serve_it_from_a_registered_origin(browser, demo, tmp_path):
+    page_file = tmp_path / "article.html"
+    page_file.write_text(
+        '<!doctype html><html lang="en"><body><div data-commentsvc data-article-id="a"></div>'
+        f'<script src="{demo.service}/embed.js" data-site="{demo.site}" async></script></body></html>',
+        encoding="utf-8",
+    )
+    context = await browser.new_context()
+    page = await context.new_page()
+    console = refusal_lines(page)
+    await page.goto(page_file.as_uri())
+    line = page.frame_locator("iframe").locator("#refused")
+    await line.filter(has_text="no web origin").wait_for()
+    assert demo.site in await line.inner_text()
+    await page.wait_for_function("() => document.querySelector('iframe').offsetHeight < 120")
+    assert console == [await line.inner_text()]
+    await context.close()

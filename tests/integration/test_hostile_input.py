@@ -952,8 +952,9 @@ async def test_embed_puts_hostile_parameters_only_into_attribute_values(client, 
         ("no-such-site", "https://evil.example", 404, "site"),
         (None, "https://evil.example", 403, "origin"),
         (None, "null", 403, "local"),
+        (None, "file://", 403, "local"),
     ],
-    ids=["unknown-site", "other-origin", "page-from-a-file"],
+    ids=["unknown-site", "other-origin", "page-from-a-file", "page-from-a-file-in-chromium"],
 )
 async def test_a_refused_embed_is_a_page_naming_only_the_slug_and_the_asking_origin(
     client, world, slug, origin, status, reason

@@ -51,8 +51,8 @@ REFUSED_BODY = (
     '<p id="refused" role="alert" data-reason="{reason}" data-site="{site}" data-origin="{origin}" '
     'data-id="{id}" data-lang="{lang}"></p>'
 )
-# What a page opened from a file sends as its origin.
-NO_ORIGIN = "null"
+# What a page opened from a file gives as its origin (location.origin: Chromium's, others').
+NO_ORIGIN = frozenset({"file://", "null"})
 TITLES = {"fr": "Commentaires", "en": "Comments"}
 
 
@@ -121,7 +121,7 @@ async def embed_document(
     origins; for an unknown site or another origin, a page saying so (see ``_refused``)."""
     check_article_key(article)
     check_text(title, "title")
-    if origin != NO_ORIGIN and normalise_origin(origin) != origin:
+    if origin not in NO_ORIGIN and normalise_origin(origin) != origin:
         raise Invalid("origin: not an origin as browsers send it (scheme://host[:port]).", field="origin")
     state = request.app.state
     directory: OriginDirectory = state.origins
@@ -147,7 +147,7 @@ async def embed_document(
 def _refused(site: str, origin: str, lang: str, theme: str, id: int, *, known: bool) -> Response[str]:
     """Instead of the browser's grey "refused to connect" box: the frame says in one line (and
     the loader repeats in the host page's console) which slug and origin to register."""
-    reason = "local" if origin == NO_ORIGIN else "origin" if known else "site"
+    reason = "local" if origin in NO_ORIGIN else "origin" if known else "site"
     body = REFUSED_BODY.format(
         lang=lang, reason=reason, site=html.escape(site), origin=html.escape(origin), id=id
     )
