@@ -1,17 +1,46 @@
 """The one error hierarchy of the domain. The HTTP layer maps each class to a
-status code; ``code`` is the stable machine-readable name clients switch on."""
+status code; ``code`` is the stable machine-readable name clients switch on, and
+``reason``, where a refusal has one, says which of the refusals sharing a code it is."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why a reader's request was refused, finer than its ``code``: the stable names a client
+    (the widget) writes its own sentence for, in the reader's language. Every reason is here."""
+
+    BAD_CREDENTIALS = "bad_credentials"  # no such account, or not its password
+    TAKEN = "taken"  # the username or the e-mail address (which one is not said)
+    COMMON_PASSWORD = "common_password"
+    LOOKS_LIKE_A_USERNAME = "looks_like_a_username"  # a display name another reader's username looks like
+    AT_SIGN = "at_sign"  # an @ (or a look-alike) in a display name
+    FORBIDDEN_CHARACTERS = "forbidden_characters"  # control, invisible, unassigned characters
+    SESSION_ENDED = "session_ended"  # the refresh token is spent, revoked or expired
+    ACCOUNT_GONE = "account_gone"
+    BANNED = "banned"  # with ``ban_reason``, and ``banned_until`` unless the ban is permanent
+    LOCKED = "locked"  # the article takes no new comments
+    EDIT_WINDOW_CLOSED = "edit_window_closed"  # with ``edit_window_minutes``
+    REMOVED = "removed"  # a comment a moderator removed is no longer edited
+    ALREADY_REPORTED = "already_reported"
 
 
 class ServiceError(Exception):
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, reason: Reason | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.reason = reason
+
+    def facts(self) -> dict[str, object]:
+        """What a client needs, beside the reason, to say the refusal in its own words
+        (additional fields of the error body)."""
+        return {}
 
 
 class Invalid(ServiceError):
@@ -27,6 +56,27 @@ class Unauthorized(ServiceError):
 class Forbidden(ServiceError):
     status_code = 403
     code = "forbidden"
+
+
+class Banned(Forbidden):
+    """A reader banned from a site may read it, but not post, vote or report there."""
+
+    def __init__(self, detail: str, *, until: datetime | None, why: str) -> None:
+        super().__init__(detail, reason=Reason.BANNED)
+        self.until = until
+        self.why = why
+
+    def facts(self) -> dict[str, object]:
+        return {"banned_until": self.until, "ban_reason": self.why}
+
+
+class EditWindowClosed(Forbidden):
+    def __init__(self, detail: str, *, minutes: int) -> None:
+        super().__init__(detail, reason=Reason.EDIT_WINDOW_CLOSED)
+        self.minutes = minutes
+
+    def facts(self) -> dict[str, object]:
+        return {"edit_window_minutes": self.minutes}
 
 
 class NotFound(ServiceError):

@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
+from tests.builders import make_site
 from tests.served import serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+DARK_HOST_STYLE = (
+    "<style>:root { color-scheme: dark; } body, main { background: #16161a; color: #e8e8e8; }</style>"
+)
 MISSING = "BROWSER TESTS SKIPPED: Debian's Chromium is not installed (apt-get install chromium)"
 
 
@@ -116,8 +121,11 @@ class HostPages:
                     return
                 text = resources.files("commentsvc").joinpath("demo", name).read_text(encoding="utf-8")
                 text = text.replace("{{SERVICE_ORIGIN}}", pages.service).replace("{{SITE_ID}}", pages.site)
-                if query == "lang=en":  # the same host page, written in English
+                asked = parse_qs(query)
+                if asked.get("lang") == ["en"]:  # the same host page, written in English
                     text = text.replace('<html lang="fr">', '<html lang="en">')
+                if asked.get("theme") == ["dark"]:  # the same host page, in dark colours
+                    text = text.replace("</head>", DARK_HOST_STYLE + "</head>")
                 body = text.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -129,6 +137,14 @@ class HostPages:
                 pass
 
         return Handler
+
+
+@pytest.fixture
+async def demo(db, live_url, host_pages) -> HostPages:
+    """A site for the host pages' origin, and the pages wired to it."""
+    host_pages.service = live_url
+    host_pages.site = await make_site(db, origins=(host_pages.origin,))
+    return host_pages
 
 
 @pytest.fixture

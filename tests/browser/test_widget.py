@@ -7,28 +7,10 @@ import json
 import httpx
 import pytest
 
-from tests.builders import PASSWORD, make_site, post_comment, register, unique_name
+from tests.browser.stage import open_article
+from tests.builders import PASSWORD, post_comment, register, unique_name
 
 ARTICLE = "un-tiers-lieu-pour-les-rassembler-tous"
-
-
-@pytest.fixture
-async def demo(db, live_url, host_pages):
-    """A site for the host pages' origin, and the pages wired to it."""
-    host_pages.service = live_url
-    host_pages.site = await make_site(db, origins=(host_pages.origin,))
-    return host_pages
-
-
-async def open_article(browser, demo, **context_options):
-    context = await browser.new_context(**{"viewport": {"width": 1000, "height": 900}, **context_options})
-    page = await context.new_page()
-    page.set_default_timeout(10_000)
-    page.on("console", lambda message: print("console:", message.text))
-    await page.goto(demo.url("article.html"))
-    frame = page.frame_locator("section.reactions iframe")
-    await frame.locator("#count").wait_for()
-    return context, page, frame
 
 
 async def sign_in(frame, reader) -> None:
@@ -200,7 +182,7 @@ async def test_the_listing_page_gets_every_count_in_one_request(browser, demo, l
         reader = await register(api)
         for _ in range(2):
             await post_comment(api, reader, demo.site, ARTICLE)
-        await post_comment(api, reader, demo.site, "placeholder-3")
+        await post_comment(api, reader, demo.site, "la-fibre-arrive-dans-les-bourgs-du-cantal")
     context = await browser.new_context()
     page = await context.new_page()
     counts_requests = []
@@ -208,7 +190,11 @@ async def test_the_listing_page_gets_every_count_in_one_request(browser, demo, l
         "request", lambda request: counts_requests.append(request.url) if "/counts" in request.url else None
     )
     await page.goto(demo.url("listing.html"))
-    await page.locator("[data-commentsvc-count='placeholder-3']").filter(has_text="1").wait_for()
+    await (
+        page.locator("[data-commentsvc-count='la-fibre-arrive-dans-les-bourgs-du-cantal']")
+        .filter(has_text="1")
+        .wait_for()
+    )
     assert await page.locator(f"[data-commentsvc-count='{ARTICLE}']").inner_text() == "2"
     assert len(counts_requests) == 1
     await context.close()

@@ -1,10 +1,12 @@
-"""Every error becomes one JSON shape: ``{status_code, detail, code, field?}``.
-No stack trace or SQL ever reaches a client; faults are logged with the request id."""
+"""Every error becomes one JSON shape: ``{status_code, detail, code, field?, reason?}``, with the
+facts a reason needs (``banned_until``, ``edit_window_minutes``). No stack trace or SQL ever
+reaches a client; faults are logged with the request id."""
 
 from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 
 import asyncpg
 import msgspec
@@ -13,7 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import Send
 
-from commentsvc.errors import RateLimited, ServiceError, Unauthorized, Unavailable
+from commentsvc.errors import RateLimited, Reason, ServiceError, Unauthorized, Unavailable
 from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
 from commentsvc.store.pool import UNAVAILABLE_ERRORS as POSTGRES_DOWN
 
@@ -26,10 +28,19 @@ _NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """`detail` is a sentence in English for developers; a client shows its own words, chosen by
+    `reason` when there is one, else by `code` and `field`."""
+
     status_code: int
     detail: str
     code: str
     field: str | None = None
+    reason: Reason | None = None
+    # A ban's end (absent: the ban is permanent) and the moderator's reason for it, and how long
+    # the site lets authors edit.
+    banned_until: datetime | None = None
+    ban_reason: str | None = None
+    edit_window_minutes: int | None = None
 
 
 _ERROR_MEANINGS = {
@@ -62,9 +73,13 @@ def error_response(
     return Response(ErrorBody(status_code, detail, code, field), status_code=status_code, headers=headers)
 
 
+def _body(exc: ServiceError) -> ErrorBody:
+    return ErrorBody(exc.status_code, exc.detail, exc.code, exc.field, exc.reason, **exc.facts())
+
+
 async def send_error(send: Send, exc: ServiceError) -> None:
     """Answer with an error straight from an ASGI middleware."""
-    body = msgspec.json.encode(ErrorBody(exc.status_code, exc.detail, exc.code, exc.field))
+    body = msgspec.json.encode(_body(exc))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(name.lower().encode(), value.encode()) for name, value in _headers_of(exc).items()]
     await send({"type": "http.response.start", "status": exc.status_code, "headers": headers})
@@ -72,7 +87,7 @@ async def send_error(send: Send, exc: ServiceError) -> None:
 
 
 def service_error(_: Request, exc: ServiceError) -> Response[ErrorBody]:
-    return error_response(exc.status_code, exc.detail, exc.code, exc.field, _headers_of(exc))
+    return Response(_body(exc), status_code=exc.status_code, headers=_headers_of(exc))
 
 
 def _headers_of(exc: ServiceError) -> dict[str, str]:
@@ -114,16 +129,23 @@ def _field_of(message: str) -> str | None:
     return ".".join(parts) or None
 
 
+# The codes of errors Litestar raises itself (the others are the domain's, in commentsvc.errors).
+HTTP_ERROR_CODES = {
+    400: "invalid",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+OTHER_HTTP_ERROR = "http_error"
+
+
 def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
-    code = {
-        400: "invalid",
-        404: "not_found",
-        405: "method_not_allowed",
-        413: "too_large",
-        415: "unsupported_media_type",
-    }
     return error_response(
-        exc.status_code, exc.detail, code.get(exc.status_code, "http_error"), headers=exc.headers or None
+        exc.status_code,
+        exc.detail,
+        HTTP_ERROR_CODES.get(exc.status_code, OTHER_HTTP_ERROR),
+        headers=exc.headers or None,
     )
 
 

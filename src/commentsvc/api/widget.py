@@ -1,5 +1,6 @@
 """What host pages load from the service: the loader, the count script, the
-iframe document and its assets (immutable, named by content hash, gzipped once)."""
+iframe document and its assets (immutable, named by content hash, gzipped once),
+or, when the embed is refused, a one-line page saying why."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from commentsvc.domain.articles import MAX_TITLE, MAX_URL
 from commentsvc.domain.comments import MAX_ARTICLE_KEY, check_article_key
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.sites import SLUG, OriginDirectory, normalise_origin
-from commentsvc.errors import Invalid, NotFound
+from commentsvc.errors import Invalid
 
 # Litestar adds "; charset=utf-8" to text types itself.
 MEDIA_TYPES = {"js": "text/javascript", "css": "text/css"}
@@ -28,13 +29,31 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 LOADER_CACHE = "public, max-age=600"
 EMBED_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors {origins}"
+    "base-uri 'none'; form-action 'none'; frame-ancestors {origin}"
 )
-EMBED_DOCUMENT = """<!doctype html>
+# The widget's documents share their head: its styles, its words (messages.js), and one script.
+DOCUMENT = """<!doctype html>
 <html lang="{lang}"{theme}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title}</title><link rel="stylesheet" href="/widget/{css}"><script src="/widget/{js}" defer></script></head>
-<body><div id="app" data-site="{site}" data-article="{article}" data-title="{article_title}" data-url="{url}" data-id="{id}" data-origin="{origin}" data-lang="{lang}"></div></body></html>
+<title>{title}</title><link rel="stylesheet" href="/widget/{css}"><script src="/widget/{messages}" defer></script><script src="/widget/{js}" defer></script></head>
+<body>{body}</body></html>
 """
+EMBED_BODY = (
+    '<div id="app" data-site="{site}" data-article="{article}" data-title="{article_title}" data-url="{url}" '
+    'data-id="{id}" data-origin="{origin}" data-lang="{lang}"></div>'
+)
+# A refused embed says why inside the frame, which any page may show: it holds one sentence,
+# naming only the slug and the asking page's own origin (never the site's other origins).
+REFUSED_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors * file:"
+)
+REFUSED_BODY = (
+    '<p id="refused" role="alert" data-reason="{reason}" data-site="{site}" data-origin="{origin}" '
+    'data-id="{id}" data-lang="{lang}"></p>'
+)
+# What a page opened from a file gives as its origin (location.origin: Chromium's, others').
+NO_ORIGIN = frozenset({"file://", "null"})
+TITLES = {"fr": "Commentaires", "en": "Comments"}
 
 
 class Asset:
@@ -60,7 +79,10 @@ def asset(name: str) -> Asset:
 
 @cache
 def hashed_assets() -> dict[str, Asset]:
-    return {a.hashed_name: a for a in (asset("widget.js"), asset("widget.css"))}
+    return {
+        a.hashed_name: a
+        for a in (asset("messages.js"), asset("widget.js"), asset("refused.js"), asset("widget.css"))
+    }
 
 
 @get("/embed.js", include_in_schema=False)
@@ -95,22 +117,20 @@ async def embed_document(
     lang: Annotated[str, QueryParameter(pattern=r"^[a-z]{2}$")] = "fr",
     theme: Annotated[str, QueryParameter(pattern=r"^(|light|dark)$")] = "",
 ) -> Response[str]:
-    """The widget's document, framed only by the site's own origins."""
+    """The widget's document, framed only by the page that asked for it, on one of the site's
+    origins; for an unknown site or another origin, a page saying so (see ``_refused``)."""
     check_article_key(article)
     check_text(title, "title")
+    if origin not in NO_ORIGIN and normalise_origin(origin) != origin:
+        raise Invalid("origin: not an origin as browsers send it (scheme://host[:port]).", field="origin")
     state = request.app.state
     directory: OriginDirectory = state.origins
     origins = await directory.origins(state.pool, site)
-    if not origins:
-        raise NotFound(f"There is no site named {site!r}.")
-    if origin not in origins:
-        raise Invalid("origin: this page is not on one of the site's registered origins.", field="origin")
-    page = EMBED_DOCUMENT.format(
-        lang="en" if lang == "en" else "fr",
-        theme=f' data-theme="{theme}"' if theme else "",
-        title="Comments" if lang == "en" else "Commentaires",
-        css=asset("widget.css").hashed_name,
-        js=asset("widget.js").hashed_name,
+    lang = "en" if lang == "en" else "fr"
+    if not origins or origin not in origins:
+        return _refused(site, origin, lang, theme, id, known=bool(origins))
+    body = EMBED_BODY.format(
+        lang=lang,
         site=html.escape(site),
         article=html.escape(article),
         article_title=html.escape(title),
@@ -119,11 +139,37 @@ async def embed_document(
         id=id,
         origin=html.escape(origin),
     )
-    headers = {
-        "Content-Security-Policy": EMBED_CSP.format(origins=" ".join(sorted(origins))),
-        "Cache-Control": "no-cache",
-    }
-    return Response(page, media_type="text/html", headers=headers)
+    # Only the asking page's origin: the list of the site's origins is nobody else's business.
+    headers = {"Content-Security-Policy": EMBED_CSP.format(origin=origin), "Cache-Control": "no-cache"}
+    return Response(_document("widget.js", lang, theme, body), media_type="text/html", headers=headers)
+
+
+def _refused(site: str, origin: str, lang: str, theme: str, id: int, *, known: bool) -> Response[str]:
+    """Instead of the browser's grey "refused to connect" box: the frame says in one line (and
+    the loader repeats in the host page's console) which slug and origin to register."""
+    reason = "local" if origin in NO_ORIGIN else "origin" if known else "site"
+    body = REFUSED_BODY.format(
+        lang=lang, reason=reason, site=html.escape(site), origin=html.escape(origin), id=id
+    )
+    headers = {"Content-Security-Policy": REFUSED_CSP, "Cache-Control": "no-cache"}
+    return Response(
+        _document("refused.js", lang, theme, body),
+        status_code=403 if known else 404,
+        media_type="text/html",
+        headers=headers,
+    )
+
+
+def _document(script: str, lang: str, theme: str, body: str) -> str:
+    return DOCUMENT.format(
+        lang=lang,
+        theme=f' data-theme="{theme}"' if theme else "",
+        title=TITLES[lang],
+        css=asset("widget.css").hashed_name,
+        messages=asset("messages.js").hashed_name,
+        js=asset(script).hashed_name,
+        body=body,
+    )
 
 
 def _origin_of(url: str) -> str | None:

@@ -18,7 +18,7 @@ from commentsvc.domain.tokens import (
     new_refresh_token,
     successor_refresh_token,
 )
-from commentsvc.errors import Conflict, Forbidden, Invalid, Unauthorized
+from commentsvc.errors import Conflict, Forbidden, Invalid, Reason, Unauthorized
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.store import comments, sessions, users
 from commentsvc.store.users import User
@@ -72,7 +72,11 @@ class AccountExport(msgspec.Struct, frozen=True):
 
 def check_new_password(password: str) -> None:
     if is_common_password(password):
-        raise Invalid("password: this password is too common; choose another.", field="password")
+        raise Invalid(
+            "password: this password is too common; choose another.",
+            field="password",
+            reason=Reason.COMMON_PASSWORD,
+        )
 
 
 class Accounts:
@@ -108,14 +112,16 @@ class Accounts:
             # looks like another's username (one's own is the default display name).
             taken = await users.usernames_looking_like(conn, username_key, name_key)
             if username_key in taken:
-                raise Conflict(TAKEN)
+                raise Conflict(TAKEN, reason=Reason.TAKEN)
             if name_key in taken:
-                raise Invalid(LOOKS_LIKE_A_USERNAME, field="display_name")
+                raise Invalid(
+                    LOOKS_LIKE_A_USERNAME, field="display_name", reason=Reason.LOOKS_LIKE_A_USERNAME
+                )
             user = await users.insert_user(
                 conn, username=username, email=email.strip(), display_name=name, password_hash=password_hash
             )
             if user is None:
-                raise Conflict(TAKEN)
+                raise Conflict(TAKEN, reason=Reason.TAKEN)
             return SignedIn(Profile(user, []), await self._issue_tokens(conn, user.id, uuid.uuid4()))
 
     async def find_login(self, db: asyncpg.Pool, login: str) -> SignInAttempt:
@@ -137,7 +143,7 @@ class Accounts:
         credentials = attempt.credentials
         stored_hash = credentials.password_hash if credentials else None
         if not await self.passwords.verify(stored_hash, password) or credentials is None:
-            raise Unauthorized(BAD_CREDENTIALS)
+            raise Unauthorized(BAD_CREDENTIALS, reason=Reason.BAD_CREDENTIALS)
         new_hash = (
             await self.passwords.hash(password)
             if self.passwords.needs_rehash(credentials.password_hash)
@@ -148,7 +154,7 @@ class Accounts:
                 await users.set_password_hash(conn, credentials.user_id, new_hash)
             profile = await self._profile(conn, credentials.user_id)
             if profile is None:  # erased between the two reads
-                raise Unauthorized(BAD_CREDENTIALS)
+                raise Unauthorized(BAD_CREDENTIALS, reason=Reason.BAD_CREDENTIALS)
             return SignedIn(profile, await self._issue_tokens(conn, credentials.user_id, uuid.uuid4()))
 
     async def refresh(self, conn: asyncpg.Connection, refresh_token: str) -> SignedIn:
@@ -171,7 +177,7 @@ class Accounts:
         state = await sessions.token_state(conn, token_hash)
         if state is not None and (state.spent or state.revoked):
             await sessions.revoke_family(conn, state.family_id)
-        raise Unauthorized(SPENT_REFRESH)
+        raise Unauthorized(SPENT_REFRESH, reason=Reason.SESSION_ENDED)
 
     async def logout(self, conn: asyncpg.Connection, refresh_token: str) -> None:
         state = await sessions.token_state(conn, hash_refresh_token(refresh_token))
@@ -181,14 +187,14 @@ class Accounts:
     async def current_profile(self, conn: asyncpg.Connection, user_id: int) -> Profile:
         profile = await self._profile(conn, user_id)
         if profile is None:
-            raise Unauthorized(ACCOUNT_GONE)
+            raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
         return profile
 
     async def check_exists(self, db: asyncpg.Pool, user_id: int) -> None:
         """Unauthorized when the account was erased (its access tokens outlive it)."""
         async with db.acquire() as conn:
             if not await users.user_exists(conn, user_id):
-                raise Unauthorized(ACCOUNT_GONE)
+                raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
 
     async def export(self, conn: asyncpg.Connection, user_id: int) -> AccountExport:
         return AccountExport(
@@ -203,7 +209,7 @@ class Accounts:
         async with db.acquire() as conn:
             stored_hash = await users.get_password_hash(conn, user_id)
         if stored_hash is None:
-            raise Unauthorized(ACCOUNT_GONE)
+            raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")
         async with db.acquire() as conn, conn.transaction():

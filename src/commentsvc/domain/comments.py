@@ -26,10 +26,21 @@ from commentsvc.domain.threads import (
     first_replies,
     shown,
 )
-from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable, Unprocessable
+from commentsvc.errors import (
+    Banned,
+    Conflict,
+    EditWindowClosed,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Reason,
+    Unauthorized,
+    Unavailable,
+    Unprocessable,
+)
 from commentsvc.kv.cache import Computed, GenerationalCache
 from commentsvc.store import articles, comments, moderation, sites, users
-from commentsvc.store.articles import Article
+from commentsvc.store.articles import Article, ThreadContext
 from commentsvc.store.comments import CommentContext, CommentRow, Parent
 from commentsvc.store.moderation import Ban
 from commentsvc.store.pool import UNAVAILABLE_ERRORS
@@ -52,10 +63,24 @@ class ArticleInfo(msgspec.Struct, frozen=True):
     locked: bool
 
 
-class Thread(msgspec.Struct, frozen=True):
+class ViewerState(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What the signed-in reader may do on the article, so a client offers only that: sent in
+    their own pages only (never cached). ``banned_until`` is absent for a permanent ban;
+    ``ban_reason`` is the moderator's, which the banned reader is shown."""
+
+    can_post: bool
+    banned: bool
+    edit_window_minutes: int
+    banned_until: datetime | None = None
+    ban_reason: str | None = None
+
+
+class Thread(msgspec.Struct, frozen=True, omit_defaults=True):
     article: ArticleInfo
     comments: list[Comment]
     next_cursor: str | None
+    # Only for a signed-in reader.
+    viewer: ViewerState | None = None
 
 
 class NewComment(msgspec.Struct, frozen=True):
@@ -105,10 +130,23 @@ def _article_info(key: str, article: Article | None) -> ArticleInfo:
     return ArticleInfo(article.key, article.title, article.url, article.comment_count, article.locked)
 
 
-def _banned(ban: Ban) -> Forbidden:
+def _viewer_state(context: ThreadContext) -> ViewerState:
+    ban, locked = context.viewer_ban, context.article is not None and context.article.locked
+    return ViewerState(
+        can_post=ban is None and not locked,
+        banned=ban is not None,
+        edit_window_minutes=context.edit_window_minutes,
+        banned_until=ban.until if ban else None,
+        ban_reason=ban.reason if ban else None,
+    )
+
+
+def _banned(ban: Ban) -> Banned:
     until = f"until {ban.until:%Y-%m-%d %H:%M} UTC" if ban.until else "permanently"
-    return Forbidden(
-        f"You are banned from this site {until} ({ban.reason}): you can read but not post, vote or report."
+    return Banned(
+        f"You are banned from this site {until} ({ban.reason}): you can read but not post, vote or report.",
+        until=ban.until,
+        why=ban.reason,
     )
 
 
@@ -218,8 +256,9 @@ class Comments:
         context = await articles.thread_context(conn, slug, key, viewer_id)
         if context is None:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
+        state = _viewer_state(context) if viewer_id is not None else None
         if context.article is None:
-            return Thread(_article_info(key, None), [], None)
+            return Thread(_article_info(key, None), [], None, state)
         viewer = Viewer(viewer_id, context.viewer_moderates)
         rows = await comments.page(
             conn, context.article.id, viewer_id, viewer.moderates, sort, after, limit, REPLIES_PER_PAGE
@@ -229,7 +268,7 @@ class Comments:
         replies, cut = first_replies([row for row in rows if row.parent_id is not None], REPLIES_PER_PAGE)
         more = await self._more_replies(conn, viewer, cut)
         threads = build_threads(top_level[:limit], replies, viewer, more)
-        return Thread(_article_info(key, context.article), threads, next_cursor)
+        return Thread(_article_info(key, context.article), threads, next_cursor, state)
 
     async def replies(
         self,
@@ -336,7 +375,7 @@ class Comments:
         if context is None:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
         if context.standing is None:
-            raise Unauthorized("This account no longer exists.")
+            raise Unauthorized("This account no longer exists.", reason=Reason.ACCOUNT_GONE)
         url = check_article_url(new.article_url, context.site.origins) if new.article_url else None
         if context.key_use is not None and draft.idempotency_key is not None:
             if not context.key_use.expired:
@@ -346,7 +385,7 @@ class Comments:
         if context.standing.ban is not None:
             raise _banned(context.standing.ban)
         if context.article is not None and context.article.locked:
-            raise Forbidden(LOCKED)
+            raise Forbidden(LOCKED, reason=Reason.LOCKED)
         parent = await self._parent(context, new.parent_id, author_id)
         held_because = policy.hold_reason(
             context.site, context.standing, body_html=draft.body_html, now=datetime.now(UTC)
@@ -404,17 +443,20 @@ class Comments:
             if comment.status == "deleted":
                 raise NotFound(NO_SUCH_COMMENT)
             if comment.status not in ("approved", "pending"):
-                raise Forbidden("A comment removed by a moderator can no longer be edited.")
+                raise Forbidden(
+                    "A comment removed by a moderator can no longer be edited.", reason=Reason.REMOVED
+                )
             window = timedelta(minutes=context.edit_window_minutes)
             if datetime.now(UTC) - comment.created_at > window:
-                raise Forbidden(
-                    f"A comment can be edited for {context.edit_window_minutes} minutes after posting."
+                raise EditWindowClosed(
+                    f"A comment can be edited for {context.edit_window_minutes} minutes after posting.",
+                    minutes=context.edit_window_minutes,
                 )
             site, standing = await comments.editing_standing(conn, comment_id, body_hash)
             if standing.ban is not None:
                 raise _banned(standing.ban)
             if context.article_locked:
-                raise Forbidden(LOCKED)
+                raise Forbidden(LOCKED, reason=Reason.LOCKED)
             held_because = policy.hold_reason(site, standing, body_html=body_html, now=datetime.now(UTC))
             status = "pending" if held_because else comment.status
             await comments.update_body(conn, comment_id, body, body_html, body_hash, status, held_because)
@@ -463,7 +505,7 @@ class Comments:
         async with conn.transaction():
             context = await self._to_react_to(conn, comment_id, user_id, "report", "reported")
             if not await comments.insert_report(conn, comment_id, user_id, reason, note or None):
-                raise Conflict("You have already reported this comment.")
+                raise Conflict("You have already reported this comment.", reason=Reason.ALREADY_REPORTED)
             if await moderation.distinct_reporters(conn, comment_id) >= context.report_threshold:
                 # Once open, the item shows every report, later ones included.
                 await moderation.open_item(conn, context.site_id, comment_id, "reported")

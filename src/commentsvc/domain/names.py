@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-from commentsvc.errors import Invalid
+from commentsvc.errors import Invalid, Reason
 
 # What the widget and the dashboard write before a username: a name holding one (or a look-alike,
 # ＠ or ﹫) could show a second, false @username beside the real one.
@@ -61,6 +61,7 @@ def clean_display_name(raw: str | None, username: str) -> str:
         raise Invalid(
             'display_name: "@" is not allowed; the @username shown beside your name already says who you are.',
             field="display_name",
+            reason=Reason.AT_SIGN,
         )
     return name
 
@@ -68,5 +69,9 @@ def clean_display_name(raw: str | None, username: str) -> str:
 def check_visible(value: str, field: str) -> str:
     """Names and addresses that identify someone: no characters that can disguise or hide text."""
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
-        raise Invalid(f"{field}: control, formatting and invisible characters are not allowed.", field=field)
+        raise Invalid(
+            f"{field}: control, formatting and invisible characters are not allowed.",
+            field=field,
+            reason=Reason.FORBIDDEN_CHARACTERS,
+        )
     return value

@@ -13,7 +13,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
-from commentsvc.errors import Invalid
+from commentsvc.errors import Invalid, Reason
 
 MAX_BODY_CHARS = 10_000
 LINK_REL = "nofollow ugc noopener noreferrer"
@@ -66,7 +66,11 @@ def check_text(value: str, field: str) -> str:
         suspects = found.group() if found else ""
     for ch in suspects:
         if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
-            raise Invalid(f"{field}: contains a control or invalid character (U+{ord(ch):04X}).", field=field)
+            raise Invalid(
+                f"{field}: contains a control or invalid character (U+{ord(ch):04X}).",
+                field=field,
+                reason=Reason.FORBIDDEN_CHARACTERS,
+            )
     return value
 
 

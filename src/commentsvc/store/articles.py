@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
+from commentsvc.store.moderation import Ban
+
 
 class Article(msgspec.Struct, frozen=True):
     id: int
@@ -21,6 +23,9 @@ class ThreadContext(msgspec.Struct, frozen=True):
     site_id: int
     article: Article | None
     viewer_moderates: bool
+    # What a signed-in viewer may do: their ban on the site, if any, and how long they may edit.
+    viewer_ban: Ban | None
+    edit_window_minutes: int
 
 
 _ARTICLE = "a.id, a.key, a.title, a.url, a.locked, a.comment_count"
@@ -35,10 +40,12 @@ async def thread_context(
 ) -> ThreadContext | None:
     """None when the site does not exist; ``article`` None when nobody has commented yet."""
     row = await conn.fetchrow(
-        f"""SELECT s.id AS site_id, {_ARTICLE},
+        f"""SELECT s.id AS site_id, s.edit_window_minutes, {_ARTICLE},
                    EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = $3
-                           AND (r.role = 'admin' OR r.site_id = s.id)) AS viewer_moderates
+                           AND (r.role = 'admin' OR r.site_id = s.id)) AS viewer_moderates,
+                   b.user_id IS NOT NULL AS viewer_banned, b.until AS ban_until, b.reason AS ban_reason
             FROM sites s LEFT JOIN articles a ON a.site_id = s.id AND a.key = $2
+            LEFT JOIN bans b ON b.site_id = s.id AND b.user_id = $3 AND (b.until IS NULL OR b.until > now())
             WHERE s.slug = $1""",
         slug,
         key,
@@ -47,7 +54,8 @@ async def thread_context(
     if row is None:
         return None
     article = _article(row) if row["id"] is not None else None
-    return ThreadContext(row["site_id"], article, row["viewer_moderates"])
+    ban = Ban(row["ban_until"], row["ban_reason"]) if row["viewer_banned"] else None
+    return ThreadContext(row["site_id"], article, row["viewer_moderates"], ban, row["edit_window_minutes"])
 
 
 async def ensure_article(

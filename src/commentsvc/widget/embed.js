@@ -1,21 +1,41 @@
 // commentsvc loader: mounts the widget into every [data-commentsvc] element as
-// an iframe on the service's origin, and sizes it from the messages it sends.
+// an iframe on the service's origin, sizes it from the messages it sends, and
+// repeats in the console why an embed was refused.
 (function () {
   var script = document.currentScript, service = new URL(script.src).origin, site = script.dataset.site;
   var canonical = document.querySelector("link[rel=canonical]");
   var pageUrl = canonical ? canonical.href : location.href;
-  var lang = (document.documentElement.lang || navigator.language || "fr").slice(0, 2);
   var frames = [];
+
+  // The widget is drawn in the colours of what surrounds it: the first opaque background up from
+  // its element, else the page's canvas (dark only when the page's color-scheme allows dark and,
+  // if it allows both, the reader's system asks for it).
+  function theme(el) {
+    for (var node = el; node; node = node.parentElement) {
+      var rgba = /^rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)$/.exec(getComputedStyle(node).backgroundColor);
+      if (rgba && (rgba[4] === undefined || +rgba[4] > 0.5)) {
+        return 0.299 * rgba[1] + 0.587 * rgba[2] + 0.114 * rgba[3] < 128 ? "dark" : "light";
+      }
+    }
+    var scheme = getComputedStyle(document.documentElement).colorScheme;
+    var dark = /dark/.test(scheme) && (!/light/.test(scheme) || matchMedia("(prefers-color-scheme: dark)").matches);
+    return dark ? "dark" : "light";
+  }
+
   document.querySelectorAll("[data-commentsvc]").forEach(function (el, n) {
-    var d = el.dataset, q = new URLSearchParams({
+    var d = el.dataset;
+    // The element's own data-lang, else the page's lang, else the browser's: English or French.
+    var lang = (d.lang || document.documentElement.lang || navigator.language || "").slice(0, 2).toLowerCase();
+    lang = lang === "en" ? "en" : "fr";
+    var q = new URLSearchParams({
       site: site, id: n, origin: location.origin,
       article: d.articleId || new URL(pageUrl).pathname,
       title: d.articleTitle || document.title, url: pageUrl,
-      lang: d.lang || lang, theme: d.theme || ""
+      lang: lang, theme: d.theme === "dark" || d.theme === "light" ? d.theme : theme(el)
     });
     var f = document.createElement("iframe");
     f.src = service + "/embed?" + q;
-    f.title = d.lang === "en" ? "Comments" : "Commentaires";
+    f.title = lang === "en" ? "Comments" : "Commentaires";
     f.style.cssText = "width:100%;border:0;height:320px;color-scheme:normal";
     f.setAttribute("loading", "lazy");
     el.replaceChildren(f);
@@ -23,8 +43,8 @@
   });
   addEventListener("message", function (e) {
     var m = e.data, f = m && frames[m.id];
-    if (e.origin === service && f && e.source === f.contentWindow && m.commentsvc === "height") {
-      f.style.height = Math.ceil(m.height) + "px";
-    }
+    if (e.origin !== service || !f || e.source !== f.contentWindow) return;
+    if (typeof m.height === "number") f.style.height = Math.ceil(m.height) + "px";
+    if (m.commentsvc === "refused") console.error(m.text);
   });
 })();

@@ -1,48 +1,21 @@
 // The comment widget, running in an iframe on the service's origin: the host
-// page can neither style it nor read its tokens. No framework, no inline code.
+// page can neither style it nor read its tokens. No framework, no inline code;
+// its words are messages.js's, loaded first.
 "use strict";
 (function () {
-  var app = document.getElementById("app"), cfg = app.dataset;
-  var T = {
-    fr: {
-      count: "Nombre de commentaires : ", add: "Ajouter un commentaire", signIn: "Connectez-vous", or: " ou ",
-      signUp: "Inscrivez-vous", toPost: " pour publier un commentaire.", login: "Nom d'utilisateur ou e-mail",
-      username: "Nom d'utilisateur", email: "E-mail", password: "Mot de passe (10 caractères au moins)",
-      name: "Nom affiché (facultatif)", submitIn: "Se connecter", submitUp: "Créer mon compte", cancel: "Annuler",
-      write: "Votre commentaire (Markdown)", preview: "Aperçu", edit: "Modifier", publish: "Publier", reply: "Répondre",
-      del: "Supprimer", report: "Signaler", up: "J'approuve", down: "Je désapprouve", signOut: "Se déconnecter",
-      more: "Plus de commentaires", sort: "Trier", oldest: "Plus anciens", newest: "Plus récents", top: "Les mieux notés",
-      pending: "en attente de modération", removed: "retiré par la modération", deleted: "commentaire supprimé",
-      edited: "modifié", save: "Enregistrer", confirmDel: "Supprimer ce commentaire ?", reason: "Motif du signalement",
-      spam: "Spam", abuse: "Propos abusifs", off_topic: "Hors sujet", other: "Autre", reported: "Merci, le commentaire est signalé.",
-      posted: "Commentaire publié.", held: "Commentaire envoyé : il sera visible après modération.", signedAs: "Connecté : ",
-      offline: "Le réseau ne répond pas ; votre texte est gardé, réessayez.", empty: "Soyez le premier à réagir.",
-      ago: ["à l'instant", "il y a %d minute", "il y a %d minutes", "il y a %d heure", "il y a %d heures", "il y a %d jour", "il y a %d jours"],
-      points: " point(s)", newComment: "Nouveau commentaire de ", moreReplies: ["%d autre réponse", "%d autres réponses"],
-    },
-    en: {
-      count: "Number of comments: ", add: "Add a comment", signIn: "Sign in", or: " or ", signUp: "register",
-      toPost: " to post a comment.", login: "Username or email", username: "Username", email: "Email",
-      password: "Password (at least 10 characters)", name: "Display name (optional)", submitIn: "Sign in",
-      submitUp: "Create my account", cancel: "Cancel", write: "Your comment (Markdown)", preview: "Preview", edit: "Edit",
-      publish: "Post", reply: "Reply", del: "Delete", report: "Report", up: "Upvote", down: "Downvote", signOut: "Sign out",
-      more: "More comments", sort: "Sort", oldest: "Oldest", newest: "Newest", top: "Top", pending: "awaiting moderation",
-      removed: "removed by the moderators", deleted: "comment deleted", edited: "edited", save: "Save",
-      confirmDel: "Delete this comment?", reason: "Why report it", spam: "Spam", abuse: "Abuse", off_topic: "Off topic",
-      other: "Other", reported: "Thank you, the comment is reported.", posted: "Comment posted.",
-      held: "Comment sent: it will show once a moderator approves it.", signedAs: "Signed in: ",
-      offline: "The network is not answering; your text is kept, try again.", empty: "Be the first to react.",
-      ago: ["just now", "%d minute ago", "%d minutes ago", "%d hour ago", "%d hours ago", "%d day ago", "%d days ago"],
-      points: " point(s)", newComment: "New comment by ", moreReplies: ["%d more reply", "%d more replies"],
-    },
-  };
-  var t = T[cfg.lang === "en" ? "en" : "fr"];
+  var app = document.getElementById("app"), cfg = app.dataset, lang = cfg.lang === "en" ? "en" : "fr";
+  var t = MESSAGES[lang], E = t.errors, plural = new Intl.PluralRules(lang);
+  var relative = new Intl.RelativeTimeFormat(lang);
   var base = "/api/v1/sites/" + encodeURIComponent(cfg.site);
   var store = (function () { try { localStorage.setItem("csvc", "1"); return localStorage; } catch (e) { return null; } })();
   var memory = {};
   function get(k) { return store ? store.getItem(k) : memory[k] || null; }
   function set(k, v) { if (v == null) { if (store) store.removeItem(k); delete memory[k]; } else if (store) store.setItem(k, v); else memory[k] = v; }
   var me = JSON.parse(get("csvc.me") || "null"), sort = "oldest", cursor = null, count = 0;
+  // What the last page said: the article closed or not, and what the signed-in reader may do.
+  var locked = false, viewer = null, drawn = null;
+  // Comments reported from this page: the thread does not say which ones a reader reported.
+  var reported = {};
 
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
@@ -57,62 +30,126 @@
   function $(s) { return app.querySelector(s); }
   function say(msg) { $("#live").textContent = ""; setTimeout(function () { $("#live").textContent = msg; }, 50); }
   function fail(msg) { $("#error").textContent = msg || ""; }
+  // A sentence beside what it is about: an error (announced at once) or a confirmation.
+  function note(box, text, error) {
+    box.replaceChildren();
+    if (text) box.append(el("p", { class: error ? "note error" : "note", role: error ? "alert" : "status", text: text }));
+  }
+  function unit(n, name) { return new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "long" }).format(n); }
+  function day(iso) { return new Date(iso).toLocaleString(lang, { dateStyle: "long", timeStyle: "short" }); }
+  function points(n) { return fillIn(t.points[plural.select(n)] || t.points.other, { n: n }); }
   function ago(iso) {
-    var s = (Date.now() - new Date(iso)) / 1000, a = t.ago, n;
-    if (s < 60) return a[0];
-    if (s < 3600) { n = Math.floor(s / 60); return a[n > 1 ? 2 : 1].replace("%d", n); }
-    if (s < 86400) { n = Math.floor(s / 3600); return a[n > 1 ? 4 : 3].replace("%d", n); }
-    n = Math.floor(s / 86400); return a[n > 1 ? 6 : 5].replace("%d", n);
+    var s = (Date.now() - new Date(iso)) / 1000;
+    if (s < 60) return t.justNow;
+    if (s < 3600) return relative.format(-Math.floor(s / 60), "minute");
+    if (s < 86400) return relative.format(-Math.floor(s / 3600), "hour");
+    return relative.format(-Math.floor(s / 86400), "day");
+  }
+  function wait(seconds) {
+    if (seconds < 60) return unit(Math.max(seconds, 1), "second");
+    return seconds < 3600 ? unit(Math.ceil(seconds / 60), "minute") : unit(Math.ceil(seconds / 3600), "hour");
+  }
+  // The reader's sentence for a refusal: by reason, else code and field, else code, else status class.
+  function explain(err) {
+    if (err.offline) return t.offline;
+    var d = err.data, reason = d.reason === "banned" && !d.banned_until ? "banned_permanently" : d.reason;
+    var sentence = E[reason] || E[d.code + "." + d.field] || E[d.code] || E[err.status >= 500 ? "5xx" : "4xx"];
+    return fillIn(sentence, {
+      until: d.banned_until && day(d.banned_until), why: d.ban_reason,
+      minutes: d.edit_window_minutes && unit(d.edit_window_minutes, "minute"),
+      wait: wait(err.retryAfter),
+    });
   }
 
-  function api(method, path, body, retried, extra) {
+  function api(method, path, body, extra, retried) {
     var h = Object.assign({ Accept: "application/json" }, extra), access = get("csvc.access");
+    var auth = access && path.indexOf("/api/v1/auth/") !== 0;
     if (body) h["Content-Type"] = "application/json";
-    if (access) h.Authorization = "Bearer " + access;
+    if (auth) h.Authorization = "Bearer " + access;
     return fetch(path, { method: method, headers: h, body: body ? JSON.stringify(body) : undefined }).then(function (r) {
-      if (r.status === 401 && !retried && get("csvc.refresh")) {
-        return api("POST", "/api/v1/auth/refresh", { refresh_token: get("csvc.refresh") }, true).then(
-          function (pair) { signedIn(pair); return api(method, path, body, true, extra); },
-          function () { signedIn(null); return api(method, path, body, true, extra); });
-      }
       if (r.status === 204) return null;
-      return r.json().then(function (data) {
-        if (!r.ok) throw new Error(data.detail || r.statusText);
-        return data;
+      // A proxy's error page is no JSON: its status still chooses the sentence.
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (r.ok) return data;
+        var err = new Error(data.detail || r.statusText);
+        err.status = r.status; err.data = data; err.retryAfter = Number(r.headers.get("Retry-After")) || 60;
+        if (r.status !== 401 || !auth) throw err;
+        return expired(err, retried, function () { return api(method, path, body, extra, true); });
       });
-    }, function () { throw new Error(t.offline); });
+    }, function () { var err = new Error(t.offline); err.offline = true; throw err; });
+  }
+  // An access token refused: refreshed once and the request sent again; a sign-in that ended
+  // (or an account erased meanwhile) signs the reader out, with the sentence that says why.
+  function expired(err, retried, again) {
+    var refresh = get("csvc.refresh");
+    if (retried || !refresh || err.data.reason === "account_gone") return signOut(err);
+    return api("POST", "/api/v1/auth/refresh", { refresh_token: refresh }).then(function (pair) {
+      signedIn(pair); return again();
+    }, function (refused) { if (refused.offline) throw refused; return signOut(refused); });
+  }
+  function signOut(err) {
+    signedIn(null); render(); fail(explain(err));
+    err.shown = true;
+    throw err;
   }
   function signedIn(pair) {
     me = pair ? pair.user : null;
     set("csvc.access", pair && pair.access_token); set("csvc.refresh", pair && pair.refresh_token);
     set("csvc.me", me && JSON.stringify(me));
   }
+  // What an action that failed shows: a ban or a closed discussion redraws the widget, whose
+  // banner then says it; anything else is said beside the action.
+  function failed(box) {
+    return function (err) {
+      if (err.shown) return;
+      var reason = err.data && err.data.reason;
+      if (reason === "banned" || reason === "locked") { load(true); return; }
+      note(box, explain(err), true);
+    };
+  }
 
-  function resize() { parent.postMessage({ commentsvc: "height", id: Number(cfg.id), height: document.documentElement.scrollHeight }, cfg.origin); }
+  // The content's own height (scrollHeight is never less than the frame's): the frame shrinks too.
+  function resize() { parent.postMessage({ commentsvc: "height", id: Number(cfg.id), height: document.documentElement.getBoundingClientRect().height }, cfg.origin); }
   new ResizeObserver(resize).observe(document.documentElement);
+
+  // The browser checks what it can before sending, and says it with the widget's own sentence.
+  function checked(input, field) {
+    input.addEventListener("invalid", function () { input.setCustomValidity(E["invalid." + field]); });
+    input.addEventListener("input", function () { input.setCustomValidity(""); });
+    return input;
+  }
 
   function draftKey(parentId) { return "csvc.draft." + cfg.site + "." + cfg.article + "." + (parentId || ""); }
 
-  function composer(parentId, initial, onDone) {
-    var key = initial == null ? draftKey(parentId) : null;
-    var area = el("textarea", { rows: 4, maxlength: 10000, required: true, "aria-label": t.write, placeholder: t.write });
+  // A text box with its preview; `onCancel` (replies, edits) adds a Cancel button.
+  function composer(parentId, initial, onDone, onCancel) {
+    var key = initial == null ? draftKey(parentId) : null, box = el("div", { class: "status" });
+    var area = checked(el("textarea", { name: "body", rows: 4, maxlength: 10000, required: true, "aria-label": t.write, placeholder: t.write }), "body");
     area.value = initial != null ? initial : get(key) || "";
-    area.addEventListener("input", function () { if (key) set(key, area.value || null); });
-    var preview = el("div", { class: "preview", hidden: true, "aria-live": "polite" });
+    var shown = el("div", { class: "body" });
+    var preview = el("div", { class: "preview", hidden: true }, [el("p", { class: "caption", text: t.previewTitle }), shown]);
+    // A preview of another text than the box's would mislead: it goes as soon as the text changes.
+    area.addEventListener("input", function () { if (key) set(key, area.value || null); preview.hidden = true; });
     var form = el("form", { class: "composer", onsubmit: function (e) {
-      e.preventDefault(); fail("");
-      // A new comment's box is emptied once it is posted (a second click would post it again).
-      onDone(area.value).then(function () { if (key) { set(key, null); area.value = ""; } }, function (err) { fail(err.message); });
+      e.preventDefault(); note(box);
+      onDone(area.value).then(function () {
+        // Posted: the box is emptied (a second click would post it again) and the preview goes with it.
+        preview.hidden = true; shown.replaceChildren();
+        if (key) { set(key, null); area.value = ""; }
+      }, failed(box));
     } }, [
       area, preview,
       el("div", { class: "row" }, [
         el("button", { type: "button", text: t.preview, onclick: function () {
+          note(box);
           api("POST", "/api/v1/preview", { body: area.value }).then(function (r) {
-            preview.innerHTML = r.body_html; preview.hidden = false;
-          }, function (err) { fail(err.message); });
+            shown.innerHTML = r.body_html; preview.hidden = false; // sanitised by the service
+          }, failed(box));
         } }),
         el("button", { type: "submit", class: "primary", text: initial != null ? t.save : t.publish }),
+        onCancel ? el("button", { type: "button", text: t.cancel, onclick: function () { if (key) set(key, null); onCancel(); } }) : null,
       ]),
+      box,
     ]);
     return form;
   }
@@ -120,6 +157,15 @@
   function newKey() {
     var bytes = crypto.getRandomValues(new Uint8Array(16));  // randomUUID needs a secure context
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  // After a change the thread is read again; the changed comment gets the focus and says what became of it.
+  function reloadAt(id, message) {
+    return load(true).then(function () {
+      var n = app.querySelector("[data-id='" + id + "']");
+      if (!n) return;
+      n.focus(); note(n.querySelector(":scope > .status"), message);
+    });
   }
 
   function post(parentId) {
@@ -130,21 +176,23 @@
       var body = { article: cfg.article, body: text, article_title: cfg.title || undefined, article_url: cfg.url || undefined };
       if (parentId) body.parent_id = parentId;
       if (!sent || sent.text !== text) sent = { text: text, key: newKey() };
-      return api("POST", base + "/comments", body, false, { "Idempotency-Key": sent.key }).then(function (c) {
+      return api("POST", base + "/comments", body, { "Idempotency-Key": sent.key }).then(function (c) {
         sent = null;
-        say(c.status === "approved" ? t.posted : t.held);
-        return load(true).then(function () { var n = app.querySelector("[data-id='" + c.id + "']"); if (n) n.focus(); });
+        var message = c.status === "approved" ? t.posted : t.held;
+        say(message);
+        return reloadAt(c.id, message);
       });
     };
   }
 
   function comment(c) {
     var mine = me && c.author && c.author.id === me.id, node = el("article", { class: "comment", tabindex: -1, "data-id": c.id });
+    var allowed = me && !(viewer && viewer.banned), open = allowed && !locked;
     var head = el("p", { class: "meta" }, [
       // The unique @username beside the free-form display name: namesakes and look-alikes stay apart.
       el("strong", { text: c.author ? c.author.display_name : "—" }),
       c.author ? el("span", { class: "handle", text: " @" + c.author.username }) : null, " · ",
-      el("time", { datetime: c.created_at, title: new Date(c.created_at).toLocaleString(cfg.lang), text: ago(c.created_at) }),
+      el("time", { datetime: c.created_at, title: day(c.created_at), text: ago(c.created_at) }),
       c.edited_at ? " · " + t.edited : null,
       c.status === "pending" ? el("span", { class: "badge", text: t.pending }) : null,
       c.status === "rejected" || c.status === "spam" || c.status === "removed"
@@ -154,44 +202,70 @@
     if (c.status === "deleted") body.textContent = t.deleted;
     else body.innerHTML = c.body_html; // sanitised by the service
     body.querySelectorAll("a[href]").forEach(function (a) { a.target = "_blank"; });
-    var actions = el("div", { class: "actions" });
-    if (c.status === "approved" && me) {
+    var actions = el("div", { class: "actions" }), box = el("div", { class: "status" });
+    if (c.status === "approved" && allowed) {
       [[1, "▲", t.up], [-1, "▼", t.down]].forEach(function (v) {
         actions.append(el("button", { type: "button", class: "vote", "aria-label": v[2], "aria-pressed": String(c.my_vote === v[0]),
           disabled: mine, text: v[1], onclick: function () {
-            api("PUT", "/api/v1/comments/" + c.id + "/vote", { value: c.my_vote === v[0] ? 0 : v[0] }).then(function () { load(true); }, function (e) { fail(e.message); });
+            note(box);
+            api("PUT", "/api/v1/comments/" + c.id + "/vote", { value: c.my_vote === v[0] ? 0 : v[0] }).then(function () { load(true); }, failed(box));
           } }));
       });
     }
-    if (c.status === "approved" || c.score) actions.append(el("span", { class: "score", text: c.score + t.points }));
-    if (me && c.status !== "deleted" && c.status !== "removed") {
-      actions.append(el("button", { type: "button", text: t.reply, onclick: function () {
-        var f = composer(c.id, null, post(c.id)); node.append(f); f.querySelector("textarea").focus(); resize();
-      } }));
+    if (c.status === "approved" || c.score) actions.append(el("span", { class: "score", text: points(c.score) }));
+    if (open && c.status !== "deleted" && c.status !== "removed") {
+      var replyButton = el("button", { type: "button", text: t.reply, onclick: function () {
+        var f = node.querySelector(":scope > form.composer");
+        if (!f) {
+          f = composer(c.id, null, post(c.id), function () { f.remove(); replyButton.focus(); });
+          actions.after(f);
+        }
+        f.querySelector("textarea").focus();
+      } });
+      actions.append(replyButton);
+    }
+    // The author edits within the site's window: the button goes when the window closes.
+    var left = viewer ? new Date(c.created_at).getTime() + viewer.edit_window_minutes * 60000 - Date.now() : 0;
+    if (mine && open && (c.status === "approved" || c.status === "pending") && left > 0) {
+      var editButton = el("button", { type: "button", text: t.edit, onclick: function () {
+        var f = composer(c.id, c.body || "", function (text) {
+          return api("PATCH", "/api/v1/comments/" + c.id, { body: text }).then(function (edited) {
+            return reloadAt(c.id, edited.status === "pending" && c.status !== "pending" ? t.savedHeld : t.saved);
+          });
+        }, function () { f.replaceWith(body); editButton.hidden = false; editButton.focus(); });
+        body.replaceWith(f); editButton.hidden = true; f.querySelector("textarea").focus();
+      } });
+      actions.append(editButton);
+      setTimeout(function () { editButton.remove(); }, Math.min(left, 2147483647));
     }
     if (mine && c.status !== "deleted") {
-      actions.append(el("button", { type: "button", text: t.edit, onclick: function () {
-        var f = composer(c.id, c.body || "", function (text) {
-          return api("PATCH", "/api/v1/comments/" + c.id, { body: text }).then(function () { return load(true); });
-        });
-        body.replaceWith(f); f.querySelector("textarea").focus();
-      } }));
       actions.append(el("button", { type: "button", text: t.del, onclick: function () {
         if (!confirm(t.confirmDel)) return;
-        api("DELETE", "/api/v1/comments/" + c.id).then(function () { load(true); }, function (e) { fail(e.message); });
+        note(box);
+        api("DELETE", "/api/v1/comments/" + c.id).then(function () { load(true); }, failed(box));
       } }));
     }
-    if (me && !mine && c.status === "approved") {
-      actions.append(el("button", { type: "button", text: t.report, onclick: function () {
+    if (allowed && !mine && c.status === "approved") {
+      // Once reported, the button gives way to a mark that says so.
+      var mark = el("span", { class: "badge", text: t.reportedMark }), reporting = null;
+      var reportButton = el("button", { type: "button", text: t.report, onclick: function () {
+        if (reporting) { reporting.querySelector("select").focus(); return; }
         var select = el("select", { "aria-label": t.reason }, ["spam", "abuse", "off_topic", "other"].map(function (r) { return el("option", { value: r, text: t[r] }); }));
-        var form = el("form", { class: "row", onsubmit: function (e) {
-          e.preventDefault();
-          api("POST", "/api/v1/comments/" + c.id + "/reports", { reason: select.value }).then(function () { form.remove(); say(t.reported); }, function (err) { fail(err.message); });
-        } }, [select, el("button", { type: "submit", text: t.report })]);
-        actions.after(form); select.focus(); resize();
-      } }));
+        var close = function () { reporting.remove(); reporting = null; };
+        var done = function (message) { close(); reportButton.replaceWith(mark); reported[c.id] = true; note(box, message); };
+        reporting = el("form", { class: "row", onsubmit: function (e) {
+          e.preventDefault(); note(box);
+          api("POST", "/api/v1/comments/" + c.id + "/reports", { reason: select.value }).then(function () { done(t.reported); }, function (err) {
+            if (err.data && err.data.reason === "already_reported") done(explain(err));
+            else failed(box)(err);
+          });
+        } }, [select, el("button", { type: "submit", text: t.report }),
+          el("button", { type: "button", text: t.cancel, onclick: function () { close(); reportButton.focus(); } })]);
+        actions.after(reporting); select.focus();
+      } });
+      actions.append(reported[c.id] ? mark : reportButton);
     }
-    node.append(head, body, actions);
+    node.append(head, body, actions, box);
     if (c.replies.length) node.append(el("div", { class: "replies" }, c.replies.map(comment)));
     if (c.more_replies) node.append(moreReplies(c, node));
     return node;
@@ -207,10 +281,9 @@
         if (top.more_replies) { cursor = top.replies_cursor; label(top.more_replies); button.disabled = false; }
         else button.remove();
         if (first) first.focus();
-      }, function (e) { button.disabled = false; fail(e.message); });
+      }, function (e) { button.disabled = false; if (!e.shown) fail(explain(e)); });
     } });
-    // At least one: French and English agree, one in the singular, more in the plural.
-    function label(n) { button.textContent = t.moreReplies[n > 1 ? 1 : 0].replace("%d", n); }
+    function label(n) { button.textContent = fillIn(t.moreReplies[plural.select(n)] || t.moreReplies.other, { n: n }); }
     label(c.more_replies);
     return button;
   }
@@ -237,7 +310,7 @@
     var q = new URLSearchParams({ article: cfg.article, sort: sort, limit: 20 });
     if (!again && cursor) q.set("cursor", cursor);
     return api("GET", base + "/comments?" + q).then(function (thread) {
-      count = thread.article.comment_count;
+      count = thread.article.comment_count; locked = thread.article.locked; viewer = thread.viewer || null;
       $("#count").textContent = t.count + count;
       var list = $("#comments");
       if (again) list.replaceChildren();
@@ -245,40 +318,31 @@
       if (!list.children.length) list.append(el("p", { class: "empty", text: t.empty }));
       cursor = thread.next_cursor;
       $("#more").hidden = !cursor;
-      $("#add").hidden = !!thread.article.locked && !!me;
-    }, function (e) { fail(e.message); });
+      $("#closed").hidden = !locked;
+      $("#add").hidden = locked || !!(viewer && viewer.banned);
+      accountForms();
+      resize(); // a frame out of view is not observed until it is scrolled to
+    }, function (e) { if (!e.shown) fail(explain(e)); });
   }
 
-  function accountForms() {
+  // The account box: sign-in and registration, or who is signed in with the composer (or, for a
+  // banned reader, the sentence that says until when). Drawn again only when that changes.
+  function accountForms(force) {
+    var state = me ? [me.id, locked, !!(viewer && viewer.banned), viewer && viewer.banned_until].join() : "out";
+    if (state === drawn && !force) return;
+    drawn = state;
     var box = $("#account");
     box.replaceChildren();
     if (me) {
+      var banned = viewer && viewer.banned;
       box.append(el("p", { class: "row" }, [t.signedAs + me.display_name + " ",
         el("button", { type: "button", text: t.signOut, onclick: function () {
           api("POST", "/api/v1/auth/logout", { refresh_token: get("csvc.refresh") }).catch(function () {});
           signedIn(null); render();
-        } })]), composer(null, null, post(null)));
+        } })]),
+        banned ? el("p", { class: "banner", text: explain({ data: { reason: "banned", banned_until: viewer.banned_until, ban_reason: viewer.ban_reason } }) }) : null,
+        banned || locked ? null : composer(null, null, post(null)));
       return;
-    }
-    function form(kind) {
-      var fields = kind === "in"
-        ? [["login", t.login, "text", "username"], ["password", t.password.split(" (")[0], "password", "current-password"]]
-        : [["username", t.username, "text", "username"], ["email", t.email, "email", "email"],
-           ["password", t.password, "password", "new-password"], ["display_name", t.name, "text", "nickname"]];
-      var f = el("form", { class: "account", onsubmit: function (e) {
-        e.preventDefault(); fail("");
-        var data = {};
-        fields.forEach(function (x) { var v = f.elements[x[0]].value; if (v) data[x[0]] = v; });
-        api("POST", "/api/v1/auth/" + (kind === "in" ? "login" : "register"), data).then(function (pair) {
-          signedIn(pair); render();
-        }, function (err) { fail(err.message); });
-      } }, fields.map(function (x) {
-        return el("label", {}, [x[1], el("input", { name: x[0], type: x[2], autocomplete: x[3], required: x[0] !== "display_name" })]);
-      }).concat([el("div", { class: "row" }, [
-        el("button", { type: "submit", class: "primary", text: kind === "in" ? t.submitIn : t.submitUp }),
-        el("button", { type: "button", text: t.cancel, onclick: accountForms }),
-      ])]));
-      box.replaceChildren(f); f.querySelector("input").focus();
     }
     box.append(el("p", {}, [
       el("button", { type: "button", class: "link", text: t.signIn, onclick: function () { form("in"); } }), t.or,
@@ -286,15 +350,48 @@
     ]));
   }
 
+  function form(kind) {
+    var fields = kind === "in"
+      ? [["login", t.login, { autocomplete: "username", maxlength: 254 }], ["password", t.passwordIn, { type: "password", autocomplete: "current-password", maxlength: 256 }]]
+      : [["username", t.username, { autocomplete: "username", minlength: 3, maxlength: 32, pattern: "[A-Za-z0-9_.\\-]+" }],
+         ["email", t.email, { type: "email", autocomplete: "email", maxlength: 254 }],
+         ["password", t.password, { type: "password", autocomplete: "new-password", minlength: 10, maxlength: 256 }],
+         ["display_name", t.name, { autocomplete: "nickname", maxlength: 64 }]];
+    var box = el("div", { class: "status" });
+    var f = el("form", { class: "account", onsubmit: function (e) {
+      e.preventDefault(); note(box);
+      var data = {};
+      fields.forEach(function (x) { var v = f.elements[x[0]].value; if (v) data[x[0]] = v; });
+      api("POST", "/api/v1/auth/" + (kind === "in" ? "login" : "register"), data).then(function (pair) {
+        signedIn(pair); render();
+      }, function (err) {
+        failed(box)(err);
+        var input = err.data && f.elements[err.data.field];
+        if (input) input.focus();
+      });
+    } }, fields.map(function (x) {
+      var attrs = Object.assign({ name: x[0], type: "text", required: x[0] !== "display_name" }, x[2]);
+      return el("label", {}, [x[1], checked(el("input", attrs), x[0])]);
+    }).concat([el("div", { class: "row" }, [
+      el("button", { type: "submit", class: "primary", text: kind === "in" ? t.submitIn : t.submitUp }),
+      el("button", { type: "button", text: t.cancel, onclick: function () { accountForms(true); } }),
+    ]), box]));
+    $("#account").replaceChildren(f); f.querySelector("input").focus();
+  }
+
   function render() {
+    drawn = null;
     app.replaceChildren(
       el("div", { class: "head" }, [
         el("p", { id: "count", text: t.count + count }),
         el("label", {}, [t.sort + " ", el("select", { id: "sort", onchange: function (e) { sort = e.target.value; load(true); } },
           ["oldest", "newest", "top"].map(function (s) { return el("option", { value: s, text: t[s], selected: s === sort }); }))]),
       ]),
+      el("p", { id: "closed", class: "banner", hidden: true, text: E.locked }),
+      // Signed out, it opens the sign-in form; signed in, it takes the reader to the text box.
       el("button", { type: "button", id: "add", class: "primary", text: t.add, onclick: function () {
-        var a = $("#account textarea, #account button"); if (a) a.focus();
+        var area = $("#account textarea");
+        if (area) area.focus(); else if (!me) form("in");
       } }),
       el("div", { id: "account" }),
       el("p", { id: "error", role: "alert" }),
