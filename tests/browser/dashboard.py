@@ -108,7 +108,7 @@ WORDS = {
         "describe": "title and address set",
     },
     "fr": {
-        "queue": "File",
+        "queue": "File d'attente",
         "log": "Journal",
         "sign_out": "Se déconnecter",
         "site": "Site",
@@ -132,7 +132,7 @@ WORDS = {
         "off_topic": "Hors sujet — {} (@{})",
         "comment": "commentaire n° {}",
         "decided_approve": "Décidé : approuvé.",
-        "history": "0 approuvés, 0 rejetés · compte depuis le ",
+        "history": "0 approuvé, 0 rejeté · compte depuis le ",
         "when": "Quand",
         "target": "Cible",
         "approved": "approuvé",

@@ -45,7 +45,7 @@ const TEXT = {
     stale: "Its author edited this comment meanwhile: here is the new text. Decide again.",
   },
   fr: {
-    title: "Modération", site: "Site", queue: "File", log: "Journal", signOut: "Se déconnecter",
+    title: "Modération", site: "Site", queue: "File d'attente", log: "Journal", signOut: "Se déconnecter",
     signInTitle: "Modérateurs, connectez-vous", login: "Nom d'utilisateur ou e-mail", password: "Mot de passe", signIn: "Se connecter",
     queueTitle: "En attente de décision",
     keys: "Touches : j / k suivant / précédent · a approuver · r rejeter · s spam · e garder · / motif (Entrée rejette avec lui, Échap en sort) · b bannir l'auteur (demande pour combien de temps et pourquoi)",
@@ -76,7 +76,8 @@ const TEXT = {
     closedNow: (title) => `« ${title} » est fermé aux nouveaux commentaires.`,
     reopenedNow: (title) => `« ${title} » est de nouveau ouvert aux commentaires.`,
     comment: (id) => `commentaire n° ${id}`,
-    history: (h) => `${h.approved} approuvés, ${h.rejected} rejetés · compte depuis le ${day(h.account_created_at)}`,
+    history: (h) =>
+      `${counted(h.approved, "approuvé", "approuvés")}, ${counted(h.rejected, "rejeté", "rejetés")} · compte depuis le ${day(h.account_created_at)}`,
     anonymous: "(compte effacé)", failed: (detail) => `Échec : ${detail}`,
     stale: "Son auteur a modifié ce commentaire entre-temps : voici le nouveau texte. Décidez à nouveau.",
   },
@@ -90,6 +91,8 @@ const t = (key, ...args) => {
 const label = (group, name) => TEXT[lang][group][name] || name;
 const $ = (selector, root = document) => root.querySelector(selector);
 const day = (iso) => (iso ? new Date(iso).toLocaleDateString(lang) : "?");
+// A number with its noun in the language's singular or plural (French: 0 and 1 take the singular).
+const counted = (n, one, other) => `${n} ${new Intl.PluralRules(lang).select(n) === "one" ? one : other}`;
 const handle = (username) => `@${username}`;
 
 const session = {
