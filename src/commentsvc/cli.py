@@ -23,7 +23,7 @@ from commentsvc.domain import roles, sites
 from commentsvc.domain.articles import describe_article
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
 from commentsvc.kv.client import check as check_redis
-from commentsvc.store import articles
+from commentsvc.store import articles, events
 from commentsvc.store.migrations import migrate
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect, unreachable
 from commentsvc.store.sites import SETTING_COLUMNS, Site
@@ -274,6 +274,36 @@ async def _counts_verify(conn: asyncpg.Connection, args: argparse.Namespace) -> 
     return 1 if drifted and not args.fix else 0
 
 
+# --- events ----------------------------------------------------------------------------
+
+
+async def _events_list(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    listed = await events.deliveries(conn, args.dead, args.subscriber, args.limit)
+    for d in listed:
+        e = d.event
+        where = e.site if e.article is None else f"{e.site} {e.article!r}"
+        state = (
+            f"dead since {d.dead_at:%Y-%m-%d %H:%M:%S}" if d.dead_at else f"due {d.due_at:%Y-%m-%d %H:%M:%S}"
+        )
+        error = f": {d.last_error}" if d.last_error else ""
+        print(f"event {e.id} {e.type} {where} -> {d.subscriber}, {d.attempts} attempt(s), {state}{error}")
+    kind = "dead " if args.dead else "undelivered "
+    print(
+        f"commentsvc: {len(listed)} {kind}deliver{'y' if len(listed) == 1 else 'ies'}"
+        f"{' (the first ' + str(args.limit) + ')' if len(listed) == args.limit else ''}"
+    )
+    return 0
+
+
+async def _events_replay(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    if not args.all and not args.event_ids:
+        say("name the events to replay (their ids, from `commentsvc events list --dead`), or --all.")
+        return 2
+    replayed = await events.replay(conn, args.subscriber, None if args.all else args.event_ids)
+    print(f"commentsvc: {replayed} dead deliver{'y' if replayed == 1 else 'ies'} sent again")
+    return 0 if replayed else 1
+
+
 # --- user ----------------------------------------------------------------------------
 
 
@@ -344,6 +374,12 @@ def _bool(raw: str) -> bool:
     raise argparse.ArgumentTypeError("expected true or false")
 
 
+def _positive(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 2**62:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {raw!r}")
+    return int(raw)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="commentsvc", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -391,6 +427,20 @@ def _parser() -> argparse.ArgumentParser:
     verify = counts.add_parser("verify", help="compare stored counts with COUNT(*); exit 1 if any differs")
     verify.add_argument("--fix", action="store_true", help="correct the counts that differ")
     verify.set_defaults(run=_with_connection(_counts_verify))
+
+    events_cmd = commands.add_parser("events", help="the event outbox's deliveries").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    listing = events_cmd.add_parser("list", help="deliveries not made yet (retrying or dead)")
+    listing.add_argument("--dead", action="store_true", help="only those whose attempts are spent")
+    listing.add_argument("--subscriber", help="only this subscriber's")
+    listing.add_argument("--limit", type=_positive, default=100, help="at most this many (default 100)")
+    listing.set_defaults(run=_with_connection(_events_list))
+    replay = events_cmd.add_parser("replay", help="send dead deliveries again")
+    replay.add_argument("event_ids", nargs="*", type=_positive, metavar="EVENT_ID")
+    replay.add_argument("--all", action="store_true", help="every dead delivery")
+    replay.add_argument("--subscriber", help="only this subscriber's")
+    replay.set_defaults(run=_with_connection(_events_replay))
 
     user = commands.add_parser("user", help="manage roles").add_subparsers(required=True, metavar="ACTION")
     for action, handler in (("grant", _user_grant), ("revoke", _user_revoke)):

@@ -1,0 +1,206 @@
+"""Delivering domain events to their subscribers.
+
+A change writes its events in its own transaction (``Dispatcher.transaction``). Each subscriber
+then gets each event of the types it takes at least once, and normally once, whichever of the
+service's processes delivers it:
+
+- A subscriber that is ``at_commit`` (idempotent, and indifferent to order: cache invalidation,
+  the moderation queue's feed) is delivered the events by the process that wrote them, as soon as
+  their change commits, before the request that made it is answered: a reader's next page
+  already shows the change. Its deliveries are left to that process for ``AT_COMMIT_GRACE``;
+  one that failed, or whose process died first, is taken by a dispatcher.
+- Every other subscriber is delivered by the dispatchers that every process runs: woken by
+  PostgreSQL's NOTIFY when such an event commits (it comes with the commit, needs no other
+  service, and PostgreSQL holds the events anyway), and every POLL_SECONDS regardless. A
+  dispatcher leases what it claims; one that dies mid-delivery loses nothing, as the lease
+  expires and another takes the events again. Events of one stream (an article; a user on a
+  site) arrive in the order they were written, the next waiting while one is leased or waiting
+  for its retry.
+
+A delivery that fails is tried again after a delay that grows with each attempt; once its
+attempts are spent it is dead, listed by ``commentsvc events list --dead`` and sent again by
+``commentsvc events replay``. Events every subscriber has taken are pruned after
+EVENT_RETENTION."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+from typing import ClassVar, Protocol
+
+import asyncpg
+
+from commentsvc.model.events import Event, EventType, NewEvent
+from commentsvc.store import events as store
+from commentsvc.store.events import Retries
+from commentsvc.store.pool import UNAVAILABLE_ERRORS
+
+log = logging.getLogger("commentsvc.events")
+
+AT_COMMIT_GRACE = timedelta(seconds=10)
+LEASE = timedelta(seconds=30)
+POLL_SECONDS = 2.0
+BATCH = 100
+RETRIES = Retries(first=timedelta(seconds=1), most=timedelta(minutes=10), attempts=12)
+EVENT_RETENTION = timedelta(days=7)
+PRUNE_EVERY_SECONDS = 600.0
+PRUNE_BATCH = 10_000
+
+
+class Subscriber(Protocol):
+    name: ClassVar[str]
+    types: ClassVar[frozenset[EventType]]
+    at_commit: ClassVar[bool]
+    retries: ClassVar[Retries]
+
+    async def deliver(self, events: Sequence[Event]) -> None:
+        """Act on the events, in order; raising has them all tried again later."""
+
+
+class Change:
+    """The events of one change, written in its transaction."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self.written: list[Event] = []
+
+    async def record(self, *events: NewEvent) -> None:
+        if events:
+            self.written += await store.record(self._conn, events)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        database_url: str,
+        subscribers: Sequence[Subscriber],
+        lease: timedelta = LEASE,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self._pool = pool
+        self._database_url = database_url
+        self._subscribers = list(subscribers)
+        self._lease = lease
+        self._poll_seconds = poll_seconds
+        self._at_commit = [s for s in self._subscribers if s.at_commit]
+        self._woken = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, conn: asyncpg.Connection) -> AsyncIterator[Change]:
+        """A change's transaction, in which it records its events; once committed, they are
+        delivered to the subscribers served at commit."""
+        if conn.is_in_transaction():
+            raise RuntimeError("a change that records events must be its own transaction")
+        change = Change(conn)
+        async with conn.transaction():
+            yield change
+        await self.committed(change.written)
+
+    async def committed(self, events: Sequence[Event]) -> None:
+        """Deliver events just committed by this process to the subscribers served at commit. A
+        failure delays that subscriber's delivery to a retry; it never fails the change."""
+        if not events:
+            return
+        delivered: list[str] = []
+        for subscriber in self._at_commit:
+            wanted = [event for event in events if event.type in subscriber.types]
+            if not wanted:
+                continue
+            try:
+                await subscriber.deliver(wanted)
+            except Exception as exc:
+                log.warning("events: %s failed at commit, to be retried: %r", subscriber.name, exc)
+                await self._failed(subscriber, wanted, exc, claimed=False)
+            else:
+                delivered.append(subscriber.name)
+        if delivered:
+            try:
+                async with self._pool.acquire() as conn:
+                    await store.acknowledge(conn, delivered, [event.id for event in events])
+            except UNAVAILABLE_ERRORS as exc:
+                # Delivered all the same: a dispatcher delivers them again after their grace.
+                log.warning("events: acknowledgement lost, to be delivered again: %r", exc)
+
+    async def start(self) -> None:
+        async with self._pool.acquire() as conn:
+            for subscriber in self._subscribers:
+                grace = AT_COMMIT_GRACE if subscriber.at_commit else timedelta(0)
+                await store.register(conn, subscriber.name, sorted(subscriber.types), grace)
+        self._task = asyncio.create_task(self._run(), name="commentsvc-events")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close(timeout=2)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time()
+        while True:
+            await self._listen()
+            self._woken.clear()
+            try:
+                for subscriber in self._subscribers:
+                    await self.deliver_due(subscriber)
+                if loop.time() >= next_prune:
+                    async with self._pool.acquire() as conn:
+                        await store.prune(conn, EVENT_RETENTION, PRUNE_BATCH)
+                    next_prune = loop.time() + PRUNE_EVERY_SECONDS
+            except UNAVAILABLE_ERRORS as exc:
+                log.warning("events: PostgreSQL unavailable, delivery resumes when it answers: %r", exc)
+            except Exception:
+                log.exception("events: dispatcher pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self._poll_seconds)
+
+    async def _listen(self) -> None:
+        """Keep a listening connection (again after PostgreSQL restarts); without one, the
+        dispatcher still polls."""
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        try:
+            self._listener = await store.listen(self._database_url, self._woken.set)
+        except (*UNAVAILABLE_ERRORS, asyncpg.PostgresError) as exc:
+            self._listener = None
+            log.warning("events: cannot listen for new events yet, polling: %r", exc)
+
+    async def deliver_due(self, subscriber: Subscriber) -> int:
+        """Deliver the subscriber's due events, a batch at a time, until none is due; how many
+        were delivered."""
+        delivered = 0
+        while True:
+            async with self._pool.acquire() as conn:
+                events = await store.claim(conn, subscriber.name, BATCH, self._lease)
+            if not events:
+                return delivered
+            try:
+                await subscriber.deliver(events)
+            except Exception as exc:
+                log.warning("events: %s failed, to be retried: %r", subscriber.name, exc)
+                await self._failed(subscriber, events, exc, claimed=True)
+                return delivered
+            async with self._pool.acquire() as conn:
+                await store.acknowledge(conn, [subscriber.name], [event.id for event in events])
+            delivered += len(events)
+
+    async def _failed(
+        self, subscriber: Subscriber, events: Sequence[Event], exc: Exception, claimed: bool
+    ) -> None:
+        try:
+            async with self._pool.acquire() as conn:
+                await store.failed(
+                    conn, subscriber.name, [e.id for e in events], repr(exc), subscriber.retries, claimed
+                )
+        except UNAVAILABLE_ERRORS:
+            # Its lease or grace still runs out: it is taken again then.
+            log.warning("events: could not record %s's failure; its lease will run out", subscriber.name)
