@@ -82,7 +82,8 @@ def locked(site_id: int, article_id: int) -> NewEvent:
 
 async def started(events_db: str, pool: asyncpg.Pool, *subscribers: Probe, lease: float = 30) -> Dispatcher:
     dispatcher = Dispatcher(pool, events_db, subscribers, lease=timedelta(seconds=lease), poll_seconds=0.2)
-    await dispatcher.start()
+    dispatcher.start()
+    await asyncio.wait_for(dispatcher.registered.wait(), 10)
     return dispatcher
 
 
@@ -291,7 +292,7 @@ DYING_DISPATCHER = textwrap.dedent(
     async def main():
         pool = await asyncpg.create_pool(sys.argv[1], min_size=1, max_size=2)
         dispatcher = Dispatcher(pool, sys.argv[1], [Stuck()], lease=timedelta(seconds=2), poll_seconds=0.2)
-        await dispatcher.start()
+        dispatcher.start()
         await asyncio.Event().wait()
 
     asyncio.run(main())

@@ -88,6 +88,9 @@ class Dispatcher:
         self._poll_seconds = poll_seconds
         self._at_commit = [s for s in self._subscribers if s.at_commit]
         self._woken = asyncio.Event()
+        # Set once the subscribers are registered (events written before get no delivery for a
+        # subscriber new to the database).
+        self.registered = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
 
@@ -127,11 +130,8 @@ class Dispatcher:
                 # Delivered all the same: a dispatcher delivers them again after their grace.
                 log.warning("events: acknowledgement lost, to be delivered again: %r", exc)
 
-    async def start(self) -> None:
-        async with self._pool.acquire() as conn:
-            for subscriber in self._subscribers:
-                grace = AT_COMMIT_GRACE if subscriber.at_commit else timedelta(0)
-                await store.register(conn, subscriber.name, sorted(subscriber.types), grace)
+    def start(self) -> None:
+        """Run this process's dispatcher (it starts even while PostgreSQL is down)."""
         self._task = asyncio.create_task(self._run(), name="commentsvc-events")
 
     async def stop(self) -> None:
@@ -150,6 +150,9 @@ class Dispatcher:
             await self._listen()
             self._woken.clear()
             try:
+                if not self.registered.is_set():
+                    await self._register()
+                    self.registered.set()
                 for subscriber in self._subscribers:
                     await self.deliver_due(subscriber)
                 if loop.time() >= next_prune:
@@ -162,6 +165,14 @@ class Dispatcher:
                 log.exception("events: dispatcher pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), self._poll_seconds)
+
+    async def _register(self) -> None:
+        """Which types each subscriber takes, and whether its writers deliver them: from now on
+        every event written of those types gets a delivery for it."""
+        async with self._pool.acquire() as conn:
+            for subscriber in self._subscribers:
+                grace = AT_COMMIT_GRACE if subscriber.at_commit else timedelta(0)
+                await store.register(conn, subscriber.name, sorted(subscriber.types), grace)
 
     async def _listen(self) -> None:
         """Keep a listening connection (again after PostgreSQL restarts); without one, the
