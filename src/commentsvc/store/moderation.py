@@ -301,3 +301,13 @@ async def audit_page(
         limit,
     )
     return [AuditRow(**dict(row)) for row in rows]
+
+
+async def closed_entries(conn: asyncpg.Connection, comment_ids: list[int]) -> list[tuple[int, str]]:
+    """(site id, stream entry) of the decided items of these comments that were queued."""
+    rows = await conn.fetch(
+        """SELECT site_id, stream_id FROM moderation_items
+           WHERE comment_id = ANY ($1::bigint[]) AND decision IS NOT NULL AND stream_id IS NOT NULL""",
+        comment_ids,
+    )
+    return [(row["site_id"], row["stream_id"]) for row in rows]
