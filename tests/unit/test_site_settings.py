@@ -1,8 +1,11 @@
 """A site's settings are checked in the domain against the structure that holds each of them
-(model.sites.SiteSettings), before anything is stored; the command line's flags are made from
-the same structure."""
+(model.sites.SiteSettings), before anything is stored; the command line's flags and the
+README's table are made from, and held to, the same structure."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +14,7 @@ from commentsvc.domain.sites import check_change
 from commentsvc.errors import Invalid
 from commentsvc.model.sites import NAME_LENGTH, SETTINGS, Range
 
+README = Path(__file__).parents[2] / "README.md"
 RANGED = {name: setting.range for name, setting in SETTINGS.items() if setting.range}
 
 
@@ -83,3 +87,26 @@ def test_every_setting_says_what_it_does_and_what_it_may_be():
 
 def test_every_setting_has_a_flag_and_a_flag_only_sets_settings():
     assert sorted(name for flag in SETTING_FLAGS for name in flag.names) == sorted(SETTINGS)
+
+
+# --- the README's table ---------------------------------------------------------------------------
+
+
+def readme_settings() -> dict[str, list[str]]:
+    """The README's site-settings table: each row's other cells by its first (flag and value)."""
+    rows = {}
+    for line in README.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `--"):
+            first, *cells = (cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)[1:-1])
+            rows[first.strip("`")] = cells
+    return rows
+
+
+@pytest.mark.parametrize("flag", SETTING_FLAGS, ids=lambda flag: flag.flag)
+def test_the_readme_lists_each_setting_with_its_default_allowed_values_and_meaning(flag):
+    assert readme_settings().get(f"{flag.flag} {flag.metavar}") == [flag.default, flag.allowed, flag.meaning]
+
+
+def test_the_readme_lists_no_setting_the_command_does_not_take():
+    taken = {f"{flag.flag} {flag.metavar}" for flag in SETTING_FLAGS} | {"--name NAME"}
+    assert set(readme_settings()) == taken
