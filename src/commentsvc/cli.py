@@ -13,6 +13,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,10 +24,10 @@ from commentsvc.domain import roles, sites
 from commentsvc.domain.articles import describe_article
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
 from commentsvc.kv.client import check as check_redis
+from commentsvc.model.sites import SETTINGS, Setting, Site, SiteSettings
 from commentsvc.store import articles, events
 from commentsvc.store.migrations import migrate
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect, unreachable
-from commentsvc.store.sites import SETTING_COLUMNS, Site
 
 
 def say(sentence: str) -> None:
@@ -39,7 +40,11 @@ def _tell(sentence: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except Invalid as exc:  # a site setting's flag, refused in one sentence (argparse's own is three lines)
+        say(_with_flag(exc))
+        return 2
     try:
         settings = load_settings(secret_dir=getattr(args, "secret_dir", None), warn=say)
     except ConfigError as exc:
@@ -64,12 +69,9 @@ def main(argv: list[str] | None = None) -> int:
 def _with_flag(exc: Invalid) -> str:
     """The domain starts a sentence about a site setting with its name, as stored; here it is
     the flag that sets it."""
-    if exc.field not in SETTING_COLUMNS:
+    if exc.field not in _FLAG_NAMES:
         return exc.detail
-    flag = {"burst_count": "the N of --burst N/Mm", "burst_minutes": "the M of --burst N/Mm"}.get(
-        exc.field, "--" + exc.field.replace("_", "-")
-    )
-    return exc.detail.replace(exc.field, flag, 1)
+    return exc.detail.replace(exc.field, _FLAG_NAMES[exc.field], 1)
 
 
 Action = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[int]]
@@ -215,41 +217,130 @@ async def _migrate(conn: asyncpg.Connection, _: argparse.Namespace) -> int:
 # --- site ------------------------------------------------------------------------
 
 
-def _site_settings(args: argparse.Namespace) -> dict[str, object]:
-    names = (
-        "name", "moderation", "trust_after", "distrust_ratio", "hold_first_comment", "max_links",
-        "report_threshold", "edit_window_minutes", "max_depth",
-    )  # fmt: skip
-    settings: dict[str, object] = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+@dataclass(frozen=True, slots=True)
+class SettingFlag:
+    """A flag of `site create|update`, made from the site settings it sets (model.sites.SETTINGS):
+    its --help and the README's table say what those say."""
+
+    flag: str
+    metavar: str
+    read: Callable[[str], dict[str, object]]  # the flag's text: each setting's value, checked
+    text: Callable[[SiteSettings], str]  # the settings' values, as the flag would be given them
+    meaning: str
+    allowed: str
+    names: dict[str, str]  # how a refusal names each setting the flag sets
+
+    @property
+    def dest(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+    @property
+    def default(self) -> str:
+        return self.text(SiteSettings()) or "none"
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return ",".join(value) if isinstance(value, list) else str(value)
+
+
+def _bool(text: str) -> bool:
+    if text.lower() in ("true", "yes", "on", "1"):
+        return True
+    if text.lower() in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(text)
+
+
+# How the command line writes each kind of setting.
+_PARSERS: dict[type, Callable[[str], object]] = {
+    int: int,
+    float: float,
+    bool: _bool,
+    str: str,
+    list: lambda text: text.split(","),
+}
+
+
+def _read(setting: Setting, text: str) -> dict[str, object]:
+    try:
+        value = _PARSERS[setting.kind](text)
+    except ValueError:
+        value = text  # not even of the setting's kind: the domain refuses it as it refuses the rest
+    return {setting.name: sites.check_setting(setting.name, value)}
+
+
+def _flag_of(setting: Setting) -> SettingFlag:
+    flag = "--" + setting.name.replace("_", "-")
+    kinds = {int: "N", float: "R", bool: "true|false", list: "a,b"}
+    return SettingFlag(
+        flag=flag,
+        metavar="|".join(setting.choices) or kinds[setting.kind],
+        read=functools.partial(_read, setting),
+        text=lambda settings: _text(getattr(settings, setting.name)),
+        meaning=setting.description,
+        allowed=setting.allowed,
+        names={setting.name: flag},
+    )
+
+
+def _read_burst(text: str) -> dict[str, object]:
+    count, _, minutes = text.partition("/")
+    try:
+        values = {"burst_count": int(count), "burst_minutes": int(minutes.rstrip("m"))}
+    except ValueError:
+        raise Invalid(
+            f"--burst must be N/Mm (N comments in M minutes), {_BURST.allowed}, not {text!r}."
+        ) from None
+    return {name: sites.check_setting(name, value) for name, value in values.items()}
+
+
+# Site owners think of a burst as one thing: --burst 10/10m sets both its settings.
+_BURST = SettingFlag(
+    flag="--burst",
+    metavar="N/Mm",
+    read=_read_burst,
+    text=lambda settings: f"{settings.burst_count}/{settings.burst_minutes}m",
+    meaning=f"N: {SETTINGS['burst_count'].description}; M: {SETTINGS['burst_minutes'].description}",
+    allowed=f"N {SETTINGS['burst_count'].allowed} and M {SETTINGS['burst_minutes'].allowed}",
+    names={"burst_count": "the N of --burst N/Mm", "burst_minutes": "the M of --burst N/Mm"},
+)
+SETTING_FLAGS = tuple(
+    _BURST if name == "burst_count" else _flag_of(setting)
+    for name, setting in SETTINGS.items()
+    if name != "burst_minutes"
+)
+_FLAG_NAMES = {"name": "--name"} | {name: said for flag in SETTING_FLAGS for name, said in flag.names.items()}
+
+
+def _site_change(args: argparse.Namespace) -> dict[str, object]:
+    change: dict[str, object] = {}
+    if args.name is not None:
+        change["name"] = args.name
     if args.origin:
-        settings["origins"] = args.origin
-    if args.blocked_words is not None:
-        settings["blocked_words"] = args.blocked_words.split(",")
-    if args.burst is not None:
-        settings["burst_count"], settings["burst_minutes"] = args.burst
-    return settings
+        change["origins"] = args.origin
+    for flag in SETTING_FLAGS:
+        change.update(getattr(args, flag.dest) or {})
+    return change
 
 
 def _describe(site: Site) -> str:
-    return (
-        f"{site.slug}: {site.name!r} origins={','.join(site.origins) or '-'} moderation={site.moderation} "
-        f"trust_after={site.trust_after} distrust_ratio={site.distrust_ratio:g} "
-        f"hold_first_comment={str(site.hold_first_comment).lower()} max_links={site.max_links} "
-        f"blocked_words={','.join(site.blocked_words) or '-'} burst={site.burst_count}/{site.burst_minutes}m "
-        f"report_threshold={site.report_threshold} edit_window_minutes={site.edit_window_minutes} "
-        f"max_depth={site.max_depth}"
-    )
+    settings = " ".join(f"{flag.dest}={flag.text(site.settings) or '-'}" for flag in SETTING_FLAGS)
+    return f"{site.slug}: {site.name!r} origins={','.join(site.origins) or '-'} {settings}"
 
 
 async def _site_create(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     if not args.origin:
         raise Invalid("site create needs at least one --origin URL.")
-    print(_describe(await sites.create_site(conn, args.slug, _site_settings(args))))
+    print(_describe(await sites.create_site(conn, args.slug, _site_change(args))))
     return 0
 
 
 async def _site_update(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
-    print(_describe(await sites.update_site(conn, args.slug, _site_settings(args))))
+    print(_describe(await sites.update_site(conn, args.slug, _site_change(args))))
     return 0
 
 
@@ -358,22 +449,6 @@ def _loopback_twin(origin: str) -> list[str]:
 # --- argument parsing ----------------------------------------------------------------
 
 
-def _burst(raw: str) -> tuple[int, int]:
-    count, _, minutes = raw.partition("/")
-    try:
-        return int(count), int(minutes.rstrip("m"))
-    except ValueError:
-        raise argparse.ArgumentTypeError("burst looks like 10/10m (comments per minutes)") from None
-
-
-def _bool(raw: str) -> bool:
-    if raw.lower() in ("true", "yes", "on", "1"):
-        return True
-    if raw.lower() in ("false", "no", "off", "0"):
-        return False
-    raise argparse.ArgumentTypeError("expected true or false")
-
-
 def _positive(raw: str) -> int:
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 2**62:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, not {raw!r}")
@@ -405,19 +480,14 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--origin", action="append", help="an origin allowed to embed (repeatable; replaces all)"
         )
-        cmd.add_argument("--name")
-        cmd.add_argument("--moderation", choices=("pre", "post"))
-        cmd.add_argument("--trust-after", type=int)
-        cmd.add_argument("--distrust-ratio", type=float)
-        cmd.add_argument("--hold-first-comment", type=_bool)
-        cmd.add_argument("--max-links", type=int)
-        cmd.add_argument("--blocked-words", help="comma-separated")
-        cmd.add_argument(
-            "--burst", type=_burst, help="N/Mm: more than N comments in M minutes from a new account are held"
-        )
-        cmd.add_argument("--report-threshold", type=int)
-        cmd.add_argument("--edit-window-minutes", type=int)
-        cmd.add_argument("--max-depth", type=int)
+        cmd.add_argument("--name", help="the site's name, as moderators see it (default: the slug)")
+        for flag in SETTING_FLAGS:
+            cmd.add_argument(
+                flag.flag,
+                type=flag.read,
+                metavar=flag.metavar,
+                help=f"{flag.meaning} ({flag.allowed}; default {flag.default})",
+            )
         cmd.set_defaults(run=_with_connection(handler))
     site.add_parser("list", help="list sites").set_defaults(run=_with_connection(_site_list))
 

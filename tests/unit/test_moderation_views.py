@@ -8,8 +8,8 @@ import pytest
 from commentsvc.domain.moderation_views import Rule, article_link, held_because
 from commentsvc.domain.policy import hold_reason
 from commentsvc.domain.rendering import render
+from commentsvc.model.sites import Site, SiteSettings
 from commentsvc.store.moderation import Report, Standing
-from commentsvc.store.sites import Site
 
 NOW = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
 ORIGINS = ["https://news.example", "https://www.news.example"]
@@ -18,17 +18,19 @@ SITE = Site(
     slug="news",
     name="News",
     origins=ORIGINS,
-    moderation="post",
-    trust_after=3,
-    distrust_ratio=0.3,
-    hold_first_comment=False,
-    max_links=3,
-    blocked_words=[],
-    burst_count=10,
-    burst_minutes=10,
-    report_threshold=1,
-    edit_window_minutes=15,
-    max_depth=5,
+    settings=SiteSettings(
+        moderation="post",
+        trust_after=3,
+        distrust_ratio=0.3,
+        hold_first_comment=False,
+        max_links=3,
+        blocked_words=[],
+        burst_count=10,
+        burst_minutes=10,
+        report_threshold=1,
+        edit_window_minutes=15,
+        max_depth=5,
+    ),
     created_at=NOW,
 )
 OLD_HAND = Standing(
@@ -64,7 +66,7 @@ class Held:
     ],
 )
 def test_each_rule_that_holds_a_comment_is_told_by_the_contracts_name(case, rule):
-    site = msgspec.structs.replace(SITE, **case.site)
+    site = msgspec.structs.replace(SITE, settings=msgspec.structs.replace(SITE.settings, **case.site))
     standing = msgspec.structs.replace(OLD_HAND, **case.standing)
     stored = hold_reason(site, standing, body_html=render(case.body), now=NOW)
     assert held_because("held", stored, []) == [rule]

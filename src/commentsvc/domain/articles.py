@@ -12,8 +12,8 @@ import msgspec
 from commentsvc.domain import rendering
 from commentsvc.domain.sites import web_url
 from commentsvc.errors import Invalid
+from commentsvc.model.sites import Site
 from commentsvc.store import articles
-from commentsvc.store.sites import Site
 
 MAX_TITLE = 300
 MAX_URL = 2048

@@ -553,7 +553,7 @@ class Comments:
         )
         if parent is None or not visible or article is None or parent.article_id != article.id:
             raise Invalid("parent_id: not a visible comment of this article.", field="parent_id")
-        max_depth = context.site.max_depth
+        max_depth = context.site.settings.max_depth
         if max_depth == 0:
             return None
         if parent.depth >= max_depth:

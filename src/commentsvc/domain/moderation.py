@@ -18,9 +18,9 @@ from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unavailabl
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
 from commentsvc.kv.queue import ModerationQueue
+from commentsvc.model.sites import Site
 from commentsvc.store import articles, comments, moderation, sites, users
 from commentsvc.store.moderation import ItemRow
-from commentsvc.store.sites import Site
 
 DRAIN_BATCH = 1000
 AUDIT_CURSOR = re.compile(r"[0-9]{1,19}")

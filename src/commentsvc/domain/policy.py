@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from html import unescape
 from urllib.parse import unquote
 
+from commentsvc.model.sites import Site
 from commentsvc.store.moderation import Standing
-from commentsvc.store.sites import Site
 
 NEW_ACCOUNT = timedelta(hours=24)
 # How a link starts; "www." right after "//" is the same link again.
@@ -71,24 +71,26 @@ def has_blocked_word(html: str, words: list[str]) -> bool:
 
 
 def is_trusted(site: Site, standing: Standing) -> bool:
-    if site.trust_after == 0 or standing.approved < site.trust_after:
+    settings = site.settings
+    if settings.trust_after == 0 or standing.approved < settings.trust_after:
         return False
     decided = standing.approved + standing.rejected
-    return standing.rejected / decided <= site.distrust_ratio
+    return standing.rejected / decided <= settings.distrust_ratio
 
 
 def hold_reason(site: Site, standing: Standing, *, body_html: str, now: datetime) -> str | None:
     """Why this comment (rendered: rendering.render) must wait for a moderator, or None to publish it."""
-    if count_links(body_html) > site.max_links:
+    settings = site.settings
+    if count_links(body_html) > settings.max_links:
         return "too_many_links"
-    if site.blocked_words and has_blocked_word(body_html, site.blocked_words):
+    if settings.blocked_words and has_blocked_word(body_html, settings.blocked_words):
         return "blocked_word"
     if standing.same_text_before:
         return "repeated_text"
-    if now - standing.account_created_at < NEW_ACCOUNT and standing.recent_comments >= site.burst_count:
+    if now - standing.account_created_at < NEW_ACCOUNT and standing.recent_comments >= settings.burst_count:
         return "burst"
-    if site.moderation == "pre" and not is_trusted(site, standing):
+    if settings.moderation == "pre" and not is_trusted(site, standing):
         return "pre_moderation"
-    if site.moderation == "post" and site.hold_first_comment and standing.approved == 0:
+    if settings.moderation == "post" and settings.hold_first_comment and standing.approved == 0:
         return "first_comment"
     return None

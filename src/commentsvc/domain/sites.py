@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import asyncpg
+import msgspec
 from ada_url import URL
 
 from commentsvc.errors import Conflict, Invalid, NotFound
+from commentsvc.model.sites import NAME_LENGTH, SETTINGS, Site, SiteSettings
 from commentsvc.store import sites as store
-from commentsvc.store.sites import Site
 
 # The site `commentsvc demo` creates and the demo pages are wired to.
 DEMO_SITE = "demo"
@@ -24,45 +25,41 @@ _C0_OR_SPACE = "".join(map(chr, range(0x21)))
 _MISREAD = re.compile(r"[\\\t\n\r]")
 
 
-@dataclass(frozen=True, slots=True)
-class Range:
-    """The values a site setting may take, both ends included."""
-
-    minimum: int
-    maximum: int
-
-    def __str__(self) -> str:
-        return f"between {self.minimum} and {self.maximum}"
-
-
-# What each numeric setting may be, checked before anything is stored. The schema's CHECKs hold
-# the lower ends (and max_depth's 50); the upper ends keep a typo from meaning "never": the
-# burst rule looks at accounts younger than a day, so a longer window adds nothing.
-SETTING_RANGES = {
-    "trust_after": Range(0, 10_000),
-    "distrust_ratio": Range(0, 1),
-    "max_links": Range(0, 1_000),
-    "burst_count": Range(1, 10_000),
-    "burst_minutes": Range(1, 24 * 60),
-    "report_threshold": Range(1, 1_000),
-    "edit_window_minutes": Range(0, 365 * 24 * 60),
-    "max_depth": Range(0, 50),
-}
-NAME_LENGTH = Range(1, 200)
+def check_change(change: Mapping[str, object]) -> dict[str, object]:
+    """A change of a site's name, origins or settings (model.sites.SiteSettings), each value
+    checked and normalised; Invalid names the first one that is not allowed. Each sentence
+    starts with the setting's name, as stored: the command line puts its flag there."""
+    checked: dict[str, object] = {}
+    for name, value in change.items():
+        if name == "name":
+            checked[name] = _check_name(value)
+        elif name == "origins":
+            checked[name] = sorted({normalise_origin(str(origin)) for origin in value})  # type: ignore[attr-defined]
+        elif name == "blocked_words":
+            words = {str(word).strip().lower() for word in check_setting(name, value)}  # type: ignore[attr-defined]
+            checked[name] = sorted(word for word in words if word)
+        elif name in SETTINGS:
+            checked[name] = check_setting(name, value)
+        else:
+            raise Invalid(f"{name} is not a site setting.", field=name)
+    return checked
 
 
-def check_settings(settings: dict[str, object]) -> None:
-    """Invalid, naming the first setting out of its range. Each sentence starts with the
-    setting's name, as stored: the command line puts its flag there."""
-    for name, allowed in SETTING_RANGES.items():
-        value = settings.get(name)
-        # (NaN is within no range: every comparison with it is false.)
-        if value is not None and not allowed.minimum <= value <= allowed.maximum:  # type: ignore[operator]
-            shown = f"{value:g}" if isinstance(value, float) else value
-            raise Invalid(f"{name} must be {allowed}, not {shown}.", field=name)
-    name = settings.get("name")
-    if name is not None and not NAME_LENGTH.minimum <= len(str(name)) <= NAME_LENGTH.maximum:
+def check_setting(name: str, value: object) -> object:
+    """The value, if the setting may take it; Invalid naming the setting and what it may be."""
+    setting = SETTINGS[name]
+    try:
+        # Strict: a boolean is no number, a number no boolean, and NaN within no range.
+        return msgspec.convert(value, setting.annotation)
+    except msgspec.ValidationError:
+        shown = f"{value:g}" if isinstance(value, float) else repr(value) if isinstance(value, str) else value
+        raise Invalid(f"{name} must be {setting.allowed}, not {shown}.", field=name) from None
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not NAME_LENGTH.minimum <= len(name) <= NAME_LENGTH.maximum:
         raise Invalid(f"name must be {NAME_LENGTH} characters long, not {len(str(name))}.", field="name")
+    return name
 
 
 def check_slug(slug: str) -> str:
@@ -98,26 +95,18 @@ def normalise_origin(url: str) -> str:
         ) from None
 
 
-def _normalised(settings: dict[str, object]) -> dict[str, object]:
-    check_settings(settings)
-    if "origins" in settings:
-        settings = {**settings, "origins": sorted({normalise_origin(str(o)) for o in settings["origins"]})}  # type: ignore[attr-defined]
-    if "blocked_words" in settings:
-        words = {str(w).strip().lower() for w in settings["blocked_words"]}  # type: ignore[attr-defined]
-        settings = {**settings, "blocked_words": sorted(w for w in words if w)}
-    return settings
-
-
-async def create_site(conn: asyncpg.Connection, slug: str, settings: dict[str, object]) -> Site:
-    settings = _normalised({"name": slug, **settings})
-    site = await store.insert_site(conn, check_slug(slug), settings)
+async def create_site(conn: asyncpg.Connection, slug: str, change: Mapping[str, object]) -> Site:
+    """A new site; each setting ``change`` leaves out takes its default."""
+    checked = check_change({"name": slug, "origins": [], **change})
+    settings = SiteSettings(**{name: value for name, value in checked.items() if name in SETTINGS})
+    site = await store.insert_site(conn, check_slug(slug), checked["name"], checked["origins"], settings)  # type: ignore[arg-type]
     if site is None:
         raise Conflict(f"A site named {slug!r} already exists.")
     return site
 
 
-async def update_site(conn: asyncpg.Connection, slug: str, settings: dict[str, object]) -> Site:
-    site = await store.update_site(conn, slug, _normalised(settings))
+async def update_site(conn: asyncpg.Connection, slug: str, change: Mapping[str, object]) -> Site:
+    site = await store.update_site(conn, slug, check_change(change))
     if site is None:
         raise NotFound(f"There is no site named {slug!r}.")
     return site

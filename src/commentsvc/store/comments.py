@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.model.sites import Site
 from commentsvc.store import sites
 from commentsvc.store.articles import Article
 from commentsvc.store.moderation import Ban, Standing
-from commentsvc.store.sites import Site
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 IDEMPOTENCY_KEY_CONSTRAINT = "idempotency_keys_pkey"

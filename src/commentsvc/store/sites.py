@@ -1,54 +1,28 @@
-"""SQL for sites: their origins and moderation settings."""
+"""SQL for sites: their origins and settings, a column each."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import asyncpg
 import msgspec
 
+from commentsvc.model.sites import Site, SiteSettings
 
-class Site(msgspec.Struct, frozen=True):
-    id: int
-    slug: str
-    name: str
-    origins: list[str]
-    moderation: str
-    trust_after: int
-    distrust_ratio: float
-    hold_first_comment: bool
-    max_links: int
-    blocked_words: list[str]
-    burst_count: int
-    burst_minutes: int
-    report_threshold: int
-    edit_window_minutes: int
-    max_depth: int
-    created_at: datetime
-
-
-# The settings a site owner may change; the only column names ever put into SQL text.
-SETTING_COLUMNS = (
-    "name",
-    "origins",
-    "moderation",
-    "trust_after",
-    "distrust_ratio",
-    "hold_first_comment",
-    "max_links",
-    "blocked_words",
-    "burst_count",
-    "burst_minutes",
-    "report_threshold",
-    "edit_window_minutes",
-    "max_depth",
-)
-_FIELDS = ("id", "slug", *SETTING_COLUMNS, "created_at")
+_SETTINGS = SiteSettings.__struct_fields__
+# What a change may set, each a column of the same name: the only column names ever put into SQL text.
+_CHANGEABLE = ("name", "origins", *_SETTINGS)
+_FIELDS = ("id", "slug", *_CHANGEABLE, "created_at")
 _COLUMNS = ", ".join(_FIELDS)
 
 
-def _site(row: asyncpg.Record) -> Site:
-    return Site(**{key: row[key] for key in row.keys()})
+def _site(row: asyncpg.Record, prefix: str = "") -> Site:
+    return Site(
+        id=row[prefix + "id"],
+        slug=row[prefix + "slug"],
+        name=row[prefix + "name"],
+        origins=row[prefix + "origins"],
+        settings=SiteSettings(**{name: row[prefix + name] for name in _SETTINGS}),
+        created_at=row[prefix + "created_at"],
+    )
 
 
 def columns_as(alias: str) -> str:
@@ -58,36 +32,33 @@ def columns_as(alias: str) -> str:
 
 def site_from(row: asyncpg.Record) -> Site:
     """The site of a row selected with ``columns_as``."""
-    return Site(**{field: row[f"site_{field}"] for field in _FIELDS})
+    return _site(row, "site_")
 
 
-def _checked(settings: dict[str, object]) -> list[str]:
-    unknown = set(settings) - set(SETTING_COLUMNS)
-    if unknown:
-        raise ValueError(f"not site settings: {sorted(unknown)}")
-    return list(settings)
-
-
-async def insert_site(conn: asyncpg.Connection, slug: str, settings: dict[str, object]) -> Site | None:
-    """The new site, or None if the slug is taken."""
-    columns = ["slug", *_checked(settings)]
-    values = [slug, *settings.values()]
+async def insert_site(
+    conn: asyncpg.Connection, slug: str, name: str, origins: list[str], settings: SiteSettings
+) -> Site | None:
+    """The new site, with every setting written, or None if the slug is taken."""
+    values = {"slug": slug, "name": name, "origins": origins, **msgspec.structs.asdict(settings)}
     placeholders = ", ".join(f"${i}" for i in range(1, len(values) + 1))
     row = await conn.fetchrow(
-        f"""INSERT INTO sites ({", ".join(columns)}) VALUES ({placeholders})
+        f"""INSERT INTO sites ({", ".join(values)}) VALUES ({placeholders})
             ON CONFLICT (slug) DO NOTHING RETURNING {_COLUMNS}""",
-        *values,
+        *values.values(),
     )
     return _site(row) if row else None
 
 
-async def update_site(conn: asyncpg.Connection, slug: str, settings: dict[str, object]) -> Site | None:
-    columns = _checked(settings)
-    if not columns:
+async def update_site(conn: asyncpg.Connection, slug: str, change: dict[str, object]) -> Site | None:
+    """The site with the columns ``change`` names set, or None if there is no such site."""
+    unknown = set(change) - set(_CHANGEABLE)
+    if unknown:
+        raise ValueError(f"not site settings: {sorted(unknown)}")
+    if not change:
         return await get_site(conn, slug)
-    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, start=2))
+    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(change, start=2))
     row = await conn.fetchrow(
-        f"UPDATE sites SET {assignments} WHERE slug = $1 RETURNING {_COLUMNS}", slug, *settings.values()
+        f"UPDATE sites SET {assignments} WHERE slug = $1 RETURNING {_COLUMNS}", slug, *change.values()
     )
     return _site(row) if row else None
 
