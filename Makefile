@@ -11,9 +11,11 @@ BENCH_ARGS ?=
 VENV := .venv
 STAMP := $(VENV)/.installed
 WITH_SERVICES := $(VENV)/bin/python dev/services.py --mode $(SERVICES) --
+# The markers are registered in pyproject.toml; tests/conftest.py marks the three suites by folder.
+FAST := not browser and not faults and not contract and not slow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test chromium bench lock clean
+.PHONY: help venv run test test-fast chromium bench lock clean
 
 ## help    list these targets (the default)
 help:
@@ -30,6 +32,11 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	$(VENV)/bin/ruff check src tests bench dev
 	$(WITH_SERVICES) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+## test-fast the suite but its browser, fault, contract and slow tests, for quick checks while working
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench dev
+	$(WITH_SERVICES) $(VENV)/bin/python -m pytest -m "$(FAST)" $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium: installed here when running as root (as CI does);
 # elsewhere the tests say loudly that they were skipped (and fail under CI=true).

@@ -142,12 +142,15 @@ class Ratio:
 class Target:
     """A goal for a figure ("thread200.anon.p99_ms") or a ratio (its label). Printed with PASS or
     MISS; a miss never fails the run. ``counted``: False for a figure shown next to the target
-    for information (the signed-in side of a target set for anonymous readers, say)."""
+    for information (the signed-in side of a target set for anonymous readers, say).
+    ``connections``: the load a figure's goal is set for; measured under another (--connections),
+    the figure is judged for information only."""
 
     figure: str
     at_most: bool  # True: value <= threshold passes; False: value >= threshold passes
     threshold: float
     counted: bool = True
+    connections: int | None = None
 
     def passes(self, value: float) -> bool:
         return value <= self.threshold if self.at_most else value >= self.threshold
@@ -571,12 +574,16 @@ RATIOS: list[Ratio] = [
 # The issue's targets are about what readers get: anonymous reads (most readers, served from the
 # cache) are counted; the signed-in (uncached) side of each is shown for information.
 READ_P99_MS = 50
+POST_CONNECTIONS = 32
 TARGETS: list[Target] = [
     Target(THREAD_200.label, at_most=False, threshold=0.5),
     Target(THREAD_200_SIGNED.label, at_most=False, threshold=0.5, counted=False),
     Target(COUNTS.label, at_most=False, threshold=0.7),
     Target(COUNTS_MISS.label, at_most=False, threshold=0.7, counted=False),
-    Target(POST.label, at_most=False, threshold=0.25),
+    # Posting's goal is what its users get, not a share of the ceiling (the ratio above is shown
+    # for the machine's sake): at 32 connections, 500 posts/s with a p99 under 100 ms.
+    Target("post.rps", at_most=False, threshold=500, connections=POST_CONNECTIONS),
+    Target("post.p99_ms", at_most=True, threshold=100, connections=POST_CONNECTIONS),
     *(
         Target(f"{name}.p99_ms", at_most=True, threshold=READ_P99_MS, counted=counted)
         for name, counted in (

@@ -9,6 +9,7 @@ import dataclasses
 import os
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -24,6 +25,17 @@ from commentsvc.store.migrations import migrate
 RUN_ID = uuid.uuid4().hex[:10]
 # Tests that are not about rate limiting must never trip one.
 GENEROUS = RateLimit(1_000_000, 60)
+TESTS = Path(__file__).parent
+# Suites marked by their folder, for `make test-fast` to leave out (with the tests marked `slow`).
+FOLDER_MARKERS = ("browser", "faults", "contract")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        if folder in FOLDER_MARKERS:
+            item.add_marker(folder)
 
 
 def with_database(url: str, database: str) -> str:

@@ -4,8 +4,8 @@ lifespan that owns the PostgreSQL pool and the Redis client."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
 from litestar import Litestar
@@ -30,7 +30,6 @@ from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
-from commentsvc.heap import startup_objects_frozen, trimmed_heap
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
@@ -40,6 +39,7 @@ from commentsvc.kv.ratelimit import RateLimiter
 from commentsvc.store.pool import create_batches_pool, create_pool
 
 REQUEST_MAX_BODY_BYTES = 128 * 1024
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
 
 @asynccontextmanager
@@ -84,7 +84,9 @@ def _derived_key(settings: Settings, purpose: bytes) -> bytes:
     return hashlib.sha256(purpose + b":" + settings.jwt_secret.encode()).digest()
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] = ()) -> Litestar:
+    """The application, and nothing done to the process it runs in: ``lifespans`` are entered
+    after its own, for those who run it to tune their process (`commentsvc serve`'s workers)."""
     settings = settings or load_settings()
     # What needs no I/O is made here; the lifespan adds the rest (pool, Redis and what uses them).
     state = State(
@@ -110,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[SiteCors, JsonOnly, BearerAuthentication],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_class=JsonBodyRequest,
-        lifespan=[lifespan, trimmed_heap, startup_objects_frozen],
+        lifespan=[lifespan, *lifespans],
         state=state,
         plugins=[ClosedRequestBodies()],
         openapi_config=OpenAPIConfig(
@@ -130,6 +132,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
 
 
-def create_asgi(settings: Settings | None = None) -> Observed:
+def create_asgi(settings: Settings | None = None, lifespans: Sequence[Lifespan] = ()) -> Observed:
     """What uvicorn serves: the application inside its request log and metrics."""
-    return Observed(create_app(settings))
+    return Observed(create_app(settings, lifespans))

@@ -135,7 +135,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         print(f"commentsvc: serving on {settings.public_url} with {workers} worker(s)", flush=True)
         uvicorn.run(
-            "commentsvc.app:create_asgi",
+            "commentsvc.worker:create_worker",
             factory=True,
             host=settings.host,
             port=settings.port,

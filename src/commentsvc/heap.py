@@ -1,14 +1,14 @@
 """A worker's memory while it runs: freed memory handed back to the operating system, and what
-the garbage collector need not walk.
+the garbage collector need not walk. Lifespans for `commentsvc serve`'s workers (commentsvc.worker),
+never part of the application itself: they act on the whole process.
 
-A worker's heap churns through blocks of tens to hundreds of kilobytes (thread pages, their
-gzipped forms, Redis replies). glibc keeps what is freed inside its heap for reuse and returns
-only the top, so under a steady load a worker's RSS crept up while its live data did not grow
-(bench/README.md, "Soak": traced Python memory flat, RSS still rising). Two glibc calls help:
-``mallopt`` keeps blocks of MMAP_THRESHOLD_BYTES or more out of the heap (each gets pages of
-its own, handed back when freed; left alone, glibc raises that threshold to the largest block
-freed so far, up to 32 MB, and big pages then fragment the heap), and ``malloc_trim`` gives the
-heap's free pages back. Elsewhere (musl, macOS) there is nothing to call."""
+A worker's heap churns through large blocks (thread pages, their gzipped forms, Redis
+replies). glibc keeps what is freed inside its heap for reuse and returns only the top, so
+under a steady load a worker's RSS crept up while its live data did not grow (bench/README.md,
+"Soak"). Two glibc calls help: ``mallopt`` keeps blocks of MMAP_THRESHOLD_BYTES or more out of
+the heap (each gets pages of its own, handed back when freed; left alone, glibc raises that
+threshold to the largest block freed so far, and big pages then fragment the heap), and
+``malloc_trim`` gives the heap's free pages back. Elsewhere (musl, macOS) there is nothing to call."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ async def trimmed_heap(_: Litestar) -> AsyncIterator[None]:
 @contextlib.asynccontextmanager
 async def startup_objects_frozen(_: Litestar) -> AsyncIterator[None]:
     """Lifespan: what exists once the application has started (modules, the application, its
-    routes: some 70,000 objects) lives as long as it does, so the garbage collector's full
-    passes stop walking it: 40 ms a pass, which uncached reads made several times a second.
-    Frozen after a collection, so no garbage of the start-up is kept; thawed when it stops."""
+    routes) lives as long as it does, so the garbage collector's full passes stop walking it
+    (bench/README.md, "Figures behind the code"). Frozen after a collection, so no garbage of
+    the start-up is kept; thawed when it stops."""
     gc.collect()
     gc.freeze()
     try:

@@ -1,6 +1,7 @@
 """Where log lines go: stdout, written by a background thread so that writing a
 line per request never blocks the event loop (stdout may be a slow pipe). The
-thread writes whatever lines are waiting at once: under load, one write for many."""
+thread writes whatever lines are waiting at once: under load, one write for many.
+And what a log record collects, for a process whose lines are their message alone."""
 
 from __future__ import annotations
 
@@ -41,15 +42,19 @@ def _write(lines: queue.SimpleQueue[str | None]) -> None:
             return
 
 
-def background_stdout_handler() -> logging.Handler:
-    """A handler for `logging.config.dictConfig` ("()": this function)."""
-    # A line is its message alone, so records need not collect where they were logged from
-    # (a walk up the stack) nor the thread's and process's names: that was a third of the
-    # cost of logging a request. (The logging module's documented switches, for the process.)
+def lean_records() -> None:
+    """Records stop collecting where they were logged from (a walk up the stack) and the
+    thread's and process's names, which a line that is its message alone never shows: the
+    dearer part of logging a request. The logging module's documented switches, for the
+    whole process, so only a process that owns its logging sets them (`commentsvc serve`)."""
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+
+
+def background_stdout_handler() -> logging.Handler:
+    """A handler for `logging.config.dictConfig` ("()": this function)."""
     lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
     writer = threading.Thread(target=_write, args=(lines,), name="commentsvc-log-writer", daemon=True)
     writer.start()

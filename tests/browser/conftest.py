@@ -37,6 +37,7 @@ DARK_HOST_STYLE = (
 MISSING = "BROWSER TESTS SKIPPED: Debian's Chromium is not installed (apt-get install chromium)"
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` deselects: `make test-fast` leaves these out on purpose
 def pytest_collection_modifyitems(config, items):
     if shutil.which(CHROMIUM) or not any("tests/browser" in str(item.fspath) for item in items):
         return

@@ -199,6 +199,7 @@ def token(secret: str, user_id: int, issuer: str) -> str:
 
 # Most strings of the source are short keys: PyJWT says so, and the point is that they are refused.
 @pytest.mark.filterwarnings("ignore:The HMAC key is .* below the minimum recommended length")
+@pytest.mark.slow
 async def test_no_string_of_the_source_signs_a_token_a_development_instance_accepts(settings, tmp_path):
     """`commentsvc serve` in development without COMMENTSVC_JWT_SECRET, as `make run` starts it."""
     with serving(settings, ["--workers", "2"], cwd=tmp_path, COMMENTSVC_JWT_SECRET="") as served:
@@ -214,6 +215,7 @@ async def test_no_string_of_the_source_signs_a_token_a_development_instance_acce
             assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {signed}"})).is_success
 
 
+@pytest.mark.slow
 async def test_development_makes_its_secret_once_owner_only_and_tokens_outlive_a_restart(settings, tmp_path):
     kept = tmp_path / KEPT_SECRET
     # The same public URL for both runs, so that the tokens' issuer is the same.
@@ -251,6 +253,7 @@ async def test_development_makes_its_secret_once_owner_only_and_tokens_outlive_a
         ("--max-depth", "51", "--max-depth must be between 0 and 50, not 51."),
     ],
 )
+@pytest.mark.slow
 def test_a_site_setting_out_of_range_is_one_sentence_naming_the_flag(env, action, flag, value, sentence):
     name = slug()
     if action == "update":
@@ -378,6 +381,7 @@ def test_serve_on_a_port_in_use_stops_with_one_sentence(env, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["unreachable", "refused"])
+@pytest.mark.slow
 def test_serve_says_once_that_a_backend_cannot_be_used_and_serves_anyway(settings, tmp_path, case):
     closed = free_port()
     postgres, redis = {
@@ -414,6 +418,7 @@ def test_serve_says_once_that_a_backend_cannot_be_used_and_serves_anyway(setting
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.slow
 def test_serve_stopped_with_sigterm_leaves_no_metrics_folder(settings, tmp_path, workers):
     with serving(settings, ["--workers", str(workers)], TMPDIR=str(tmp_path)) as served:
         assert [path.name.startswith("commentsvc-metrics-") for path in tmp_path.iterdir()] == [True]

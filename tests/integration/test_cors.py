@@ -30,6 +30,7 @@ def preflight(origin: str) -> dict[str, str]:
     return {"Origin": origin, "Access-Control-Request-Method": "POST"}
 
 
+@pytest.mark.slow
 async def test_lookups_of_20000_unknown_sites_leave_the_origin_cache_at_its_bound(db, pool):
     directory = OriginDirectory(ttl_seconds=3600)  # nothing expires while the test runs
     site = await make_site(db, origins=(ORIGIN,))

@@ -686,6 +686,7 @@ def assert_error(response: httpx.Response, field: str | None = None) -> dict:
 
 
 @pytest.mark.parametrize("case", REFUSALS, ids=[case.id for case in REFUSALS])
+@pytest.mark.slow
 async def test_hostile_request_is_refused_and_stores_nothing(client, db, world, case):
     before = await snapshot(db)
     response = await send(client, world, case)
@@ -1065,6 +1066,7 @@ OVERSIZED_HEADERS = {
 }
 
 
+@pytest.mark.slow
 def test_oversized_headers_are_refused_by_the_served_process(settings):
     """uvicorn (httptools) sets no limit on header size: the service answers 431 for them
     (a reverse proxy in front should refuse them before they are even read)."""

@@ -174,6 +174,7 @@ async def test_metrics_count_requests_per_route_and_status(client):
     assert 'commentsvc_db_pool_connections{state="idle"}' in text
 
 
+@pytest.mark.slow
 async def test_metrics_sum_every_worker(settings, tmp_path):
     with serve(settings, workers=2, log=tmp_path / "serve.log") as base_url:
         async with httpx.AsyncClient(base_url=base_url) as client:
@@ -298,6 +299,7 @@ def test_dot_segments_sent_as_written_never_leave_their_folder(settings):
         assert b"\r\ncontent-type: application/json" in answer.partition(b"\r\n\r\n")[0].lower()
 
 
+@pytest.mark.slow
 def test_a_production_instance_keeps_its_metrics_and_its_server_to_itself(settings):
     """Neither COMMENTSVC_METRICS_TOKEN nor COMMENTSVC_METRICS_ALLOW: /metrics answers nobody,
     not even the machine itself; and no response names the server software."""

@@ -8,6 +8,7 @@ import ipaddress
 import multiprocessing
 
 import httpx
+import pytest
 import redis.asyncio as redis
 
 from commentsvc.config import RateLimit
@@ -164,6 +165,7 @@ def test_the_limiter_is_atomic_across_processes(settings):
     assert allowed == 10
 
 
+@pytest.mark.slow
 async def test_a_burst_of_50_logins_on_two_workers_lets_at_most_10_through(settings, tmp_path):
     limited = tight(settings)
     with serve(

@@ -11,28 +11,32 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 from commentsvc.api.compression import json_page
 from commentsvc.api.deps import Caller, CommentsService, Conn
 from commentsvc.api.errors import error_responses
-from commentsvc.api.limits import rate_limit
-from commentsvc.api.posting import (
-    IDEMPOTENCY_KEY_MAX,
-    REPLAYED_HEADER,
-    NewCommentIn,
-    PostingLane,
-    post_as_caller,
-)
+from commentsvc.api.limits import client_address, rate_limit
 from commentsvc.api.security import (
     guard_then,
+    provide_principal,
     provide_viewer,
     refuses_bad_token,
     requires_token,
     requires_user,
 )
-from commentsvc.domain.comments import MAX_ARTICLE_KEY, Thread, preview_html
+from commentsvc.domain.articles import MAX_TITLE, MAX_URL
+from commentsvc.domain.comments import MAX_ARTICLE_KEY, NewComment, Thread, preview_html
 from commentsvc.domain.rendering import MAX_BODY_CHARS
 from commentsvc.domain.sites import SLUG
 from commentsvc.domain.threads import Comment
 
 SITE = Annotated[str, PathParameter(pattern=SLUG.pattern, description="The site's slug.")]
 COUNTS_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
+IDEMPOTENCY_KEY_MAX = 255
+
+
+class NewCommentIn(msgspec.Struct, forbid_unknown_fields=True):
+    article: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ARTICLE_KEY)]
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_BODY_CHARS)]
+    article_title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE)] | None = None
+    article_url: Annotated[str, msgspec.Meta(max_length=MAX_URL)] | None = None
+    parent_id: Annotated[int, msgspec.Meta(ge=1, le=2**62)] | None = None
 
 
 class EditIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -104,8 +108,6 @@ class SiteCommentsController(Controller):
     @post(
         "/comments",
         before_request=guard_then(requires_token, rate_limit(address="post", user="post_user")),
-        # A well-formed post is served by the lane; this handler answers what it passes on.
-        middleware=[PostingLane],
         security=[{"bearer": []}],
         responses=error_responses(400, 401, 403, 404, 422, 413, 415, 429, 503),
     )
@@ -125,8 +127,12 @@ class SiteCommentsController(Controller):
         ] = None,
     ) -> Response[Comment]:
         """Post a comment or a reply; its `status` says whether it is published or awaits moderation."""
-        posted = await post_as_caller(request, site, data, idempotency_key)
-        headers = {REPLAYED_HEADER: "true"} if posted.replayed else {}
+        new = NewComment(data.article, data.body, data.article_title, data.article_url, data.parent_id)
+        state = request.app.state
+        address = client_address(request, state.settings.trusted_proxies)
+        principal = provide_principal(request)
+        posted = await state.comments.post(site, principal.user_id, new, address, idempotency_key)
+        headers = {"Idempotent-Replayed": "true"} if posted.replayed else {}
         return Response(posted.comment, status_code=201, headers=headers)
 
     @get(

@@ -1,5 +1,5 @@
-"""JSON pages gzipped for clients that accept it: a thread page of 100 comments is about 72 KB
-of JSON and a tenth of that gzipped, which is what a reader on a phone waits for.
+"""JSON pages gzipped for clients that accept it: a thread page is large and shrinks several
+times over, which is what a reader on a phone waits for (bench/README.md, "Figures behind the code").
 
 Pages shared by every anonymous reader come back from the cache as the very same bytes object
 on every hit, so their compressed form is kept beside them (keyed by the page itself: CPython
@@ -18,7 +18,7 @@ from litestar import MediaType, Request, Response
 MIN_BYTES = 1024
 SHARED_LEVEL = 6
 ONE_OFF_LEVEL = 1
-# Each holds its page too (the key): 64 of the largest pages keep about 5 MB alive per process.
+# Few: each holds its page too (the key), so the largest pages weigh on every process.
 MAX_SHARED_PAGES = 64
 PERSONAL_CACHE_CONTROL = "private, no-store"
 

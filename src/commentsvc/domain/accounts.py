@@ -93,7 +93,7 @@ class Accounts:
         self._refresh_lifetime = timedelta(days=refresh_token_days)
         self._cache = cache
         self._successor_key = successor_key
-        # Loads the confusables now (a quarter of a second), not during a first registration.
+        # Loads the confusables now, a noticeable pause, rather than during a first registration.
         look_alike_key("")
 
     # Registration, sign-in and erasure hash a password: they take the pool and

@@ -1,6 +1,6 @@
 """Password hashing (argon2id) and the common-passwords rule.
 
-Hashing is CPU-bound (about 20 ms), so it runs on one thread of its own per
+Hashing is CPU-bound and slow by design, so it runs on one thread of its own per
 worker, at a lower scheduling priority: a storm of sign-ins queues there and
 uses spare CPU, while every other request keeps the cores it needs.
 """

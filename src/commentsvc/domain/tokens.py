@@ -23,7 +23,7 @@ _REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti"]
 _SUBJECT = re.compile(r"[1-9][0-9]{0,17}")
 # Tokens verified lately, kept until they expire: a reader sends the same one with every request
 # for its lifetime, and verifying it again (decoding, HMAC, claims) would give the same answer.
-# Few: the busiest readers' tokens are what saves work; the rest are verified again (20 µs).
+# Few: the busiest readers' tokens are what saves work; the rest are verified again (cheaply).
 VERIFIED_TOKENS = 1_024
 
 

@@ -43,8 +43,8 @@ async def create_batches_pool(settings: Settings) -> asyncpg.Pool:
     """Connections for posting's batched statements, whose plans are always the generic one.
     The planner's choice would be a plan made for each batch's arguments whenever the batches
     are small (a plan for a few rows looks cheaper than one for any number), and planning the
-    write took 0.6 ms, about as long as running it for seven comments: a third of the writes
-    were planned again in the bench. The generic plan runs as fast for every batch size."""
+    write costs about as much as running it for a batch (bench/README.md, "Figures behind the
+    code"). The generic plan runs as fast for every batch size."""
     return await _pool(settings, BATCHES_POOL_SIZE, {"plan_cache_mode": "force_generic_plan"})
 
 
