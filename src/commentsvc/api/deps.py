@@ -13,6 +13,7 @@ from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.tokens import Principal
+from commentsvc.store.pool import connection
 
 POOL_ACQUIRE_TIMEOUT_SECONDS = 5
 
@@ -26,7 +27,7 @@ Caller = NamedDependency[Principal]
 
 
 async def provide_connection(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
-    async with state.pool.acquire(timeout=POOL_ACQUIRE_TIMEOUT_SECONDS) as conn:
+    async with connection(state.pool, POOL_ACQUIRE_TIMEOUT_SECONDS) as conn:
         yield conn
 
 
