@@ -15,8 +15,6 @@ from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.tokens import Principal
 from commentsvc.store.pool import connection
 
-POOL_ACQUIRE_TIMEOUT_SECONDS = 5
-
 Conn = NamedDependency[asyncpg.Connection]
 Pool = NamedDependency[asyncpg.Pool]
 AccountsService = NamedDependency[Accounts]
@@ -27,7 +25,7 @@ Caller = NamedDependency[Principal]
 
 
 async def provide_connection(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
-    async with connection(state.pool, POOL_ACQUIRE_TIMEOUT_SECONDS) as conn:
+    async with connection(state.pool) as conn:
         yield conn
 
 

@@ -37,7 +37,7 @@ async def post_as_caller(
     new = NewComment(data.article, data.body, data.article_title, data.article_url, data.parent_id)
     address = client_address(request, state.settings.trusted_proxies)
     principal = provide_principal(request)
-    return await state.comments.post(site, principal.user_id, new, address, idempotency_key)
+    return await state.posting.post(site, principal.user_id, new, address, idempotency_key)
 
 
 class PostingLane:

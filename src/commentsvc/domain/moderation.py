@@ -17,9 +17,9 @@ from commentsvc.domain.threads import Viewer, shown
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, RedisUnavailable, Unavailable
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.queue import ModerationQueue
+from commentsvc.model.moderation import StoredItem
 from commentsvc.model.sites import Site
 from commentsvc.store import articles, comments, moderation, sites, users
-from commentsvc.store.moderation import ItemRow
 
 DRAIN_BATCH = 1000
 AUDIT_CURSOR = re.compile(r"[0-9]{1,19}")
@@ -213,7 +213,7 @@ class Moderation:
     async def _apply(
         self,
         conn: asyncpg.Connection,
-        row: ItemRow,
+        row: StoredItem,
         moderator_id: int,
         action: str,
         reason: str | None,
@@ -250,7 +250,7 @@ class Moderation:
                 reason=reason,
             )
 
-    async def _after_decision(self, row: ItemRow, site: Site | None) -> None:
+    async def _after_decision(self, row: StoredItem, site: Site | None) -> None:
         """After the commit: off the queue, and what readers were served is stale."""
         try:
             await self._queue.done(row.site_id, [row.stream_id] if row.stream_id else [])
@@ -273,7 +273,7 @@ class Moderation:
     async def _item(
         self,
         conn: asyncpg.Connection,
-        row: ItemRow,
+        row: StoredItem,
         origins: Sequence[str],
         claimed_by: int | None,
         claimed_until: datetime | None,

@@ -69,8 +69,14 @@ async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
         return await asyncpg.connect(*args, **kwargs)
 
 
+# A request waits this long for a free connection at the most, then is answered 503.
+ACQUIRE_TIMEOUT_SECONDS = 5.0
+
+
 @asynccontextmanager
-async def connection(pool: asyncpg.Pool, timeout: float | None = None) -> AsyncIterator[asyncpg.Connection]:
+async def connection(
+    pool: asyncpg.Pool, timeout: float = ACQUIRE_TIMEOUT_SECONDS
+) -> AsyncIterator[asyncpg.Connection]:
     """A connection of the pool for the block; no connection free within ``timeout`` seconds, or
     the pool closing (shutdown), is DatabaseUnavailable too."""
     with _translated():
