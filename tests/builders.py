@@ -15,7 +15,8 @@ import httpx
 
 from commentsvc.domain.roles import grant
 from commentsvc.domain.sites import create_site
-from commentsvc.store import comments as store_comments
+from commentsvc.model.posting import CommentToWrite, ContextQuery
+from commentsvc.store import posting as store_posting
 
 PASSWORD = "a long and unusual passphrase"
 _serial = itertools.count(1)
@@ -126,14 +127,14 @@ async def new_row(
     author: Reader,
     parent_id: int | None = None,
     body: str = "entre deux",
-) -> store_comments.NewRow:
+) -> CommentToWrite:
     """The posting context as it is read (on ``conn``) before a comment is written, and the row
     it would write."""
     body_hash = bytes(32)
-    query = store_comments.ContextQuery(site, article, author.id, parent_id, body_hash, None)
-    [context] = await store_comments.posting_contexts(conn, [query], timedelta(hours=24))
+    query = ContextQuery(site, article, author.id, parent_id, body_hash, None)
+    [context] = await store_posting.posting_contexts(conn, [query], timedelta(hours=24))
     assert context is not None, f"no site {site!r}"
-    return store_comments.NewRow(
+    return CommentToWrite(
         site_id=context.site.id,
         article_key=article,
         article_title=None,

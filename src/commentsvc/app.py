@@ -28,6 +28,7 @@ from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
+from commentsvc.domain.posting import Posting
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
 from commentsvc.kv.batch import Batched
@@ -62,7 +63,8 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     )
     app.state.pool = await create_pool(settings)
     batches_pool = await create_batches_pool(settings)
-    app.state.comments = Comments(
+    app.state.comments = Comments(cache, app.state.pool)
+    app.state.posting = Posting(
         _derived_key(settings, b"client-address"), cache, app.state.pool, batches_pool
     )
     app.state.moderation = Moderation(

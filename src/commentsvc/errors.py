@@ -128,3 +128,31 @@ class Unavailable(ServiceError):
 
     status_code = 503
     code = "unavailable"
+
+
+# What a client is told when a backing service is away: nothing of the driver's words reaches it.
+AWAY_FOR_A_MOMENT = "The service is unavailable for a moment; please try again."
+
+
+class DatabaseUnavailable(Unavailable):
+    """PostgreSQL cannot be reached, or dropped the connection mid-statement: raised by ``store/``
+    in place of the driver's errors (the driver's error is its ``__cause__``)."""
+
+    def __init__(self, detail: str = AWAY_FOR_A_MOMENT) -> None:
+        super().__init__(detail)
+
+
+class RolledBack(Unavailable):
+    """PostgreSQL rolled the transaction back whole (a deadlock, a serialization failure): nothing
+    of it was done, and trying again will do; answered like a backend away for a moment."""
+
+    def __init__(self, detail: str = AWAY_FOR_A_MOMENT) -> None:
+        super().__init__(detail)
+
+
+class RedisUnavailable(Unavailable):
+    """Redis cannot be reached: raised by ``kv/`` in place of the driver's errors, where Redis
+    is needed rather than merely faster (the cache and the rate limits get by without it)."""
+
+    def __init__(self, detail: str = AWAY_FOR_A_MOMENT) -> None:
+        super().__init__(detail)

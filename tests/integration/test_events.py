@@ -19,9 +19,8 @@ import asyncpg
 import pytest
 
 from commentsvc.domain.events import Dispatcher
-from commentsvc.model.events import ArticleChange, Event, EventType, NewEvent, comment_event
+from commentsvc.model.events import ArticleChange, Event, EventType, NewEvent, Retries, comment_event
 from commentsvc.store import events as store
-from commentsvc.store.events import Retries
 from tests.builders import eventually, unique_name, unique_slug
 from tests.conftest import RUN_ID, migrated_database
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commentsvc.store import comments
+from commentsvc.store import posting
 from commentsvc.store.pool import create_batches_pool
 from tests.builders import make_site, new_row, post_comment, register, unique_name
 
@@ -20,7 +20,7 @@ async def test_batches_of_one_reuse_the_generic_plans(client, db, settings):
         async with pool.acquire() as conn:
             for n in range(RUNS):
                 row = await new_row(conn, site, key, reader, body=f"Batch of one, number {n}.")
-                [written] = await comments.insert(conn, [row])
+                [written] = await posting.insert(conn, [row])
                 assert written is not None and written.status == "approved"
             plans = await conn.fetch(
                 "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import uuid
 
 import asyncpg
@@ -16,8 +17,8 @@ from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
-from commentsvc.store import comments as store_comments
-from commentsvc.store.pool import create_pool
+from commentsvc.store import posting as store_posting
+from commentsvc.store.pool import connection, create_pool
 from tests.builders import (
     eventually,
     flatten,
@@ -101,22 +102,18 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
         for _ in range(3):
             top = await post_comment(client, alice, site, article, "deeper", parent_id=top["id"])
     queries: list[str] = []
-
-    def log(record):
-        queries.append(record.query)
-
-    db.add_query_logger(log)
+    # One connection, which the page is read on: its queries are the page's.
+    pool = await create_pool(dataclasses.replace(settings, db_pool_size=1))
     try:
+        async with connection(pool) as conn:
+            conn.add_query_logger(lambda record: queries.append(record.query))
         cache = GenerationalCache(Batched(create_client(settings)), Keys(settings.redis_prefix))
-        pool = await create_pool(settings)
-        thread = await Comments(b"k", cache, pool, pool).thread(
-            db, site, article, alice.id, "oldest", 20, None
-        )
-        await pool.close()
+        # Signed in: read from PostgreSQL, never from the cache.
+        page = await Comments(cache, pool).thread_json(site, article, alice.id, "oldest", 20, None, None)
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:
-        db.remove_query_logger(log)
-    assert len(flatten(msgspec.to_builtins(thread.comments))) == 24
+        await pool.close()
+    assert len(flatten(msgspec.json.decode(page)["comments"])) == 24
     assert len(queries) == 2
 
 
@@ -499,23 +496,23 @@ async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_re
 
     locked = await new_row(db, site, article, alice)
     await db.execute("UPDATE articles SET locked = true WHERE id = $1", article_id)
-    assert await store_comments.insert(db, [locked]) == [None]
+    assert await store_posting.insert(db, [locked]) == [None]
     await db.execute("UPDATE articles SET locked = false WHERE id = $1", article_id)
 
     banned = await new_row(db, site, article, alice)
     site_id = await db.fetchval("SELECT id FROM sites WHERE slug = $1", site)
     await db.execute("INSERT INTO bans (site_id, user_id, reason) VALUES ($1, $2, 'test')", site_id, alice.id)
-    assert await store_comments.insert(db, [banned]) == [None]
+    assert await store_posting.insert(db, [banned]) == [None]
     await db.execute("DELETE FROM bans WHERE user_id = $1", alice.id)
 
     reply = await new_row(db, site, article, alice, parent_id=parent["id"])
     await db.execute("UPDATE comments SET status = 'rejected' WHERE id = $1", parent["id"])
-    assert await store_comments.insert(db, [reply]) == [None]
+    assert await store_posting.insert(db, [reply]) == [None]
     await db.execute("UPDATE comments SET status = 'approved' WHERE id = $1", parent["id"])
 
     first = await new_row(db, site, unique_name("article"), alice)
     await db.execute("INSERT INTO articles (site_id, key) VALUES ($1, $2)", first.site_id, first.article_key)
-    assert await store_comments.insert(db, [first]) == [None]
+    assert await store_posting.insert(db, [first]) == [None]
 
     assert await db.fetchval("SELECT count(*) FROM comments WHERE author_id = $1", alice.id) == 0
     # Several comments in one statement, each answered in its place.
@@ -524,7 +521,7 @@ async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_re
         await new_row(db, site, article, bob, body="un autre avis"),
         await new_row(db, site, unique_name("article"), alice, body="ailleurs"),
     ]
-    written = await store_comments.insert(db, batch)
+    written = await store_posting.insert(db, batch)
     assert [w.body for w in written] == ["une réponse", "un autre avis", "ailleurs"]
     assert written[0].parent_id == parent["id"] and written[1].parent_id is None
     assert [w.author_id for w in written] == [alice.id, bob.id, alice.id]
@@ -547,9 +544,9 @@ async def test_batches_crossing_authors_and_articles_cannot_deadlock(client, db,
     try:
         async with holder.transaction():
             await holder.execute("SELECT FROM author_standing WHERE user_id = $1 FOR UPDATE", u2.id)
-            b = asyncio.create_task(store_comments.insert(conn_b, batch_b))
+            b = asyncio.create_task(store_posting.insert(conn_b, batch_b))
             await eventually(lambda: _waiting(db, 1), "batch B waits for u2's standing")
-            a = asyncio.create_task(store_comments.insert(conn_a, batch_a))
+            a = asyncio.create_task(store_posting.insert(conn_a, batch_a))
             await eventually(lambda: _waiting(db, 2), "batch A waits too")
         written = await asyncio.gather(a, b)
     finally:

@@ -8,8 +8,8 @@ import pytest
 from commentsvc.domain.moderation_views import Rule, article_link, held_because
 from commentsvc.domain.policy import hold_reason
 from commentsvc.domain.rendering import render
+from commentsvc.model.moderation import Report, Standing
 from commentsvc.model.sites import Site, SiteSettings
-from commentsvc.store.moderation import Report, Standing
 
 NOW = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
 ORIGINS = ["https://news.example", "https://www.news.example"]

@@ -17,16 +17,18 @@ from commentsvc.domain.threads import (
     first_replies,
 )
 from commentsvc.errors import Invalid
-from commentsvc.store.comments import CommentRow
+from commentsvc.model.comments import StoredComment
 
 _ids = itertools.count(1)
 T0 = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
 ALICE, BOB = 10, 20
 
 
-def row(parent: CommentRow | None = None, status: str = "approved", author: int | None = ALICE) -> CommentRow:
+def row(
+    parent: StoredComment | None = None, status: str = "approved", author: int | None = ALICE
+) -> StoredComment:
     comment_id = next(_ids)
-    return CommentRow(
+    return StoredComment(
         id=comment_id,
         article_id=1,
         parent_id=parent.id if parent else None,

@@ -14,7 +14,7 @@ from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import enforce, rate_limit
 from commentsvc.api.security import requires_token
 from commentsvc.domain.accounts import AccountExport, Profile, SignedIn
-from commentsvc.store.comments import AuthoredComment, OwnReport, OwnVote
+from commentsvc.model.accounts import AuthoredComment, OwnReport, OwnVote
 
 USERNAME = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
 # No control characters (PostgreSQL refuses NUL in text, so it must never reach a query).

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from commentsvc.api.compression import json_page
-from commentsvc.api.deps import Caller, CommentsService, Conn
+from commentsvc.api.deps import Caller, CommentsService
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import client_address, rate_limit
 from commentsvc.api.security import (
@@ -99,9 +99,7 @@ class SiteCommentsController(Controller):
         viewer = provide_viewer(request)
         viewer_id = viewer.user_id if viewer else None
         state = request.app.state
-        page = await state.comments.thread_json(
-            state.pool, site, article, viewer_id, sort, limit, cursor, replies_to
-        )
+        page = await state.comments.thread_json(site, article, viewer_id, sort, limit, cursor, replies_to)
         # Already JSON, and from the cache when anonymous: shared by every anonymous reader.
         return json_page(request, page, shared=viewer is None)
 
@@ -131,7 +129,7 @@ class SiteCommentsController(Controller):
         state = request.app.state
         address = client_address(request, state.settings.trusted_proxies)
         principal = provide_principal(request)
-        posted = await state.comments.post(site, principal.user_id, new, address, idempotency_key)
+        posted = await state.posting.post(site, principal.user_id, new, address, idempotency_key)
         headers = {"Idempotent-Replayed": "true"} if posted.replayed else {}
         return Response(posted.comment, status_code=201, headers=headers)
 
@@ -150,7 +148,7 @@ class SiteCommentsController(Controller):
     ) -> Response[dict[str, int]]:
         """Public comment counts of up to 100 articles, in one request."""
         state = request.app.state
-        counted = await state.comments.counts_json(state.pool, site, article)
+        counted = await state.comments.counts_json(site, article)
         return json_page(request, counted, shared=True, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
 
 
@@ -192,25 +190,22 @@ class CommentController(Controller):
         id: COMMENT_ID,
         data: JSONBody[EditIn],
         principal: Caller,
-        conn: Conn,
         comments: CommentsService,
     ) -> Comment:
         """Change a comment's text: its author only, within the site's edit window, and not once a
         moderator removed it. The new text is judged like a new comment's: a banned author or a
         locked article gets 403, and text the site's policy holds makes the comment `pending`
         (hidden from readers) until a moderator decides."""
-        return await comments.edit(conn, id, principal.user_id, data.body)
+        return await comments.edit(id, principal.user_id, data.body)
 
     @delete(
         "",
         before_request=rate_limit(user="edit_user"),
         responses=error_responses(400, 401, 403, 404, 429, 503),
     )
-    async def delete_comment(
-        self, id: COMMENT_ID, principal: Caller, conn: Conn, comments: CommentsService
-    ) -> None:
+    async def delete_comment(self, id: COMMENT_ID, principal: Caller, comments: CommentsService) -> None:
         """Delete a comment (its author or a moderator). With replies it stays as a placeholder."""
-        await comments.delete(conn, id, principal.user_id)
+        await comments.delete(id, principal.user_id)
 
     @put(
         "/vote",
@@ -222,11 +217,10 @@ class CommentController(Controller):
         id: COMMENT_ID,
         data: JSONBody[VoteIn],
         principal: Caller,
-        conn: Conn,
         comments: CommentsService,
     ) -> ScoreOut:
         """Vote a published comment up (1) or down (-1), or withdraw the vote (0)."""
-        return ScoreOut(await comments.vote(conn, id, principal.user_id, data.value))
+        return ScoreOut(await comments.vote(id, principal.user_id, data.value))
 
     @post(
         "/reports",
@@ -239,8 +233,7 @@ class CommentController(Controller):
         id: COMMENT_ID,
         data: JSONBody[ReportIn],
         principal: Caller,
-        conn: Conn,
         comments: CommentsService,
     ) -> None:
         """Report a published comment to the site's moderators, once per reader."""
-        await comments.report(conn, id, principal.user_id, data.reason, data.note)
+        await comments.report(id, principal.user_id, data.reason, data.note)

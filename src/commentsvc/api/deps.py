@@ -13,8 +13,7 @@ from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.tokens import Principal
-
-POOL_ACQUIRE_TIMEOUT_SECONDS = 5
+from commentsvc.store.pool import connection
 
 Conn = NamedDependency[asyncpg.Connection]
 Pool = NamedDependency[asyncpg.Pool]
@@ -26,7 +25,7 @@ Caller = NamedDependency[Principal]
 
 
 async def provide_connection(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
-    async with state.pool.acquire(timeout=POOL_ACQUIRE_TIMEOUT_SECONDS) as conn:
+    async with connection(state.pool) as conn:
         yield conn
 
 

@@ -8,7 +8,6 @@ import logging
 import re
 from datetime import datetime
 
-import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -16,8 +15,6 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import Send
 
 from commentsvc.errors import RateLimited, Reason, ServiceError, Unauthorized, Unavailable
-from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
-from commentsvc.store.pool import UNAVAILABLE_ERRORS as POSTGRES_DOWN
 
 log = logging.getLogger("commentsvc.errors")
 
@@ -86,7 +83,11 @@ async def send_error(send: Send, exc: ServiceError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def service_error(_: Request, exc: ServiceError) -> Response[ErrorBody]:
+def service_error(request: Request, exc: ServiceError) -> Response[ErrorBody]:
+    if isinstance(exc, Unavailable) and exc.__cause__ is not None:  # the driver's words, for the log only
+        log.warning(
+            "backend unavailable: %r", exc.__cause__, extra={"request_id": request.scope.get("request_id")}
+        )
     return Response(_body(exc), status_code=exc.status_code, headers=_headers_of(exc))
 
 
@@ -149,21 +150,9 @@ def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
     )
 
 
-def backend_down(request: Request, exc: Exception) -> Response[ErrorBody]:
-    log.warning("backend unavailable: %r", exc, extra={"request_id": request.scope.get("request_id")})
-    return error_response(
-        503,
-        "The service is unavailable for a moment; please try again.",
-        "unavailable",
-        headers={"Retry-After": RETRY_AFTER_UNAVAILABLE},
-    )
-
-
 def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
-    # A deadlock or serialization failure rolled the change back whole: as a retry will do, it
-    # is answered like a backend away for a moment.
-    if isinstance(exc, POSTGRES_DOWN + REDIS_DOWN + (asyncpg.TransactionRollbackError,)):
-        return backend_down(request, exc)
+    # PostgreSQL and Redis out of reach, and transactions rolled back, come as the service's own
+    # errors (translated in store/ and kv/): what is left here is a fault of ours.
     log.exception("unhandled error", extra={"request_id": request.scope.get("request_id")})
     return error_response(500, "Something went wrong on our side; it has been logged.", "internal_error")
 

@@ -20,8 +20,9 @@ from commentsvc.domain.tokens import (
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, Reason, Unauthorized
 from commentsvc.kv.cache import GenerationalCache
+from commentsvc.model.accounts import AuthoredComment, Credentials, OwnReport, OwnVote, Role, Session, User
 from commentsvc.store import comments, sessions, users
-from commentsvc.store.users import User
+from commentsvc.store.pool import connection
 
 BAD_CREDENTIALS = "The username, email or password is incorrect."
 TAKEN = "That username or email cannot be used; choose another or sign in."
@@ -45,7 +46,7 @@ class Tokens(msgspec.Struct, frozen=True):
 
 class Profile(msgspec.Struct, frozen=True):
     user: User
-    roles: list[users.Role]
+    roles: list[Role]
 
 
 class SignedIn(msgspec.Struct, frozen=True):
@@ -58,16 +59,16 @@ class SignInAttempt(msgspec.Struct, frozen=True):
     sign-in limit counts it against: the account, whichever spelling reached it, or else the
     login's normal form."""
 
-    credentials: users.Credentials | None
+    credentials: Credentials | None
     throttle_key: str
 
 
 class AccountExport(msgspec.Struct, frozen=True):
     profile: Profile
-    sessions: list[sessions.Session]
-    comments: list[comments.AuthoredComment]
-    votes: list[comments.OwnVote]
-    reports: list[comments.OwnReport]
+    sessions: list[Session]
+    comments: list[AuthoredComment]
+    votes: list[OwnVote]
+    reports: list[OwnReport]
 
 
 def check_new_password(password: str) -> None:
@@ -107,7 +108,7 @@ class Accounts:
         check_new_password(password)
         username_key, name_key = look_alike_key(username), look_alike_key(name)
         password_hash = await self.passwords.hash(password)
-        async with db.acquire() as conn, conn.transaction():
+        async with connection(db) as conn, conn.transaction():
             # A username a reader could not tell from another's is taken; so is a display name that
             # looks like another's username (one's own is the default display name).
             taken = await users.usernames_looking_like(conn, username_key, name_key)
@@ -129,7 +130,7 @@ class Accounts:
         login without '@' that is not ASCII once normalised (NFKC, case folded) reaches none."""
         check_visible(login, "login")
         normal = unicodedata.normalize("NFKC", login.strip()).casefold()
-        async with db.acquire() as conn:
+        async with connection(db) as conn:
             if "@" in normal:
                 credentials = await users.credentials_by_email(conn, login.strip())
             elif normal.isascii():
@@ -149,7 +150,7 @@ class Accounts:
             if self.passwords.needs_rehash(credentials.password_hash)
             else None
         )
-        async with db.acquire() as conn, conn.transaction():
+        async with connection(db) as conn, conn.transaction():
             if new_hash is not None:
                 await users.set_password_hash(conn, credentials.user_id, new_hash)
             profile = await self._profile(conn, credentials.user_id)
@@ -192,7 +193,7 @@ class Accounts:
 
     async def check_exists(self, db: asyncpg.Pool, user_id: int) -> None:
         """Unauthorized when the account was erased (its access tokens outlive it)."""
-        async with db.acquire() as conn:
+        async with connection(db) as conn:
             if not await users.user_exists(conn, user_id):
                 raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
 
@@ -206,13 +207,13 @@ class Accounts:
         )
 
     async def erase(self, db: asyncpg.Pool, user_id: int, password: str) -> None:
-        async with db.acquire() as conn:
+        async with connection(db) as conn:
             stored_hash = await users.get_password_hash(conn, user_id)
         if stored_hash is None:
             raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")
-        async with db.acquire() as conn, conn.transaction():
+        async with connection(db) as conn, conn.transaction():
             touched = await comments.articles_of_user(conn, user_id)
             await comments.anonymise_author(conn, user_id)
             await users.delete_user(conn, user_id)

@@ -33,10 +33,9 @@ from typing import ClassVar, Protocol
 
 import asyncpg
 
-from commentsvc.model.events import Event, EventType, NewEvent
+from commentsvc.errors import DatabaseUnavailable
+from commentsvc.model.events import Event, EventType, NewEvent, Retries
 from commentsvc.store import events as store
-from commentsvc.store.events import Retries
-from commentsvc.store.pool import UNAVAILABLE_ERRORS
 
 log = logging.getLogger("commentsvc.events")
 
@@ -126,9 +125,9 @@ class Dispatcher:
             try:
                 async with self._pool.acquire() as conn:
                     await store.acknowledge(conn, delivered, [event.id for event in events])
-            except UNAVAILABLE_ERRORS as exc:
+            except DatabaseUnavailable as exc:
                 # Delivered all the same: a dispatcher delivers them again after their grace.
-                log.warning("events: acknowledgement lost, to be delivered again: %r", exc)
+                log.warning("events: acknowledgement lost, to be delivered again: %r", exc.__cause__)
 
     def start(self) -> None:
         """Run this process's dispatcher (it starts even while PostgreSQL is down)."""
@@ -159,8 +158,10 @@ class Dispatcher:
                     async with self._pool.acquire() as conn:
                         await store.prune(conn, EVENT_RETENTION, PRUNE_BATCH)
                     next_prune = loop.time() + PRUNE_EVERY_SECONDS
-            except UNAVAILABLE_ERRORS as exc:
-                log.warning("events: PostgreSQL unavailable, delivery resumes when it answers: %r", exc)
+            except DatabaseUnavailable as exc:
+                log.warning(
+                    "events: PostgreSQL unavailable, delivery resumes when it answers: %r", exc.__cause__
+                )
             except Exception:
                 log.exception("events: dispatcher pass failed")
             with contextlib.suppress(TimeoutError):
@@ -181,9 +182,9 @@ class Dispatcher:
             return
         try:
             self._listener = await store.listen(self._database_url, self._woken.set)
-        except (*UNAVAILABLE_ERRORS, asyncpg.PostgresError) as exc:
+        except DatabaseUnavailable as exc:
             self._listener = None
-            log.warning("events: cannot listen for new events yet, polling: %r", exc)
+            log.warning("events: cannot listen for new events yet, polling: %r", exc.__cause__)
 
     async def deliver_due(self, subscriber: Subscriber) -> int:
         """Deliver the subscriber's due events, a batch at a time, until none is due; how many
@@ -212,6 +213,6 @@ class Dispatcher:
                 await store.failed(
                     conn, subscriber.name, [e.id for e in events], repr(exc), subscriber.retries, claimed
                 )
-        except UNAVAILABLE_ERRORS:
+        except DatabaseUnavailable:
             # Its lease or grace still runs out: it is taken again then.
             log.warning("events: could not record %s's failure; its lease will run out", subscriber.name)

@@ -14,13 +14,12 @@ from commentsvc.domain.comments import check_article_key, counts_scope, thread_s
 from commentsvc.domain.moderation_views import AuditPage, Item, audit_entry, shown_item
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Viewer, shown
-from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, RedisUnavailable, Unavailable
 from commentsvc.kv.cache import GenerationalCache
-from commentsvc.kv.client import UNAVAILABLE_ERRORS as REDIS_DOWN
 from commentsvc.kv.queue import ModerationQueue
+from commentsvc.model.moderation import StoredItem
 from commentsvc.model.sites import Site
 from commentsvc.store import articles, comments, moderation, sites, users
-from commentsvc.store.moderation import ItemRow
 
 DRAIN_BATCH = 1000
 AUDIT_CURSOR = re.compile(r"[0-9]{1,19}")
@@ -73,7 +72,7 @@ class Moderation:
             await self._queue.done(
                 site.id, [entry for entry, item in claimed.items() if item not in open_ids]
             )
-        except REDIS_DOWN:
+        except RedisUnavailable:
             raise Unavailable(QUEUE_DOWN) from None
         until = datetime.now(UTC) + self._lease
         return [
@@ -214,7 +213,7 @@ class Moderation:
     async def _apply(
         self,
         conn: asyncpg.Connection,
-        row: ItemRow,
+        row: StoredItem,
         moderator_id: int,
         action: str,
         reason: str | None,
@@ -251,11 +250,11 @@ class Moderation:
                 reason=reason,
             )
 
-    async def _after_decision(self, row: ItemRow, site: Site | None) -> None:
+    async def _after_decision(self, row: StoredItem, site: Site | None) -> None:
         """After the commit: off the queue, and what readers were served is stale."""
         try:
             await self._queue.done(row.site_id, [row.stream_id] if row.stream_id else [])
-        except REDIS_DOWN:
+        except RedisUnavailable:
             pass  # the next claim finds the item decided in PostgreSQL and drops it then
         if site is not None:
             await self._cache.invalidate(thread_scope(site.slug, row.article_key), counts_scope(site.slug))
@@ -274,7 +273,7 @@ class Moderation:
     async def _item(
         self,
         conn: asyncpg.Connection,
-        row: ItemRow,
+        row: StoredItem,
         origins: Sequence[str],
         claimed_by: int | None,
         claimed_until: datetime | None,

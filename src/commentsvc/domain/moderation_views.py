@@ -11,7 +11,7 @@ import msgspec
 from ada_url import URL
 
 from commentsvc.domain.threads import Comment
-from commentsvc.store.moderation import AuditRecord, AuditRow, ItemRow, Report
+from commentsvc.model.moderation import AuditRecord, Report, StoredAuditRecord, StoredItem
 
 # Why an item is before a moderator, by the contract's names (API 1.1, `held_because`).
 Rule = Literal[
@@ -114,7 +114,7 @@ class AuditPage(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
-def audit_entry(entry: AuditRow, origins: Sequence[str]) -> AuditEntry:
+def audit_entry(entry: StoredAuditRecord, origins: Sequence[str]) -> AuditEntry:
     article = None
     if entry.about_key is not None:
         link = article_link(entry.about_key, entry.about_url, origins)
@@ -126,7 +126,7 @@ def audit_entry(entry: AuditRow, origins: Sequence[str]) -> AuditEntry:
 
 
 def shown_item(
-    row: ItemRow,
+    row: StoredItem,
     comment: Comment,
     origins: Sequence[str],
     claimed_by: int | None,

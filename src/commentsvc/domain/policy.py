@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from html import unescape
 from urllib.parse import unquote
 
+from commentsvc.model.moderation import Standing
 from commentsvc.model.sites import Site
-from commentsvc.store.moderation import Standing
 
 NEW_ACCOUNT = timedelta(hours=24)
 # How a link starts; "www." right after "//" is the same link again.

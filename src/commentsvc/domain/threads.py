@@ -10,7 +10,7 @@ from typing import Annotated
 import msgspec
 
 from commentsvc.errors import Invalid
-from commentsvc.store.comments import CommentRow
+from commentsvc.model.comments import StoredComment
 
 SORTS = ("oldest", "newest", "top")
 # Replies of one top-level comment in a page, oldest first: a thread of 20,000 replies must not
@@ -63,7 +63,7 @@ class MoreReplies(msgspec.Struct, frozen=True):
     cursor: str
 
 
-def can_see(row: CommentRow, viewer: Viewer) -> bool:
+def can_see(row: StoredComment, viewer: Viewer) -> bool:
     """Published comments for all; their own held or removed ones for authors
     (with the moderator's reasons); everything for moderators."""
     if row.status == "approved" or viewer.moderates:
@@ -71,7 +71,7 @@ def can_see(row: CommentRow, viewer: Viewer) -> bool:
     return row.status != "deleted" and row.author_id is not None and row.author_id == viewer.user_id
 
 
-def shown(row: CommentRow, viewer: Viewer, replies: list[Comment] | None = None) -> Comment:
+def shown(row: StoredComment, viewer: Viewer, replies: list[Comment] | None = None) -> Comment:
     """The comment as this viewer sees it; the source and the moderator's reasons
     only for its author and moderators."""
     privileged = viewer.moderates or (row.author_id is not None and row.author_id == viewer.user_id)
@@ -97,7 +97,7 @@ def shown(row: CommentRow, viewer: Viewer, replies: list[Comment] | None = None)
     )
 
 
-def placeholder(row: CommentRow, replies: list[Comment]) -> Comment:
+def placeholder(row: StoredComment, replies: list[Comment]) -> Comment:
     """What stays of a comment the viewer may not see but whose replies they may."""
     return Comment(
         id=row.id,
@@ -115,15 +115,15 @@ def placeholder(row: CommentRow, replies: list[Comment]) -> Comment:
 
 
 def first_replies(
-    replies: list[CommentRow], per_thread: int
-) -> tuple[list[CommentRow], dict[int, CommentRow]]:
+    replies: list[StoredComment], per_thread: int
+) -> tuple[list[StoredComment], dict[int, StoredComment]]:
     """Of replies given oldest first, up to ``per_thread + 1`` per thread: the first ``per_thread``
     of each thread, and the last of those for each thread that has more. (Each reply comes
     after its parent, so none of those kept is left without its parent.)"""
-    kept: list[CommentRow] = []
+    kept: list[StoredComment] = []
     seen: dict[int, int] = {}
-    last: dict[int, CommentRow] = {}
-    cut: dict[int, CommentRow] = {}
+    last: dict[int, StoredComment] = {}
+    cut: dict[int, StoredComment] = {}
     for row in replies:
         root_id: int = row.root_id  # type: ignore[assignment]
         seen[root_id] = seen.get(root_id, 0) + 1
@@ -136,14 +136,14 @@ def first_replies(
 
 
 def build_threads(
-    top_level: list[CommentRow],
-    replies: list[CommentRow],
+    top_level: list[StoredComment],
+    replies: list[StoredComment],
     viewer: Viewer,
     more: dict[int, MoreReplies],
 ) -> list[Comment]:
     """Nest replies (given oldest first) under their parents; drop what the viewer may not see
     unless a visible reply hangs under it, here or further on (``more``, by top-level comment)."""
-    children: dict[int, list[CommentRow]] = {}
+    children: dict[int, list[StoredComment]] = {}
     for row in replies:
         children.setdefault(row.parent_id, []).append(row)  # type: ignore[arg-type]
     return [
@@ -152,7 +152,7 @@ def build_threads(
 
 
 def _thread(
-    row: CommentRow, children: dict[int, list[CommentRow]], viewer: Viewer, more: MoreReplies | None
+    row: StoredComment, children: dict[int, list[StoredComment]], viewer: Viewer, more: MoreReplies | None
 ) -> Comment | None:
     """A top-level comment as _nested makes it, with where its replies go on: a placeholder if
     the reader may see none of it here but some of the replies to come."""
@@ -165,7 +165,7 @@ def _thread(
     return node
 
 
-def _nested(row: CommentRow, children: dict[int, list[CommentRow]], viewer: Viewer) -> Comment | None:
+def _nested(row: StoredComment, children: dict[int, list[StoredComment]], viewer: Viewer) -> Comment | None:
     # A function of the module, not a closure calling itself: such a closure is a reference
     # cycle, which kept every row of the page alive until the garbage collector came by.
     kept = [
@@ -176,7 +176,7 @@ def _nested(row: CommentRow, children: dict[int, list[CommentRow]], viewer: View
     return placeholder(row, kept) if kept else None
 
 
-def encode_cursor(sort: str, row: CommentRow) -> str:
+def encode_cursor(sort: str, row: StoredComment) -> str:
     raw = msgspec.json.encode([sort, row.created_at.isoformat(), row.id, row.score])
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 

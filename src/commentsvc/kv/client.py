@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import redis.asyncio as redis
@@ -10,13 +12,23 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from commentsvc.config import Settings
-from commentsvc.errors import Unavailable
+from commentsvc.errors import RedisUnavailable, Unavailable
 
 # Errors that mean "Redis is not reachable right now".
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 MAX_CONNECTIONS = 64
+
+
+@contextmanager
+def reaching_redis() -> Iterator[None]:
+    """Redis out of reach, raised as the service's RedisUnavailable rather than the driver's
+    errors, for callers above ``kv/`` that cannot do without it."""
+    try:
+        yield
+    except UNAVAILABLE_ERRORS as exc:
+        raise RedisUnavailable() from exc
 
 
 def create_client(settings: Settings) -> redis.Redis:

@@ -4,7 +4,7 @@ change; its data holds public fields only."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -133,3 +133,12 @@ def comment_event(
     previous_status: str | None = None,
 ) -> NewEvent:
     return NewEvent(type, site_id, article_id, CommentChange(comment_id, parent_id, status, previous_status))
+
+
+class Retries(msgspec.Struct, frozen=True):
+    """Delays after a failed attempt: ``first``, doubled each attempt up to ``most``; after
+    ``attempts`` attempts the delivery is dead."""
+
+    first: timedelta
+    most: timedelta
+    attempts: int

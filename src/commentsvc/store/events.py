@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 import asyncpg
 import msgspec
 
-from commentsvc.model.events import Event, EventType, NewEvent
+from commentsvc.errors import DatabaseUnavailable
+from commentsvc.model.events import Event, EventType, NewEvent, Retries
+from commentsvc.store.pool import UNAVAILABLE_ERRORS
 
 # Every write of an event a dispatcher must take (not left to its writer) notifies this channel
 # at commit (sql/0012 names it too).
@@ -28,15 +30,6 @@ class Delivery(msgspec.Struct, frozen=True):
     due_at: datetime
     dead_at: datetime | None
     last_error: str | None
-
-
-class Retries(msgspec.Struct, frozen=True):
-    """Delays after a failed attempt: ``first``, doubled each attempt up to ``most``; after
-    ``attempts`` attempts the delivery is dead."""
-
-    first: timedelta
-    most: timedelta
-    attempts: int
 
 
 def _event(row: asyncpg.Record) -> Event:
@@ -218,7 +211,10 @@ async def prune(conn: asyncpg.Connection, older_than: timedelta, most: int) -> i
 
 async def listen(database_url: str, woken: Callable[[], None]) -> asyncpg.Connection:
     """A connection of its own (pooled ones keep no LISTEN) on which each notification of the
-    channel calls ``woken``."""
-    conn = await asyncpg.connect(database_url, timeout=10)
-    await conn.add_listener(CHANNEL, lambda *_: woken())
+    channel calls ``woken``. Whatever keeps it from listening is DatabaseUnavailable."""
+    try:
+        conn = await asyncpg.connect(database_url, timeout=10)
+        await conn.add_listener(CHANNEL, lambda *_: woken())
+    except (*UNAVAILABLE_ERRORS, asyncpg.PostgresError) as exc:
+        raise DatabaseUnavailable() from exc
     return conn

@@ -8,85 +8,7 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
-
-class Ban(msgspec.Struct, frozen=True):
-    until: datetime | None
-    reason: str
-
-
-class Standing(msgspec.Struct, frozen=True):
-    """An author's record on one site, as the moderation policy needs it."""
-
-    account_created_at: datetime
-    approved: int
-    rejected: int
-    recent_comments: int  # within the site's burst window
-    same_text_before: bool
-    ban: Ban | None  # in force on the site
-
-
-class Report(msgspec.Struct, frozen=True):
-    user_id: int | None
-    username: str | None
-    reason: str
-    note: str | None
-    created_at: datetime
-
-
-class ItemRow(msgspec.Struct, frozen=True):
-    """An item with everything a moderator needs to decide it in context."""
-
-    id: int
-    site_id: int
-    comment_id: int
-    kind: str
-    created_at: datetime
-    stream_id: str | None
-    decision: str | None
-    decided_by: int | None
-    decided_at: datetime | None
-    reason: str | None
-    ban_days: int | None
-    # The comment's revision when the item was opened, and now. Read with the item, before the
-    # comment's text is: an edit in between makes the moderator's decision stale (refused), it
-    # never puts a text they were not shown under a revision they were.
-    opened_revision: int
-    revision: int
-    held_because: str | None  # as policy.hold_reason said it, when the comment was last held
-    article_key: str
-    article_title: str | None
-    article_url: str | None
-    article_locked: bool
-    author_created_at: datetime | None
-    author_approved: int
-    author_rejected: int
-    parent_body_html: str | None
-    parent_author: str | None
-    reports: list[Report]
-
-
-class AuditRecord(msgspec.Struct, frozen=True):
-    """What an audit-log entry says, its target's names and standing read now."""
-
-    id: int
-    actor_id: int | None
-    actor: str | None
-    action: str
-    comment_id: int | None
-    target_user_id: int | None
-    target_username: str | None
-    target_banned: bool  # from the site, now
-    article_key: str | None
-    reason: str | None
-    created_at: datetime
-
-
-class AuditRow(AuditRecord, frozen=True):
-    # The article the entry is about (its own key's, else its comment's), as it is now.
-    about_key: str | None
-    about_title: str | None
-    about_url: str | None
-    about_locked: bool | None
+from commentsvc.model.moderation import Ban, Report, StoredAuditRecord, StoredItem
 
 
 async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
@@ -170,17 +92,17 @@ _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_
 _REPORTS = msgspec.json.Decoder(list[Report])
 
 
-def _item(row: asyncpg.Record) -> ItemRow:
+def _item(row: asyncpg.Record) -> StoredItem:
     fields = {key: row[key] for key in row.keys() if key != "reports"}
-    return ItemRow(**fields, reports=_REPORTS.decode(row["reports"]))
+    return StoredItem(**fields, reports=_REPORTS.decode(row["reports"]))
 
 
-async def items(conn: asyncpg.Connection, item_ids: list[int]) -> list[ItemRow]:
+async def items(conn: asyncpg.Connection, item_ids: list[int]) -> list[StoredItem]:
     rows = await conn.fetch(_ITEM + " WHERE i.id = ANY($1::bigint[]) ORDER BY i.id", item_ids)
     return [_item(row) for row in rows]
 
 
-async def item(conn: asyncpg.Connection, item_id: int) -> ItemRow | None:
+async def item(conn: asyncpg.Connection, item_id: int) -> StoredItem | None:
     row = await conn.fetchrow(_ITEM + " WHERE i.id = $1", item_id)
     return _item(row) if row else None
 
@@ -276,7 +198,7 @@ async def record(
 
 async def audit_page(
     conn: asyncpg.Connection, site_id: int, before_id: int | None, limit: int
-) -> list[AuditRow]:
+) -> list[StoredAuditRecord]:
     """Newest first; ``limit + 1`` entries so the caller knows whether there is more."""
     # An entry names its article's key, or (a ban with a decision) only its comment: the article is
     # joined by the one or the other, never both.
@@ -300,7 +222,7 @@ async def audit_page(
         before_id,
         limit,
     )
-    return [AuditRow(**dict(row)) for row in rows]
+    return [StoredAuditRecord(**dict(row)) for row in rows]
 
 
 async def closed_entries(conn: asyncpg.Connection, comment_ids: list[int]) -> list[tuple[int, str]]:

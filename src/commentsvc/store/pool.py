@@ -1,15 +1,23 @@
-"""The asyncpg pool the service uses, and the single connections of the command line."""
+"""The asyncpg pool the service uses, and the single connections of the command line. The
+pool's connections raise the service's own errors where PostgreSQL is out of reach or rolled a
+transaction back, so that nothing above ``store/`` knows the driver's exception classes."""
 
 from __future__ import annotations
 
+import functools
 import getpass
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
 from commentsvc.config import Settings
-from commentsvc.errors import Unavailable
+from commentsvc.errors import DatabaseUnavailable, RolledBack, Unavailable
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Errors that mean "PostgreSQL is not reachable right now", not "this query is wrong".
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
@@ -23,6 +31,60 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     # asyncpg's protocol in a state the next query on it trips over.
     asyncpg.exceptions.InternalClientError,
 )
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except UNAVAILABLE_ERRORS as exc:
+        raise DatabaseUnavailable() from exc
+    except asyncpg.TransactionRollbackError as exc:
+        raise RolledBack() from exc
+
+
+def _translating(call: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    @functools.wraps(call)
+    async def translating(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _translated():
+            return await call(*args, **kwargs)
+
+    return translating
+
+
+class _Connection(asyncpg.Connection):
+    """A pooled connection: every statement the store runs (transactions' BEGIN and COMMIT
+    included, which go through ``execute``) fails with the service's errors, not the driver's."""
+
+    execute = _translating(asyncpg.Connection.execute)
+    executemany = _translating(asyncpg.Connection.executemany)
+    fetch = _translating(asyncpg.Connection.fetch)
+    fetchrow = _translating(asyncpg.Connection.fetchrow)
+    fetchval = _translating(asyncpg.Connection.fetchval)
+
+
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """How the pool opens a connection: PostgreSQL out of reach is DatabaseUnavailable."""
+    with _translated():
+        return await asyncpg.connect(*args, **kwargs)
+
+
+# A request waits this long for a free connection at the most, then is answered 503.
+ACQUIRE_TIMEOUT_SECONDS = 5.0
+
+
+@asynccontextmanager
+async def connection(
+    pool: asyncpg.Pool, timeout: float = ACQUIRE_TIMEOUT_SECONDS
+) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the pool for the block; no connection free within ``timeout`` seconds, or
+    the pool closing (shutdown), is DatabaseUnavailable too."""
+    with _translated():
+        conn = await pool.acquire(timeout=timeout)
+    try:
+        yield conn
+    finally:
+        await pool.release(conn)
 
 
 async def _nothing_to_reset(_: asyncpg.Connection) -> None:
@@ -57,6 +119,8 @@ async def _pool(settings: Settings, size: int, server_settings: dict[str, str]) 
         # Idle connections are replaced so a restarted server is noticed quickly.
         max_inactive_connection_lifetime=60,
         reset=_nothing_to_reset,
+        connect=_connect,
+        connection_class=_Connection,
         server_settings=server_settings,
     )
 

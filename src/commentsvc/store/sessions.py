@@ -6,27 +6,8 @@ import uuid
 from datetime import datetime, timedelta
 
 import asyncpg
-import msgspec
 
-
-class SpentToken(msgspec.Struct, frozen=True):
-    user_id: int
-    family_id: uuid.UUID
-
-
-class TokenState(msgspec.Struct, frozen=True):
-    family_id: uuid.UUID
-    spent: bool
-    revoked: bool
-
-
-class Session(msgspec.Struct, frozen=True):
-    """One sign-in (a token family), as the account export shows it."""
-
-    started_at: datetime
-    last_refreshed_at: datetime
-    expires_at: datetime
-    active: bool
+from commentsvc.model.accounts import Session, SpentToken, TokenState
 
 
 async def insert_token(

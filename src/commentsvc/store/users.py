@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import asyncpg
-import msgspec
 
-
-class Role(msgspec.Struct, frozen=True):
-    role: str
-    site: str | None
-
-
-class User(msgspec.Struct, frozen=True):
-    id: int
-    username: str
-    display_name: str
-    email: str
-    created_at: datetime
-
-
-class Credentials(msgspec.Struct, frozen=True):
-    user_id: int
-    password_hash: str
-
+from commentsvc.model.accounts import Credentials, Role, User
 
 _USER_COLUMNS = "id, username, display_name, email, created_at"
 

@@ -1,0 +1,80 @@
+"""Reader accounts, their roles and sign-ins, and what an account's data export holds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+
+class Role(msgspec.Struct, frozen=True):
+    role: str
+    site: str | None
+
+
+class User(msgspec.Struct, frozen=True):
+    id: int
+    username: str
+    display_name: str
+    email: str
+    created_at: datetime
+
+
+class Credentials(msgspec.Struct, frozen=True):
+    user_id: int
+    password_hash: str
+
+
+class SpentToken(msgspec.Struct, frozen=True):
+    user_id: int
+    family_id: uuid.UUID
+
+
+class TokenState(msgspec.Struct, frozen=True):
+    family_id: uuid.UUID
+    spent: bool
+    revoked: bool
+
+
+class Session(msgspec.Struct, frozen=True):
+    """One sign-in (a token family), as the account export shows it."""
+
+    started_at: datetime
+    last_refreshed_at: datetime
+    expires_at: datetime
+    active: bool
+
+
+class AuthoredComment(msgspec.Struct, frozen=True):
+    """A comment as its author's data export shows it."""
+
+    id: int
+    site: str
+    article: str
+    parent_id: int | None
+    status: str
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class OwnVote(msgspec.Struct, frozen=True):
+    """A vote as its voter's data export shows it."""
+
+    comment_id: int
+    site: str
+    article: str
+    value: int
+    voted_at: datetime
+
+
+class OwnReport(msgspec.Struct, frozen=True):
+    """A report as its reporter's data export shows it."""
+
+    comment_id: int
+    site: str
+    article: str
+    reason: str
+    note: str | None
+    created_at: datetime

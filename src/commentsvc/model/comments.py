@@ -1,0 +1,52 @@
+"""Comments as stored, and what deciding about one needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class StoredComment(msgspec.Struct, frozen=True):
+    """A comment as stored, with what one viewer may read of it (``my_vote`` is theirs)."""
+
+    id: int
+    article_id: int
+    parent_id: int | None
+    root_id: int | None
+    depth: int
+    status: str
+    author_id: int | None
+    author_username: str | None
+    author_display_name: str | None
+    # The Markdown source: only selected for its author and moderators.
+    body: str | None
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    score: int
+    my_vote: int
+    # The moderator's statement of reasons: only for its author and moderators.
+    moderation_reason: str | None
+
+
+class CommentContext(msgspec.Struct, frozen=True):
+    """A comment with what deciding about it needs: its site, article and the viewer's role."""
+
+    comment: StoredComment
+    site_id: int
+    site_slug: str
+    article_key: str
+    article_locked: bool
+    edit_window_minutes: int
+    report_threshold: int
+    viewer_moderates: bool
+
+
+class Parent(msgspec.Struct, frozen=True):
+    id: int
+    article_id: int
+    root_id: int | None
+    depth: int
+    status: str
+    author_id: int | None

@@ -1,0 +1,87 @@
+"""An author's standing on a site, bans, reports, moderation items and audit records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class Ban(msgspec.Struct, frozen=True):
+    until: datetime | None
+    reason: str
+
+
+class Standing(msgspec.Struct, frozen=True):
+    """An author's record on one site, as the moderation policy needs it."""
+
+    account_created_at: datetime
+    approved: int
+    rejected: int
+    recent_comments: int  # within the site's burst window
+    same_text_before: bool
+    ban: Ban | None  # in force on the site
+
+
+class Report(msgspec.Struct, frozen=True):
+    user_id: int | None
+    username: str | None
+    reason: str
+    note: str | None
+    created_at: datetime
+
+
+class StoredItem(msgspec.Struct, frozen=True):
+    """An item with everything a moderator needs to decide it in context."""
+
+    id: int
+    site_id: int
+    comment_id: int
+    kind: str
+    created_at: datetime
+    stream_id: str | None
+    decision: str | None
+    decided_by: int | None
+    decided_at: datetime | None
+    reason: str | None
+    ban_days: int | None
+    # The comment's revision when the item was opened, and now. Read with the item, before the
+    # comment's text is: an edit in between makes the moderator's decision stale (refused), it
+    # never puts a text they were not shown under a revision they were.
+    opened_revision: int
+    revision: int
+    held_because: str | None  # as policy.hold_reason said it, when the comment was last held
+    article_key: str
+    article_title: str | None
+    article_url: str | None
+    article_locked: bool
+    author_created_at: datetime | None
+    author_approved: int
+    author_rejected: int
+    parent_body_html: str | None
+    parent_author: str | None
+    reports: list[Report]
+
+
+class AuditRecord(msgspec.Struct, frozen=True):
+    """What an audit-log entry says, its target's names and standing read now."""
+
+    id: int
+    actor_id: int | None
+    actor: str | None
+    action: str
+    comment_id: int | None
+    target_user_id: int | None
+    target_username: str | None
+    target_banned: bool  # from the site, now
+    article_key: str | None
+    reason: str | None
+    created_at: datetime
+
+
+class StoredAuditRecord(AuditRecord, frozen=True):
+    # The article the entry is about (its own key's, else its comment's), as it is now.
+    about_key: str | None
+    about_title: str | None
+    about_url: str | None
+    about_locked: bool | None
