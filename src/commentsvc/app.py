@@ -25,10 +25,13 @@ from commentsvc.api.reference import ReferencePage
 from commentsvc.api.security import BearerAuthentication, JsonOnly
 from commentsvc.config import Settings, load_settings
 from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
+from commentsvc.domain.events import Dispatcher
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.posting import Posting
+from commentsvc.domain.queue_feed import QueueFeed
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
 from commentsvc.kv.batch import Batched
@@ -54,25 +57,29 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     passwords = Passwords(settings)
     app.state.redis = redis
     app.state.limiter = RateLimiter(batched, keys)
+    app.state.pool = pool = await create_pool(settings)
+    batches_pool = await create_batches_pool(settings)
+    queue = ModerationQueue(redis, keys)
+    feed = QueueFeed(queue)
+    # What follows from each change is a subscriber of its events.
+    events = Dispatcher(pool, settings.database_url, [StalePages(cache), feed])
     app.state.accounts = Accounts(
         passwords,
         app.state.access_tokens,
         settings.refresh_token_days,
-        cache,
+        events,
         _derived_key(settings, b"refresh-successor"),
     )
-    app.state.pool = await create_pool(settings)
-    batches_pool = await create_batches_pool(settings)
-    app.state.comments = Comments(cache, app.state.pool)
-    app.state.posting = Posting(
-        _derived_key(settings, b"client-address"), cache, app.state.pool, batches_pool
-    )
+    app.state.comments = Comments(cache, pool, events)
+    app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
-        ModerationQueue(redis, keys), cache, timedelta(seconds=settings.moderation_claim_seconds)
+        queue, feed, events, timedelta(seconds=settings.moderation_claim_seconds)
     )
+    events.start()
     try:
         yield
     finally:
+        await events.stop()
         await app.state.pool.close()
         await batches_pool.close()
         await batched.aclose()

@@ -43,7 +43,7 @@ class Probe:
         self.received: list[Event] = []  # every attempt
         self.acknowledged = [] if acknowledged is None else acknowledged  # the successful ones, in order
 
-    async def deliver(self, events: Sequence[Event]) -> None:
+    async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         self.received += events
         if self.failures:
             self.failures -= 1
@@ -284,7 +284,7 @@ DYING_DISPATCHER = textwrap.dedent(
 
     class Stuck:
         name, types, at_commit, retries = sys.argv[2], frozenset(EventType), False, None
-        async def deliver(self, events):
+        async def deliver(self, events, conn):
             print("delivering", *(e.id for e in events), flush=True)
             await asyncio.Event().wait()
 

@@ -21,7 +21,7 @@ async def test_batches_of_one_reuse_the_generic_plans(client, db, settings):
             for n in range(RUNS):
                 row = await new_row(conn, site, key, reader, body=f"Batch of one, number {n}.")
                 [written] = await posting.insert(conn, [row])
-                assert written is not None and written.status == "approved"
+                assert written is not None and written.comment.status == "approved"
             plans = await conn.fetch(
                 "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
                 "WHERE statement LIKE 'WITH arg AS%' OR statement LIKE 'SELECT q.n,%'"

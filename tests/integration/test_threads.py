@@ -13,6 +13,7 @@ import msgspec
 import pytest
 
 from commentsvc.domain.comments import Comments
+from commentsvc.domain.events import Dispatcher
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
@@ -109,7 +110,8 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
             conn.add_query_logger(lambda record: queries.append(record.query))
         cache = GenerationalCache(Batched(create_client(settings)), Keys(settings.redis_prefix))
         # Signed in: read from PostgreSQL, never from the cache.
-        page = await Comments(cache, pool).thread_json(site, article, alice.id, "oldest", 20, None, None)
+        reading = Comments(cache, pool, Dispatcher(pool, settings.database_url, []))
+        page = await reading.thread_json(site, article, alice.id, "oldest", 20, None, None)
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:
         await pool.close()
@@ -521,7 +523,7 @@ async def test_a_comment_is_not_written_when_its_context_changed_after_it_was_re
         await new_row(db, site, article, bob, body="un autre avis"),
         await new_row(db, site, unique_name("article"), alice, body="ailleurs"),
     ]
-    written = await store_posting.insert(db, batch)
+    written = [w.comment for w in await store_posting.insert(db, batch)]
     assert [w.body for w in written] == ["une réponse", "un autre avis", "ailleurs"]
     assert written[0].parent_id == parent["id"] and written[1].parent_id is None
     assert [w.author_id for w in written] == [alice.id, bob.id, alice.id]
@@ -552,7 +554,7 @@ async def test_batches_crossing_authors_and_articles_cannot_deadlock(client, db,
     finally:
         for conn in (conn_a, conn_b, holder):
             await conn.close()
-    assert [[row.body for row in rows] for rows in written] == [["A1", "A2"], ["B1"]]
+    assert [[row.comment.body for row in rows] for rows in written] == [["A1", "A2"], ["B1"]]
 
 
 async def _waiting(db, count: int) -> bool:

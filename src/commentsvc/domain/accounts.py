@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
-from commentsvc.domain.comments import thread_scope
+from commentsvc.domain.events import Dispatcher
 from commentsvc.domain.names import check_visible, clean_display_name, look_alike_key
 from commentsvc.domain.passwords import Passwords, is_common_password
 from commentsvc.domain.tokens import (
@@ -19,8 +19,8 @@ from commentsvc.domain.tokens import (
     successor_refresh_token,
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, Reason, Unauthorized
-from commentsvc.kv.cache import GenerationalCache
 from commentsvc.model.accounts import AuthoredComment, Credentials, OwnReport, OwnVote, Role, Session, User
+from commentsvc.model.events import EventType, NewEvent, UserChange
 from commentsvc.store import comments, sessions, users
 from commentsvc.store.pool import connection
 
@@ -86,13 +86,13 @@ class Accounts:
         passwords: Passwords,
         access_tokens: AccessTokens,
         refresh_token_days: int,
-        cache: GenerationalCache,
+        events: Dispatcher,
         successor_key: bytes,
     ) -> None:
         self.passwords = passwords
         self.access_tokens = access_tokens
         self._refresh_lifetime = timedelta(days=refresh_token_days)
-        self._cache = cache
+        self._events = events
         self._successor_key = successor_key
         # Loads the confusables now, a noticeable pause, rather than during a first registration.
         look_alike_key("")
@@ -213,13 +213,18 @@ class Accounts:
             raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")
-        async with connection(db) as conn, conn.transaction():
+        async with connection(db) as conn, self._events.transaction(conn) as change:
+            # Threads showed the author's name, and scores counted the account's votes (which go
+            # with it): each article of theirs changed.
             touched = await comments.articles_of_user(conn, user_id)
             await comments.anonymise_author(conn, user_id)
             await users.delete_user(conn, user_id)
-        # Threads showed the author's name, and scores counted the account's votes (which go
-        # with it): what anonymous readers were served is stale.
-        await self._cache.invalidate(*(thread_scope(slug, key) for slug, key in touched))
+            await change.record(
+                *(
+                    NewEvent(EventType.USER_ERASED, site_id, article_id, UserChange(user_id))
+                    for site_id, article_id in touched
+                )
+            )
 
     async def _profile(self, conn: asyncpg.Connection, user_id: int) -> Profile | None:
         found = await users.get_profile(conn, user_id)

@@ -11,6 +11,8 @@ import asyncpg
 import msgspec
 
 from commentsvc.domain import policy, rendering
+from commentsvc.domain.cached_pages import counts_scope, thread_scope
+from commentsvc.domain.events import Dispatcher
 from commentsvc.domain.threads import (
     REPLIES,
     REPLIES_PER_PAGE,
@@ -36,6 +38,7 @@ from commentsvc.errors import (
 from commentsvc.kv.cache import Computed, GenerationalCache
 from commentsvc.model.articles import Article, ThreadContext
 from commentsvc.model.comments import CommentContext, StoredComment
+from commentsvc.model.events import CommentReported, CommentVoted, EventType, NewEvent, comment_event
 from commentsvc.model.moderation import Ban
 from commentsvc.store import articles, comments, moderation, sites
 from commentsvc.store.pool import connection
@@ -128,35 +131,29 @@ def banned(ban: Ban) -> Banned:
     )
 
 
+def _comment_event(type: EventType, context: CommentContext, status: str) -> NewEvent:
+    comment = context.comment
+    return comment_event(
+        type, context.site_id, comment.article_id, comment.id, comment.parent_id, status, comment.status
+    )
+
+
 def body_hash(body: str) -> bytes:
     """Spots the same text posted again, whatever the spacing or case."""
     return hashlib.sha256(" ".join(body.casefold().split()).encode()).digest()
 
 
-def thread_scope(slug: str, key: str) -> str:
-    """The cache scope of one article's thread (keys can be long: hashed)."""
-    return f"thread:{slug}:{hashlib.sha1(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
-
-
-def counts_scope(slug: str) -> str:
-    return f"counts:{slug}"
-
-
-def stale_scopes(slug: str, key: str, counts: bool) -> tuple[str, ...]:
-    """What a change to one article's comments makes stale: its thread, and the site's counts
-    when the number of published comments moved."""
-    return (thread_scope(slug, key), counts_scope(slug)) if counts else (thread_scope(slug, key),)
-
-
 class Comments:
     """Every method takes its connection from the pool it was given, and only once it knows
-    PostgreSQL must be asked (a page the cache has costs none)."""
+    PostgreSQL must be asked (a page the cache has costs none). Each change records its event;
+    what follows from it (stale pages, the moderation queue) is its subscribers'."""
 
-    def __init__(self, cache: GenerationalCache, db: asyncpg.Pool) -> None:
+    def __init__(self, cache: GenerationalCache, db: asyncpg.Pool, events: Dispatcher) -> None:
         # Pages as anonymous readers see them; signed-in readers see their own
         # votes and pending comments, so theirs are never cached.
         self._cache = cache
         self._db = db
+        self._events = events
 
     async def thread_json(
         self,
@@ -294,7 +291,7 @@ class Comments:
         body = rendering.check_body(body)
         body_html = rendering.render(body)
         new_hash = body_hash(body)
-        async with connection(self._db) as conn, conn.transaction():
+        async with connection(self._db) as conn, self._events.transaction(conn) as change:
             # Taken first: a decision about this comment waits for the edit, or the edit for it.
             await comments.lock(conn, comment_id)
             context = await self._visible(conn, comment_id, editor_id)
@@ -323,12 +320,12 @@ class Comments:
             await comments.update_body(conn, comment_id, body, body_html, new_hash, status, held_because)
             if status == "pending":
                 await moderation.hold(conn, context.site_id, comment_id)
+            await change.record(_comment_event(EventType.COMMENT_EDITED, context, status))
             row = await comments.get_one(conn, comment_id, editor_id, context.viewer_moderates)
-        await self._changed(context.site_slug, context.article_key, counts=status != comment.status)
         return shown(row, Viewer(editor_id, context.viewer_moderates))
 
     async def delete(self, comment_id: int, user_id: int) -> None:
-        async with connection(self._db) as conn, conn.transaction():
+        async with connection(self._db) as conn, self._events.transaction(conn) as change:
             context = await self._visible(conn, comment_id, user_id)
             comment = context.comment
             if comment.author_id != user_id and not context.viewer_moderates:
@@ -349,29 +346,41 @@ class Comments:
                     target_user_id=comment.author_id,
                     article_key=context.article_key,
                 )
-        await self._changed(context.site_slug, context.article_key, counts=comment.status == "approved")
+            await change.record(_comment_event(EventType.COMMENT_DELETED, context, "deleted"))
 
     async def vote(self, comment_id: int, user_id: int, value: int) -> int:
-        async with connection(self._db) as conn, conn.transaction():
+        async with connection(self._db) as conn, self._events.transaction(conn) as change:
             context = await self._to_react_to(conn, comment_id, user_id, "vote on", "voted on")
             score = await comments.set_vote(conn, comment_id, user_id, value)
-        await self._changed(context.site_slug, context.article_key)
+            await change.record(
+                NewEvent(
+                    EventType.COMMENT_VOTED,
+                    context.site_id,
+                    context.comment.article_id,
+                    CommentVoted(comment_id, score),
+                )
+            )
         return score
 
     async def report(self, comment_id: int, user_id: int, reason: str, note: str | None) -> None:
         if note is not None:
             rendering.check_text(note, "note")
-        async with connection(self._db) as conn, conn.transaction():
+        async with connection(self._db) as conn, self._events.transaction(conn) as change:
             context = await self._to_react_to(conn, comment_id, user_id, "report", "reported")
             if not await comments.insert_report(conn, comment_id, user_id, reason, note or None):
                 raise Conflict("You have already reported this comment.", reason=Reason.ALREADY_REPORTED)
-            if await moderation.distinct_reporters(conn, comment_id) >= context.report_threshold:
+            opened = await moderation.distinct_reporters(conn, comment_id) >= context.report_threshold
+            if opened:
                 # Once open, the item shows every report, later ones included.
                 await moderation.open_item(conn, context.site_id, comment_id, "reported")
-
-    async def _changed(self, slug: str, key: str, counts: bool = False) -> None:
-        """After a commit: what anonymous readers were served of this article (and the site's counts) is stale."""
-        await self._cache.invalidate(*stale_scopes(slug, key, counts))
+            await change.record(
+                NewEvent(
+                    EventType.COMMENT_REPORTED,
+                    context.site_id,
+                    context.comment.article_id,
+                    CommentReported(comment_id, item_opened=opened),
+                )
+            )
 
     async def _to_react_to(
         self, conn: asyncpg.Connection, comment_id: int, user_id: int, act: str, acted: str

@@ -36,6 +36,7 @@ import asyncpg
 from commentsvc.errors import DatabaseUnavailable
 from commentsvc.model.events import Event, EventType, NewEvent, Retries
 from commentsvc.store import events as store
+from commentsvc.store.pool import connection
 
 log = logging.getLogger("commentsvc.events")
 
@@ -55,8 +56,11 @@ class Subscriber(Protocol):
     at_commit: ClassVar[bool]
     retries: ClassVar[Retries]
 
-    async def deliver(self, events: Sequence[Event]) -> None:
-        """Act on the events, in order; raising has them all tried again later."""
+    async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
+        """Act on the events, in order; raising has them all tried again later. ``conn`` is the
+        connection the dispatcher holds (at commit, the change's own), for what PostgreSQL has
+        to say: a second one taken from the pool while the first is held could wait forever
+        once every request holds one."""
 
 
 class Change:
@@ -102,10 +106,10 @@ class Dispatcher:
         change = Change(conn)
         async with conn.transaction():
             yield change
-        await self.committed(change.written)
+        await self.committed(change.written, conn)
 
-    async def committed(self, events: Sequence[Event]) -> None:
-        """Deliver events just committed by this process to the subscribers served at commit. A
+    async def committed(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
+        """Deliver events just committed on ``conn`` to the subscribers served at commit. A
         failure delays that subscriber's delivery to a retry; it never fails the change."""
         if not events:
             return
@@ -115,16 +119,15 @@ class Dispatcher:
             if not wanted:
                 continue
             try:
-                await subscriber.deliver(wanted)
+                await subscriber.deliver(wanted, conn)
             except Exception as exc:
                 log.warning("events: %s failed at commit, to be retried: %r", subscriber.name, exc)
-                await self._failed(subscriber, wanted, exc, claimed=False)
+                await self._failed(conn, subscriber, wanted, exc, claimed=False)
             else:
                 delivered.append(subscriber.name)
         if delivered:
             try:
-                async with self._pool.acquire() as conn:
-                    await store.acknowledge(conn, delivered, [event.id for event in events])
+                await store.acknowledge(conn, delivered, [event.id for event in events])
             except DatabaseUnavailable as exc:
                 # Delivered all the same: a dispatcher delivers them again after their grace.
                 log.warning("events: acknowledgement lost, to be delivered again: %r", exc.__cause__)
@@ -155,7 +158,7 @@ class Dispatcher:
                 for subscriber in self._subscribers:
                     await self.deliver_due(subscriber)
                 if loop.time() >= next_prune:
-                    async with self._pool.acquire() as conn:
+                    async with connection(self._pool) as conn:
                         await store.prune(conn, EVENT_RETENTION, PRUNE_BATCH)
                     next_prune = loop.time() + PRUNE_EVERY_SECONDS
             except DatabaseUnavailable as exc:
@@ -170,7 +173,7 @@ class Dispatcher:
     async def _register(self) -> None:
         """Which types each subscriber takes, and whether its writers deliver them: from now on
         every event written of those types gets a delivery for it."""
-        async with self._pool.acquire() as conn:
+        async with connection(self._pool) as conn:
             for subscriber in self._subscribers:
                 grace = AT_COMMIT_GRACE if subscriber.at_commit else timedelta(0)
                 await store.register(conn, subscriber.name, sorted(subscriber.types), grace)
@@ -190,29 +193,32 @@ class Dispatcher:
         """Deliver the subscriber's due events, a batch at a time, until none is due; how many
         were delivered."""
         delivered = 0
-        while True:
-            async with self._pool.acquire() as conn:
+        async with connection(self._pool) as conn:
+            while True:
                 events = await store.claim(conn, subscriber.name, BATCH, self._lease)
-            if not events:
-                return delivered
-            try:
-                await subscriber.deliver(events)
-            except Exception as exc:
-                log.warning("events: %s failed, to be retried: %r", subscriber.name, exc)
-                await self._failed(subscriber, events, exc, claimed=True)
-                return delivered
-            async with self._pool.acquire() as conn:
+                if not events:
+                    return delivered
+                try:
+                    await subscriber.deliver(events, conn)
+                except Exception as exc:
+                    log.warning("events: %s failed, to be retried: %r", subscriber.name, exc)
+                    await self._failed(conn, subscriber, events, exc, claimed=True)
+                    return delivered
                 await store.acknowledge(conn, [subscriber.name], [event.id for event in events])
-            delivered += len(events)
+                delivered += len(events)
 
     async def _failed(
-        self, subscriber: Subscriber, events: Sequence[Event], exc: Exception, claimed: bool
+        self,
+        conn: asyncpg.Connection,
+        subscriber: Subscriber,
+        events: Sequence[Event],
+        exc: Exception,
+        claimed: bool,
     ) -> None:
         try:
-            async with self._pool.acquire() as conn:
-                await store.failed(
-                    conn, subscriber.name, [e.id for e in events], repr(exc), subscriber.retries, claimed
-                )
+            await store.failed(
+                conn, subscriber.name, [e.id for e in events], repr(exc), subscriber.retries, claimed
+            )
         except DatabaseUnavailable:
             # Its lease or grace still runs out: it is taken again then.
             log.warning("events: could not record %s's failure; its lease will run out", subscriber.name)

@@ -10,18 +10,19 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from commentsvc.domain.articles import Described, describe_article
-from commentsvc.domain.comments import check_article_key, counts_scope, thread_scope
+from commentsvc.domain.comments import check_article_key
+from commentsvc.domain.events import Change, Dispatcher
 from commentsvc.domain.moderation_views import AuditPage, Item, audit_entry, shown_item
+from commentsvc.domain.queue_feed import QueueFeed
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Viewer, shown
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, RedisUnavailable, Unavailable
-from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.queue import ModerationQueue
+from commentsvc.model.events import ArticleChange, EventType, NewEvent, UserBanned, UserChange, comment_event
 from commentsvc.model.moderation import StoredItem
 from commentsvc.model.sites import Site
 from commentsvc.store import articles, comments, moderation, sites, users
 
-DRAIN_BATCH = 1000
 AUDIT_CURSOR = re.compile(r"[0-9]{1,19}")
 MAX_BIGINT = 2**63 - 1
 NOT_A_MODERATOR = "You are not a moderator of this site."
@@ -42,10 +43,24 @@ def _ban_until(days: int | None) -> datetime | None:
     return datetime.now(UTC) + timedelta(days=days) if days else None
 
 
+# The event of each decision (a comment kept as it was changed nothing: none).
+DECIDED = {
+    "approve": EventType.COMMENT_APPROVED,
+    "reject": EventType.COMMENT_REJECTED,
+    "spam": EventType.COMMENT_REJECTED,
+}
+
+
 class Moderation:
-    def __init__(self, queue: ModerationQueue, cache: GenerationalCache, claim_lease: timedelta) -> None:
+    """Every method works on the connection its handler gives it. Each change records its
+    events; what follows from them (stale pages, the queue's stream) is their subscribers'."""
+
+    def __init__(
+        self, queue: ModerationQueue, feed: QueueFeed, events: Dispatcher, claim_lease: timedelta
+    ) -> None:
         self._queue = queue
-        self._cache = cache
+        self._feed = feed
+        self._events = events
         self._lease = claim_lease
 
     async def site_for(self, conn: asyncpg.Connection, slug: str, moderator_id: int) -> Site:
@@ -60,9 +75,7 @@ class Moderation:
         """Items for this moderator, not handed to another until decided or their lease expires."""
         site = await self.site_for(conn, slug, moderator_id)
         try:
-            if await self._queue.claim_rebuild():
-                await moderation.forget_queue(conn)
-            await self._drain(conn, site.id)
+            await self._feed.catch_up(conn, site.id)
             claimed = await self._queue.claim(
                 site.id, moderator_id, limit, int(self._lease.total_seconds() * 1000)
             )
@@ -99,7 +112,7 @@ class Moderation:
             check_text(reason, "reason")
         elif ban_days is not None:
             raise Invalid(BAN_WITHOUT_REASON, field="reason")
-        async with conn.transaction():
+        async with self._events.transaction(conn) as change:
             row = await moderation.item(conn, item_id)
             if row is None:
                 raise NotFound("There is no such moderation item.")
@@ -114,12 +127,10 @@ class Moderation:
             if first and current != shown_revision:
                 raise Conflict(STALE.format(shown=shown_revision, current=current))
             if first:
-                await self._apply(conn, row, moderator_id, action, reason, ban_days)
+                await self._apply(conn, change, row, moderator_id, action, reason, ban_days)
         decided = await moderation.item(conn, item_id)
         row = decided or row  # (gone only if its site was deleted meanwhile)
         site = await sites.get_site_by_id(conn, row.site_id)
-        if first:
-            await self._after_decision(row, site)
         return await self._item(conn, row, site.origins if site else [], None, None)
 
     async def ban(
@@ -132,11 +143,13 @@ class Moderation:
         reason: str,
     ) -> None:
         check_text(reason, "reason")
-        async with conn.transaction():
+        async with self._events.transaction(conn) as change:
             site = await self.site_for(conn, slug, moderator_id)
             if not await users.user_exists(conn, user_id):
                 raise Invalid("user_id: there is no such user.", field="user_id")
-            await moderation.ban(conn, site.id, user_id, _ban_until(days), reason, moderator_id)
+            until = _ban_until(days)
+            await moderation.ban(conn, site.id, user_id, until, reason, moderator_id)
+            await change.record(NewEvent(EventType.USER_BANNED, site.id, None, UserBanned(user_id, until)))
             await moderation.record(
                 conn,
                 site_id=site.id,
@@ -147,10 +160,11 @@ class Moderation:
             )
 
     async def unban(self, conn: asyncpg.Connection, slug: str, moderator_id: int, user_id: int) -> None:
-        async with conn.transaction():
+        async with self._events.transaction(conn) as change:
             site = await self.site_for(conn, slug, moderator_id)
             if not await moderation.unban(conn, site.id, user_id):
                 raise NotFound("This user is not banned from this site.")
+            await change.record(NewEvent(EventType.USER_UNBANNED, site.id, None, UserChange(user_id)))
             await moderation.record(
                 conn, site_id=site.id, actor_id=moderator_id, action="unban", target_user_id=user_id
             )
@@ -159,10 +173,18 @@ class Moderation:
         self, conn: asyncpg.Connection, slug: str, moderator_id: int, key: str, locked: bool
     ) -> bool:
         check_article_key(key)
-        async with conn.transaction():
+        async with self._events.transaction(conn) as change:
             site = await self.site_for(conn, slug, moderator_id)
             article = await articles.ensure_article(conn, site.id, key, None, None)
             await articles.set_locked(conn, article.id, locked)
+            await change.record(
+                NewEvent(
+                    EventType.ARTICLE_LOCKED if locked else EventType.ARTICLE_UNLOCKED,
+                    site.id,
+                    article.id,
+                    ArticleChange(locked),
+                )
+            )
             await moderation.record(
                 conn,
                 site_id=site.id,
@@ -170,7 +192,6 @@ class Moderation:
                 action="lock" if locked else "unlock",
                 article_key=key,
             )
-        await self._cache.invalidate(thread_scope(slug, key))
         return locked
 
     async def describe(
@@ -184,13 +205,16 @@ class Moderation:
     ) -> Described:
         """Set what everyone sees as the article's title and URL."""
         check_article_key(key)
-        async with conn.transaction():
+        async with self._events.transaction(conn) as change:
             site = await self.site_for(conn, slug, moderator_id)
             described = await describe_article(conn, site, key, title, url)
+            article = await articles.ensure_article(conn, site.id, key, None, None)
+            await change.record(
+                NewEvent(EventType.ARTICLE_DESCRIBED, site.id, article.id, ArticleChange(article.locked))
+            )
             await moderation.record(
                 conn, site_id=site.id, actor_id=moderator_id, action="describe", article_key=key
             )
-        await self._cache.invalidate(thread_scope(slug, key))
         return described
 
     async def log(
@@ -213,6 +237,7 @@ class Moderation:
     async def _apply(
         self,
         conn: asyncpg.Connection,
+        change: Change,
         row: StoredItem,
         moderator_id: int,
         action: str,
@@ -221,9 +246,23 @@ class Moderation:
     ) -> None:
         comment = await comments.get_one(conn, row.comment_id, moderator_id, True)
         new_status = NEW_STATUS[action]
+        status = comment.status
         if new_status is not None and new_status != comment.status and comment.status != "deleted":
             # Guarded: of two racing decisions only one changes it (the count follows, in the database).
             await comments.change_status(conn, comment.id, comment.status, new_status)
+            status = new_status
+        if action in DECIDED:
+            await change.record(
+                comment_event(
+                    DECIDED[action],
+                    row.site_id,
+                    comment.article_id,
+                    comment.id,
+                    comment.parent_id,
+                    status,
+                    comment.status,
+                )
+            )
         if action in ("reject", "spam"):
             await comments.set_moderation_reason(conn, comment.id, reason)
         await moderation.record(
@@ -237,8 +276,10 @@ class Moderation:
             reason=reason,
         )
         if ban_days is not None and comment.author_id is not None:  # (decide saw to its reason)
-            await moderation.ban(
-                conn, row.site_id, comment.author_id, _ban_until(ban_days), reason, moderator_id
+            until = _ban_until(ban_days)
+            await moderation.ban(conn, row.site_id, comment.author_id, until, reason, moderator_id)
+            await change.record(
+                NewEvent(EventType.USER_BANNED, row.site_id, None, UserBanned(comment.author_id, until))
             )
             await moderation.record(
                 conn,
@@ -249,26 +290,6 @@ class Moderation:
                 target_user_id=comment.author_id,
                 reason=reason,
             )
-
-    async def _after_decision(self, row: StoredItem, site: Site | None) -> None:
-        """After the commit: off the queue, and what readers were served is stale."""
-        try:
-            await self._queue.done(row.site_id, [row.stream_id] if row.stream_id else [])
-        except RedisUnavailable:
-            pass  # the next claim finds the item decided in PostgreSQL and drops it then
-        if site is not None:
-            await self._cache.invalidate(thread_scope(site.slug, row.article_key), counts_scope(site.slug))
-
-    async def _drain(self, conn: asyncpg.Connection, site_id: int) -> None:
-        """Feed the stream from PostgreSQL's open items that are not in it yet (the outbox)."""
-        while True:
-            async with conn.transaction():
-                ids = await moderation.lock_unqueued(conn, site_id, DRAIN_BATCH)
-                if ids:
-                    entries = await self._queue.push(site_id, ids)
-                    await moderation.mark_queued(conn, list(zip(ids, entries, strict=True)))
-            if len(ids) < DRAIN_BATCH:
-                return
 
     async def _item(
         self,

@@ -22,13 +22,12 @@ from commentsvc.domain.comments import (
     banned,
     body_hash,
     check_article_key,
-    stale_scopes,
 )
+from commentsvc.domain.events import Dispatcher
 from commentsvc.domain.threads import Viewer, shown
 from commentsvc.errors import Forbidden, Invalid, NotFound, Reason, Unauthorized, Unavailable, Unprocessable
-from commentsvc.kv.cache import GenerationalCache
 from commentsvc.model.comments import Parent, StoredComment
-from commentsvc.model.posting import CommentToWrite, ContextQuery, KeyUse, PostingContext
+from commentsvc.model.posting import CommentToWrite, ContextQuery, KeyUse, PostingContext, Written
 from commentsvc.store import comments, posting, users
 from commentsvc.store.pool import connection
 
@@ -59,13 +58,13 @@ class Posting:
     def __init__(
         self,
         address_key: bytes,
-        cache: GenerationalCache,
+        events: Dispatcher,
         db: asyncpg.Pool,
         batches_db: asyncpg.Pool,
     ) -> None:
         # Client addresses are stored only as keyed hashes.
         self._address_key = address_key
-        self._cache = cache
+        self._events = events
         self._db = db
         self._batches_db = batches_db
         # Posts made at the same time read their contexts in one query and are written in one
@@ -73,7 +72,7 @@ class Posting:
         self._contexts: Coalesced[ContextQuery, PostingContext | None] = Coalesced(
             self._read_contexts, POSTS_PER_BATCH
         )
-        self._writes: Coalesced[tuple[str, CommentToWrite], StoredComment | None] = Coalesced(
+        self._writes: Coalesced[CommentToWrite, StoredComment | None] = Coalesced(
             self._write, POSTS_PER_BATCH
         )
 
@@ -169,7 +168,7 @@ class Posting:
             idempotency_key=draft.idempotency_key,
             request_hash=draft.request_hash,
         )
-        row = await self._writes((slug, written))
+        row = await self._writes(written)
         return None if row is None else Posted(shown(row, Viewer(author_id, False)), replayed=False)
 
     async def _parent(self, context: PostingContext, parent_id: int | None, author_id: int) -> Parent | None:
@@ -198,22 +197,13 @@ class Posting:
             row = await comments.get_one(conn, key_use.comment_id, author_id, False)
         return Posted(shown(row, Viewer(author_id, False)), replayed=True)
 
-    async def _write(
-        self, posts: Sequence[tuple[str, CommentToWrite]]
-    ) -> list[StoredComment | None | Exception]:
-        """Writes the posts (each with its site's slug) and, once committed, marks what readers
-        were served of their articles as stale, once for the whole batch."""
+    async def _write(self, posts: Sequence[CommentToWrite]) -> list[StoredComment | None | Exception]:
+        """Writes the posts, each with its comment.created event; once committed, the events go
+        to the subscribers served at commit, for the whole batch at once."""
         async with connection(self._batches_db) as conn:
-            written = await posting.insert_each(conn, [row for _, row in posts])
-        stale = {
-            scope
-            for (slug, row), comment in zip(posts, written, strict=True)
-            if isinstance(comment, StoredComment)
-            for scope in stale_scopes(slug, row.article_key, counts=comment.status == "approved")
-        }
-        if stale:
-            await self._cache.invalidate(*stale)
-        return written
+            written = await posting.insert_each(conn, posts)
+            await self._events.committed([w.event for w in written if isinstance(w, Written)], conn)
+        return [w.comment if isinstance(w, Written) else w for w in written]
 
     async def _read_contexts(self, queries: Sequence[ContextQuery]) -> list[PostingContext | None]:
         async with connection(self._batches_db) as conn:

@@ -94,6 +94,10 @@ DATA: dict[EventType, type[msgspec.Struct]] = {
 }
 
 
+# An article's events are of the stream named so, followed by the article's id.
+ARTICLE_STREAM = "article:"
+
+
 class NewEvent(msgspec.Struct, frozen=True):
     """An event about to be written with its change. Events of one stream (an article, or one
     user on one site for a user event, whose ``article_id`` is None) are delivered in the order
@@ -107,7 +111,7 @@ class NewEvent(msgspec.Struct, frozen=True):
     @property
     def stream(self) -> str:
         if self.article_id is not None:
-            return f"article:{self.article_id}"
+            return f"{ARTICLE_STREAM}{self.article_id}"
         return f"user:{self.site_id}:{self.data.user_id}"  # type: ignore[attr-defined]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import msgspec
 
 from commentsvc.model.articles import Article
-from commentsvc.model.comments import Parent
+from commentsvc.model.comments import Parent, StoredComment
+from commentsvc.model.events import Event
 from commentsvc.model.moderation import Standing
 from commentsvc.model.sites import Site
 
@@ -58,3 +59,10 @@ class CommentToWrite(msgspec.Struct, frozen=True):
     held_because: str | None
     idempotency_key: str | None
     request_hash: bytes | None
+
+
+class Written(msgspec.Struct, frozen=True):
+    """A comment as written, and the event written with it."""
+
+    comment: StoredComment
+    event: Event

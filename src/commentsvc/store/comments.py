@@ -315,16 +315,17 @@ async def anonymise_author(conn: asyncpg.Connection, user_id: int) -> None:
     )
 
 
-async def articles_of_user(conn: asyncpg.Connection, user_id: int) -> list[tuple[str, str]]:
-    """(site slug, article key) of every article the user commented on or voted on."""
+async def articles_of_user(conn: asyncpg.Connection, user_id: int) -> list[tuple[int, int]]:
+    """(site id, article id) of every article the user commented on or voted on."""
     rows = await conn.fetch(
-        """SELECT s.slug, a.key FROM articles a JOIN sites s ON s.id = a.site_id
+        """SELECT a.site_id, a.id FROM articles a
            WHERE a.id IN (SELECT article_id FROM comments WHERE author_id = $1
                           UNION SELECT c.article_id FROM votes v JOIN comments c ON c.id = v.comment_id
-                                WHERE v.user_id = $1)""",
+                                WHERE v.user_id = $1)
+           ORDER BY a.id""",
         user_id,
     )
-    return [(row["slug"], row["key"]) for row in rows]
+    return [(row["site_id"], row["id"]) for row in rows]
 
 
 async def by_author(conn: asyncpg.Connection, user_id: int) -> list[AuthoredComment]:

@@ -32,15 +32,17 @@ class Delivery(msgspec.Struct, frozen=True):
     last_error: str | None
 
 
-def _event(row: asyncpg.Record) -> Event:
+def event_from(row: asyncpg.Record, prefix: str = "") -> Event:
+    """An event from a row with the columns of ``_EVENT``, each name after ``prefix`` (another
+    store module's statement that writes events names them so)."""
     return Event(
-        row["id"],
-        EventType(row["type"]),
-        row["site_id"],
-        row["site"],
-        row["article"],
-        row["occurred_at"],
-        _DATA.decode(row["data"]),
+        row[f"{prefix}id"],
+        EventType(row[f"{prefix}type"]),
+        row[f"{prefix}site_id"],
+        row[f"{prefix}site"],
+        row[f"{prefix}article"],
+        row[f"{prefix}occurred_at"],
+        _DATA.decode(row[f"{prefix}data"]),
     )
 
 
@@ -62,13 +64,7 @@ async def record(conn: asyncpg.Connection, events: Sequence[NewEvent]) -> list[E
         [event.stream for event in events],
         [msgspec.json.encode(event.data).decode() for event in events],
     )
-    return [_event(row) for row in rows]
-
-
-def events_of(rows: Sequence[asyncpg.Record]) -> list[Event]:
-    """Events written by a statement of another store module (posting's), from its columns
-    named as ``record`` returns them."""
-    return [_event(row) for row in rows]
+    return [event_from(row) for row in rows]
 
 
 async def register(conn: asyncpg.Connection, name: str, types: Sequence[str], grace: timedelta) -> None:
@@ -89,7 +85,9 @@ async def claim(conn: asyncpg.Connection, subscriber: str, most: int, lease: tim
     dispatchers never take the same delivery nor two of one stream."""
     async with conn.transaction():
         if (
-            await conn.fetchval("SELECT 1 FROM event_subscribers WHERE name = $1 FOR UPDATE", subscriber)
+            await conn.fetchval(
+                "SELECT 1 FROM event_subscribers WHERE name = $1 FOR NO KEY UPDATE", subscriber
+            )
             is None
         ):
             return []
@@ -112,7 +110,7 @@ async def claim(conn: asyncpg.Connection, subscriber: str, most: int, lease: tim
             most,
             lease,
         )
-    return [_event(row) for row in rows]
+    return [event_from(row) for row in rows]
 
 
 async def acknowledge(conn: asyncpg.Connection, subscribers: Sequence[str], event_ids: Sequence[int]) -> None:
@@ -166,7 +164,12 @@ async def deliveries(
     )
     return [
         Delivery(
-            row["subscriber"], _event(row), row["attempts"], row["due_at"], row["dead_at"], row["last_error"]
+            row["subscriber"],
+            event_from(row),
+            row["attempts"],
+            row["due_at"],
+            row["dead_at"],
+            row["last_error"],
         )
         for row in rows
     ]

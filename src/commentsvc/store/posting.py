@@ -10,11 +10,13 @@ import asyncpg
 
 from commentsvc.errors import RolledBack
 from commentsvc.model.articles import Article
-from commentsvc.model.comments import Parent, StoredComment
+from commentsvc.model.comments import Parent
+from commentsvc.model.events import ARTICLE_STREAM, EventType
 from commentsvc.model.moderation import Ban, Standing
-from commentsvc.model.posting import CommentToWrite, ContextQuery, KeyUse, PostingContext
+from commentsvc.model.posting import CommentToWrite, ContextQuery, KeyUse, PostingContext, Written
 from commentsvc.store import sites
 from commentsvc.store.comments import comment_from
+from commentsvc.store.events import event_from
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 IDEMPOTENCY_KEY_CONSTRAINT = "idempotency_keys_pkey"
@@ -101,7 +103,7 @@ _ONE_COMMENT_FAILED = (asyncpg.PostgresError, RolledBack)
 
 async def insert_each(
     conn: asyncpg.Connection, rows: Sequence[CommentToWrite]
-) -> list[StoredComment | None | Exception]:
+) -> list[Written | None | Exception]:
     """``insert``, and when one comment fails the statement (an Idempotency-Key used twice, a
     deadlock) each written on its own, so that only that one's poster sees its error. A comment
     whose Idempotency-Key a concurrent request used meanwhile is not written (None, as for a
@@ -111,7 +113,7 @@ async def insert_each(
     except _ONE_COMMENT_FAILED as exc:
         if len(rows) == 1:
             return [_failed(exc)]
-    written: list[StoredComment | None | Exception] = []
+    written: list[Written | None | Exception] = []
     for row in rows:
         try:
             written += await insert(conn, [row])
@@ -127,7 +129,7 @@ def _failed(exc: Exception) -> Exception | None:
     return None if key_taken else exc
 
 
-async def insert(conn: asyncpg.Connection, rows: Sequence[CommentToWrite]) -> list[StoredComment | None]:
+async def insert(conn: asyncpg.Connection, rows: Sequence[CommentToWrite]) -> list[Written | None]:
     """Write the comments in one statement (one transaction, one commit), each with what goes
     with it: its article on the article's first comment, the moderation item of a held comment,
     the Idempotency-Key (the public count and the author's standing follow in the database).
@@ -184,11 +186,22 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[CommentToWrite]) -> li
             kept AS (
                 INSERT INTO idempotency_keys (user_id, key, request_hash, comment_id)
                 SELECT author_id, idempotency_key, request_hash, comment_id FROM ready
-                WHERE idempotency_key IS NOT NULL ORDER BY author_id, n)
+                WHERE idempotency_key IS NOT NULL ORDER BY author_id, n),
+            e AS (
+                -- Its event (the data as model.events.CommentChange has it).
+                INSERT INTO events (type, site_id, article_id, stream, data)
+                SELECT $19, target_site_id, target_article_id, $20 || target_article_id,
+                       jsonb_build_object('id', comment_id, 'parent_id', parent_id, 'status', status)
+                FROM ready ORDER BY n
+                RETURNING id, type, site_id, occurred_at, data, (data->>'id')::bigint AS comment_id)
             SELECT ready.n, c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.status, c.author_id,
                    u.username AS author_username, u.display_name AS author_display_name, c.body,
-                   c.body_html, c.created_at, c.edited_at, c.score, 0 AS my_vote, c.moderation_reason
-            FROM c JOIN ready ON ready.comment_id = c.id LEFT JOIN users u ON u.id = c.author_id""",
+                   c.body_html, c.created_at, c.edited_at, c.score, 0 AS my_vote, c.moderation_reason,
+                   e.id AS event_id, e.type AS event_type, e.site_id AS event_site_id, s.slug AS event_site,
+                   ready.article_key AS event_article, e.occurred_at AS event_occurred_at,
+                   e.data::text AS event_data
+            FROM c JOIN ready ON ready.comment_id = c.id LEFT JOIN users u ON u.id = c.author_id
+            JOIN e ON e.comment_id = c.id JOIN sites s ON s.id = e.site_id""",
         [row.site_id for row in rows],
         [row.article_key for row in rows],
         [row.article_title for row in rows],
@@ -207,8 +220,10 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[CommentToWrite]) -> li
         [row.held_because for row in rows],
         [row.idempotency_key for row in rows],
         [row.request_hash for row in rows],
+        EventType.COMMENT_CREATED.value,
+        ARTICLE_STREAM,
     )
-    written = {record["n"]: comment_from(record) for record in result}
+    written = {record["n"]: Written(comment_from(record), event_from(record, "event_")) for record in result}
     return [written.get(n) for n in range(1, len(rows) + 1)]
 
 

@@ -1,0 +1,57 @@
+"""What anonymous readers are served from the cache (thread pages and counts, by scope), and the
+subscriber that marks a scope stale when an event changes what it shows."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import ClassVar
+
+import asyncpg
+
+from commentsvc.domain.events import RETRIES
+from commentsvc.kv.cache import GenerationalCache
+from commentsvc.model.events import COMMENT_STATUS_TYPES, Event, EventType
+
+PUBLIC = "approved"
+
+
+def thread_scope(slug: str, key: str) -> str:
+    """The cache scope of one article's thread (keys can be long: hashed)."""
+    return f"thread:{slug}:{hashlib.sha1(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
+def counts_scope(slug: str) -> str:
+    return f"counts:{slug}"
+
+
+def _count_moved(event: Event) -> bool:
+    """Whether the article's public count may have moved: a comment became, or stopped being,
+    published (or the event does not say)."""
+    if event.type not in COMMENT_STATUS_TYPES:
+        return False
+    before, after = event.data.get("previous_status"), event.data.get("status")
+    return (before == PUBLIC) != (after == PUBLIC)
+
+
+class StalePages:
+    """Every event about an article makes its thread's pages stale (and the site's counts when
+    its public count moved). Bumping a scope twice, or in another order, leaves it as stale:
+    delivered at commit."""
+
+    name: ClassVar[str] = "cached-pages"
+    types: ClassVar[frozenset[EventType]] = frozenset(EventType) - {
+        EventType.USER_BANNED,
+        EventType.USER_UNBANNED,
+    }
+    at_commit: ClassVar[bool] = True
+    retries = RETRIES
+
+    def __init__(self, cache: GenerationalCache) -> None:
+        self._cache = cache
+
+    async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
+        scopes = {thread_scope(e.site, e.article) for e in events if e.article is not None}
+        scopes |= {counts_scope(e.site) for e in events if _count_moved(e)}
+        # The cache keeps what Redis could not be told and sends it once Redis answers.
+        await self._cache.invalidate(*sorted(scopes))
