@@ -82,7 +82,9 @@ async def claim(conn: asyncpg.Connection, subscriber: str, most: int, lease: tim
     """Up to ``most`` due deliveries of the subscriber's, leased to the caller, in the order they
     were written; a delivery waits while an earlier one of its stream is leased or waiting for a
     retry. Claims of one subscriber are taken one at a time (its row is locked meanwhile), so two
-    dispatchers never take the same delivery nor two of one stream."""
+    dispatchers never take the same delivery nor two of one stream. One instant decides what is
+    due (the statement's start): read twice, a retry could fall due between its own row, left
+    out, and a later one of its stream, let through."""
     async with conn.transaction():
         if (
             await conn.fetchval(
@@ -93,14 +95,14 @@ async def claim(conn: asyncpg.Connection, subscriber: str, most: int, lease: tim
             return []
         rows = await conn.fetch(
             f"""WITH taken AS (
-                    UPDATE event_deliveries d SET due_at = clock_timestamp() + $3, attempts = d.attempts + 1
+                    UPDATE event_deliveries d SET due_at = statement_timestamp() + $3, attempts = d.attempts + 1
                     WHERE d.subscriber = $1 AND d.event_id IN (
                         SELECT c.event_id FROM event_deliveries c
-                        WHERE c.subscriber = $1 AND c.dead_at IS NULL AND c.due_at <= clock_timestamp()
+                        WHERE c.subscriber = $1 AND c.dead_at IS NULL AND c.due_at <= statement_timestamp()
                           AND NOT EXISTS (
                               SELECT FROM event_deliveries w
                               WHERE w.subscriber = $1 AND w.stream = c.stream AND w.event_id < c.event_id
-                                AND w.dead_at IS NULL AND w.due_at > clock_timestamp())
+                                AND w.dead_at IS NULL AND w.due_at > statement_timestamp())
                         ORDER BY c.event_id LIMIT $2)
                     RETURNING d.event_id)
                 SELECT {_EVENT} FROM taken JOIN events e ON e.id = taken.event_id
