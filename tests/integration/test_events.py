@@ -5,6 +5,7 @@ several dispatchers at a time, in order per stream, and not lost when a dispatch
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
@@ -21,8 +22,9 @@ import pytest
 from commentsvc.domain.events import Dispatcher
 from commentsvc.model.events import ArticleChange, Event, EventType, NewEvent, Retries, comment_event
 from commentsvc.store import events as store
+from commentsvc.store.pool import create_pool
 from tests.builders import eventually, unique_name, unique_slug
-from tests.conftest import RUN_ID, migrated_database
+from tests.conftest import RUN_ID, migrated_database, settings_for_tests
 
 QUICK = Retries(first=timedelta(milliseconds=50), most=timedelta(milliseconds=200), attempts=5)
 TYPES = frozenset(EventType)
@@ -58,8 +60,9 @@ async def events_db(server_settings) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def pool(events_db: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(events_db, min_size=1, max_size=10)
+async def pool(events_db: str, server_settings, redis_prefix) -> AsyncIterator[asyncpg.Pool]:
+    # The service's own pool: its connections raise the service's errors, as the dispatcher expects.
+    pool = await create_pool(settings_for_tests(server_settings, events_db, redis_prefix))
     yield pool
     await pool.execute("DELETE FROM event_subscribers")  # each test's subscribers are its own
     await pool.close()
@@ -192,11 +195,14 @@ async def test_a_delivery_whose_attempts_are_spent_is_dead_until_replayed_from_t
         await dispatcher.stop()
 
 
-async def test_two_instances_of_two_workers_deliver_every_event_to_every_subscriber_once(events_db, pool):
+async def test_two_instances_of_two_workers_deliver_every_event_to_every_subscriber_once(
+    events_db, pool, server_settings, redis_prefix
+):
     """Four dispatchers, each with its own pool and listening connection, as two `commentsvc
     serve --workers 2` would run them; writers commit through all four at once."""
     queued_name, at_commit_name = unique_name("queued"), unique_name("at-commit")
-    pools = [await asyncpg.create_pool(events_db, min_size=1, max_size=4) for _ in range(4)]
+    settings = settings_for_tests(server_settings, events_db, redis_prefix)
+    pools = [await create_pool(dataclasses.replace(settings, db_pool_size=4)) for _ in range(4)]
     queued = [Probe(queued_name) for _ in pools]
     at_commit = [Probe(at_commit_name, at_commit=True) for _ in pools]
     dispatchers = [
@@ -306,17 +312,18 @@ async def test_a_dispatcher_killed_mid_delivery_loses_nothing(events_db, pool):
     await store.register(pool, name, sorted(TYPES), timedelta(0))
     async with pool.acquire() as conn, conn.transaction():
         (event,) = await store.record(conn, [locked(site_id, article_id)])
-    dying = subprocess.Popen(
-        [sys.executable, "-c", DYING_DISPATCHER, events_db, name], stdout=subprocess.PIPE, text=True
+    dying = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", DYING_DISPATCHER, events_db, name, stdout=asyncio.subprocess.PIPE
     )
     try:
-        line = await asyncio.to_thread(dying.stdout.readline)  # type: ignore[union-attr]
-        assert line.split() == ["delivering", str(event.id)]
+        line = await asyncio.wait_for(dying.stdout.readline(), 30)  # type: ignore[union-attr]
+        assert line.decode().split() == ["delivering", str(event.id)]
         dying.send_signal(signal.SIGKILL)
-        dying.wait(timeout=10)
+        await asyncio.wait_for(dying.wait(), 10)
     finally:
-        if dying.poll() is None:
+        if dying.returncode is None:
             dying.kill()
+            await dying.wait()
     survivor = Probe(name)
     dispatcher = await started(events_db, pool, survivor)
     try:
