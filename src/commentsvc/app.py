@@ -40,7 +40,7 @@ from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
-from commentsvc.store.pool import create_batches_pool, create_pool
+from commentsvc.store.pool import create_batches_pool, create_events_pool, create_pool
 
 REQUEST_MAX_BODY_BYTES = 128 * 1024
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
@@ -62,7 +62,8 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
     # What follows from each change is a subscriber of its events.
-    events = Dispatcher(pool, settings.database_url, [StalePages(cache), feed])
+    events_pool = await create_events_pool(settings)
+    events = Dispatcher(events_pool, settings.database_url, [StalePages(cache), feed])
     app.state.accounts = Accounts(
         passwords,
         app.state.access_tokens,
@@ -80,6 +81,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         yield
     finally:
         await events.stop()
+        await events_pool.close()
         await app.state.pool.close()
         await batches_pool.close()
         await batched.aclose()

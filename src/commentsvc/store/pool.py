@@ -110,6 +110,16 @@ async def create_batches_pool(settings: Settings) -> asyncpg.Pool:
     return await _pool(settings, BATCHES_POOL_SIZE, {"plan_cache_mode": "force_generic_plan"})
 
 
+# A dispatcher delivers one subscriber's batch at a time, and prunes now and then.
+EVENTS_POOL_SIZE = 2
+
+
+async def create_events_pool(settings: Settings) -> asyncpg.Pool:
+    """Connections for the event dispatcher's own work (claims, acknowledgements, pruning), so
+    that it never waits for, nor takes, a connection a request needs."""
+    return await _pool(settings, EVENTS_POOL_SIZE, {})
+
+
 async def _pool(settings: Settings, size: int, server_settings: dict[str, str]) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         settings.database_url,
