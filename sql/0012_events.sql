@@ -11,7 +11,6 @@ CREATE TABLE events (
     occurred_at timestamptz NOT NULL DEFAULT now(),
     data jsonb NOT NULL
 );
-CREATE INDEX events_occurred_at ON events (occurred_at);
 
 -- Registered by the service as it starts (the code says which types each one takes).
 CREATE TABLE event_subscribers (
@@ -23,7 +22,9 @@ CREATE TABLE event_subscribers (
 );
 
 CREATE TABLE event_deliveries (
-    subscriber text NOT NULL REFERENCES event_subscribers (name) ON DELETE CASCADE,
+    -- A subscriber's name, not a foreign key: every write of an event would lock the subscriber's
+    -- row to check it, and concurrent writers would pile up on it.
+    subscriber text NOT NULL,
     event_id bigint NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     stream text NOT NULL,
     -- When it may next be taken: after its grace, its lease, or its retry's delay.
@@ -31,11 +32,12 @@ CREATE TABLE event_deliveries (
     attempts integer NOT NULL DEFAULT 0,
     last_error text,
     dead_at timestamptz,
-    PRIMARY KEY (subscriber, event_id)
+    -- By event first: what an event still has to reach (pruning, deleting a site) is one look-up.
+    PRIMARY KEY (event_id, subscriber)
 );
-CREATE INDEX event_deliveries_live ON event_deliveries (subscriber, event_id) WHERE dead_at IS NULL;
+-- A claim's: what of a subscriber's is due, and what comes before in each stream. (Few rows are
+-- ever undelivered, and each index is written twice per delivery: there is no other.)
 CREATE INDEX event_deliveries_stream ON event_deliveries (subscriber, stream, event_id) WHERE dead_at IS NULL;
-CREATE INDEX event_deliveries_event ON event_deliveries (event_id);
 
 -- Every event gets a delivery for each subscriber that takes its type, in the same transaction;
 -- a dispatcher is woken (at commit) when one of them is not left to the writer.

@@ -4,18 +4,25 @@ and nothing left for the subscribers served at commit once the request is answer
 
 from __future__ import annotations
 
+from collections import Counter
+
+import httpx
 import msgspec
+import pytest
 
 from commentsvc.model.events import DATA, EventType
 from tests.builders import (
     decide,
+    eventually,
     make_moderator,
     make_site,
     moderation_queue,
     post_comment,
+    read_thread,
     register,
     unique_name,
 )
+from tests.served import serve
 
 
 async def events_since(db, site: str, after: int) -> list[tuple[str, str | None, dict]]:
@@ -168,3 +175,45 @@ async def test_a_held_comment_and_an_erased_account_write_their_events(client, d
     assert written[1][2] == {"user_id": alice.id}
     assert written[2][2]["id"] == other["id"]
     assert await undelivered_at_commit(db, site) == 0
+
+
+@pytest.mark.slow
+async def test_two_instances_of_two_workers_apply_every_consequence_once_for_all(db, settings):
+    """Two `commentsvc serve --workers 2` on one database and Redis: a comment held through one
+    instance is in the queue a moderator claims through the other, a decision through that one
+    shows in the first one's anonymous pages within the cache's second, and once every answer is
+    in, no event is left undelivered (each delivered by the process that wrote it)."""
+    site, key = await make_site(db, moderation="pre", trust_after=1000), unique_name("article")
+    start = await last_event(db)
+    # One public address for both, as behind one load balancer (access tokens name it).
+    public = {"COMMENTSVC_PUBLIC_URL": settings.public_url}
+    with (
+        serve(settings, workers=2, **public) as first_url,
+        serve(settings, workers=2, **public) as second_url,
+    ):
+        async with (
+            httpx.AsyncClient(base_url=first_url) as first,
+            httpx.AsyncClient(base_url=second_url) as second,
+        ):
+            readers = [await register(first) for _ in range(6)]
+            moderator = await make_moderator(first, db, site)
+            held = [
+                await post_comment(instance, reader, site, key)
+                for reader in readers
+                for instance in (first, second)
+            ]
+            assert {comment["status"] for comment in held} == {"pending"}
+            claimed = await moderation_queue(second, site, moderator, limit=50)
+            assert sorted(item["comment"]["id"] for item in claimed) == sorted(c["id"] for c in held)
+            assert (await read_thread(first, site, key))["comments"] == []  # cached, empty
+            for item in claimed:
+                await decide(second, moderator, item["item_id"], action="approve")
+
+            async def all_shown() -> bool:
+                return len((await read_thread(first, site, key))["comments"]) == len(held)
+
+            await eventually(all_shown, "the approvals shown by the other instance", seconds=2)
+    written = await events_since(db, site, start)
+    assert Counter(type_ for type_, _, _ in written) == {"comment.created": 12, "comment.approved": 12}
+    assert await undelivered_at_commit(db, site) == 0
+    assert await db.fetchval("SELECT count(*) FROM event_subscribers") == 2

@@ -64,7 +64,7 @@ async def pool(events_db: str, server_settings, redis_prefix) -> AsyncIterator[a
     # The service's own pool: its connections raise the service's errors, as the dispatcher expects.
     pool = await create_pool(settings_for_tests(server_settings, events_db, redis_prefix))
     yield pool
-    await pool.execute("DELETE FROM event_subscribers")  # each test's subscribers are its own
+    await pool.execute("DELETE FROM event_subscribers; DELETE FROM event_deliveries")  # each test's own
     await pool.close()
 
 
