@@ -12,6 +12,7 @@ import msgspec
 from commentsvc.domain import rendering
 from commentsvc.domain.sites import web_url
 from commentsvc.errors import Invalid
+from commentsvc.model.articles import Article
 from commentsvc.model.sites import Site
 from commentsvc.store import articles
 
@@ -47,9 +48,8 @@ def check_article_url(url: str, origins: Collection[str]) -> str:
 
 async def describe_article(
     conn: asyncpg.Connection, site: Site, key: str, title: str | None, url: str | None
-) -> Described:
+) -> Article:
     """Set the article's title and URL (the key checked by the caller), creating the article if
-    nobody has commented on it yet."""
-    described = Described(key, check_title(title), check_article_url(url, site.origins) if url else None)
-    await articles.describe(conn, site.id, key, described.article_title, described.article_url)
-    return described
+    nobody has commented on it yet; the article as stored."""
+    checked_url = check_article_url(url, site.origins) if url else None
+    return await articles.describe(conn, site.id, key, check_title(title), checked_url)

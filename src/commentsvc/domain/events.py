@@ -156,7 +156,7 @@ class Dispatcher:
                     await self._register()
                     self.registered.set()
                 for subscriber in self._subscribers:
-                    await self.deliver_due(subscriber)
+                    await self._deliver_due(subscriber)
                 if loop.time() >= next_prune:
                     async with connection(self._pool) as conn:
                         await store.prune(conn, EVENT_RETENTION, PRUNE_BATCH)
@@ -189,23 +189,20 @@ class Dispatcher:
             self._listener = None
             log.warning("events: cannot listen for new events yet, polling: %r", exc.__cause__)
 
-    async def deliver_due(self, subscriber: Subscriber) -> int:
-        """Deliver the subscriber's due events, a batch at a time, until none is due; how many
-        were delivered."""
-        delivered = 0
+    async def _deliver_due(self, subscriber: Subscriber) -> None:
+        """Deliver the subscriber's due events, a batch at a time, until none is due."""
         async with connection(self._pool) as conn:
             while True:
                 events = await store.claim(conn, subscriber.name, BATCH, self._lease)
                 if not events:
-                    return delivered
+                    return
                 try:
                     await subscriber.deliver(events, conn)
                 except Exception as exc:
                     log.warning("events: %s failed, to be retried: %r", subscriber.name, exc)
                     await self._failed(conn, subscriber, events, exc, claimed=True)
-                    return delivered
+                    return
                 await store.acknowledge(conn, [subscriber.name], [event.id for event in events])
-                delivered += len(events)
 
     async def _failed(
         self,

@@ -207,15 +207,14 @@ class Moderation:
         check_article_key(key)
         async with self._events.transaction(conn) as change:
             site = await self.site_for(conn, slug, moderator_id)
-            described = await describe_article(conn, site, key, title, url)
-            article = await articles.ensure_article(conn, site.id, key, None, None)
+            article = await describe_article(conn, site, key, title, url)
             await change.record(
                 NewEvent(EventType.ARTICLE_DESCRIBED, site.id, article.id, ArticleChange(article.locked))
             )
             await moderation.record(
                 conn, site_id=site.id, actor_id=moderator_id, action="describe", article_key=key
             )
-        return described
+        return Described(article.key, article.title, article.url)
 
     async def log(
         self, conn: asyncpg.Connection, slug: str, moderator_id: int, cursor: str | None, limit: int

@@ -146,3 +146,14 @@ class Retries(msgspec.Struct, frozen=True):
     first: timedelta
     most: timedelta
     attempts: int
+
+
+class Delivery(msgspec.Struct, frozen=True):
+    """A subscriber's delivery of an event, as the command line lists it."""
+
+    subscriber: str
+    event: Event
+    attempts: int
+    due_at: datetime
+    dead_at: datetime | None
+    last_error: str | None

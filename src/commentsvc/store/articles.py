@@ -63,16 +63,18 @@ async def ensure_article(
 
 async def describe(
     conn: asyncpg.Connection, site_id: int, key: str, title: str | None, url: str | None
-) -> None:
+) -> Article:
     """Set the article's title and URL, creating the article if nobody has commented on it yet."""
-    await conn.execute(
-        """INSERT INTO articles (site_id, key, title, url) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (site_id, key) DO UPDATE SET title = excluded.title, url = excluded.url""",
+    row = await conn.fetchrow(
+        f"""INSERT INTO articles AS a (site_id, key, title, url) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (site_id, key) DO UPDATE SET title = excluded.title, url = excluded.url
+            RETURNING {_ARTICLE}""",
         site_id,
         key,
         title,
         url,
     )
+    return _article(row)
 
 
 async def set_locked(conn: asyncpg.Connection, article_id: int, locked: bool) -> None:

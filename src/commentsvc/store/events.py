@@ -4,13 +4,13 @@ deliveries of them, claimed under a lease, acknowledged, retried or dead."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 import msgspec
 
 from commentsvc.errors import DatabaseUnavailable
-from commentsvc.model.events import Event, EventType, NewEvent, Retries
+from commentsvc.model.events import Delivery, Event, EventType, NewEvent, Retries
 from commentsvc.store.pool import UNAVAILABLE_ERRORS
 
 # Every write of an event a dispatcher must take (not left to its writer) notifies this channel
@@ -19,17 +19,6 @@ CHANNEL = "commentsvc_events"
 
 _EVENT = "e.id, e.type, e.site_id, s.slug AS site, a.key AS article, e.occurred_at, e.data::text AS data"
 _DATA = msgspec.json.Decoder(dict)
-
-
-class Delivery(msgspec.Struct, frozen=True):
-    """A subscriber's delivery of an event, as the command line lists it."""
-
-    subscriber: str
-    event: Event
-    attempts: int
-    due_at: datetime
-    dead_at: datetime | None
-    last_error: str | None
 
 
 def event_from(row: asyncpg.Record, prefix: str = "") -> Event:
