@@ -7,8 +7,9 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,8 +22,11 @@ from commentsvc.app import create_asgi
 from commentsvc.config import RateLimit, Settings, load_settings
 from commentsvc.kv.client import create_client
 from commentsvc.store.migrations import migrate
+from tests.mailbox import Mailbox
 
 RUN_ID = uuid.uuid4().hex[:10]
+# Where a test service without an SMTP server writes its mail.
+MAIL_DIR = Path(tempfile.gettempdir()) / f"commentsvc-test-mail-{RUN_ID}"
 # Tests that are not about rate limiting must never trip one.
 GENEROUS = RateLimit(1_000_000, 60)
 TESTS = Path(__file__).parent
@@ -99,20 +103,35 @@ async def redis_prefix(server_settings: Settings) -> AsyncIterator[str]:
         await client.aclose()
 
 
-def settings_for_tests(server_settings: Settings, database_url: str, redis_prefix: str) -> Settings:
-    """The service's settings for tests: this database and key prefix, limits nobody trips."""
+def settings_for_tests(
+    server_settings: Settings, database_url: str, redis_prefix: str, smtp_url: str | None = None
+) -> Settings:
+    """The service's settings for tests: this database and key prefix, limits nobody trips, mail
+    to ``smtp_url`` (else to files in a folder of the run's own)."""
     return dataclasses.replace(
         server_settings,
         database_url=database_url,
         redis_prefix=redis_prefix,
         public_url="http://commentsvc.test",
         rate_limits={group: GENEROUS for group in server_settings.rate_limits},
+        smtp_url=smtp_url,
+        mail_dir=str(MAIL_DIR),
+        mail_from="commentsvc <no-reply@commentsvc.test>",
     )
 
 
 @pytest.fixture(scope="session")
-def settings(server_settings: Settings, test_database: str, redis_prefix: str) -> Settings:
-    return settings_for_tests(server_settings, test_database, redis_prefix)
+def mailbox() -> Iterator[Mailbox]:
+    """The SMTP server the session's service sends its mail to."""
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(server_settings: Settings, test_database: str, redis_prefix: str, mailbox: Mailbox) -> Settings:
+    return settings_for_tests(server_settings, test_database, redis_prefix, mailbox.url)
 
 
 @contextlib.asynccontextmanager

@@ -27,7 +27,9 @@ from commentsvc.config import Settings, load_settings
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
-from commentsvc.domain.events import Dispatcher
+from commentsvc.domain.events import Dispatcher, Subscriber
+from commentsvc.domain.letters.postman import Postman
+from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.posting import Posting
@@ -40,6 +42,7 @@ from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
+from commentsvc.mail.transport import transport_for
 from commentsvc.store.pool import create_batches_pool, create_events_pool, create_pool
 
 REQUEST_MAX_BODY_BYTES = 128 * 1024
@@ -61,9 +64,11 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     batches_pool = await create_batches_pool(settings)
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
+    app.state.postman = Postman(transport_for(settings), settings.mail_from)
     # What follows from each change is a subscriber of its events.
-    events_pool = await create_events_pool(settings)
-    events = Dispatcher(events_pool, settings.database_url, [StalePages(cache), feed])
+    subscribers: list[Subscriber] = [StalePages(cache), feed]
+    events_pool = await create_events_pool(settings, len(subscribers))
+    events = Dispatcher(events_pool, settings.database_url, subscribers)
     app.state.accounts = Accounts(
         passwords,
         app.state.access_tokens,
@@ -101,7 +106,12 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
     settings = settings or load_settings()
     # What needs no I/O is made here; the lifespan adds the rest (pool, Redis and what uses them).
     state = State(
-        {"settings": settings, "access_tokens": AccessTokens(settings), "origins": OriginDirectory()}
+        {
+            "settings": settings,
+            "access_tokens": AccessTokens(settings),
+            "origins": OriginDirectory(),
+            "links": Links(settings),
+        }
     )
     return Litestar(
         route_handlers=[

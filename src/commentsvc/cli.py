@@ -372,7 +372,7 @@ async def _events_list(conn: asyncpg.Connection, args: argparse.Namespace) -> in
     listed = await events.deliveries(conn, args.dead, args.subscriber, args.limit)
     for d in listed:
         e = d.event
-        where = e.site if e.article is None else f"{e.site} {e.article!r}"
+        where = (e.site or "(an account)") if e.article is None else f"{e.site} {e.article!r}"
         state = (
             f"dead since {d.dead_at:%Y-%m-%d %H:%M:%S}" if d.dead_at else f"due {d.due_at:%Y-%m-%d %H:%M:%S}"
         )

@@ -8,7 +8,9 @@ with the closest name it knows.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import email.utils
 import ipaddress
 import os
 import secrets
@@ -100,6 +102,17 @@ class Settings:
     rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     # Set by `commentsvc serve --workers N` so every worker's metrics are summed.
     metrics_dir: str | None = None
+    # Mail goes to this relay (smtp://[user:password@]host:port[?starttls=true], or smtps://);
+    # without one, each message is written under mail_dir and its links are logged.
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "commentsvc <no-reply@localhost>"
+    mail_dir: str = ".data/mail"
+    # Replies to one reader within this many seconds of the first make one e-mail.
+    reply_mail_batch_seconds: int = 600
+    # A moderator who chose instant alerts gets at most one per this many seconds.
+    moderator_alert_seconds: int = 600
+    # Webhooks may target loopback, private and link-local addresses (tests, a private network).
+    webhook_allow_private: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -177,6 +190,9 @@ def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
     if metrics_token:
         _check_secret(PREFIX + "METRICS_TOKEN", metrics_token)
     metrics_allow = get("METRICS_ALLOW")
+    smtp_url = get("SMTP_URL") or None
+    if smtp_url is not None:
+        _url(PREFIX + "SMTP_URL", smtp_url, ("smtp", "smtps"))
     return Settings(
         database_url=_url(
             PREFIX + "DATABASE_URL", get("DATABASE_URL") or defaults.database_url, ("postgresql", "postgres")
@@ -225,6 +241,16 @@ def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
             for group, default in DEFAULT_RATE_LIMITS.items()
         },
         metrics_dir=variables.outside("PROMETHEUS_MULTIPROC_DIR") or None,
+        smtp_url=smtp_url,
+        mail_from=_mail_from(get("MAIL_FROM"), public_url),
+        mail_dir=get("MAIL_DIR") or defaults.mail_dir,
+        reply_mail_batch_seconds=_int(
+            PREFIX + "REPLY_MAIL_BATCH_SECONDS", get("REPLY_MAIL_BATCH_SECONDS"), 600, minimum=1
+        ),
+        moderator_alert_seconds=_int(
+            PREFIX + "MODERATOR_ALERT_SECONDS", get("MODERATOR_ALERT_SECONDS"), 600, minimum=1
+        ),
+        webhook_allow_private=_bool(PREFIX + "WEBHOOK_ALLOW_PRIVATE", get("WEBHOOK_ALLOW_PRIVATE")),
     )
 
 
@@ -239,6 +265,30 @@ def _int(name: str, raw: str | None, default: int, minimum: int = 0, maximum: in
         bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
         raise ConfigError(f"{name} must be {bounds}, not {value}.")
     return value
+
+
+def _mail_from(raw: str | None, public_url: str) -> str:
+    """The sender of every e-mail; by default no-reply at the public URL's host."""
+    if not raw:
+        host = urlsplit(public_url).hostname or "localhost"
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(host)
+            host = "localhost"  # an address is no mail domain
+        return f"commentsvc <no-reply@{host}>"
+    _, address = email.utils.parseaddr(raw)
+    if "@" not in address or any(c in raw for c in "\r\n"):
+        raise ConfigError(
+            f"{PREFIX}MAIL_FROM must be an e-mail address such as 'Comments <no-reply@example.org>'."
+        )
+    return raw
+
+
+def _bool(name: str, raw: str | None) -> bool:
+    if raw is None or raw == "":
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+    return raw.lower() == "true"
 
 
 def _float(name: str, raw: str | None, default: float) -> float:

@@ -25,6 +25,7 @@ class Reason(StrEnum):
     EDIT_WINDOW_CLOSED = "edit_window_closed"  # with ``edit_window_minutes``
     REMOVED = "removed"  # a comment a moderator removed is no longer edited
     ALREADY_REPORTED = "already_reported"
+    BAD_LINK = "bad_link"  # an e-mailed link or its token: unknown, altered, expired or used
 
 
 class ServiceError(Exception):

@@ -35,6 +35,7 @@ class Probe:
 
     types: ClassVar[frozenset[EventType]] = TYPES
     retries = QUICK
+    delay = timedelta(0)
 
     def __init__(
         self, name: str, at_commit: bool = False, failures: int = 0, acknowledged: list[Event] | None = None
@@ -289,7 +290,7 @@ DYING_DISPATCHER = textwrap.dedent(
     from commentsvc.model.events import EventType
 
     class Stuck:
-        name, types, at_commit, retries = sys.argv[2], frozenset(EventType), False, None
+        name, types, at_commit, retries, delay = sys.argv[2], frozenset(EventType), False, None, timedelta(0)
         async def deliver(self, events, conn):
             print("delivering", *(e.id for e in events), flush=True)
             await asyncio.Event().wait()

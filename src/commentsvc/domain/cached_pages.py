@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import ClassVar
 
 import asyncpg
 
 from commentsvc.domain.events import RETRIES
 from commentsvc.kv.cache import GenerationalCache
-from commentsvc.model.events import COMMENT_STATUS_TYPES, Event, EventType
+from commentsvc.model.events import COMMENT_STATUS_TYPES, SITE_TYPES, Event, EventType
 
 PUBLIC = "approved"
 
@@ -40,12 +41,10 @@ class StalePages:
     delivered at commit."""
 
     name: ClassVar[str] = "cached-pages"
-    types: ClassVar[frozenset[EventType]] = frozenset(EventType) - {
-        EventType.USER_BANNED,
-        EventType.USER_UNBANNED,
-    }
+    types: ClassVar[frozenset[EventType]] = SITE_TYPES - {EventType.USER_BANNED, EventType.USER_UNBANNED}
     at_commit: ClassVar[bool] = True
     retries = RETRIES
+    delay = timedelta(0)
 
     def __init__(self, cache: GenerationalCache) -> None:
         self._cache = cache

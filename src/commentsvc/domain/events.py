@@ -29,7 +29,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 import asyncpg
 
@@ -51,10 +51,13 @@ PRUNE_BATCH = 10_000
 
 
 class Subscriber(Protocol):
-    name: ClassVar[str]
-    types: ClassVar[frozenset[EventType]]
-    at_commit: ClassVar[bool]
-    retries: ClassVar[Retries]
+    name: str
+    types: frozenset[EventType]
+    at_commit: bool
+    retries: Retries
+    # How long after an event its delivery falls due (a subscriber that gathers what comes in
+    # that time, such as reply e-mails); zero for at-commit subscribers, served at once.
+    delay: timedelta
 
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         """Act on the events, in order; raising has them all tried again later. ``conn`` is the
@@ -95,6 +98,8 @@ class Dispatcher:
         # subscriber new to the database).
         self.registered = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._wakes = {subscriber.name: asyncio.Event() for subscriber in self._subscribers}
+        self._deliverers: list[asyncio.Task[None]] = []
         self._listener: asyncpg.Connection | None = None
 
     @contextlib.asynccontextmanager
@@ -133,14 +138,18 @@ class Dispatcher:
                 log.warning("events: acknowledgement lost, to be delivered again: %r", exc.__cause__)
 
     def start(self) -> None:
-        """Run this process's dispatcher (it starts even while PostgreSQL is down)."""
+        """Run this process's dispatcher (it starts even while PostgreSQL is down): one task keeps
+        the subscribers registered, listens and prunes; one per subscriber served here delivers,
+        so that a subscriber waiting on a slow outside service holds up no other."""
         self._task = asyncio.create_task(self._run(), name="commentsvc-events")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [task for task in (self._task, *self._deliverers) if task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close(timeout=2)
@@ -155,8 +164,14 @@ class Dispatcher:
                 if not self.registered.is_set():
                     await self._register()
                     self.registered.set()
-                for subscriber in self._subscribers:
-                    await self._deliver_due(subscriber)
+                    self._deliverers = [
+                        asyncio.create_task(
+                            self._deliver(subscriber), name=f"commentsvc-events-{subscriber.name}"
+                        )
+                        for subscriber in self._subscribers
+                    ]
+                for wake in self._wakes.values():
+                    wake.set()
                 if loop.time() >= next_prune:
                     async with connection(self._pool) as conn:
                         await store.prune(conn, EVENT_RETENTION, PRUNE_BATCH)
@@ -170,12 +185,25 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), self._poll_seconds)
 
+    async def _deliver(self, subscriber: Subscriber) -> None:
+        """Deliver the subscriber's due events each time the dispatcher wakes it."""
+        wake = self._wakes[subscriber.name]
+        while True:
+            await wake.wait()
+            wake.clear()
+            try:
+                await self._deliver_due(subscriber)
+            except DatabaseUnavailable:
+                pass  # said once by the dispatcher's own pass
+            except Exception:
+                log.exception("events: delivering to %s failed", subscriber.name)
+
     async def _register(self) -> None:
         """Which types each subscriber takes, and whether its writers deliver them: from now on
         every event written of those types gets a delivery for it."""
         async with connection(self._pool) as conn:
             for subscriber in self._subscribers:
-                grace = AT_COMMIT_GRACE if subscriber.at_commit else timedelta(0)
+                grace = AT_COMMIT_GRACE if subscriber.at_commit else subscriber.delay
                 await store.register(conn, subscriber.name, sorted(subscriber.types), grace)
 
     async def _listen(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import ClassVar
 
 import asyncpg
@@ -36,6 +37,7 @@ class QueueFeed:
     types: ClassVar[frozenset[EventType]] = OPENING | CLOSING
     at_commit: ClassVar[bool] = True
     retries = RETRIES
+    delay = timedelta(0)
 
     def __init__(self, queue: ModerationQueue) -> None:
         self._queue = queue

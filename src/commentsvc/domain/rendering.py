@@ -87,6 +87,11 @@ def render(body: str) -> str:
     html = simple_markdown(body)
     if html is None:
         html = _markdown().render(body)
+    return sanitise(html)
+
+
+def sanitise(html: str) -> str:
+    """HTML kept to the allowlist comments are kept to (an e-mail's HTML part is too)."""
     return _sanitiser().clean(html).strip()
 
 

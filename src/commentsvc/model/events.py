@@ -27,6 +27,16 @@ class EventType(StrEnum):
     ARTICLE_LOCKED = "article.locked"
     ARTICLE_UNLOCKED = "article.unlocked"
     ARTICLE_DESCRIBED = "article.described"  # its title or URL was set
+    # An account's own, of no site and never sent to a site's webhooks: what its mail is about.
+    ACCOUNT_REGISTERED = "account.registered"
+    ACCOUNT_VERIFICATION_REQUESTED = "account.verification_requested"  # again, or for a new address
+    ACCOUNT_RESET_REQUESTED = "account.reset_requested"
+    ACCOUNT_PASSWORD_CHANGED = "account.password_changed"
+    ACCOUNT_EMAIL_CHANGED = "account.email_changed"  # the old address is told
+
+
+# The types a site's webhooks may take: every type about a site.
+SITE_TYPES = frozenset(t for t in EventType if not t.value.startswith("account."))
 
 
 # Types whose change may move an article's public count, or open or close a moderation item.
@@ -77,6 +87,16 @@ class ArticleChange(msgspec.Struct, frozen=True):
     locked: bool
 
 
+class AccountChange(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The data of the account.* events. ``token_id`` names the single-use token its e-mail
+    carries (the token itself is never written); ``email`` is the address written to where it is
+    not the account's current one (a new address to verify, an old one to tell)."""
+
+    user_id: int
+    token_id: int | None = None
+    email: str | None = None
+
+
 DATA: dict[EventType, type[msgspec.Struct]] = {
     EventType.COMMENT_CREATED: CommentChange,
     EventType.COMMENT_EDITED: CommentChange,
@@ -91,6 +111,11 @@ DATA: dict[EventType, type[msgspec.Struct]] = {
     EventType.ARTICLE_LOCKED: ArticleChange,
     EventType.ARTICLE_UNLOCKED: ArticleChange,
     EventType.ARTICLE_DESCRIBED: ArticleChange,
+    EventType.ACCOUNT_REGISTERED: AccountChange,
+    EventType.ACCOUNT_VERIFICATION_REQUESTED: AccountChange,
+    EventType.ACCOUNT_RESET_REQUESTED: AccountChange,
+    EventType.ACCOUNT_PASSWORD_CHANGED: AccountChange,
+    EventType.ACCOUNT_EMAIL_CHANGED: AccountChange,
 }
 
 
@@ -99,12 +124,12 @@ ARTICLE_STREAM = "article:"
 
 
 class NewEvent(msgspec.Struct, frozen=True):
-    """An event about to be written with its change. Events of one stream (an article, or one
-    user on one site for a user event, whose ``article_id`` is None) are delivered in the order
-    they were written."""
+    """An event about to be written with its change. Events of one stream (an article; one user
+    on one site for a user event, whose ``article_id`` is None; an account, for an event of no
+    site) are delivered in the order they were written."""
 
     type: EventType
-    site_id: int
+    site_id: int | None
     article_id: int | None
     data: msgspec.Struct
 
@@ -112,16 +137,25 @@ class NewEvent(msgspec.Struct, frozen=True):
     def stream(self) -> str:
         if self.article_id is not None:
             return f"{ARTICLE_STREAM}{self.article_id}"
+        if self.site_id is None:
+            return f"account:{self.data.user_id}"  # type: ignore[attr-defined]
         return f"user:{self.site_id}:{self.data.user_id}"  # type: ignore[attr-defined]
 
 
+def account_event(
+    type: EventType, user_id: int, token_id: int | None = None, email: str | None = None
+) -> NewEvent:
+    return NewEvent(type, None, None, AccountChange(user_id, token_id, email))
+
+
 class Event(msgspec.Struct, frozen=True):
-    """An event as written: ``site`` is the site's slug, ``article`` the article's key."""
+    """An event as written: ``site`` is the site's slug (None for an account's own event),
+    ``article`` the article's key."""
 
     id: int
     type: EventType
-    site_id: int
-    site: str
+    site_id: int | None
+    site: str | None
     article: str | None
     occurred_at: datetime
     data: dict[str, Any]
@@ -146,6 +180,15 @@ class Retries(msgspec.Struct, frozen=True):
     first: timedelta
     most: timedelta
     attempts: int
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failed attempt (1 for the first)."""
+        return min(self.first * 2 ** min(attempts - 1, 40), self.most)
+
+    @property
+    def span(self) -> timedelta:
+        """How long a delivery is tried for, from its first attempt to its last."""
+        return sum((self.delay(n) for n in range(1, self.attempts)), timedelta(0))
 
 
 class Delivery(msgspec.Struct, frozen=True):

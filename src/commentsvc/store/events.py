@@ -45,7 +45,7 @@ async def record(conn: asyncpg.Connection, events: Sequence[NewEvent]) -> list[E
                      WITH ORDINALITY AS arg (type, site_id, article_id, stream, data, n)
                 ORDER BY n
                 RETURNING *)
-            SELECT {_EVENT} FROM e JOIN sites s ON s.id = e.site_id LEFT JOIN articles a ON a.id = e.article_id
+            SELECT {_EVENT} FROM e LEFT JOIN sites s ON s.id = e.site_id LEFT JOIN articles a ON a.id = e.article_id
             ORDER BY e.id""",
         [event.type.value for event in events],
         [event.site_id for event in events],
@@ -95,7 +95,7 @@ async def claim(conn: asyncpg.Connection, subscriber: str, most: int, lease: tim
                         ORDER BY c.event_id LIMIT $2)
                     RETURNING d.event_id)
                 SELECT {_EVENT} FROM taken JOIN events e ON e.id = taken.event_id
-                JOIN sites s ON s.id = e.site_id LEFT JOIN articles a ON a.id = e.article_id
+                LEFT JOIN sites s ON s.id = e.site_id LEFT JOIN articles a ON a.id = e.article_id
                 ORDER BY e.id""",
             subscriber,
             most,
@@ -146,7 +146,7 @@ async def deliveries(
     rows = await conn.fetch(
         f"""SELECT d.subscriber, d.attempts, d.due_at, d.dead_at, d.last_error, {_EVENT}
             FROM event_deliveries d JOIN events e ON e.id = d.event_id
-            JOIN sites s ON s.id = e.site_id LEFT JOIN articles a ON a.id = e.article_id
+            LEFT JOIN sites s ON s.id = e.site_id LEFT JOIN articles a ON a.id = e.article_id
             WHERE (NOT $1 OR d.dead_at IS NOT NULL) AND ($2::text IS NULL OR d.subscriber = $2)
             ORDER BY d.event_id, d.subscriber LIMIT $3""",
         dead_only,

@@ -110,14 +110,11 @@ async def create_batches_pool(settings: Settings) -> asyncpg.Pool:
     return await _pool(settings, BATCHES_POOL_SIZE, {"plan_cache_mode": "force_generic_plan"})
 
 
-# A dispatcher delivers one subscriber's batch at a time, and prunes now and then.
-EVENTS_POOL_SIZE = 2
-
-
-async def create_events_pool(settings: Settings) -> asyncpg.Pool:
+async def create_events_pool(settings: Settings, subscribers: int) -> asyncpg.Pool:
     """Connections for the event dispatcher's own work (claims, acknowledgements, pruning), so
-    that it never waits for, nor takes, a connection a request needs."""
-    return await _pool(settings, EVENTS_POOL_SIZE, {})
+    that it never waits for, nor takes, a connection a request needs: one for each subscriber,
+    each delivered at the same time as the others, and one to prune."""
+    return await _pool(settings, subscribers + 1, {})
 
 
 async def _pool(settings: Settings, size: int, server_settings: dict[str, str]) -> asyncpg.Pool:
