@@ -20,7 +20,15 @@ import asyncpg
 import pytest
 
 from commentsvc.domain.events import Dispatcher
-from commentsvc.model.events import ArticleChange, Event, EventType, NewEvent, Retries, comment_event
+from commentsvc.model.events import (
+    ArticleChange,
+    Event,
+    EventType,
+    NewEvent,
+    Retries,
+    account_event,
+    comment_event,
+)
 from commentsvc.store import events as store
 from commentsvc.store.pool import create_pool
 from tests.builders import eventually, unique_name, unique_slug
@@ -363,3 +371,93 @@ async def test_delivered_events_are_pruned_and_undelivered_ones_kept(events_db, 
             "SELECT id FROM events WHERE id = ANY ($1::bigint[])", [kept.id, delivered.id]
         )
     assert [row["id"] for row in remaining] == [kept.id]
+
+
+class Hanging(Probe):
+    """A subscriber whose delivery waits on an outside service until released."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
+        self.entered.set()
+        await self.release.wait()
+        await super().deliver(events, conn)
+
+
+async def test_a_subscriber_waiting_on_a_slow_service_holds_up_no_other(events_db, pool):
+    slow, quick = Hanging(unique_name("slow")), Probe(unique_name("quick"))
+    dispatcher = await started(events_db, pool, slow, quick)
+    site_id, article_id = await make_article(pool)
+    try:
+        async with pool.acquire() as conn, dispatcher.transaction(conn) as change:
+            await change.record(locked(site_id, article_id))
+        await asyncio.wait_for(slow.entered.wait(), 10)
+
+        async def quick_has_it() -> bool:
+            return [e.id for e in quick.acknowledged] == [change.written[0].id]
+
+        await eventually(quick_has_it, "the quick subscriber served while the slow one waits")
+        assert slow.acknowledged == []
+        slow.release.set()
+
+        async def slow_has_it() -> bool:
+            return [e.id for e in slow.acknowledged] == [change.written[0].id]
+
+        await eventually(slow_has_it, "the slow subscriber served once released")
+    finally:
+        slow.release.set()
+        await dispatcher.stop()
+
+
+async def test_a_delayed_subscribers_delivery_falls_due_its_delay_after_the_event(events_db, pool):
+    delayed = Probe(unique_name("delayed"))
+    delayed.delay = timedelta(seconds=1)
+    dispatcher = await started(events_db, pool, delayed)
+    site_id, article_id = await make_article(pool)
+    try:
+        async with pool.acquire() as conn, dispatcher.transaction(conn) as change:
+            await change.record(locked(site_id, article_id))
+        [event] = change.written
+        due = await pool.fetchval(
+            "SELECT d.due_at - e.occurred_at FROM event_deliveries d JOIN events e ON e.id = d.event_id "
+            "WHERE d.subscriber = $1",
+            delayed.name,
+        )
+        # Due its delay after the event (the trigger's clock runs on a little within the statement).
+        assert timedelta(seconds=1) <= due < timedelta(seconds=2)
+
+        async def delivered() -> bool:
+            return [e.id for e in delayed.acknowledged] == [event.id]
+
+        await eventually(delivered, "the delayed delivery")
+    finally:
+        await dispatcher.stop()
+
+
+async def test_an_accounts_event_belongs_to_no_site_and_is_delivered_in_its_own_stream(events_db, pool):
+    probe = Probe(unique_name("accounts"))
+    dispatcher = await started(events_db, pool, probe)
+    user_id = await pool.fetchval(
+        "INSERT INTO users (username, email, display_name, password_hash) VALUES ($1, $2, 'A', 'x') RETURNING id",
+        unique_name("acct"),
+        f"{unique_name()}@example.org",
+    )
+    try:
+        async with pool.acquire() as conn, dispatcher.transaction(conn) as change:
+            await change.record(account_event(EventType.ACCOUNT_RESET_REQUESTED, user_id, token_id=7))
+        [event] = change.written
+        assert (event.site_id, event.site, event.article) == (None, None, None)
+        assert event.data == {"user_id": user_id, "token_id": 7}
+        assert (
+            await pool.fetchval("SELECT stream FROM events WHERE id = $1", event.id) == f"account:{user_id}"
+        )
+
+        async def delivered() -> bool:
+            return [e.id for e in probe.acknowledged] == [event.id]
+
+        await eventually(delivered, "the account's event delivered")
+    finally:
+        await dispatcher.stop()
