@@ -8,7 +8,9 @@ RUN pip install --no-cache-dir --prefix=/install -c constraints.txt .
 
 FROM python:3.11-slim
 COPY --from=build /install /usr/local
-RUN useradd --system --uid 10001 commentsvc
+# The mail folder (used only without a relay) is the service user's; a volume mounted there starts so.
+RUN useradd --system --uid 10001 commentsvc \
+    && install -d -o commentsvc -g commentsvc /var/lib/commentsvc/mail
 USER commentsvc
 ENV COMMENTSVC_HOST=0.0.0.0 \
     COMMENTSVC_WORKERS=2 \

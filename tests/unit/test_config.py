@@ -73,6 +73,11 @@ def test_every_variable_is_read_with_its_prefix():
         ({"COMMENTSVC_METRICS_ALLOW": "10.0.0.0/8, the office"}, "COMMENTSVC_METRICS_ALLOW"),
         ({"COMMENTSVC_METRICS_TOKEN": "short"}, "COMMENTSVC_METRICS_TOKEN"),
         ({"COMMENTSVC_JWT_SECRET": "short"}, "COMMENTSVC_JWT_SECRET"),
+        ({"COMMENTSVC_SMTP_URL": "mail.example.org:587"}, "COMMENTSVC_SMTP_URL"),
+        ({"COMMENTSVC_MAIL_FROM": "nobody"}, "COMMENTSVC_MAIL_FROM"),
+        ({"COMMENTSVC_MAIL_FROM": "a@example.org\r\nBcc: b@example.org"}, "COMMENTSVC_MAIL_FROM"),
+        ({"COMMENTSVC_WEBHOOK_ALLOW_PRIVATE": "yes"}, "COMMENTSVC_WEBHOOK_ALLOW_PRIVATE"),
+        ({"COMMENTSVC_REPLY_MAIL_BATCH_SECONDS": "0"}, "COMMENTSVC_REPLY_MAIL_BATCH_SECONDS"),
     ],
 )
 def test_a_malformed_variable_is_named(environ, named):
@@ -120,6 +125,17 @@ def test_a_kept_secret_that_is_too_short_is_named(tmp_path):
     (tmp_path / SECRET_FILE).write_text("short\n")
     with pytest.raises(ConfigError, match=f"{SECRET_FILE} must be at least 32 bytes"):
         load_settings({}, secret_dir=tmp_path)
+
+
+def test_mail_goes_to_files_by_default_from_the_public_urls_host():
+    settings = load_settings({"COMMENTSVC_PUBLIC_URL": "https://comments.example.org"})
+    assert settings.smtp_url is None and settings.mail_dir == ".data/mail"
+    assert settings.mail_from == "commentsvc <no-reply@comments.example.org>"
+    # An address is no mail domain.
+    assert load_settings({}).mail_from == "commentsvc <no-reply@localhost>"
+    relay = load_settings({"COMMENTSVC_SMTP_URL": "smtps://u:p@mail.example.org:465"})
+    assert relay.smtp_url == "smtps://u:p@mail.example.org:465"
+    assert "u:p" not in repr(relay)  # its password never reaches a log line
 
 
 def test_read_timeouts_default_to_10_and_30_seconds_and_are_tunable():
