@@ -4,7 +4,6 @@ links they carry open the item and decide nothing until a button is pressed."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
@@ -16,27 +15,11 @@ from commentsvc.domain.links import Links
 from commentsvc.mail.transport import SmtpRelay
 from commentsvc.store.pool import create_pool
 from tests.builders import eventually, make_moderator, make_site, post_comment, register, unique_name
-from tests.mailbox import Mailbox, Received
-
-LINK = re.compile(r"https?://\S+")
 
 
 async def choose(db: asyncpg.Connection, moderator_id: int, alerts: str) -> None:
     # Until GET/PUT /api/v1/me/notifications is merged: the setting as that route stores it.
     await db.execute("UPDATE users SET moderation_alerts = $2 WHERE id = $1", moderator_id, alerts)
-
-
-def of_kind(mailbox: Mailbox, address: str, kind: str) -> list[Received]:
-    """The messages to ``address`` whose Message-ID says they are of ``kind`` (alert, digest)."""
-    return [r for r in mailbox.to(address) if r.message["Message-ID"].startswith(f"<{kind}.")]
-
-
-async def arrived(mailbox: Mailbox, address: str, kind: str, count: int = 1) -> list[Received]:
-    async def enough() -> bool:
-        return len(of_kind(mailbox, address, kind)) >= count
-
-    await eventually(enough, f"{count} {kind}(s) to {address}")
-    return of_kind(mailbox, address, kind)
 
 
 async def alerts_delivered(db: asyncpg.Connection, comment_id: int) -> int:
@@ -58,18 +41,6 @@ async def alerts_delivered(db: asyncpg.Connection, comment_id: int) -> int:
     return event_id
 
 
-def links_of(received: Received) -> list[tuple[str, str]]:
-    """The letter's links with their labels ("Approuver : http://…"), each as a path and query."""
-    found = []
-    for line in received.part("plain").splitlines():
-        label, _, rest = line.rpartition(" : ") if " : " in line else line.rpartition(": ")
-        match = LINK.fullmatch(rest.strip())
-        if label and match:
-            url = urlsplit(match.group())
-            found.append((label, f"{url.path}?{url.query}" if url.query else url.path))
-    return found
-
-
 async def test_a_held_comment_alerts_an_instant_moderator_once_with_links_that_decide_it(client, db, mailbox):
     site = await make_site(db, moderation="pre")
     article = unique_name("article")
@@ -78,7 +49,7 @@ async def test_a_held_comment_alerts_an_instant_moderator_once_with_links_that_d
     await choose(db, moderator.id, "instant")
 
     comment = await post_comment(client, author, site, article, "Un avis **tranché** <script>x</script>")
-    [alert] = await arrived(mailbox, moderator.email, "alert")
+    [alert] = await mailbox.wait_for_kind(moderator.email, "alert")
     assert site in alert.message["Subject"]
     assert alert.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     plain, html = alert.part("plain"), alert.part("html")
@@ -86,7 +57,7 @@ async def test_a_held_comment_alerts_an_instant_moderator_once_with_links_that_d
     assert "Retenu : pré-modération" in plain
     assert f"@{author.username}" in plain and article in plain
     assert "<strong>tranché</strong>" in html and "<script" not in html
-    links = dict(links_of(alert))
+    links = dict(alert.links())
     assert set(links) >= {"Approuver", "Rejeter", "Ouvrir le tableau de bord"}
     assert links["Ouvrir le tableau de bord"] == "/moderate?lang=fr"
 
@@ -96,7 +67,7 @@ async def test_a_held_comment_alerts_an_instant_moderator_once_with_links_that_d
     first_event = await alerts_delivered(db, comment["id"])
     assert first_event < second_event
     assert await db.fetchval("SELECT alerted_for_event FROM users WHERE id = $1", moderator.id) == first_event
-    assert len(of_kind(mailbox, moderator.email, "alert")) == 1
+    assert len(mailbox.keyed(moderator.email, "alert")) == 1
 
     # The link's page shows the comment; its button decides it.
     page = await client.get(links["Approuver"])
@@ -136,10 +107,10 @@ async def test_a_reported_comment_alerts_with_the_readers_reasons_in_the_moderat
     )
     assert reported.status_code == 202, reported.text
 
-    [alert] = await arrived(mailbox, moderator.email, "alert")
+    [alert] = await mailbox.wait_for_kind(moderator.email, "alert")
     plain = alert.part("plain")
     assert "Reported: spam (“une pub”)." in plain and "Held" not in plain
-    assert {"Approve", "Reject", "Open the dashboard"} <= dict(links_of(alert)).keys()
+    assert {"Approve", "Reject", "Open the dashboard"} <= dict(alert.links()).keys()
 
 
 async def test_moderators_who_chose_off_or_digest_get_no_alert(client, db, mailbox):
@@ -150,8 +121,8 @@ async def test_moderators_who_chose_off_or_digest_get_no_alert(client, db, mailb
     await choose(db, instant.id, "instant")
     comment = await post_comment(client, author, site, unique_name("article"))
     await alerts_delivered(db, comment["id"])
-    await arrived(mailbox, instant.email, "alert")
-    assert of_kind(mailbox, quiet.email, "alert") == of_kind(mailbox, daily.email, "alert") == []
+    await mailbox.wait_for_kind(instant.email, "alert")
+    assert mailbox.keyed(quiet.email, "alert") == mailbox.keyed(daily.email, "alert") == []
 
 
 async def test_a_digest_pass_sends_each_digest_moderator_one_digest_a_day(client, db, mailbox, settings):
@@ -168,16 +139,16 @@ async def test_a_digest_pass_sends_each_digest_moderator_one_digest_a_day(client
     try:
         digest = Digest(pool, Postman(SmtpRelay(mailbox.url), settings.mail_from), Links(settings))
         await digest.send_due()
-        [letter] = await arrived(mailbox, moderator.email, "digest")
+        [letter] = await mailbox.wait_for_kind(moderator.email, "digest")
         plain = letter.part("plain")
         assert f"{site} : 2 en attente." in plain
         assert all(f"Avis numéro {n}" in plain for n in range(2))
-        assert sum(label.startswith("Décider") for label, _ in links_of(letter)) == len(comments)
+        assert sum(label.startswith("Décider") for label, _ in letter.links()) == len(comments)
         assert await digest.send_due() == 0  # the same day: none again
     finally:
         await pool.close()
-    assert len(of_kind(mailbox, moderator.email, "digest")) == 1
-    assert of_kind(mailbox, idle.email, "digest") == []
+    assert len(mailbox.keyed(moderator.email, "digest")) == 1
+    assert mailbox.keyed(idle.email, "digest") == []
     sent_on = await db.fetch(
         "SELECT digest_sent_on = (now() AT TIME ZONE 'UTC')::date AS today FROM users WHERE id = ANY($1::bigint[])",
         [moderator.id, idle.id],
