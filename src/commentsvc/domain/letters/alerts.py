@@ -5,6 +5,7 @@ item reads in a letter, which the daily digest (digest.py) shares."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -63,7 +64,7 @@ class AlertWriter:
         def link(action: LinkAction) -> str:
             return decision_url(self._links, row.id, row.revision, moderator.id, lang, action)
 
-        minutes = round(self._quiet.total_seconds() / 60)
+        minutes = math.ceil(self._quiet.total_seconds() / 60)
         return compose(
             key=f"alert.{event.id}.{moderator.id}",
             to=moderator.email,
