@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import trustme
 from aiosmtpd.controller import Controller
@@ -18,6 +20,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.builders import eventually
 from tests.served import free_port
+
+# A link in a plain-text part, after its label: "Approuver : http://…", "Approve: http://…".
+LABELLED_LINK = re.compile(r"^(?P<label>.+?) ?: (?P<url>https?://\S+)\r?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,20 @@ class Received:
         body = self.message.get_body(preferencelist=(subtype,))
         assert body is not None, f"no text/{subtype} part"
         return body.get_content()
+
+    @property
+    def key(self) -> str:
+        """What caused it (``alert.<event>.<user>``, ``digest.<user>.<day>``): its Message-ID's left part."""
+        return self.message["Message-ID"].strip("<>").split("@")[0]
+
+    def links(self) -> list[tuple[str, str]]:
+        """Its links with their labels, in order, each as a path and query: the service whose
+        public URL they carry may be another process than the one a test talks to."""
+        found = []
+        for match in LABELLED_LINK.finditer(self.part("plain")):
+            url = urlsplit(match["url"])
+            found.append((match["label"], url.path + (f"?{url.query}" if url.query else "")))
+        return found
 
 
 class _Keep:
@@ -114,3 +133,18 @@ class Mailbox:
 
         await eventually(arrived, f"{count} message(s) to {address}", seconds)
         return self.to(address)
+
+    def keyed(self, address: str, kind: str) -> list[Received]:
+        """The messages to ``address`` whose key starts with ``kind`` ("alert", "digest"…)."""
+        return [r for r in self.to(address) if r.key.startswith(f"{kind}.")]
+
+    async def wait_for_kind(
+        self, address: str, kind: str, count: int = 1, seconds: float = 20
+    ) -> list[Received]:
+        """The messages of ``kind`` for ``address`` once there are at least ``count``."""
+
+        async def arrived() -> bool:
+            return len(self.keyed(address, kind)) >= count
+
+        await eventually(arrived, f"{count} {kind} message(s) to {address}", seconds)
+        return self.keyed(address, kind)

@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, demo, health, home, moderation, pages, widget
+from commentsvc.api import accounts, comments, decision_links, demo, health, home, moderation, pages, widget
 from commentsvc.api.bodies import JsonBodyRequest
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
@@ -27,8 +27,11 @@ from commentsvc.config import Settings, load_settings
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
+from commentsvc.domain.decision_links import DecisionLinks
 from commentsvc.domain.events import Dispatcher, Subscriber
-from commentsvc.domain.letters.postman import Postman
+from commentsvc.domain.letters import alerts
+from commentsvc.domain.letters.digest import Digest
+from commentsvc.domain.letters.postman import MailSubscriber, Postman
 from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
@@ -64,9 +67,16 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     batches_pool = await create_batches_pool(settings)
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
-    app.state.postman = Postman(transport_for(settings), settings.mail_from)
+    app.state.postman = postman = Postman(transport_for(settings), settings.mail_from)
+    moderator_alerts = alerts.AlertWriter(
+        app.state.links, timedelta(seconds=settings.moderator_alert_seconds)
+    )
     # What follows from each change is a subscriber of its events.
-    subscribers: list[Subscriber] = [StalePages(cache), feed]
+    subscribers: list[Subscriber] = [
+        StalePages(cache),
+        feed,
+        MailSubscriber(alerts.NAME, alerts.TYPES, moderator_alerts, postman),
+    ]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
     app.state.accounts = Accounts(
@@ -81,10 +91,14 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     app.state.moderation = Moderation(
         queue, feed, events, timedelta(seconds=settings.moderation_claim_seconds)
     )
+    app.state.decision_links = DecisionLinks(app.state.links, app.state.moderation)
+    digest = Digest(pool, postman, app.state.links)
     events.start()
+    digest.start()
     try:
         yield
     finally:
+        await digest.stop()
         await events.stop()
         await events_pool.close()
         await app.state.pool.close()
@@ -122,6 +136,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             comments.preview,
             moderation.SiteModerationController,
             moderation.DecisionController,
+            decision_links.DecisionLinkController,
             *health.HANDLERS,
             *pages.HANDLERS,
             *widget.HANDLERS,

@@ -79,9 +79,10 @@ async def strict_browser(playwright) -> AsyncIterator[object]:
 
 @pytest.fixture(scope="session")
 def live_url(settings, tmp_path_factory) -> Iterator[str]:
-    """The service on a real socket, on the tests' own database and Redis prefix."""
+    """The service on a real socket, on the tests' own database and Redis prefix, sending its
+    mail to the session's mailbox (it delivers events of the in-process service's too)."""
     log = tmp_path_factory.mktemp("served") / "serve.log"
-    with serve(settings, workers=1, log=log) as url:
+    with serve(settings, workers=1, log=log, COMMENTSVC_SMTP_URL=settings.smtp_url) as url:
         yield url
 
 

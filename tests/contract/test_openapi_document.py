@@ -38,6 +38,8 @@ CONTRACT = {
 ADDITIONS = {
     ("POST", "/api/v1/preview"): "200",
     ("PUT", "/api/v1/sites/{site}/articles"): "200",
+    ("GET", "/api/v1/moderation/decisions/by-link"): "200",
+    ("POST", "/api/v1/moderation/decisions/by-link"): "200",
 }
 PUBLIC = {
     ("POST", "/api/v1/auth/register"),
@@ -49,6 +51,9 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
+    # An e-mailed link's token is the credential: no sign-in.
+    ("GET", "/api/v1/moderation/decisions/by-link"),
+    ("POST", "/api/v1/moderation/decisions/by-link"),
 }
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 

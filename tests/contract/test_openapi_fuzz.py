@@ -33,6 +33,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from commentsvc.config import Settings
+from commentsvc.domain.decision_links import decision_url
+from commentsvc.domain.links import Links
 from tests.builders import Reader, make_moderator, make_site, post_comment, register, unique_name
 from tests.contract.document import openapi_document
 from tests.served import serve
@@ -78,7 +80,7 @@ def service(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def rows(service: str, db) -> Rows:
+async def rows(service: str, db, settings: Settings) -> Rows:
     """A site with one article: the reader's comments (the fuzz edits and deletes some),
     another reader's reply, a held comment and a reported one, both claimed by the moderator."""
     site = await make_site(db, blocked_words=["casino"])
@@ -108,8 +110,15 @@ async def rows(service: str, db) -> Rows:
             "parent_id": comments,
             "item_id": items,
             "user_id": [reader.id, other.id],
+            # The e-mailed decision links of the queue's items, the moderator's.
+            "token": [decision_token(settings, item, moderator) for item in items],
         },
     )
+
+
+def decision_token(settings: Settings, item_id: int, moderator: Reader) -> str:
+    # For the revision its comment was posted at (one the fuzz edits is refused with a 409).
+    return httpx.URL(decision_url(Links(settings), item_id, 1, moderator.id, "fr")).params["token"]
 
 
 async def test_the_served_document_is_the_one_fuzzed(service: str) -> None:

@@ -283,6 +283,15 @@ ROUTES = {
     "widget-asset": Route("GET", "/widget/{name}"),
     "moderate": Route("GET", "/moderate"),
     "moderate-asset": Route("GET", "/moderate/{name}"),
+    # An e-mailed decision link: its page, what it is about, its decision (the token, no sign-in).
+    "decision-page": Route("GET", "/moderate/decide"),
+    "show-by-link": Route("GET", "/api/v1/moderation/decisions/by-link"),
+    "decide-by-link": Route(
+        "POST",
+        "/api/v1/moderation/decisions/by-link",
+        body={"token": "not-a-token", "action": "approve"},
+        fields={"token": "text", "action": "choice"},
+    ),
     "demo": Route("GET", "/demo"),
     "demo-page": Route("GET", "/demo/{page}"),
     "healthz": Route("GET", "/healthz"),
@@ -346,6 +355,7 @@ MAX_LENGTHS = {
     ("report", "note"): 1000,
     ("ban", "reason"): 1000,
     ("decide", "reason"): 1000,
+    ("decide-by-link", "token"): 2000,
     ("lock", "article"): 512,
     ("describe", "article"): 512,
     ("describe", "article_title"): 300,
@@ -439,6 +449,9 @@ def body_cases() -> list[Case]:
         # A token nobody was given, whatever it contains: refused, or (sign-out) nothing to do.
         cases.append(Case("refresh", f"token-{label}", {"refresh_token": text}, statuses=frozenset({401})))
         cases.append(Case("logout", f"token-{label}", {"refresh_token": text}, statuses=frozenset({204})))
+    for label, token in FORGED_LINKS.items():
+        body = _with("decide-by-link", token=token)
+        cases.append(Case("decide-by-link", f"token-{label}", body, field="token"))
     for name in ("post", "describe"):
         for label, url in {**DANGEROUS_URLS, **MISLEADING_URLS}.items():
             cases.append(
@@ -536,6 +549,14 @@ THREAD_CURSORS = {
 }
 
 
+# Decision links' tokens that were never signed by the service for that purpose.
+FORGED_LINKS = {
+    "alg-none": "eyJhbGciOiJub25lIn0.eyJpdGVtIjoxLCJzdWIiOiIxIn0.",
+    "sql": "' OR 1=1 --",
+    "access-token-shaped": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+}
+
+
 def query_cases() -> list[Case]:
     cases = []
     article = {"article": Ref("article")}
@@ -583,6 +604,9 @@ def query_cases() -> list[Case]:
         cases.append(Case("thread", f"article-{label}", params={"article": text}, field="article"))
         cases.append(Case("counts", f"article-{label}", params=[("article", "ok"), ("article", text)]))
     cases.append(Case("thread", "article-missing", params={}, field="article"))
+    for label, text in {**CONTROL, **FORGED_LINKS, "too-long": "k" * 2001, "empty": ""}.items():
+        cases.append(Case("show-by-link", f"token-{label}", params={"token": text}, field="token"))
+    cases.append(Case("show-by-link", "token-missing", params={}, field="token"))
     cases.append(Case("counts", "no-articles", params={}))
     cases.append(Case("counts", "101-articles", params=[("article", f"k{n}") for n in range(101)]))
     cases.append(Case("counts", "5000-articles", params=[("article", "k")] * 5_000))
@@ -1011,6 +1035,7 @@ async def test_a_refused_embed_is_a_page_naming_only_the_slug_and_the_asking_ori
         "/embed.js",
         "/count.js",
         "/moderate",
+        "/moderate/decide",
         "/healthz",
         "/readyz",
         "/metrics",
@@ -1101,6 +1126,7 @@ def test_every_route_of_the_app_meets_the_corpus(settings):
         "embed.js",
         "count.js",
         "moderate",
+        "decision-page",
         "healthz",
         "readyz",
         "metrics",

@@ -44,6 +44,9 @@ CONTRACT_ROUTES = {
     ("post", "/api/v1/preview"),
     # Additive: moderators set an article's title and URL (a reader's first comment does not).
     ("put", "/api/v1/sites/{site}/articles"),
+    # Additive: a moderator's decision from an e-mailed link (what it is about; the decision).
+    ("get", "/api/v1/moderation/decisions/by-link"),
+    ("post", "/api/v1/moderation/decisions/by-link"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

@@ -1,4 +1,5 @@
-"""The pages the service serves itself: the moderators' dashboard and its assets."""
+"""The pages the service serves itself: the moderators' dashboard, the page an e-mailed decision
+link opens, and their assets."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-cache",
 }
+# The decision page's URL carries its token: never stored, never sent on as a referrer.
+DECISION_PAGE_HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store"}
 MEDIA_TYPES = {
     "html": "text/html",
     "js": "text/javascript",
@@ -32,8 +35,8 @@ def _asset(name: str) -> bytes:
     return resources.files("commentsvc").joinpath("moderate", name).read_bytes()
 
 
-def _serve(name: str) -> Response[bytes]:
-    return Response(_asset(name), media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]], headers=PAGE_HEADERS)
+def _serve(name: str, headers: dict[str, str] = PAGE_HEADERS) -> Response[bytes]:
+    return Response(_asset(name), media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]], headers=headers)
 
 
 @get("/moderate", include_in_schema=False)
@@ -41,11 +44,18 @@ async def dashboard() -> Response[bytes]:
     return _serve("moderate.html")
 
 
+@get("/moderate/decide", include_in_schema=False)
+async def decision_page() -> Response[bytes]:
+    """Shows the item of the link's token (read by its script from the API) and decides only when
+    a button is pressed."""
+    return _serve("decide.html", DECISION_PAGE_HEADERS)
+
+
 @get("/moderate/{name:str}", include_in_schema=False)
 async def dashboard_asset(
-    name: Annotated[Literal["moderate.js", "moderate.css"], PathParameter()],
+    name: Annotated[Literal["moderate.js", "moderate.css", "decide.js"], PathParameter()],
 ) -> Response[bytes]:
     return _serve(name)
 
 
-HANDLERS = [dashboard, dashboard_asset]
+HANDLERS = [dashboard, decision_page, dashboard_asset]

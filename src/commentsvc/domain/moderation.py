@@ -26,6 +26,7 @@ from commentsvc.store import articles, comments, moderation, sites, users
 AUDIT_CURSOR = re.compile(r"[0-9]{1,19}")
 MAX_BIGINT = 2**63 - 1
 NOT_A_MODERATOR = "You are not a moderator of this site."
+NO_ITEM = "There is no such moderation item."
 STALE = (
     "The comment was edited after you were shown it (revision {shown}, now {current}): "
     "fetch the queue again to see the new text, then decide."
@@ -115,7 +116,7 @@ class Moderation:
         async with self._events.transaction(conn) as change:
             row = await moderation.item(conn, item_id)
             if row is None:
-                raise NotFound("There is no such moderation item.")
+                raise NotFound(NO_ITEM)
             if not await users.moderates(conn, moderator_id, row.site_id):
                 raise Forbidden(NOT_A_MODERATOR)
             # Taken first: an edit of this comment waits for the decision, or the decision for it.
@@ -129,9 +130,16 @@ class Moderation:
             if first:
                 await self._apply(conn, change, row, moderator_id, action, reason, ban_days)
         decided = await moderation.item(conn, item_id)
-        row = decided or row  # (gone only if its site was deleted meanwhile)
-        site = await sites.get_site_by_id(conn, row.site_id)
-        return await self._item(conn, row, site.origins if site else [], None, None)
+        return await self._unclaimed(conn, decided or row)  # (gone only if its site was deleted meanwhile)
+
+    async def item_for(self, conn: asyncpg.Connection, item_id: int, moderator_id: int) -> Item:
+        """An item as a moderator of its site sees it, decided or not; claims nothing."""
+        row = await moderation.item(conn, item_id)
+        if row is None:
+            raise NotFound(NO_ITEM)
+        if not await users.moderates(conn, moderator_id, row.site_id):
+            raise Forbidden(NOT_A_MODERATOR)
+        return await self._unclaimed(conn, row)
 
     async def ban(
         self,
@@ -289,6 +297,10 @@ class Moderation:
                 target_user_id=comment.author_id,
                 reason=reason,
             )
+
+    async def _unclaimed(self, conn: asyncpg.Connection, row: StoredItem) -> Item:
+        site = await sites.get_site_by_id(conn, row.site_id)
+        return await self._item(conn, row, site.origins if site else [], None, None)
 
     async def _item(
         self,

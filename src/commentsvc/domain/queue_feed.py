@@ -22,7 +22,8 @@ OPENING = frozenset({EventType.COMMENT_CREATED, EventType.COMMENT_EDITED, EventT
 CLOSING = frozenset({EventType.COMMENT_APPROVED, EventType.COMMENT_REJECTED, EventType.COMMENT_DELETED})
 
 
-def _opens(event: Event) -> bool:
+def opens(event: Event) -> bool:
+    """Whether the event put an item in its site's queue."""
     if event.type == EventType.COMMENT_REPORTED:
         return bool(event.data["item_opened"])
     return event.type in OPENING and event.data["status"] == "pending"
@@ -43,7 +44,7 @@ class QueueFeed:
         self._queue = queue
 
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
-        opened = {event.site_id for event in events if _opens(event)}
+        opened = {event.site_id for event in events if opens(event)}
         closed = [event.data["id"] for event in events if event.type in CLOSING]
         for site_id in sorted(opened):
             await self.fill(conn, site_id)

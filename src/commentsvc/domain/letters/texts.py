@@ -19,6 +19,70 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Cet e-mail a été envoyé automatiquement ; inutile d'y répondre.",
         "en": "This e-mail was sent automatically; there is no need to answer it.",
     },
+    # Moderator alerts and digests (alerts.py, digest.py).
+    "list": {"fr": " ; ", "en": "; "},
+    "alert_subject": {
+        "fr": "{site} : un commentaire attend votre décision",
+        "en": "{site}: a comment awaits your decision",
+    },
+    "waiting_one": {
+        "fr": "Sur {site}, 1 commentaire attend une décision.",
+        "en": "On {site}, 1 comment awaits a decision.",
+    },
+    "waiting_many": {
+        "fr": "Sur {site}, {count} commentaires attendent une décision.",
+        "en": "On {site}, {count} comments await a decision.",
+    },
+    "held": {"fr": "Retenu : {why}.", "en": "Held: {why}."},
+    "reported": {"fr": "Signalé : {reports}.", "en": "Reported: {reports}."},
+    "quoted": {"fr": "{author}, sur « {article} »", "en": "{author}, on “{article}”"},
+    "erased_author": {"fr": "(compte effacé)", "en": "(erased account)"},
+    "alert_rhythm": {
+        "fr": "Ces liens sont valables {days} jours. Vous recevez au plus une alerte toutes les {minutes} minutes : ce qui arrive entre-temps attend dans le tableau de bord.",
+        "en": "These links work for {days} days. You get at most one alert every {minutes} minutes: what arrives meanwhile waits in the dashboard.",
+    },
+    "approve": {"fr": "Approuver", "en": "Approve"},
+    "reject": {"fr": "Rejeter", "en": "Reject"},
+    "dashboard": {"fr": "Ouvrir le tableau de bord", "en": "Open the dashboard"},
+    "digest_subject": {
+        "fr": "Modération : des commentaires attendent votre décision",
+        "en": "Moderation: comments await your decision",
+    },
+    "digest_intro": {
+        "fr": "Voici ce qui attend une décision sur vos sites.",
+        "en": "Here is what awaits a decision on your sites.",
+    },
+    "digest_site": {"fr": "{site} : {count} en attente.", "en": "{site}: {count} waiting."},
+    "digest_oldest": {
+        "fr": "Les plus anciens, chacun à décider depuis son lien (valable {days} jours) :",
+        "en": "The oldest, each to decide from its link (valid for {days} days):",
+    },
+    "numbered": {"fr": "n° {n} : {quoted}", "en": "#{n}: {quoted}"},
+    "decide": {"fr": "Décider du n° {n}", "en": "Decide #{n}"},
+    # Why an item is before a moderator (moderation_views.Rule), and readers' report reasons.
+    "rule_pre_moderation": {
+        "fr": "pré-modération (auteur pas encore de confiance)",
+        "en": "pre-moderation (author not trusted yet)",
+    },
+    "rule_links": {"fr": "trop de liens", "en": "too many links"},
+    "rule_blocked_word": {"fr": "un mot bloqué", "en": "a blocked word"},
+    "rule_repeated_text": {"fr": "le même texte à nouveau", "en": "the same text again"},
+    "rule_burst": {
+        "fr": "beaucoup de commentaires d'un compte récent",
+        "en": "many comments from a new account",
+    },
+    "rule_first_comment": {
+        "fr": "premier commentaire d'un nouveau lecteur",
+        "en": "a new reader's first comment",
+    },
+    "rule_unverified_email": {"fr": "adresse e-mail non vérifiée", "en": "e-mail address not verified"},
+    "rule_reports": {"fr": "signalé par des lecteurs", "en": "reported by readers"},
+    "rule_spam_score": {"fr": "score de spam", "en": "spam score"},
+    "report_spam": {"fr": "spam", "en": "spam"},
+    "report_abuse": {"fr": "propos abusifs", "en": "abuse"},
+    "report_off_topic": {"fr": "hors sujet", "en": "off topic"},
+    "report_other": {"fr": "autre", "en": "other"},
+    "report_note": {"fr": "{reason} (« {note} »)", "en": "{reason} (“{note}”)"},
 }
 
 
