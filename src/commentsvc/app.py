@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, demo, health, home, moderation, pages, widget
+from commentsvc.api import accounts, comments, demo, health, home, moderation, pages, webhooks, widget
 from commentsvc.api.bodies import JsonBodyRequest
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
@@ -36,6 +36,9 @@ from commentsvc.domain.posting import Posting
 from commentsvc.domain.queue_feed import QueueFeed
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
+from commentsvc.domain.webhooks.fan_out import WebhookFanOut
+from commentsvc.domain.webhooks.registry import Webhooks
+from commentsvc.domain.webhooks.sender import WebhookSender
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
@@ -43,7 +46,13 @@ from commentsvc.kv.keys import Keys
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
 from commentsvc.mail.transport import transport_for
-from commentsvc.store.pool import create_batches_pool, create_events_pool, create_pool
+from commentsvc.store.pool import (
+    create_batches_pool,
+    create_events_pool,
+    create_pool,
+    create_webhooks_pool,
+)
+from commentsvc.webhooks.client import WebhookClient
 
 REQUEST_MAX_BODY_BYTES = 128 * 1024
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
@@ -65,8 +74,12 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
     app.state.postman = Postman(transport_for(settings), settings.mail_from)
+    webhook_client = WebhookClient(settings.webhook_allow_private)
+    await webhook_client.open()
+    webhooks_pool = await create_webhooks_pool(settings)
+    sender = WebhookSender(webhooks_pool, webhook_client)
     # What follows from each change is a subscriber of its events.
-    subscribers: list[Subscriber] = [StalePages(cache), feed]
+    subscribers: list[Subscriber] = [StalePages(cache), feed, WebhookFanOut(sender)]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
     app.state.accounts = Accounts(
@@ -82,10 +95,14 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         queue, feed, events, timedelta(seconds=settings.moderation_claim_seconds)
     )
     events.start()
+    sender.start()
     try:
         yield
     finally:
+        await sender.stop()
         await events.stop()
+        await webhook_client.close()
+        await webhooks_pool.close()
         await events_pool.close()
         await app.state.pool.close()
         await batches_pool.close()
@@ -111,6 +128,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             "access_tokens": AccessTokens(settings),
             "origins": OriginDirectory(),
             "links": Links(settings),
+            "webhooks": Webhooks(settings.webhook_allow_private),
         }
     )
     return Litestar(
@@ -122,6 +140,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             comments.preview,
             moderation.SiteModerationController,
             moderation.DecisionController,
+            webhooks.SiteWebhooksController,
             *health.HANDLERS,
             *pages.HANDLERS,
             *widget.HANDLERS,
