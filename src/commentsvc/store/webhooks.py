@@ -127,15 +127,18 @@ async def record(
     retry_in: timedelta | None,
 ) -> None:
     """An attempt's outcome, on the delivery and as its webhook's last: delivered when there is
-    no ``error``; else due again in ``retry_in``, or dead without one."""
+    no ``error``; else due again in ``retry_in``, or dead without one. The webhook's row is locked
+    before the delivery's, in the order its removal locks them (the removal's cascade takes the
+    deliveries after the webhook): the two never wait for each other."""
     await conn.execute(
-        """WITH d AS (
+        """WITH locked AS (SELECT id FROM webhooks WHERE id = $1 FOR NO KEY UPDATE),
+           d AS (
                UPDATE webhook_deliveries
                SET last_status = $3, last_error = $4,
                    delivered_at = CASE WHEN $4::text IS NULL THEN statement_timestamp() END,
                    dead_at = CASE WHEN $4::text IS NOT NULL AND $5::interval IS NULL THEN statement_timestamp() END,
                    due_at = coalesce(statement_timestamp() + $5::interval, due_at)
-               WHERE event_id = $2 AND webhook_id = $1
+               WHERE webhook_id = (SELECT id FROM locked) AND event_id = $2
                RETURNING webhook_id, attempts)
            UPDATE webhooks w
            SET last_delivery_at = statement_timestamp(), last_status = $3, last_error = $4, last_attempt = d.attempts

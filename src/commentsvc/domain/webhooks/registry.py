@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from commentsvc.domain.rendering import check_text
 from commentsvc.domain.sites import get_site, web_url
 from commentsvc.domain.webhooks.signing import new_secret
 from commentsvc.errors import Forbidden, Invalid, NotFound
@@ -50,7 +51,7 @@ class Webhooks:
         """The URL as it will be posted to; Invalid naming ``url`` for anything but an absolute
         http(s) URL without credentials whose host is (or resolves to) a public address."""
         try:
-            parsed = web_url(url)
+            parsed = web_url(check_text(url, "url"))
         except ValueError:
             raise Invalid(
                 f"url: {url[:100]!r} is not an absolute http(s) URL without credentials.", field="url"
