@@ -22,6 +22,8 @@ import pytest
 
 from commentsvc.domain.roles import grant
 from commentsvc.domain.webhooks.registry import Webhooks
+from commentsvc.domain.webhooks.sender import LOG_RETENTION
+from commentsvc.store import webhooks as store
 from tests.builders import eventually, make_site, post_comment, register, unique_name
 from tests.conftest import RUN_ID, migrated_database, open_client
 from tests.receiver import HANG, Receiver
@@ -262,6 +264,34 @@ async def test_a_delivery_whose_attempts_are_spent_is_dead(hooks, hooks_db, admi
     assert row["dead_at"] is not None and row["last_status"] == 500
     assert (await last_delivery(hooks, admin, site, webhook["id"]))["attempt"] == 34
     assert len(receiver.received) == 2
+
+
+async def test_finished_deliveries_stay_in_the_log_for_a_week(hooks, hooks_db, admin, writer):
+    site = await make_site(hooks_db)
+    async with Receiver([200, 500]) as receiver:
+        webhook = await add_webhook(hooks, admin, site, receiver.url())
+        for _ in range(2):
+            await post_comment(hooks, writer, site, unique_name("article"))
+        rows = await attempted(hooks_db, webhook["id"], 1, count=2)
+    # Sent at the same time: which one got the 500 is the receiver's order.
+    [failed] = [row for row in rows if row["delivered_at"] is None]
+    assert failed["last_status"] == 500
+    aged = "UPDATE webhook_deliveries SET delivered_at = delivered_at - $2::interval WHERE webhook_id = $1"
+    await hooks_db.execute(aged, webhook["id"], LOG_RETENTION - timedelta(minutes=1))
+    await store.prune(hooks_db, LOG_RETENTION, 1000)
+    assert (
+        await hooks_db.fetchval(
+            "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1", webhook["id"]
+        )
+        == 2
+    )
+    await hooks_db.execute(aged, webhook["id"], timedelta(minutes=2))
+    await store.prune(hooks_db, LOG_RETENTION, 1000)
+    # The delivered one is gone; the one still to be retried stays.
+    left = await hooks_db.fetch(
+        "SELECT event_id FROM webhook_deliveries WHERE webhook_id = $1", webhook["id"]
+    )
+    assert [row["event_id"] for row in left] == [failed["event_id"]]
 
 
 async def test_a_webhook_gets_only_the_types_it_took_with_the_article_and_site(

@@ -63,6 +63,8 @@ async def fan_out(conn: asyncpg.Connection, events: Sequence[Event]) -> int:
                INSERT INTO webhook_deliveries (event_id, webhook_id)
                SELECT e.id, w.id FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS e (id, site_id, type)
                JOIN webhooks w ON w.site_id = e.site_id AND e.type = ANY (w.events)
+               -- A webhook being removed is waited for, then left out (not a foreign key error).
+               FOR KEY SHARE OF w
                ON CONFLICT DO NOTHING
                RETURNING 1)
            SELECT count(*) FROM added""",
