@@ -14,7 +14,18 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, decision_links, demo, health, home, moderation, pages, widget
+from commentsvc.api import (
+    accounts,
+    comments,
+    decision_links,
+    demo,
+    health,
+    home,
+    moderation,
+    pages,
+    webhooks,
+    widget,
+)
 from commentsvc.api.bodies import JsonBodyRequest
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
@@ -39,6 +50,9 @@ from commentsvc.domain.posting import Posting
 from commentsvc.domain.queue_feed import QueueFeed
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.tokens import AccessTokens
+from commentsvc.domain.webhooks.fan_out import WebhookFanOut
+from commentsvc.domain.webhooks.registry import Webhooks
+from commentsvc.domain.webhooks.sender import WebhookSender
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
@@ -46,7 +60,13 @@ from commentsvc.kv.keys import Keys
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
 from commentsvc.mail.transport import transport_for
-from commentsvc.store.pool import create_batches_pool, create_events_pool, create_pool
+from commentsvc.store.pool import (
+    create_batches_pool,
+    create_events_pool,
+    create_pool,
+    create_webhooks_pool,
+)
+from commentsvc.webhooks.client import WebhookClient
 
 REQUEST_MAX_BODY_BYTES = 128 * 1024
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
@@ -71,11 +91,16 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     moderator_alerts = alerts.AlertWriter(
         app.state.links, timedelta(seconds=settings.moderator_alert_seconds)
     )
+    webhook_client = WebhookClient(settings.webhook_allow_private)
+    await webhook_client.open()
+    webhooks_pool = await create_webhooks_pool(settings)
+    sender = WebhookSender(webhooks_pool, webhook_client)
     # What follows from each change is a subscriber of its events.
     subscribers: list[Subscriber] = [
         StalePages(cache),
         feed,
         MailSubscriber(alerts.NAME, alerts.TYPES, moderator_alerts, postman),
+        WebhookFanOut(sender),
     ]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
@@ -95,11 +120,15 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     digest = Digest(pool, postman, app.state.links)
     events.start()
     digest.start()
+    sender.start()
     try:
         yield
     finally:
+        await sender.stop()
         await digest.stop()
         await events.stop()
+        await webhook_client.close()
+        await webhooks_pool.close()
         await events_pool.close()
         await app.state.pool.close()
         await batches_pool.close()
@@ -125,6 +154,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             "access_tokens": AccessTokens(settings),
             "origins": OriginDirectory(),
             "links": Links(settings),
+            "webhooks": Webhooks(settings.webhook_allow_private),
         }
     )
     return Litestar(
@@ -137,6 +167,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             moderation.SiteModerationController,
             moderation.DecisionController,
             decision_links.DecisionLinkController,
+            webhooks.SiteWebhooksController,
             *health.HANDLERS,
             *pages.HANDLERS,
             *widget.HANDLERS,

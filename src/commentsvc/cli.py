@@ -1,4 +1,4 @@
-"""The ``commentsvc`` command: serve, migrate, manage sites and roles, seed the demo."""
+"""The ``commentsvc`` command: serve, migrate, manage sites, roles and webhooks, seed the demo."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ import asyncpg
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
 from commentsvc.domain import roles, sites
 from commentsvc.domain.articles import describe_article
+from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
 from commentsvc.kv.client import check as check_redis
+from commentsvc.model.events import SITE_TYPES
 from commentsvc.model.sites import SETTINGS, Setting, Site, SiteSettings
 from commentsvc.store import articles, events
 from commentsvc.store.migrations import migrate
@@ -414,6 +416,36 @@ def _role_name(args: argparse.Namespace) -> str:
     return f"moderator of {args.site}" if args.site else args.role
 
 
+# --- webhook ---------------------------------------------------------------------------
+
+
+async def _webhook_add(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    webhooks = Webhooks(args.settings.webhook_allow_private)
+    added = await webhooks.add(conn, args.site, args.url, args.event, caller=None)
+    print(f"webhook {added.id} {added.url} events={','.join(added.events)}")
+    print(f"secret {added.secret}")
+    _tell("keep the secret: it signs every delivery, and is not shown again")
+    return 0
+
+
+async def _webhook_list(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    webhooks = Webhooks(args.settings.webhook_allow_private)
+    for webhook in await webhooks.listing(conn, args.site, caller=None):
+        last = webhook.last_delivery
+        said = "never sent"
+        if last is not None:
+            outcome = last.error or f"answered {last.status}"
+            said = f"last sent {last.at:%Y-%m-%d %H:%M:%S} (attempt {last.attempt}): {outcome}"
+        print(f"webhook {webhook.id} {webhook.url} events={','.join(webhook.events)} {said}")
+    return 0
+
+
+async def _webhook_remove(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    await Webhooks(args.settings.webhook_allow_private).remove(conn, args.site, args.id, caller=None)
+    _tell(f"webhook {args.id} of {args.site} removed, with its deliveries not yet made")
+    return 0
+
+
 # --- demo -----------------------------------------------------------------------------
 
 
@@ -511,6 +543,29 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--all", action="store_true", help="every dead delivery")
     replay.add_argument("--subscriber", help="only this subscriber's")
     replay.set_defaults(run=_with_connection(_events_replay))
+
+    webhook = commands.add_parser("webhook", help="manage a site's webhooks").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    add = webhook.add_parser("add", help="register a webhook; prints its secret, once")
+    add.add_argument("site")
+    add.add_argument("url", help="an absolute http(s) URL")
+    add.add_argument(
+        "--event",
+        action="append",
+        required=True,
+        choices=sorted(t.value for t in SITE_TYPES),
+        metavar="TYPE",
+        help=f"an event type to send (repeatable): {', '.join(sorted(SITE_TYPES))}",
+    )
+    add.set_defaults(run=_with_connection(_webhook_add))
+    listed = webhook.add_parser("list", help="a site's webhooks and their last delivery")
+    listed.add_argument("site")
+    listed.set_defaults(run=_with_connection(_webhook_list))
+    remove = webhook.add_parser("remove", help="remove a webhook")
+    remove.add_argument("site")
+    remove.add_argument("id", type=_positive)
+    remove.set_defaults(run=_with_connection(_webhook_remove))
 
     user = commands.add_parser("user", help="manage roles").add_subparsers(required=True, metavar="ACTION")
     for action, handler in (("grant", _user_grant), ("revoke", _user_revoke)):

@@ -23,6 +23,12 @@ SIGNED_IN_ROUTES = {
     ("PUT", "/api/v1/sites/{site}/articles/lock"): {"article": "{article}", "locked": True},
     ("PUT", "/api/v1/sites/{site}/articles"): {"article": "{article}", "article_title": "Un titre"},
     ("POST", "/api/v1/moderation/items/{item_id}/decision"): {"action": "approve"},
+    ("POST", "/api/v1/sites/{site}/webhooks"): {
+        "url": "https://93.184.215.14/hook",
+        "events": ["comment.created"],
+    },
+    ("GET", "/api/v1/sites/{site}/webhooks"): None,
+    ("DELETE", "/api/v1/sites/{site}/webhooks/{id}"): None,
 }
 
 

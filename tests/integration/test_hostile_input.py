@@ -20,6 +20,7 @@ import pytest
 
 from commentsvc.api.observe import MAX_HEADER_BYTES
 from commentsvc.app import create_app
+from commentsvc.domain.roles import grant
 from tests.builders import (
     PASSWORD,
     make_moderator,
@@ -50,6 +51,10 @@ from tests.integration.hostile_corpus import (
 from tests.served import serve
 
 ORIGIN = "https://news.example"
+# A literal public address (no DNS), for a webhook's URL; no case registers one.
+WEBHOOK_URL = "https://93.184.215.14/hook"
+# No webhook has this id: a case may remove it only to be refused.
+NO_WEBHOOK = 999_999_999
 HELD_WORD = "heldword"
 # Larger than any request the service accepts, by far.
 TEN_MEGABYTES = b'{"body": "' + b"x" * (10 * 1024 * 1024) + b'"}'
@@ -66,6 +71,7 @@ TABLES = (
     "moderation_items",
     "bans",
     "audit_log",
+    "webhooks",
 )
 FINGERPRINT = "SELECT " + ", ".join(
     f"(SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t)"
@@ -109,6 +115,7 @@ class World:
     erasable: object
     target: object
     moderator: object
+    admin: object
     comment: int
     item: int
     cursor: str
@@ -134,6 +141,8 @@ async def world(client, db) -> AsyncIterator[World]:
     site = await make_site(db, origins=(ORIGIN,), blocked_words=[HELD_WORD])
     author, reader, erasable, target = [await register(client) for _ in range(4)]
     moderator = await make_moderator(client, db, site)
+    admin = await register(client)
+    await grant(db, admin.username, "admin", None)
     article, other_article = unique_name("article"), unique_name("article")
     comments = [await post_comment(client, author, site, article) for _ in range(3)]
     for _ in range(2):
@@ -153,6 +162,7 @@ async def world(client, db) -> AsyncIterator[World]:
         erasable=erasable,
         target=target,
         moderator=moderator,
+        admin=admin,
         comment=comments[0]["id"],
         item=item,
         cursor=(await read_thread(client, site, article, limit=1))["next_cursor"],
@@ -277,6 +287,15 @@ ROUTES = {
         body={"article": Ref("article"), "article_title": "t", "article_url": ORIGIN + "/a"},
         fields={"article": "text", "article_title": "optional_text", "article_url": "optional_text"},
     ),
+    "webhook-add": Route(
+        "POST",
+        "/api/v1/sites/{site}/webhooks",
+        "admin",
+        body={"url": WEBHOOK_URL, "events": ["comment.created"]},
+        fields={"url": "text", "events": "event_types"},
+    ),
+    "webhook-list": Route("GET", "/api/v1/sites/{site}/webhooks", "admin"),
+    "webhook-remove": Route("DELETE", "/api/v1/sites/{site}/webhooks/{webhook}", "admin"),
     "embed": Route("GET", "/embed"),
     "embed.js": Route("GET", "/embed.js"),
     "count.js": Route("GET", "/count.js"),
@@ -334,8 +353,21 @@ WRONG_VALUES: dict[str, dict[str, object]] = {
         "array": ["spam"],
     },
     "bool": {"null": None, "word": "yes", "number": 2, "array": [True], "object": {}},
+    "event_types": {
+        "null": None,
+        "empty": [],
+        "text": "comment.created",
+        "number": 1,
+        "object": {},
+        "unknown": ["comment.liked"],
+        "an-accounts": ["account.registered"],
+        "upper-case": ["COMMENT.CREATED"],
+        "sql": ["comment.created' OR '1'='1"],
+        "nul": ["comment.created\x00"],
+        "too-many": ["comment.created"] * 14,
+    },
 }
-REQUIRED_KINDS = {"text", "id", "vote", "choice", "bool"}
+REQUIRED_KINDS = {"text", "id", "vote", "choice", "bool", "event_types"}
 MAX_LENGTHS = {
     ("register", "username"): 32,
     ("register", "email"): 254,
@@ -360,6 +392,7 @@ MAX_LENGTHS = {
     ("describe", "article"): 512,
     ("describe", "article_title"): 300,
     ("describe", "article_url"): 2048,
+    ("webhook-add", "url"): 2000,
 }
 # Fields whose text readers, moderators or PostgreSQL see: control characters are refused.
 CHECKED_TEXT = [
@@ -380,9 +413,10 @@ CHECKED_TEXT = [
     ("describe", "article"),
     ("describe", "article_title"),
     ("describe", "article_url"),
+    ("webhook-add", "url"),
 ]
 # Where hostile text goes inside a value that is otherwise well-formed.
-WELL_FORMED = {"email": "{}@example.org", "article_url": ORIGIN + "/{}"}
+WELL_FORMED = {"email": "{}@example.org", "article_url": ORIGIN + "/{}", "url": WEBHOOK_URL + "/{}"}
 # Names and addresses that identify someone: nothing invisible or disguising.
 IDENTIFYING_TEXT = [("register", "username"), ("register", "display_name"), ("register", "email")]
 
@@ -457,6 +491,11 @@ def body_cases() -> list[Case]:
             cases.append(
                 Case(name, f"article_url-{label}", _with(name, article_url=url), field="article_url")
             )
+    for label, url in {**DANGEROUS_URLS, **MISLEADING_URLS}.items():
+        cases.append(Case("webhook-add", f"url-{label}", _with("webhook-add", url=url), field="url"))
+    for label, value in {"number": 1, "too-long": "c" * 65, "null": None}.items():
+        body = _with("webhook-add", events=["comment.created", value])
+        cases.append(Case("webhook-add", f"events-item-{label}", body, field="events[1]"))
     # Header values are bytes, read as Latin-1: the control characters that survive that.
     header_control = {k: v for k, v in CONTROL.items() if max(v) <= "\xff"}
     for label, value in {**header_control, "too-long": "k" * 256, "empty": ""}.items():
@@ -502,6 +541,7 @@ def path_cases() -> list[Case]:
         ("report", "{comment}"),
         ("decide", "{item}"),
         ("unban", "{target}"),
+        ("webhook-remove", "{webhook}"),
     ]:
         cases += _segment_cases(name, placeholder, BAD_ID_SEGMENTS)
     for name, template in [
@@ -688,7 +728,7 @@ async def send(client: httpx.AsyncClient, world: World, case: Case) -> httpx.Res
         headers["Content-Type"] = case.content_type
     params = resolve(case.params, world) if case.params is not None else None
     path = (case.path or route.path).format(
-        site=world.site, comment=world.comment, item=world.item, target=world.target.id
+        site=world.site, comment=world.comment, item=world.item, target=world.target.id, webhook=NO_WEBHOOK
     )
     request = client.build_request(route.method, path, params=params, headers=headers, content=content)
     return await client.send(request)

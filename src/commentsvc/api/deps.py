@@ -13,6 +13,7 @@ from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.tokens import Principal
+from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.store.pool import connection
 
 Conn = NamedDependency[asyncpg.Connection]
@@ -20,6 +21,7 @@ Pool = NamedDependency[asyncpg.Pool]
 AccountsService = NamedDependency[Accounts]
 CommentsService = NamedDependency[Comments]
 ModerationService = NamedDependency[Moderation]
+WebhooksService = NamedDependency[Webhooks]
 # The signed-in caller, on routes that require one.
 Caller = NamedDependency[Principal]
 
@@ -46,11 +48,16 @@ def provide_moderation(state: State) -> Moderation:
     return state.moderation
 
 
+def provide_webhooks(state: State) -> Webhooks:
+    return state.webhooks
+
+
 DEPENDENCIES = {
     "conn": Provide(provide_connection),
     "db": Provide(provide_pool, sync_to_thread=False),
     "accounts": Provide(provide_accounts, sync_to_thread=False),
     "comments": Provide(provide_comments, sync_to_thread=False),
     "moderation": Provide(provide_moderation, sync_to_thread=False),
+    "webhooks": Provide(provide_webhooks, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
 }

@@ -117,6 +117,15 @@ async def create_events_pool(settings: Settings, subscribers: int) -> asyncpg.Po
     return await _pool(settings, subscribers + 1, {})
 
 
+# The webhook sender's claims and records of attempts (short statements, a few at a time), apart
+# from the requests' connections and the dispatcher's.
+WEBHOOKS_POOL_SIZE = 2
+
+
+async def create_webhooks_pool(settings: Settings) -> asyncpg.Pool:
+    return await _pool(settings, WEBHOOKS_POOL_SIZE, {})
+
+
 async def _pool(settings: Settings, size: int, server_settings: dict[str, str]) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         settings.database_url,

@@ -97,6 +97,12 @@ async def moderates(conn: asyncpg.Connection, user_id: int, site_id: int) -> boo
     )
 
 
+async def is_admin(conn: asyncpg.Connection, user_id: int) -> bool:
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = $1 AND role = 'admin')", user_id
+    )
+
+
 async def user_exists(conn: asyncpg.Connection, user_id: int) -> bool:
     return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)", user_id)
 
