@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, demo, health, home, moderation, pages, widget
+from commentsvc.api import accounts, comments, demo, health, home, moderation, notifications, pages, widget
 from commentsvc.api.bodies import JsonBodyRequest
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
         route_handlers=[
             accounts.AuthController,
             accounts.MeController,
+            *notifications.HANDLERS,
             comments.SiteCommentsController,
             comments.CommentController,
             comments.preview,

@@ -30,6 +30,9 @@ CONTRACT = {
     ("POST", "/api/v1/sites/{site}/bans"): "201",
     ("DELETE", "/api/v1/sites/{site}/bans/{user_id}"): "204",
     ("PUT", "/api/v1/sites/{site}/articles/lock"): "200",
+    ("GET", "/api/v1/me/notifications"): "200",
+    ("PUT", "/api/v1/me/notifications"): "200",
+    ("POST", "/unsubscribe"): "200",
     ("GET", "/healthz"): "200",
     ("GET", "/readyz"): "200",
     ("GET", "/metrics"): "200",
@@ -49,7 +52,11 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
+    ("POST", "/unsubscribe"),
 }
+# RFC 8058's one-click unsubscribing, which mail clients post as a form (the token in its URL
+# acts, not a sign-in).
+ONE_CLICK = ("POST", "/unsubscribe")
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
 DOCUMENT = openapi_document()
@@ -94,7 +101,9 @@ def test_every_error_has_the_one_error_shape():
     assert not_error_body == [(("GET", "/readyz"), "503")]
 
 
-@pytest.mark.parametrize("route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r]))
+@pytest.mark.parametrize(
+    "route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r] and r != ONE_CLICK)
+)
 def test_request_bodies_are_json_that_refuses_unknown_fields_and_say_400_413_415(route):
     operation = OPERATIONS[route]
     [(media_type, content)] = operation["requestBody"]["content"].items()
@@ -102,3 +111,11 @@ def test_request_bodies_are_json_that_refuses_unknown_fields_and_say_400_413_415
     component = DOCUMENT["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]
     assert component["additionalProperties"] is False
     assert {"400", "413", "415"} <= set(operation["responses"])
+
+
+def test_one_click_unsubscribing_takes_the_form_mail_clients_send():
+    operation = OPERATIONS[ONE_CLICK]
+    [(media_type, content)] = operation["requestBody"]["content"].items()
+    assert media_type == "application/x-www-form-urlencoded"
+    assert content["schema"]["properties"] == {"List-Unsubscribe": {"type": "string", "const": "One-Click"}}
+    assert operation["requestBody"]["required"] is False
