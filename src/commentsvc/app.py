@@ -29,6 +29,7 @@ from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.events import Dispatcher, Subscriber
 from commentsvc.domain.letters.postman import Postman
+from commentsvc.domain.letters.replies import reply_mail
 from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
@@ -64,9 +65,13 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     batches_pool = await create_batches_pool(settings)
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
-    app.state.postman = Postman(transport_for(settings), settings.mail_from)
+    app.state.postman = postman = Postman(transport_for(settings), settings.mail_from)
     # What follows from each change is a subscriber of its events.
-    subscribers: list[Subscriber] = [StalePages(cache), feed]
+    subscribers: list[Subscriber] = [
+        StalePages(cache),
+        feed,
+        reply_mail(postman, app.state.links, timedelta(seconds=settings.reply_mail_batch_seconds)),
+    ]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
     app.state.accounts = Accounts(
