@@ -40,6 +40,9 @@ CONTRACT_ROUTES = {
     ("post", "/api/v1/sites/{site}/bans"),
     ("delete", "/api/v1/sites/{site}/bans/{user_id}"),
     ("put", "/api/v1/sites/{site}/articles/lock"),
+    ("get", "/api/v1/me/notifications"),
+    ("put", "/api/v1/me/notifications"),
+    ("post", "/unsubscribe"),
     # Additive: the widget's Markdown preview.
     ("post", "/api/v1/preview"),
     # Additive: moderators set an article's title and URL (a reader's first comment does not).
