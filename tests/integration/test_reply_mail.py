@@ -4,10 +4,19 @@ that come close together, never for one's own or held replies, stopped in one cl
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from datetime import timedelta
 
 import httpx
 
+from commentsvc.config import Settings
+from commentsvc.domain.letters.compose import compose
+from commentsvc.domain.letters.postman import Postman
+from commentsvc.domain.letters.replies import ReplyLetters
+from commentsvc.domain.links import Links
+from commentsvc.mail.transport import SmtpRelay
+from commentsvc.model.events import Event, EventType
 from tests.builders import (
     Reader,
     decide,
@@ -193,3 +202,66 @@ async def settings_of(client: httpx.AsyncClient, reader: Reader) -> dict:
     response = await client.get("/api/v1/me/notifications", headers=reader.auth)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+async def test_an_erased_readers_comments_bring_no_email(client, db, mailbox: Mailbox):
+    site, article = await make_site(db), unique_name("article")
+    erased, wanting, other = (
+        await wanting_replies(client),
+        await wanting_replies(client),
+        await register(client),
+    )
+    gone = await post_comment(client, erased, site, article)
+    told = await post_comment(client, wanting, site, article)
+    response = await client.request(
+        "DELETE", "/api/v1/me", json={"password": erased.password}, headers=erased.auth
+    )
+    assert response.status_code == 204, response.text
+    await post_comment(client, other, site, article, parent_id=gone["id"])
+    await post_comment(client, other, site, article, parent_id=told["id"])
+    # The later reply's e-mail is in: the earlier one, of the same article, was dealt with.
+    await mailbox.wait_for(wanting.email)
+    assert mailbox.to(erased.email) == []
+
+
+async def test_an_event_delivered_again_writes_the_same_letter_and_sends_nothing(
+    client, db, mailbox: Mailbox, settings: Settings
+):
+    site, article = await make_site(db), unique_name("article")
+    author, other = await wanting_replies(client), await register(client)
+    comment = await post_comment(client, author, site, article)
+    reply = await post_comment(client, other, site, article, "Une seule fois", parent_id=comment["id"])
+    [received] = await mailbox.wait_for(author.email)
+    row = await db.fetchrow(
+        "SELECT id, site_id, occurred_at, data::text AS data FROM events WHERE type = $1 AND data ->> 'id' = $2",
+        EventType.COMMENT_CREATED.value,
+        str(reply["id"]),
+    )
+    event = Event(
+        row["id"],
+        EventType.COMMENT_CREATED,
+        row["site_id"],
+        site,
+        article,
+        row["occurred_at"],
+        json.loads(row["data"]),
+    )
+    writer = ReplyLetters(Links(settings), timedelta(seconds=settings.reply_mail_batch_seconds))
+    [letter] = await writer.letters(event, db)
+    assert received.message["Message-ID"] == f"<{letter.key}@commentsvc.test>"
+    assert received.message["Subject"] == letter.subject and "Une seule fois" in letter.text
+    postman = Postman(SmtpRelay(mailbox.url), settings.mail_from)
+    await postman.send(letter, db)
+    # A letter sent after it arrives after it: the first was not sent again.
+    after = compose(
+        key=f"test.{unique_name()}",
+        to=author.email,
+        to_name="x",
+        language="fr",
+        subject="Après",
+        written_at=letter.written_at,
+        paragraphs=["Après."],
+    )
+    await postman.send(after, db)
+    received = await mailbox.wait_for(author.email, 2)
+    assert [r.message["Subject"] for r in received] == [letter.subject, "Après"]
