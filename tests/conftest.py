@@ -29,6 +29,9 @@ RUN_ID = uuid.uuid4().hex[:10]
 MAIL_DIR = Path(tempfile.gettempdir()) / f"commentsvc-test-mail-{RUN_ID}"
 # Tests that are not about rate limiting must never trip one.
 GENEROUS = RateLimit(1_000_000, 60)
+# Replies to one reader within this many seconds make one e-mail (600 in production): every
+# service of a run registers the same window for that subscriber, and tests wait seconds, not minutes.
+REPLY_MAIL_BATCH_SECONDS = 2
 TESTS = Path(__file__).parent
 # Suites marked by their folder, for `make test-fast` to leave out (with the tests marked `slow`).
 FOLDER_MARKERS = ("browser", "faults", "contract")
@@ -117,6 +120,7 @@ def settings_for_tests(
         smtp_url=smtp_url,
         mail_dir=str(MAIL_DIR),
         mail_from="commentsvc <no-reply@commentsvc.test>",
+        reply_mail_batch_seconds=REPLY_MAIL_BATCH_SECONDS,
     )
 
 

@@ -22,6 +22,7 @@ from commentsvc.api import (
     health,
     home,
     moderation,
+    notifications,
     pages,
     webhooks,
     widget,
@@ -43,6 +44,7 @@ from commentsvc.domain.events import Dispatcher, Subscriber
 from commentsvc.domain.letters import alerts
 from commentsvc.domain.letters.digest import Digest
 from commentsvc.domain.letters.postman import MailSubscriber, Postman
+from commentsvc.domain.letters.replies import reply_mail
 from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
@@ -100,6 +102,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         StalePages(cache),
         feed,
         MailSubscriber(alerts.NAME, alerts.TYPES, moderator_alerts, postman),
+        reply_mail(postman, app.state.links, timedelta(seconds=settings.reply_mail_batch_seconds)),
         WebhookFanOut(sender),
     ]
     events_pool = await create_events_pool(settings, len(subscribers))
@@ -161,6 +164,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
         route_handlers=[
             accounts.AuthController,
             accounts.MeController,
+            *notifications.HANDLERS,
             comments.SiteCommentsController,
             comments.CommentController,
             comments.preview,

@@ -33,6 +33,9 @@ CONTRACT = {
     ("POST", "/api/v1/sites/{site}/webhooks"): "201",
     ("GET", "/api/v1/sites/{site}/webhooks"): "200",
     ("DELETE", "/api/v1/sites/{site}/webhooks/{id}"): "204",
+    ("GET", "/api/v1/me/notifications"): "200",
+    ("PUT", "/api/v1/me/notifications"): "200",
+    ("POST", "/unsubscribe"): "200",
     ("GET", "/healthz"): "200",
     ("GET", "/readyz"): "200",
     ("GET", "/metrics"): "200",
@@ -57,7 +60,11 @@ PUBLIC = {
     # An e-mailed link's token is the credential: no sign-in.
     ("GET", "/api/v1/moderation/decisions/by-link"),
     ("POST", "/api/v1/moderation/decisions/by-link"),
+    ("POST", "/unsubscribe"),
 }
+# RFC 8058's one-click unsubscribing, which mail clients post as a form (the token in its URL
+# acts, not a sign-in).
+ONE_CLICK = ("POST", "/unsubscribe")
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
 DOCUMENT = openapi_document()
@@ -102,7 +109,9 @@ def test_every_error_has_the_one_error_shape():
     assert not_error_body == [(("GET", "/readyz"), "503")]
 
 
-@pytest.mark.parametrize("route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r]))
+@pytest.mark.parametrize(
+    "route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r] and r != ONE_CLICK)
+)
 def test_request_bodies_are_json_that_refuses_unknown_fields_and_say_400_413_415(route):
     operation = OPERATIONS[route]
     [(media_type, content)] = operation["requestBody"]["content"].items()
@@ -110,3 +119,11 @@ def test_request_bodies_are_json_that_refuses_unknown_fields_and_say_400_413_415
     component = DOCUMENT["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]
     assert component["additionalProperties"] is False
     assert {"400", "413", "415"} <= set(operation["responses"])
+
+
+def test_one_click_unsubscribing_takes_the_form_mail_clients_send():
+    operation = OPERATIONS[ONE_CLICK]
+    [(media_type, content)] = operation["requestBody"]["content"].items()
+    assert media_type == "application/x-www-form-urlencoded"
+    assert content["schema"]["properties"] == {"List-Unsubscribe": {"type": "string", "const": "One-Click"}}
+    assert operation["requestBody"]["required"] is False

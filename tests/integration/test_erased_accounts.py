@@ -11,6 +11,8 @@ SIGNED_IN_ROUTES = {
     ("GET", "/api/v1/me"): None,
     ("GET", "/api/v1/me/export"): None,
     ("DELETE", "/api/v1/me"): {"password": PASSWORD},
+    ("GET", "/api/v1/me/notifications"): None,
+    ("PUT", "/api/v1/me/notifications"): {"replies": True, "moderation": "off"},
     ("POST", "/api/v1/sites/{site}/comments"): {"article": "{article}", "body": "Encore moi"},
     ("PATCH", "/api/v1/comments/{id}"): {"body": "Corrigé"},
     ("DELETE", "/api/v1/comments/{id}"): None,

@@ -221,6 +221,17 @@ ROUTES = {
     "erase": Route(
         "DELETE", "/api/v1/me", "erasable", body={"password": "a wrong password"}, fields={"password": "text"}
     ),
+    "notifications": Route("GET", "/api/v1/me/notifications", "reader"),
+    "choose-notifications": Route(
+        "PUT",
+        "/api/v1/me/notifications",
+        "reader",
+        body={"replies": False, "moderation": "off"},
+        fields={"replies": "bool", "moderation": "choice"},
+    ),
+    # Its one-click form is no JSON body: only its token is hostile (query_cases).
+    "unsubscribe": Route("POST", "/unsubscribe"),
+    "unsubscribe-page": Route("GET", "/unsubscribe"),
     "thread": Route("GET", "/api/v1/sites/{site}/comments"),
     "post": Route(
         "POST",
@@ -650,6 +661,17 @@ def query_cases() -> list[Case]:
     cases.append(Case("counts", "no-articles", params={}))
     cases.append(Case("counts", "101-articles", params=[("article", f"k{n}") for n in range(101)]))
     cases.append(Case("counts", "5000-articles", params=[("article", "k")] * 5_000))
+    for label, text in {
+        **CONTROL,
+        "too-long": "k" * 2049,
+        "empty": "",
+        "sql": "' OR 1=1 --",
+        "alg-none": "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIiwia2luZCI6InJlcGxpZXMifQ.",
+    }.items():
+        for name in ("unsubscribe", "unsubscribe-page"):
+            cases.append(Case(name, f"token-{label}", params={"token": text}, field="token"))
+    for name in ("unsubscribe", "unsubscribe-page"):
+        cases.append(Case(name, "token-missing", params={}, field="token"))
     embed = {"site": Ref("site"), "article": "a", "origin": ORIGIN}
     for label, changes in {
         "site-missing": {"site": None},

@@ -43,6 +43,9 @@ CONTRACT_ROUTES = {
     ("post", "/api/v1/sites/{site}/webhooks"),
     ("get", "/api/v1/sites/{site}/webhooks"),
     ("delete", "/api/v1/sites/{site}/webhooks/{id}"),
+    ("get", "/api/v1/me/notifications"),
+    ("put", "/api/v1/me/notifications"),
+    ("post", "/unsubscribe"),
     # Additive: the widget's Markdown preview.
     ("post", "/api/v1/preview"),
     # Additive: moderators set an article's title and URL (a reader's first comment does not).

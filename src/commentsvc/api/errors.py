@@ -141,7 +141,19 @@ HTTP_ERROR_CODES = {
 OTHER_HTTP_ERROR = "http_error"
 
 
+# Litestar takes a body field named like a dependency (`moderation`, in PUT /me/notifications, and
+# the moderation service) for a dependency that failed, and answers 500; the decoder's error it
+# chains says the body is at fault (its path is under `$.data`).
+_BODY_FIELD_PATH = re.compile(r" - at `\$\.data\.([^`]*)`$")
+
+
 def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+    cause = exc.__cause__
+    if exc.status_code == 500 and isinstance(cause, msgspec.ValidationError):
+        body_field = _BODY_FIELD_PATH.search(str(cause))
+        if body_field:
+            field = body_field.group(1)
+            return error_response(400, f"{field}: {_BODY_FIELD_PATH.sub('', str(cause))}", "invalid", field)
     return error_response(
         exc.status_code,
         exc.detail,

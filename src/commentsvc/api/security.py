@@ -96,11 +96,18 @@ def provide_viewer(request: Request) -> Principal | None:
     return request.scope.get("user")
 
 
+# A route's ``opt`` key: the route takes a form as well (RFC 8058's one-click unsubscribe, as mail
+# clients send it). Such a route acts on a token in its URL, never on a sign-in a cross-site form
+# could borrow.
+FORM_BODY = "form_body"
+
+
 class JsonOnly:
     """State-changing requests with a body must be JSON. A cross-site form or a
     `text/plain` fetch, which browsers send without a preflight, is refused (CSRF)."""
 
     BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+    FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -108,7 +115,8 @@ class JsonOnly:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in self.BODY_METHODS and _has_body(scope):
             media_type = header(scope, b"content-type").split(";", 1)[0].strip().lower()
-            if media_type != "application/json":
+            form_allowed = media_type in self.FORM_TYPES and scope["route_handler"].opt.get(FORM_BODY)
+            if media_type != "application/json" and not form_allowed:
                 # Answered here rather than raised, so the outer layers (CORS) still see the response.
                 await send_error(send, UnsupportedMediaType(JSON_ONLY))
                 return

@@ -3,6 +3,10 @@ translate, and to see that no language lacks one."""
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
@@ -83,6 +87,45 @@ TEXTS: dict[str, dict[str, str]] = {
     "report_off_topic": {"fr": "hors sujet", "en": "off topic"},
     "report_other": {"fr": "autre", "en": "other"},
     "report_note": {"fr": "{reason} (« {note} »)", "en": "{reason} (“{note}”)"},
+    # Reply notifications (replies.py). A sentence that counts has a form per plural category of
+    # CLDR (say_count): ".one", and ".other" for every other.
+    "replies_subject.one": {"fr": "Une réponse à votre commentaire", "en": "A reply to your comment"},
+    "replies_subject.other": {
+        "fr": "{count} réponses à vos commentaires",
+        "en": "{count} replies to your comments",
+    },
+    "replies_intro.one": {
+        "fr": "Une réponse à votre commentaire vient d'être publiée.",
+        "en": "A reply to your comment has been published.",
+    },
+    "replies_intro.other": {
+        "fr": "{count} réponses à vos commentaires viennent d'être publiées.",
+        "en": "{count} replies to your comments have been published.",
+    },
+    "reply_heading": {
+        "fr": "{author}, en réponse à « {answers} », sur « {article} » ({site})",
+        "en": "{author}, replying to “{answers}” on “{article}” ({site})",
+    },
+    "reply_read": {"fr": "Lire la réponse de {author}", "en": "Read {author}'s reply"},
+    # The author of a reply whose account was erased since.
+    "anonymous": {"fr": "Anonyme", "en": "Anonymous"},
+    # The page a link to unsubscribe opens (a GET never unsubscribes), and the one that says it is done.
+    "unsubscribe_ask.replies": {
+        "fr": "Ne plus recevoir d'e-mail quand quelqu'un répond à vos commentaires ?",
+        "en": "Stop the e-mails about replies to your comments?",
+    },
+    "unsubscribe_ask.moderation": {
+        "fr": "Ne plus recevoir d'alerte quand un commentaire attend la modération ?",
+        "en": "Stop the alerts about comments awaiting moderation?",
+    },
+    "unsubscribed.replies": {
+        "fr": "C'est fait : vous ne recevrez plus d'e-mail quand quelqu'un répond à vos commentaires.",
+        "en": "Done: you will no longer get e-mails about replies to your comments.",
+    },
+    "unsubscribed.moderation": {
+        "fr": "C'est fait : vous ne recevrez plus d'alerte de modération.",
+        "en": "Done: you will no longer get moderation alerts.",
+    },
 }
 
 
@@ -91,6 +134,22 @@ def say(language: str, sentence: str, **values: object) -> str:
     placeholders filled."""
     sentences = TEXTS[sentence]
     return sentences.get(language, sentences[DEFAULT_LANGUAGE]).format(**values)
+
+
+def say_count(language: str, sentence: str, count: int, **values: object) -> str:
+    """The form of the sentence ``sentence`` that ``count`` takes in ``language`` (its plural
+    category, by CLDR's rules: French says "1 réponse" and "0 réponse", English "0 replies")."""
+    form = f"{sentence}.{_plural_category(language, count)}"
+    return say(language, form if form in TEXTS else f"{sentence}.other", count=count, **values)
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def _plural_category(language: str, count: int) -> str:
+    return _locale(language if language in LANGUAGES else DEFAULT_LANGUAGE).plural_form(count)
 
 
 def language_of(accept_language: str | None) -> str:
