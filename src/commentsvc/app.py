@@ -14,7 +14,18 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
-from commentsvc.api import accounts, comments, demo, health, home, moderation, pages, widget
+from commentsvc.api import (
+    account_changes,
+    account_pages,
+    accounts,
+    comments,
+    demo,
+    health,
+    home,
+    moderation,
+    pages,
+    widget,
+)
 from commentsvc.api.bodies import JsonBodyRequest
 from commentsvc.api.cors import SiteCors
 from commentsvc.api.deps import DEPENDENCIES
@@ -24,11 +35,14 @@ from commentsvc.api.openapi import ClosedRequestBodies
 from commentsvc.api.reference import ReferencePage
 from commentsvc.api.security import BearerAuthentication, JsonOnly
 from commentsvc.config import Settings, load_settings
+from commentsvc.domain.account_changes import AccountChanges
+from commentsvc.domain.account_tokens import AccountTokens
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.events import Dispatcher, Subscriber
-from commentsvc.domain.letters.postman import Postman
+from commentsvc.domain.letters.accounts import ACCOUNT_TYPES, AccountLetters
+from commentsvc.domain.letters.postman import MailSubscriber, Postman
 from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
@@ -65,8 +79,15 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
     app.state.postman = Postman(transport_for(settings), settings.mail_from)
+    account_tokens = AccountTokens(_derived_key(settings, b"account-tokens"))
     # What follows from each change is a subscriber of its events.
-    subscribers: list[Subscriber] = [StalePages(cache), feed]
+    subscribers: list[Subscriber] = [
+        StalePages(cache),
+        feed,
+        MailSubscriber(
+            "account-mail", ACCOUNT_TYPES, AccountLetters(app.state.links, account_tokens), app.state.postman
+        ),
+    ]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
     app.state.accounts = Accounts(
@@ -75,7 +96,9 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         settings.refresh_token_days,
         events,
         _derived_key(settings, b"refresh-successor"),
+        account_tokens,
     )
+    app.state.account_changes = AccountChanges(app.state.accounts, account_tokens, events)
     app.state.comments = Comments(cache, pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
@@ -95,7 +118,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
 
 
 def _derived_key(settings: Settings, purpose: bytes) -> bytes:
-    """A key of its own for each purpose (hashing client addresses, deriving refresh tokens):
+    """A key of its own for each purpose (hashing client addresses, deriving refresh and e-mail tokens):
     derived from the secret, never stored."""
     return hashlib.sha256(purpose + b":" + settings.jwt_secret.encode()).digest()
 
@@ -117,6 +140,8 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
         route_handlers=[
             accounts.AuthController,
             accounts.MeController,
+            account_changes.PasswordController,
+            account_changes.OwnAccountController,
             comments.SiteCommentsController,
             comments.CommentController,
             comments.preview,
@@ -124,6 +149,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             moderation.DecisionController,
             *health.HANDLERS,
             *pages.HANDLERS,
+            *account_pages.HANDLERS,
             *widget.HANDLERS,
             demo.demo_index,
             demo.demo_page,
