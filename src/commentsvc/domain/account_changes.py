@@ -103,6 +103,8 @@ class AccountChanges:
     ) -> Profile:
         """A new display name, checked as at registration, at once; a new address once the link
         sent to it is followed."""
+        if display_name is None and email is None:
+            raise Invalid("Nothing to change: give display_name, email or both.")
         async with self._events.transaction(conn) as change:
             user = await users.get_user(conn, user_id)
             if user is None:
