@@ -104,10 +104,6 @@ async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
     return _user(row) if row else None
 
 
-async def user_id_by_email(conn: asyncpg.Connection, email: str) -> int | None:
-    return await conn.fetchval("SELECT id FROM users WHERE lower(email) = lower($1)", email)
-
-
 async def email_taken(conn: asyncpg.Connection, email: str, user_id: int) -> bool:
     """Whether another account than ``user_id`` has this address (compared as the unique index does)."""
     return await conn.fetchval(
