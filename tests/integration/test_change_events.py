@@ -216,4 +216,4 @@ async def test_two_instances_of_two_workers_apply_every_consequence_once_for_all
     written = await events_since(db, site, start)
     assert Counter(type_ for type_, _, _ in written) == {"comment.created": 12, "comment.approved": 12}
     assert await undelivered_at_commit(db, site) == 0
-    assert await db.fetchval("SELECT count(*) FROM event_subscribers") == 2
+    assert await db.fetchval("SELECT count(*) FROM event_subscribers") == 3

@@ -62,12 +62,12 @@ class PasswordController(Controller):
         responses=error_responses(400, 413, 415, 429, 503),
     )
     async def forgot(
-        self, request: Request, data: JSONBody[ForgotIn], conn: Conn, account_changes: AccountChangesService
+        self, request: Request, data: JSONBody[ForgotIn], db: Pool, account_changes: AccountChangesService
     ) -> AcceptedOut:
         """Send a reset link to the address if an account has it. The answer is the same, and
         takes about the same time, whether one does or not."""
         await enforce(request, ("forgot_email", data.email.strip().lower()))
-        await account_changes.forgot_password(conn, data.email)
+        await account_changes.forgot_password(db, data.email)
         return AcceptedOut()
 
     @post(

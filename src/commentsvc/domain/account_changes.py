@@ -4,6 +4,8 @@ changed. Each change records its account event; the account-mail subscriber writ
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 
 import asyncpg
@@ -24,6 +26,9 @@ from commentsvc.model.events import EventType, account_event
 from commentsvc.store import sessions, users
 from commentsvc.store.pool import connection
 
+# How long asking for a reset link takes, whether the address is known or not: far longer than
+# the one event a known address writes (a few milliseconds), short enough to go unnoticed.
+FORGOT_TAKES = 0.25
 WRONG_PASSWORD = "current_password: the password is incorrect; nothing was changed."
 
 
@@ -34,14 +39,17 @@ class AccountChanges:
         self._tokens = account_tokens
         self._events = events
 
-    async def forgot_password(self, conn: asyncpg.Connection, email: str) -> None:
-        """A reset e-mail for the account with this address, if there is one; the caller is not
-        told, and the work done is the same, but for the event of a known address."""
-        async with self._events.transaction(conn) as change:
+    async def forgot_password(self, db: asyncpg.Pool, email: str) -> None:
+        """A reset e-mail for the account with this address, if there is one. The caller is not
+        told: the statements are the same but for a known address's event, and the answer waits
+        until FORGOT_TAKES has passed either way (the connection given back first)."""
+        started = time.monotonic()
+        async with connection(db) as conn, self._events.transaction(conn) as change:
             issued = await self._tokens.issue_for_address(conn, email.strip(), Purpose.RESET)
             if issued is not None:
                 user_id, token_id = issued
                 await change.record(account_event(EventType.ACCOUNT_RESET_REQUESTED, user_id, token_id))
+        await asyncio.sleep(max(0.0, FORGOT_TAKES - (time.monotonic() - started)))
 
     async def reset_password(self, db: asyncpg.Pool, token: str, password: str) -> None:
         """A new password through a reset link: every sign-in of the account ends."""
