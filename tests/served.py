@@ -35,7 +35,12 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
         COMMENTSVC_REDIS_PREFIX=settings.redis_prefix,
         # The tests' own secret, so that a served process keeps no secret file in the checkout.
         COMMENTSVC_JWT_SECRET=settings.jwt_secret,
+        # The tests' mail: to their SMTP server, else to files of the run's own (never the checkout).
+        COMMENTSVC_MAIL_DIR=settings.mail_dir,
+        COMMENTSVC_MAIL_FROM=settings.mail_from,
     )
+    if settings.smtp_url is not None:
+        env["COMMENTSVC_SMTP_URL"] = settings.smtp_url
     # The same limits as the settings (the tests' are generous): a served process
     # shares the Redis keys of the in-process app, so their limits must agree.
     for group, limit in settings.rate_limits.items():

@@ -15,6 +15,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from commentsvc import __version__
 from commentsvc.api import (
+    account_changes,
+    account_pages,
     accounts,
     comments,
     decision_links,
@@ -36,12 +38,15 @@ from commentsvc.api.openapi import ClosedRequestBodies
 from commentsvc.api.reference import ReferencePage
 from commentsvc.api.security import BearerAuthentication, JsonOnly
 from commentsvc.config import Settings, load_settings
+from commentsvc.domain.account_changes import AccountChanges
+from commentsvc.domain.account_tokens import AccountTokens
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.decision_links import DecisionLinks
 from commentsvc.domain.events import Dispatcher, Subscriber
 from commentsvc.domain.letters import alerts
+from commentsvc.domain.letters.accounts import ACCOUNT_TYPES, AccountLetters
 from commentsvc.domain.letters.digest import Digest
 from commentsvc.domain.letters.postman import MailSubscriber, Postman
 from commentsvc.domain.letters.replies import reply_mail
@@ -90,6 +95,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
     app.state.postman = postman = Postman(transport_for(settings), settings.mail_from)
+    account_tokens = AccountTokens(_derived_key(settings, b"account-tokens"))
     moderator_alerts = alerts.AlertWriter(
         app.state.links, timedelta(seconds=settings.moderator_alert_seconds)
     )
@@ -101,6 +107,9 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     subscribers: list[Subscriber] = [
         StalePages(cache),
         feed,
+        MailSubscriber(
+            "account-mail", ACCOUNT_TYPES, AccountLetters(app.state.links, account_tokens), postman
+        ),
         MailSubscriber(alerts.NAME, alerts.TYPES, moderator_alerts, postman),
         reply_mail(postman, app.state.links, timedelta(seconds=settings.reply_mail_batch_seconds)),
         WebhookFanOut(sender),
@@ -113,7 +122,9 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         settings.refresh_token_days,
         events,
         _derived_key(settings, b"refresh-successor"),
+        account_tokens,
     )
+    app.state.account_changes = AccountChanges(app.state.accounts, account_tokens, events)
     app.state.comments = Comments(cache, pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
@@ -141,7 +152,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
 
 
 def _derived_key(settings: Settings, purpose: bytes) -> bytes:
-    """A key of its own for each purpose (hashing client addresses, deriving refresh tokens):
+    """A key of its own for each purpose (hashing client addresses, deriving refresh and e-mail tokens):
     derived from the secret, never stored."""
     return hashlib.sha256(purpose + b":" + settings.jwt_secret.encode()).digest()
 
@@ -165,6 +176,8 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             accounts.AuthController,
             accounts.MeController,
             *notifications.HANDLERS,
+            account_changes.PasswordController,
+            account_changes.OwnAccountController,
             comments.SiteCommentsController,
             comments.CommentController,
             comments.preview,
@@ -174,6 +187,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             webhooks.SiteWebhooksController,
             *health.HANDLERS,
             *pages.HANDLERS,
+            *account_pages.HANDLERS,
             *widget.HANDLERS,
             demo.demo_index,
             demo.demo_page,

@@ -424,10 +424,12 @@ async def test_a_comment_sent_offline_keeps_its_text_and_says_so(browser, db, li
 # --- the catalogue against the service's lists -------------------------------------------------
 
 MET_ELSEWHERE = {"rate_limited", "unavailable"}  # the two tests just above
+# Refusals of an e-mailed link's token, met on the account pages (tests/browser/test_account_mail.py).
+MET_ON_THE_ACCOUNT_PAGES = {"bad_link"}
 
 
 def test_the_table_reaches_every_reason_and_every_code_the_widget_can_meet():
-    keys = {c.key for c in CASES.values()} | MET_ELSEWHERE
+    keys = {c.key for c in CASES.values()} | MET_ELSEWHERE | MET_ON_THE_ACCOUNT_PAGES
     reasons = {r.value for r in Reason}
     assert reasons <= keys, reasons - keys
     codes = every_code()

@@ -226,4 +226,4 @@ async def test_two_instances_of_two_workers_apply_every_consequence_once_for_all
     assert Counter(type_ for type_, _, _ in written) == {"comment.created": 12, "comment.approved": 12}
     assert await undelivered_at_commit(db, site) == 0
     subscribers = {row["name"] for row in await db.fetch("SELECT name FROM event_subscribers")}
-    assert subscribers == {*AT_COMMIT, alerts.NAME, replies.NAME, WebhookFanOut.name}
+    assert subscribers == {*AT_COMMIT, alerts.NAME, replies.NAME, WebhookFanOut.name, "account-mail"}

@@ -13,6 +13,12 @@ SIGNED_IN_ROUTES = {
     ("DELETE", "/api/v1/me"): {"password": PASSWORD},
     ("GET", "/api/v1/me/notifications"): None,
     ("PUT", "/api/v1/me/notifications"): {"replies": True, "moderation": "off"},
+    ("PATCH", "/api/v1/me"): {"display_name": "Encore moi"},
+    ("POST", "/api/v1/me/password"): {
+        "current_password": PASSWORD,
+        "new_password": "another long passphrase",
+    },
+    ("POST", "/api/v1/me/email/verification"): None,
     ("POST", "/api/v1/sites/{site}/comments"): {"article": "{article}", "body": "Encore moi"},
     ("PATCH", "/api/v1/comments/{id}"): {"body": "Corrigé"},
     ("DELETE", "/api/v1/comments/{id}"): None,

@@ -72,6 +72,7 @@ TABLES = (
     "bans",
     "audit_log",
     "webhooks",
+    "account_tokens",
 )
 FINGERPRINT = "SELECT " + ", ".join(
     f"(SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t)"
@@ -217,6 +218,39 @@ ROUTES = {
         "POST", "/api/v1/auth/logout", body={"refresh_token": "nope"}, fields={"refresh_token": "text"}
     ),
     "me": Route("GET", "/api/v1/me", "reader"),
+    "update-me": Route(
+        "PATCH",
+        "/api/v1/me",
+        "reader",
+        body={"display_name": "Base"},
+        fields={"display_name": "optional_text", "email": "optional_text"},
+    ),
+    "forgot": Route(
+        "POST",
+        "/api/v1/auth/password/forgot",
+        body={"email": "hostile_nobody@example.org"},
+        fields={"email": "text"},
+    ),
+    "reset-password": Route(
+        "POST",
+        "/api/v1/auth/password/reset",
+        body={"token": "1.nope", "password": PASSWORD},
+        fields={"token": "text", "password": "text"},
+    ),
+    "verify-email": Route(
+        "POST", "/api/v1/auth/email/verify", body={"token": "1.nope"}, fields={"token": "text"}
+    ),
+    "change-password": Route(
+        "POST",
+        "/api/v1/me/password",
+        "reader",
+        body={"current_password": "a wrong password", "new_password": PASSWORD},
+        fields={"current_password": "text", "new_password": "text"},
+    ),
+    "resend-verification": Route("POST", "/api/v1/me/email/verification", "reader"),
+    "reset-page": Route("GET", "/account/reset"),
+    "verify-page": Route("GET", "/account/verify"),
+    "account-asset": Route("GET", "/account/{name}"),
     "export": Route("GET", "/api/v1/me/export", "reader"),
     "erase": Route(
         "DELETE", "/api/v1/me", "erasable", body={"password": "a wrong password"}, fields={"password": "text"}
@@ -389,6 +423,14 @@ MAX_LENGTHS = {
     ("refresh", "refresh_token"): 1024,
     ("logout", "refresh_token"): 1024,
     ("erase", "password"): 256,
+    ("update-me", "display_name"): 64,
+    ("update-me", "email"): 254,
+    ("forgot", "email"): 254,
+    ("reset-password", "token"): 1024,
+    ("reset-password", "password"): 256,
+    ("verify-email", "token"): 1024,
+    ("change-password", "current_password"): 256,
+    ("change-password", "new_password"): 256,
     ("post", "article"): 512,
     ("post", "body"): 10_000,
     ("post", "article_title"): 300,
@@ -411,6 +453,11 @@ CHECKED_TEXT = [
     ("register", "email"),
     ("register", "display_name"),
     ("login", "login"),
+    ("update-me", "display_name"),
+    ("update-me", "email"),
+    ("forgot", "email"),
+    ("reset-password", "token"),
+    ("verify-email", "token"),
     ("post", "article"),
     ("post", "body"),
     ("post", "article_title"),
@@ -429,7 +476,13 @@ CHECKED_TEXT = [
 # Where hostile text goes inside a value that is otherwise well-formed.
 WELL_FORMED = {"email": "{}@example.org", "article_url": ORIGIN + "/{}", "url": WEBHOOK_URL + "/{}"}
 # Names and addresses that identify someone: nothing invisible or disguising.
-IDENTIFYING_TEXT = [("register", "username"), ("register", "display_name"), ("register", "email")]
+IDENTIFYING_TEXT = [
+    ("register", "username"),
+    ("register", "display_name"),
+    ("register", "email"),
+    ("update-me", "display_name"),
+    ("update-me", "email"),
+]
 
 
 @dataclass(frozen=True)
@@ -558,6 +611,7 @@ def path_cases() -> list[Case]:
     for name, template in [
         ("widget-asset", "/widget/{}"),
         ("moderate-asset", "/moderate/{}"),
+        ("account-asset", "/account/{}"),
         ("demo-page", "/demo/{}"),
     ]:
         # A segment of dots alone is removed by every client before it is sent (RFC 3986 §5.2.4),
@@ -672,6 +726,8 @@ def query_cases() -> list[Case]:
             cases.append(Case(name, f"token-{label}", params={"token": text}, field="token"))
     for name in ("unsubscribe", "unsubscribe-page"):
         cases.append(Case(name, "token-missing", params={}, field="token"))
+    for name in ("reset-page", "verify-page"):
+        cases.append(Case(name, "lang-long", params={"lang": "english!!"}, field="lang"))
     embed = {"site": Ref("site"), "article": "a", "origin": ORIGIN}
     for label, changes in {
         "site-missing": {"site": None},

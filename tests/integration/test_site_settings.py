@@ -64,6 +64,7 @@ async def test_every_setting_given_by_its_flag_is_stored_and_read_back(env, db):
         "--trust-after": "7",
         "--distrust-ratio": "0.5",
         "--hold-first-comment": "yes",
+        "--require-verified-email": "true",
         "--max-links": "0",
         "--blocked-words": "Casino, promo",
         "--burst": "3/60m",
@@ -85,6 +86,7 @@ async def test_every_setting_given_by_its_flag_is_stored_and_read_back(env, db):
         trust_after=7,
         distrust_ratio=0.5,
         hold_first_comment=True,
+        require_verified_email=True,
         max_links=0,
         blocked_words=["casino", "promo"],
         burst_count=3,
@@ -95,7 +97,7 @@ async def test_every_setting_given_by_its_flag_is_stored_and_read_back(env, db):
     )
     assert updated.stdout == (
         f"{slug}: {slug!r} origins=https://a.example moderation=pre trust_after=7 distrust_ratio=0.5 "
-        "hold_first_comment=true max_links=0 blocked_words=casino,promo burst=3/60m report_threshold=4 "
+        "hold_first_comment=true require_verified_email=true max_links=0 blocked_words=casino,promo burst=3/60m report_threshold=4 "
         "edit_window_minutes=0 max_depth=50\n"
     )
     assert updated.stdout in commentsvc("site", "list", env=env).stdout

@@ -40,6 +40,7 @@ OLD_HAND = Standing(
     recent_comments=0,
     same_text_before=False,
     ban=None,
+    email_verified=True,
 )
 REPORT = Report(user_id=2, username="bob", reason="spam", note=None, created_at=NOW)
 
@@ -63,6 +64,7 @@ class Held:
         ),
         (Held({"moderation": "pre"}, {"approved": 0}, "Bonjour"), "pre_moderation"),
         (Held({"hold_first_comment": True}, {"approved": 0}, "Bonjour"), "first_comment"),
+        (Held({"require_verified_email": True}, {"email_verified": False}, "Bonjour"), "unverified_email"),
     ],
 )
 def test_each_rule_that_holds_a_comment_is_told_by_the_contracts_name(case, rule):

@@ -6,24 +6,28 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import JSONBody
 
-from commentsvc.api.deps import AccountsService, Caller, Conn, Pool
+from commentsvc.api.deps import AccountChangesService, AccountsService, Caller, Conn, Pool
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import enforce, rate_limit
 from commentsvc.api.security import requires_token
 from commentsvc.domain.accounts import AccountExport, Profile, SignedIn
+from commentsvc.domain.letters.texts import language_of
 from commentsvc.model.accounts import AuthoredComment, OwnReport, OwnVote
 
 USERNAME = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
-# No control characters (PostgreSQL refuses NUL in text, so it must never reach a query).
+# An address mail can reach as it is written: a dot-atom local part (RFC 5322: no quoted string,
+# which mail headers would rewrite) of ASCII, at a domain of ASCII labels or an address literal
+# ([192.0.2.1]). Internationalised addresses need SMTPUTF8, which relays do not all offer.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 EMAIL = Annotated[
     str,
     msgspec.Meta(
         min_length=3,
         max_length=254,
-        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$",
+        pattern=rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+|\[[A-Za-z0-9:.]+\])$",
     ),
 ]
 NEW_PASSWORD = Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
@@ -31,11 +35,14 @@ PASSWORD = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 OPAQUE_TOKEN = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 
 
+DISPLAY_NAME = Annotated[str, msgspec.Meta(max_length=64)]
+
+
 class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
     username: USERNAME
     email: EMAIL
     password: NEW_PASSWORD
-    display_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    display_name: DISPLAY_NAME | None = None
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,6 +58,13 @@ class PasswordIn(msgspec.Struct, forbid_unknown_fields=True):
     password: PASSWORD
 
 
+class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Each field optional: what is left out stays as it is. An empty display name is the username."""
+
+    display_name: DISPLAY_NAME | None = None
+    email: EMAIL | None = None
+
+
 class RoleOut(msgspec.Struct):
     role: Literal["admin", "moderator"]
     site: str | None
@@ -63,6 +77,9 @@ class UserOut(msgspec.Struct):
     email: str
     created_at: datetime
     roles: list[RoleOut]
+    # False until the reader follows the link e-mailed to the address (a new address becomes
+    # ``email`` only once followed).
+    email_verified: bool
 
 
 class AuthOut(msgspec.Struct):
@@ -91,7 +108,9 @@ class ExportOut(msgspec.Struct):
 def user_out(profile: Profile) -> UserOut:
     user = profile.user
     roles = [RoleOut(role.role, role.site) for role in profile.roles]  # type: ignore[arg-type]
-    return UserOut(user.id, user.username, user.display_name, user.email, user.created_at, roles)
+    return UserOut(
+        user.id, user.username, user.display_name, user.email, user.created_at, roles, user.email_verified
+    )
 
 
 def auth_out(signed_in: SignedIn) -> AuthOut:
@@ -108,14 +127,18 @@ class AuthController(Controller):
         before_request=rate_limit(address="register"),
         responses=error_responses(400, 409, 413, 415, 429, 503),
     )
-    async def register(self, data: JSONBody[RegisterIn], db: Pool, accounts: AccountsService) -> AuthOut:
-        """Create an account and sign in."""
+    async def register(
+        self, request: Request, data: JSONBody[RegisterIn], db: Pool, accounts: AccountsService
+    ) -> AuthOut:
+        """Create an account and sign in; a verification e-mail goes to the address, in the
+        language Accept-Language ranks first (French or English; French otherwise)."""
         signed_in = await accounts.register(
             db,
             username=data.username,
             email=data.email,
             password=data.password,
             display_name=data.display_name,
+            language=language_of(request.headers.get("accept-language")),
         )
         return auth_out(signed_in)
 
@@ -166,6 +189,15 @@ class MeController(Controller):
     async def me(self, principal: Caller, conn: Conn, accounts: AccountsService) -> UserOut:
         """The signed-in reader."""
         return user_out(await accounts.current_profile(conn, principal.user_id))
+
+    @patch("", responses=error_responses(400, 401, 409, 413, 415, 429, 503))
+    async def update(
+        self, principal: Caller, data: JSONBody[ProfileIn], conn: Conn, account_changes: AccountChangesService
+    ) -> UserOut:
+        """Change the display name (checked as at registration) or the e-mail address: a new
+        address takes effect once the link sent to it is followed, and the old one is told."""
+        profile = await account_changes.update_profile(conn, principal.user_id, data.display_name, data.email)
+        return user_out(profile)
 
     @get("/export", responses=error_responses(401, 429, 503))
     async def export(self, principal: Caller, conn: Conn, accounts: AccountsService) -> ExportOut:

@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
 from commentsvc.api.security import provide_principal
+from commentsvc.domain.account_changes import AccountChanges
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
@@ -19,6 +20,7 @@ from commentsvc.store.pool import connection
 Conn = NamedDependency[asyncpg.Connection]
 Pool = NamedDependency[asyncpg.Pool]
 AccountsService = NamedDependency[Accounts]
+AccountChangesService = NamedDependency[AccountChanges]
 CommentsService = NamedDependency[Comments]
 ModerationService = NamedDependency[Moderation]
 WebhooksService = NamedDependency[Webhooks]
@@ -40,6 +42,10 @@ def provide_accounts(state: State) -> Accounts:
     return state.accounts
 
 
+def provide_account_changes(state: State) -> AccountChanges:
+    return state.account_changes
+
+
 def provide_comments(state: State) -> Comments:
     return state.comments
 
@@ -56,6 +62,7 @@ DEPENDENCIES = {
     "conn": Provide(provide_connection),
     "db": Provide(provide_pool, sync_to_thread=False),
     "accounts": Provide(provide_accounts, sync_to_thread=False),
+    "account_changes": Provide(provide_account_changes, sync_to_thread=False),
     "comments": Provide(provide_comments, sync_to_thread=False),
     "moderation": Provide(provide_moderation, sync_to_thread=False),
     "webhooks": Provide(provide_webhooks, sync_to_thread=False),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.domain.account_tokens import AccountTokens, Purpose
 from commentsvc.domain.events import Dispatcher
 from commentsvc.domain.names import check_visible, clean_display_name, look_alike_key
 from commentsvc.domain.passwords import Passwords, is_common_password
@@ -20,7 +21,7 @@ from commentsvc.domain.tokens import (
 )
 from commentsvc.errors import Conflict, Forbidden, Invalid, Reason, Unauthorized
 from commentsvc.model.accounts import AuthoredComment, Credentials, OwnReport, OwnVote, Role, Session, User
-from commentsvc.model.events import EventType, NewEvent, UserChange
+from commentsvc.model.events import EventType, NewEvent, UserChange, account_event
 from commentsvc.store import comments, sessions, users
 from commentsvc.store.pool import connection
 
@@ -71,11 +72,11 @@ class AccountExport(msgspec.Struct, frozen=True):
     reports: list[OwnReport]
 
 
-def check_new_password(password: str) -> None:
+def check_new_password(password: str, field: str = "password") -> None:
     if is_common_password(password):
         raise Invalid(
-            "password: this password is too common; choose another.",
-            field="password",
+            f"{field}: this password is too common; choose another.",
+            field=field,
             reason=Reason.COMMON_PASSWORD,
         )
 
@@ -88,8 +89,10 @@ class Accounts:
         refresh_token_days: int,
         events: Dispatcher,
         successor_key: bytes,
+        account_tokens: AccountTokens,
     ) -> None:
         self.passwords = passwords
+        self._account_tokens = account_tokens
         self.access_tokens = access_tokens
         self._refresh_lifetime = timedelta(days=refresh_token_days)
         self._events = events
@@ -101,14 +104,21 @@ class Accounts:
     # hold a connection only around each storage step, never while hashing.
 
     async def register(
-        self, db: asyncpg.Pool, *, username: str, email: str, password: str, display_name: str | None
+        self,
+        db: asyncpg.Pool,
+        *,
+        username: str,
+        email: str,
+        password: str,
+        display_name: str | None,
+        language: str,
     ) -> SignedIn:
         name = clean_display_name(display_name, username)
         check_visible(email, "email")
         check_new_password(password)
         username_key, name_key = look_alike_key(username), look_alike_key(name)
         password_hash = await self.passwords.hash(password)
-        async with connection(db) as conn, conn.transaction():
+        async with connection(db) as conn, self._events.transaction(conn) as change:
             # A username a reader could not tell from another's is taken; so is a display name that
             # looks like another's username (one's own is the default display name).
             taken = await users.usernames_looking_like(conn, username_key, name_key)
@@ -119,10 +129,18 @@ class Accounts:
                     LOOKS_LIKE_A_USERNAME, field="display_name", reason=Reason.LOOKS_LIKE_A_USERNAME
                 )
             user = await users.insert_user(
-                conn, username=username, email=email.strip(), display_name=name, password_hash=password_hash
+                conn,
+                username=username,
+                email=email.strip(),
+                display_name=name,
+                password_hash=password_hash,
+                language=language,
             )
             if user is None:
                 raise Conflict(TAKEN, reason=Reason.TAKEN)
+            # The account-mail subscriber sends the verification e-mail.
+            token_id = await self._account_tokens.issue(conn, user.id, Purpose.VERIFY, user.email)
+            await change.record(account_event(EventType.ACCOUNT_REGISTERED, user.id, token_id))
             return SignedIn(Profile(user, []), await self._issue_tokens(conn, user.id, uuid.uuid4()))
 
     async def find_login(self, db: asyncpg.Pool, login: str) -> SignInAttempt:
@@ -172,7 +190,7 @@ class Accounts:
         raced = await sessions.live_successor(conn, token_hash, hash_refresh_token(successor), REFRESH_GRACE)
         profile = await self._profile(conn, raced.user_id) if raced is not None else None
         if raced is not None and profile is not None:
-            return SignedIn(profile, self._tokens(raced.user_id, successor))
+            return SignedIn(profile, self._tokens(raced.user_id, successor, raced.family_id))
         # Not live: a spent or revoked token coming back means it leaked, so the
         # whole family goes, the legitimate holder included.
         state = await sessions.token_state(conn, token_hash)
@@ -242,11 +260,11 @@ class Accounts:
             user_id=user_id,
             expires_at=datetime.now(UTC) + self._refresh_lifetime,
         )
-        return self._tokens(user_id, refresh_token)
+        return self._tokens(user_id, refresh_token, family_id)
 
-    def _tokens(self, user_id: int, refresh_token: str) -> Tokens:
+    def _tokens(self, user_id: int, refresh_token: str, family_id: uuid.UUID) -> Tokens:
         return Tokens(
-            access_token=self.access_tokens.issue(user_id),
+            access_token=self.access_tokens.issue(user_id, family_id),
             refresh_token=refresh_token,
             expires_in=self.access_tokens.lifetime_seconds,
         )

@@ -145,8 +145,12 @@ class Dispatcher:
 
     async def stop(self) -> None:
         tasks = [task for task in (self._task, *self._deliverers) if task is not None]
-        for task in tasks:
-            task.cancel()
+        # Cancelled again until they end: on Python 3.11, asyncio.wait_for (ours, or a driver's
+        # timeout mid-delivery) swallows a cancellation that lands as its wait ends.
+        while not all(task.done() for task in tasks):
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks, timeout=0.05)
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -89,6 +89,8 @@ def hold_reason(site: Site, standing: Standing, *, body_html: str, now: datetime
         return "repeated_text"
     if now - standing.account_created_at < NEW_ACCOUNT and standing.recent_comments >= settings.burst_count:
         return "burst"
+    if settings.require_verified_email and not standing.email_verified:
+        return "unverified_email"
     if settings.moderation == "pre" and not is_trusted(site, standing):
         return "pre_moderation"
     if settings.moderation == "post" and settings.hold_first_comment and standing.approved == 0:

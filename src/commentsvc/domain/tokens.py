@@ -32,6 +32,9 @@ class Principal(msgspec.Struct, frozen=True):
 
     user_id: int
     token_id: str
+    # The sign-in (refresh token family) the token was issued to: "every other session" is told
+    # apart from the caller's by it. None in a token issued without one.
+    session: str | None = None
 
 
 class AccessTokens:
@@ -42,9 +45,9 @@ class AccessTokens:
         self.lifetime_seconds = settings.access_token_minutes * 60
         self._verified: dict[str, tuple[Principal, int]] = {}
 
-    def issue(self, user_id: int) -> str:
+    def issue(self, user_id: int, session: uuid.UUID | None = None) -> str:
         now = int(time.time())
-        claims = {
+        claims: dict[str, object] = {
             "sub": str(user_id),
             "iat": now,
             "exp": now + self.lifetime_seconds,
@@ -52,6 +55,8 @@ class AccessTokens:
             "aud": self._audience,
             "jti": uuid.uuid4().hex,
         }
+        if session is not None:
+            claims["sid"] = str(session)
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
@@ -72,7 +77,12 @@ class AccessTokens:
             )
             if not _SUBJECT.fullmatch(claims["sub"]):
                 raise ValueError(claims["sub"])
-            principal = Principal(user_id=int(claims["sub"]), token_id=str(claims["jti"]))
+            session = claims.get("sid")
+            principal = Principal(
+                user_id=int(claims["sub"]),
+                token_id=str(claims["jti"]),
+                session=str(session) if session is not None else None,
+            )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("The access token has expired; refresh it or sign in again.") from None
         except (jwt.InvalidTokenError, ValueError, TypeError):

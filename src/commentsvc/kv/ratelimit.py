@@ -21,7 +21,9 @@ from commentsvc.kv.keys import Keys
 
 log = logging.getLogger("commentsvc.ratelimit")
 # Groups that guard passwords get half their limit per process while Redis is away.
-STRICT_WHEN_DEGRADED = frozenset({"register", "login", "login_account", "refresh"})
+STRICT_WHEN_DEGRADED = frozenset(
+    {"register", "login", "login_account", "refresh", "password_user", "forgot", "forgot_email"}
+)
 LOCAL_KEYS = 100_000
 PER_PROCESS = frozenset({"read"})
 

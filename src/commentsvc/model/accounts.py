@@ -19,6 +19,17 @@ class User(msgspec.Struct, frozen=True):
     display_name: str
     email: str
     created_at: datetime
+    email_verified: bool
+    language: str  # what its mail is written in: 'fr' or 'en'
+
+
+class AccountToken(msgspec.Struct, frozen=True):
+    """A single-use token of an e-mail, as its use finds it: whose, and which address it proves."""
+
+    id: int
+    user_id: int
+    purpose: str
+    email: str
 
 
 class Credentials(msgspec.Struct, frozen=True):

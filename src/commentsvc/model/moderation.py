@@ -21,6 +21,7 @@ class Standing(msgspec.Struct, frozen=True):
     recent_comments: int  # within the site's burst window
     same_text_before: bool
     ban: Ban | None  # in force on the site
+    email_verified: bool
 
 
 class Report(msgspec.Struct, frozen=True):

@@ -52,6 +52,9 @@ class SiteSettings(msgspec.Struct, frozen=True, kw_only=True):
     hold_first_comment: Annotated[
         bool, Meta(description="in post mode, hold a new account's first comment")
     ] = False
+    require_verified_email: Annotated[
+        bool, Meta(description="hold the comments of accounts whose e-mail address is not verified")
+    ] = False
     max_links: Annotated[int, Meta(ge=0, le=1_000, description="a comment with more links is held")] = 3
     blocked_words: Annotated[list[str], Meta(description="a comment with one of these words is held")] = []
     burst_count: Annotated[

@@ -225,7 +225,7 @@ async def editing_standing(
     posted now with the new text (``body_hash``): its own record left out, and no burst (an edit
     adds no comment)."""
     row = await conn.fetchrow(
-        f"""SELECT {sites.columns_as("s")}, u.created_at AS account_created_at,
+        f"""SELECT {sites.columns_as("s")}, u.created_at AS account_created_at, u.email_verified,
                    coalesce(st.approved, 0) - (c.status = 'approved')::int AS approved,
                    coalesce(st.rejected, 0) AS rejected,
                    EXISTS (SELECT FROM comments o JOIN articles oa ON oa.id = o.article_id
@@ -248,6 +248,7 @@ async def editing_standing(
         recent_comments=0,
         same_text_before=row["same_text"],
         ban=ban,
+        email_verified=row["email_verified"],
     )
     return sites.site_from(row), standing
 

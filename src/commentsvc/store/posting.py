@@ -32,7 +32,7 @@ async def posting_contexts(
     the other way, the planner may walk every article of the site for each comment posted)."""
     rows = await conn.fetch(
         f"""SELECT q.n, {sites.columns_as("s")}, u.created_at AS account_created_at,
-                   coalesce(st.approved, 0) AS approved, coalesce(st.rejected, 0) AS rejected,
+                   u.email_verified, coalesce(st.approved, 0) AS approved, coalesce(st.rejected, 0) AS rejected,
                    CASE WHEN u.created_at > now() - $7::interval THEN
                        (SELECT count(*) FROM (
                             SELECT FROM comments c
@@ -76,7 +76,13 @@ def _posting_context(query: ContextQuery, row: asyncpg.Record) -> PostingContext
     if row["account_created_at"] is not None:
         ban = Ban(row["ban_until"], row["ban_reason"]) if row["banned"] else None
         standing = Standing(
-            row["account_created_at"], row["approved"], row["rejected"], row["recent"], row["same_text"], ban
+            row["account_created_at"],
+            row["approved"],
+            row["rejected"],
+            row["recent"],
+            row["same_text"],
+            ban,
+            row["email_verified"],
         )
     article = None
     if row["article_id"] is not None:

@@ -75,3 +75,13 @@ async def list_sessions(conn: asyncpg.Connection, user_id: int) -> list[Session]
         user_id,
     )
     return [Session(r["started_at"], r["last_refreshed_at"], r["expires_at"], r["active"]) for r in rows]
+
+
+async def revoke_sessions(conn: asyncpg.Connection, user_id: int, keep: uuid.UUID | None = None) -> None:
+    """Revoke every sign-in of the account but ``keep``'s (all of them without one)."""
+    await conn.execute(
+        """UPDATE refresh_tokens SET revoked_at = now()
+           WHERE user_id = $1 AND revoked_at IS NULL AND family_id IS DISTINCT FROM $2""",
+        user_id,
+        keep,
+    )

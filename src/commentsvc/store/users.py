@@ -6,26 +6,41 @@ import asyncpg
 
 from commentsvc.model.accounts import Credentials, Role, User
 
-_USER_COLUMNS = "id, username, display_name, email, created_at"
+_USER_COLUMNS = "id, username, display_name, email, created_at, email_verified, language"
 
 
 def _user(row: asyncpg.Record) -> User:
-    return User(row["id"], row["username"], row["display_name"], row["email"], row["created_at"])
+    return User(
+        row["id"],
+        row["username"],
+        row["display_name"],
+        row["email"],
+        row["created_at"],
+        row["email_verified"],
+        row["language"],
+    )
 
 
 async def insert_user(
-    conn: asyncpg.Connection, *, username: str, email: str, display_name: str, password_hash: str
+    conn: asyncpg.Connection,
+    *,
+    username: str,
+    email: str,
+    display_name: str,
+    password_hash: str,
+    language: str,
 ) -> User | None:
     """The new user, or None when the username or email is taken (case-insensitively)."""
     row = await conn.fetchrow(
-        f"""INSERT INTO users (username, email, display_name, password_hash)
-            VALUES ($1, $2, $3, $4)
+        f"""INSERT INTO users (username, email, display_name, password_hash, language)
+            VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT DO NOTHING
             RETURNING {_USER_COLUMNS}""",
         username,
         email,
         display_name,
         password_hash,
+        language,
     )
     return _user(row) if row else None
 
@@ -82,6 +97,46 @@ async def get_password_hash(conn: asyncpg.Connection, user_id: int) -> str | Non
 
 async def set_password_hash(conn: asyncpg.Connection, user_id: int, password_hash: str) -> None:
     await conn.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
+
+
+async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
+    row = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
+    return _user(row) if row else None
+
+
+async def email_taken(conn: asyncpg.Connection, email: str, user_id: int) -> bool:
+    """Whether another account than ``user_id`` has this address (compared as the unique index does)."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT FROM users WHERE lower(email) = lower($1) AND id <> $2)", email, user_id
+    )
+
+
+async def set_display_name(conn: asyncpg.Connection, user_id: int, display_name: str) -> None:
+    await conn.execute("UPDATE users SET display_name = $2 WHERE id = $1", user_id, display_name)
+
+
+async def verify_email(conn: asyncpg.Connection, user_id: int, email: str) -> bool:
+    """Mark the account's address verified, if it still is ``email``."""
+    status = await conn.execute(
+        "UPDATE users SET email_verified = true WHERE id = $1 AND lower(email) = lower($2)", user_id, email
+    )
+    return status.endswith(" 1")
+
+
+async def change_email(conn: asyncpg.Connection, user_id: int, email: str) -> str | None:
+    """Make ``email`` the account's address, verified; the address it had, or None when another
+    account has taken ``email`` meanwhile (or the account is gone)."""
+    try:
+        async with conn.transaction():  # a savepoint: the caller's transaction goes on either way
+            return await conn.fetchval(
+                """UPDATE users u SET email = $2, email_verified = true
+                   FROM users old WHERE old.id = u.id AND u.id = $1
+                   RETURNING old.email""",
+                user_id,
+                email,
+            )
+    except asyncpg.UniqueViolationError:
+        return None
 
 
 async def delete_user(conn: asyncpg.Connection, user_id: int) -> bool:

@@ -62,7 +62,8 @@
   }
 
   function api(method, path, body, extra, retried) {
-    var h = Object.assign({ Accept: "application/json" }, extra), access = get("csvc.access");
+    // The widget's language, not the browser's: what the account's e-mails are written in.
+    var h = Object.assign({ Accept: "application/json", "Accept-Language": lang }, extra), access = get("csvc.access");
     var auth = access && path.indexOf("/api/v1/auth/") !== 0;
     if (body) h["Content-Type"] = "application/json";
     if (auth) h.Authorization = "Bearer " + access;
@@ -341,6 +342,7 @@
           signedIn(null); render();
         } })]),
         banned ? el("p", { class: "banner", text: explain({ data: { reason: "banned", banned_until: viewer.banned_until, ban_reason: viewer.ban_reason } }) }) : null,
+        me.email_verified === false && !banned ? unverified() : null,
         banned || locked ? null : composer(null, null, post(null)));
       return;
     }
@@ -348,6 +350,45 @@
       el("button", { type: "button", class: "link", text: t.signIn, onclick: function () { form("in"); } }), t.or,
       el("button", { type: "button", class: "link", text: t.signUp, onclick: function () { form("up"); } }), t.toPost,
     ]));
+  }
+
+  // Beside the text box until the address is verified (a site may hold comments till then).
+  function unverified() {
+    var box = el("div", { class: "status" });
+    return el("div", { class: "banner unverified" }, [
+      el("p", { text: t.unverified }),
+      el("button", { type: "button", text: t.resend, onclick: function (e) {
+        var button = e.target; button.disabled = true; note(box);
+        api("POST", "/api/v1/me/email/verification").then(function () { note(box, t.resent); }, function (err) {
+          button.disabled = false; failed(box)(err);
+        });
+      } }),
+      box,
+    ]);
+  }
+  // The address may have been verified elsewhere since: asked again once per page.
+  function checkVerified() {
+    if (!me || me.email_verified !== false) return;
+    api("GET", "/api/v1/me").then(function (user) {
+      if (!me || user.email_verified === me.email_verified) return;
+      me = user; set("csvc.me", JSON.stringify(user)); accountForms(true);
+    }, function () {});
+  }
+
+  // The sign-in form's "forgotten password": an address, and one sentence whether it has an account or not.
+  function forgotForm() {
+    var box = el("div", { class: "status" }), input = checked(el("input", { name: "email", type: "email", autocomplete: "email", maxlength: 254, required: true }), "email");
+    var f = el("form", { class: "account forgot", onsubmit: function (e) {
+      e.preventDefault(); note(box);
+      api("POST", "/api/v1/auth/password/forgot", { email: input.value }).then(function () {
+        f.querySelector("button[type=submit]").disabled = true; note(box, t.forgotSent);
+      }, function (err) { failed(box)(err); input.focus(); });
+    } }, [el("p", { text: t.forgotIntro }), el("label", {}, [t.email, input]),
+      el("div", { class: "row" }, [
+        el("button", { type: "submit", class: "primary", text: t.forgotSubmit }),
+        el("button", { type: "button", text: t.cancel, onclick: function () { form("in"); } }),
+      ]), box]);
+    $("#account").replaceChildren(f); input.focus();
   }
 
   function form(kind) {
@@ -375,7 +416,7 @@
     }).concat([el("div", { class: "row" }, [
       el("button", { type: "submit", class: "primary", text: kind === "in" ? t.submitIn : t.submitUp }),
       el("button", { type: "button", text: t.cancel, onclick: function () { accountForms(true); } }),
-    ]), box]));
+    ]), kind === "in" ? el("button", { type: "button", class: "link", text: t.forgot, onclick: forgotForm }) : null, box]));
     $("#account").replaceChildren(f); f.querySelector("input").focus();
   }
 
@@ -400,6 +441,7 @@
       el("button", { type: "button", id: "more", hidden: true, text: t.more, onclick: function () { load(false); } }),
     );
     accountForms();
+    checkVerified();
     load(true);
   }
   render();

@@ -1,0 +1,60 @@
+"""The pages an account e-mail's link opens (/account/reset, /account/verify), in the reader's
+language: the link's ``lang``, else Accept-Language. The token stays in the page's URL: never
+sent on (no referrer), never stored (no-store), and spent only by the page's button."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Annotated, Literal
+
+from litestar import Request, Response, get
+from litestar.params import PathParameter, QueryParameter
+
+from commentsvc.api.pages import DASHBOARD_CSP, MEDIA_TYPES
+from commentsvc.domain.letters.texts import LANGUAGES, language_of
+
+ACCOUNT_PAGE_HEADERS = {
+    "Content-Security-Policy": DASHBOARD_CSP,
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+@cache
+def _asset(name: str) -> bytes:
+    return resources.files("commentsvc").joinpath("account", name).read_bytes()
+
+
+def _page(name: str, request: Request, lang: str | None) -> Response[bytes]:
+    language = lang if lang in LANGUAGES else language_of(request.headers.get("accept-language"))
+    body = _asset(f"{name}.html").replace(b"{lang}", language.encode())
+    return Response(body, media_type=MEDIA_TYPES["html"], headers=ACCOUNT_PAGE_HEADERS)
+
+
+Lang = Annotated[str | None, QueryParameter(max_length=8)]
+
+
+@get("/account/reset", include_in_schema=False)
+async def reset_page(request: Request, lang: Lang = None) -> Response[bytes]:
+    """The new password's form (the token read by the page's script), or without a token, the
+    form that asks for a reset link."""
+    return _page("reset", request, lang)
+
+
+@get("/account/verify", include_in_schema=False)
+async def verify_page(request: Request, lang: Lang = None) -> Response[bytes]:
+    return _page("verify", request, lang)
+
+
+@get("/account/{name:str}", include_in_schema=False)
+async def account_asset(
+    name: Annotated[Literal["account.js", "account.css"], PathParameter()],
+) -> Response[bytes]:
+    return Response(
+        _asset(name), media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]], headers=ACCOUNT_PAGE_HEADERS
+    )
+
+
+HANDLERS = [reset_page, verify_page, account_asset]
