@@ -49,8 +49,10 @@ class HostSite:
 
 
 @contextlib.contextmanager
-def host_site(settings: Settings, slug: str, secret: str, service: str) -> Iterator[HostSite]:
-    port = free_port()
+def host_site(
+    settings: Settings, slug: str, secret: str, service: str, port: int | None = None
+) -> Iterator[HostSite]:
+    port = port or free_port()
     env = service_environment(settings, SSO_HOST_SECRET=secret)
     process = subprocess.Popen(
         [sys.executable, str(HOST_APP), "--port", str(port), "--site", slug, "--service", service],
