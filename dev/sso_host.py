@@ -32,7 +32,7 @@ from commentsvc.config import load_settings
 
 COOKIE = "host_session"
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>A host site with its own sign-in</title></head>
+<html lang="{lang}"><head><meta charset="utf-8"><title>A host site with its own sign-in</title></head>
 <body><main style="max-width:40rem;margin:auto;font-family:sans-serif">
 <h1>A host site with its own sign-in</h1>
 <p id="who">{who}</p>
@@ -62,21 +62,25 @@ class Host(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         reader = self._reader()
-        if self.path == "/":
+        path, _, query = self.path.partition("?")
+        if path == "/":
             self._redirect("/demo/sso.html")
-        elif self.path == "/demo/sso.html":
+        elif path == "/demo/sso.html":
             who = (
                 f"Signed in here as {html.escape(reader[1])}. <a href='/logout'>Sign out</a>"
                 if reader
                 else ("Nobody is signed in here. <a href='/login'>Sign in</a>")
             )
-            self._send(200, PAGE.format(who=who, service=self.server.service, site=self.server.site))
-        elif self.path == "/login":
+            lang = "fr" if parse_qs(query).get("lang") == ["fr"] else "en"  # the comments follow it
+            self._send(
+                200, PAGE.format(lang=lang, who=who, service=self.server.service, site=self.server.site)
+            )
+        elif path == "/login":
             self._send(200, LOGIN)
-        elif self.path == "/logout":
+        elif path == "/logout":
             self.server.sessions.pop(self._session_id() or "", None)
             self._redirect("/demo/sso.html", f"{COOKIE}=; Path=/; Max-Age=0")
-        elif self.path == "/sso-token":
+        elif path == "/sso-token":
             token = sso_token(self.server.secret, self.server.site, *reader) if reader else ""
             self._send(200, json.dumps({"token": token}), "application/json")
         else:

@@ -11,11 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import jwt
 
 from commentsvc.config import Settings
 from tests.served import STARTUP_SECONDS, commentsvc, free_port, service_environment
 
 HOST_APP = Path(__file__).resolve().parents[1] / "dev" / "sso_host.py"
+
+
+def host_token(secret: str, site: str, sub: str = "42", **claims: object) -> str:
+    """A token as a host site's server signs it (the README's example)."""
+    now = int(time.time())
+    return jwt.encode({"sub": sub, "aud": site, "iat": now, "exp": now + 300, **claims}, secret, "HS256")
 
 
 def rotate_secret(settings: Settings, slug: str) -> str:

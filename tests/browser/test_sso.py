@@ -3,6 +3,9 @@ reader's token to the comments' frame through data-sso-url, with third-party coo
 
 from __future__ import annotations
 
+import pytest
+
+from tests.browser.stage import LANGS, sentence
 from tests.builders import make_site, unique_name
 from tests.host_site import host_site, rotate_secret
 from tests.served import free_port
@@ -46,3 +49,30 @@ async def test_the_host_pages_reader_comments_without_signing_in_again(
         "Posted with the host's sign-in.",
     )
     assert author.startswith(f"{site}:")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_token_the_service_refuses_is_said_in_the_widget_and_nobody_is_signed_in(
+    strict_browser, db, settings, live_url, lang
+):
+    port = free_port()
+    host_origin = f"http://localhost:{port}"
+    site = await make_site(db, origins=(host_origin,))
+    rotate_secret(settings, site)
+    # The host signs with a secret that is not the site's (mistyped, or retired long ago).
+    with host_site(settings, site, "not the site's secret, long enough all the same", live_url, port=port):
+        context = await strict_browser.new_context(locale="fr-FR" if lang == "fr" else "en-US")
+        page = await context.new_page()
+        page.set_default_timeout(10_000)
+        await page.goto(f"{host_origin}/login")
+        await page.locator("input[name=name]").fill(unique_name("Zoé "))
+        await page.locator("button").click()
+        await page.goto(f"{host_origin}/demo/sso.html?lang={lang}")
+        frame = page.frame_locator("iframe")
+        await frame.locator("#count").wait_for()
+        widget = page.frames[1]
+        await frame.get_by_text(await sentence(widget, "sso_refused")).wait_for()
+        sign_in = await widget.evaluate("() => MESSAGES[document.documentElement.lang].signIn")
+        assert await frame.get_by_role("link", name=sign_in).get_attribute("href") == f"{host_origin}/login"
+        assert await frame.locator("textarea").count() == 0
+        await context.close()

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-import jwt
 import pytest
 
 from tests.builders import PASSWORD, make_site, register, unique_name
-from tests.host_site import host_site, rotate_secret
+from tests.host_site import host_site, host_token, rotate_secret
 from tests.served import commentsvc, service_environment
 
 pytestmark = pytest.mark.slow  # a host site's process, and the command line, per module
@@ -35,11 +34,6 @@ def host(settings, news, secret):
 
 async def sso(client, site: str, token: str):
     return await client.post("/api/v1/auth/sso", json={"site": site, "token": token})
-
-
-def signed(secret: str, site: str, sub: str = "42", **claims: object) -> str:
-    now = int(time.time())
-    return jwt.encode({"sub": sub, "aud": site, "iat": now, "exp": now + 300, **claims}, secret, "HS256")
 
 
 def refused(response) -> None:
@@ -84,26 +78,26 @@ async def test_the_address_and_avatar_follow_the_latest_token_and_take_no_local_
     first = await sso(
         client,
         news,
-        signed(secret, news, sub, email=local.email, avatar="https://img.example/a.png", iat=now - 20),
+        host_token(secret, news, sub, email=local.email, avatar="https://img.example/a.png", iat=now - 20),
     )
     assert first.status_code == 200, first.text
     assert first.json()["user"]["email"] == local.email
     # The local reader still signs in with their address, into their own account.
     login = await client.post("/api/v1/auth/login", json={"login": local.email, "password": PASSWORD})
     assert login.json()["user"]["id"] == local.id
-    later = signed(secret, news, sub, email="new@example.org", iat=now)
+    later = host_token(secret, news, sub, email="new@example.org", iat=now)
     assert (await sso(client, news, later)).json()["user"]["email"] == "new@example.org"
     stored = await db.fetchrow("SELECT email, avatar_url FROM sso_accounts WHERE subject = $1", sub)
     assert (stored["email"], stored["avatar_url"]) == ("new@example.org", None)
     # A token older than the one already seen changes nothing.
-    await sso(client, news, signed(secret, news, sub, email="old@example.org", iat=now - 10))
+    await sso(client, news, host_token(secret, news, sub, email="old@example.org", iat=now - 10))
     assert await db.fetchval("SELECT email FROM sso_accounts WHERE subject = $1", sub) == "new@example.org"
 
 
 async def test_a_name_breaking_the_display_name_rules_leaves_the_username_shown(client, news, secret):
     taken = await register(client)
     for name in (f"Jean @{taken.username}", taken.username, "Zoé\u200b"):
-        answer = await sso(client, news, signed(secret, news, unique_name("sub"), name=name))
+        answer = await sso(client, news, host_token(secret, news, unique_name("sub"), name=name))
         user = answer.json()["user"]
         assert answer.status_code == 200 and user["display_name"] == user["username"], name
 
@@ -114,8 +108,8 @@ async def test_a_token_for_another_site_is_refused(client, db, settings, news, h
     host.sign_in(unique_name("Reader "))
     refused(await sso(client, other, host.token()))
     # Signed with the other site's own secret, but for this one.
-    refused(await sso(client, news, signed(other_secret, other, "7")))
-    refused(await sso(client, news, signed(other_secret, news, "7")))
+    refused(await sso(client, news, host_token(other_secret, other, "7")))
+    refused(await sso(client, news, host_token(other_secret, news, "7")))
 
 
 async def test_an_old_secret_works_for_a_day_after_rotation_then_is_refused(client, db, settings):
@@ -131,17 +125,17 @@ async def test_an_old_secret_works_for_a_day_after_rotation_then_is_refused(clie
             old,
         )
         refused(await sso(client, site, host.token()))
-    assert (await sso(client, site, signed(new, site))).status_code == 200
+    assert (await sso(client, site, host_token(new, site))).status_code == 200
 
 
 async def test_an_expired_or_long_lived_token_is_refused(client, news, secret):
     now = int(time.time())
-    refused(await sso(client, news, signed(secret, news, iat=now - 700, exp=now - 100)))
-    refused(await sso(client, news, signed(secret, news, iat=now, exp=now + 601)))
-    refused(await sso(client, news, signed(secret, news, iat=now + 3600, exp=now + 3700)))
+    refused(await sso(client, news, host_token(secret, news, iat=now - 700, exp=now - 100)))
+    refused(await sso(client, news, host_token(secret, news, iat=now, exp=now + 601)))
+    refused(await sso(client, news, host_token(secret, news, iat=now + 3600, exp=now + 3700)))
     # Replayed after its exp: refused, though it was taken before.
     expires = now + 1
-    token = signed(secret, news, iat=now - 590, exp=expires)
+    token = host_token(secret, news, iat=now - 590, exp=expires)
     assert (await sso(client, news, token)).status_code == 200
     while time.time() <= expires:  # the token's own clock is what expires it
         await asyncio.sleep(0.1)
@@ -150,12 +144,12 @@ async def test_an_expired_or_long_lived_token_is_refused(client, news, secret):
 
 async def test_a_site_without_a_secret_or_unknown_refuses_every_token(client, db):
     site = await make_site(db)
-    refused(await sso(client, site, signed("x" * 43, site)))
-    refused(await sso(client, "no-such-site", signed("x" * 43, "no-such-site")))
+    refused(await sso(client, site, host_token("x" * 43, site)))
+    refused(await sso(client, "no-such-site", host_token("x" * 43, "no-such-site")))
 
 
 async def test_an_sso_account_posts_on_its_site_and_nowhere_else(client, db, news, secret):
-    pair = (await sso(client, news, signed(secret, news, unique_name("sub")))).json()
+    pair = (await sso(client, news, host_token(secret, news, unique_name("sub")))).json()
     auth = {"Authorization": f"Bearer {pair['access_token']}"}
     mine = await client.post(
         f"/api/v1/sites/{news}/comments", json={"article": "a", "body": "hi"}, headers=auth
@@ -175,7 +169,7 @@ async def test_an_sso_account_posts_on_its_site_and_nowhere_else(client, db, new
 
 
 async def test_an_sso_account_cannot_sign_in_with_a_password(client, news, secret):
-    user = (await sso(client, news, signed(secret, news, unique_name("sub")))).json()["user"]
+    user = (await sso(client, news, host_token(secret, news, unique_name("sub")))).json()["user"]
     for login in (user["username"], user["username"].upper()):
         answer = await client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
         assert answer.status_code == 401 and answer.json()["reason"] == "bad_credentials"
@@ -196,8 +190,8 @@ async def test_local_usernames_never_take_the_sso_form(client, news):
 async def test_two_sites_readers_with_the_same_id_are_two_accounts(client, db, settings, news, secret):
     other = await make_site(db)
     other_secret = rotate_secret(settings, other)
-    here = (await sso(client, news, signed(secret, news, "same-id"))).json()["user"]
-    there = (await sso(client, other, signed(other_secret, other, "same-id"))).json()["user"]
+    here = (await sso(client, news, host_token(secret, news, "same-id"))).json()["user"]
+    there = (await sso(client, other, host_token(other_secret, other, "same-id"))).json()["user"]
     assert here["id"] != there["id"] and here["username"] != there["username"]
 
 
