@@ -5,6 +5,9 @@
 PYTHON ?= python3
 # auto: use the machine's PostgreSQL/Redis on their default ports if they run; local: throwaway ones.
 SERVICES ?= auto
+# The SSO demo host (dev/sso_host.py): on "localhost", another site than the service's 127.0.0.1.
+SSO_HOST_PORT ?= 8001
+SSO_HOST := http://localhost:$(SSO_HOST_PORT)
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
@@ -24,9 +27,9 @@ help:
 ## venv    create .venv and install the project with its dev and local extras
 venv: $(STAMP)
 
-## run     migrate, load the demo data and serve (SERVICES=local: throwaway PostgreSQL/Redis)
+## run     migrate, load the demo data and serve, with the SSO demo host beside (SERVICES=local: throwaway PostgreSQL/Redis)
 run: $(STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(WITH_SERVICES) sh -c 'commentsvc migrate && commentsvc demo && exec commentsvc serve'
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(WITH_SERVICES) sh -c 'commentsvc migrate && commentsvc demo --sso-host $(SSO_HOST) && { python dev/sso_host.py --port $(SSO_HOST_PORT) --site demo & } && exec commentsvc serve'
 
 ## test    run the test suite (PYTEST_ARGS="-k name" to narrow it)
 test: $(STAMP) chromium

@@ -26,6 +26,7 @@ from commentsvc.api import (
     moderation,
     notifications,
     pages,
+    sso,
     webhooks,
     widget,
 )
@@ -56,6 +57,7 @@ from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.posting import Posting
 from commentsvc.domain.queue_feed import QueueFeed
 from commentsvc.domain.sites import OriginDirectory
+from commentsvc.domain.sso import HostSignIn
 from commentsvc.domain.tokens import AccessTokens
 from commentsvc.domain.webhooks.fan_out import WebhookFanOut
 from commentsvc.domain.webhooks.registry import Webhooks
@@ -125,6 +127,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         account_tokens,
     )
     app.state.account_changes = AccountChanges(app.state.accounts, account_tokens, events)
+    app.state.host_sign_in = HostSignIn(app.state.accounts, _derived_key(settings, b"sso-username"))
     app.state.comments = Comments(cache, pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
@@ -175,6 +178,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
         route_handlers=[
             accounts.AuthController,
             accounts.MeController,
+            *sso.HANDLERS,
             *notifications.HANDLERS,
             account_changes.PasswordController,
             account_changes.OwnAccountController,

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
-from commentsvc.domain import roles, sites
+from commentsvc.domain import roles, sites, sso
 from commentsvc.domain.articles import describe_article
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
@@ -352,6 +352,29 @@ async def _site_list(conn: asyncpg.Connection, _: argparse.Namespace) -> int:
     return 0
 
 
+async def _site_sso(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    """With --rotate, the new secret alone on stdout (for a script to hand to the host site);
+    otherwise what the site's SSO is like, never its secret."""
+    if args.rotate:
+        print(await sso.rotate_secret(conn, args.slug))
+        say(f"the SSO secret of {args.slug} above is shown once; the previous one works for 24 more hours")
+        return 0
+    state = await sso.status(conn, args.slug)
+    if state.current_since is None:
+        print(f"{args.slug}: no SSO secret (`commentsvc site sso {args.slug} --rotate` makes one)")
+        return 0
+    previous = (
+        f", the previous one accepted until {state.previous_valid_until:%Y-%m-%d %H:%M} UTC"
+        if state.previous_valid_until
+        else ""
+    )
+    print(
+        f"{args.slug}: SSO secret set {state.current_since:%Y-%m-%d %H:%M} UTC{previous}; "
+        f"{state.accounts} account(s) signed in through it"
+    )
+    return 0
+
+
 # --- counts -------------------------------------------------------------------------
 
 
@@ -455,9 +478,10 @@ DEMO_ARTICLE = ("un-tiers-lieu-pour-les-rassembler-tous", "Un tiers-lieu pour le
 
 async def _demo(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     """The demo site accepts the service's own origin and its other loopback
-    name, so the demo pages also work when served from a second origin."""
+    name, so the demo pages also work when served from a second origin, and the SSO demo host's
+    origin when given (`make run` starts that host beside the service)."""
     public_url: str = args.settings.public_url
-    origins = [public_url, *_loopback_twin(public_url)]
+    origins = [public_url, *_loopback_twin(public_url), *([args.sso_host] if args.sso_host else [])]
     settings = {"name": "commentsvc demo", "origins": origins}
     try:
         site = await sites.create_site(conn, sites.DEMO_SITE, settings)
@@ -467,6 +491,8 @@ async def _demo(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     await describe_article(conn, site, *DEMO_ARTICLE, f"{public_url}/demo/article.html")
     print(f"commentsvc: demo article: {public_url}/demo/article.html")
     print(f"commentsvc: demo listing: {public_url}/demo/listing.html")
+    if args.sso_host:
+        print(f"commentsvc: host-site SSO demo: {args.sso_host}/demo/sso.html")
     return 0
 
 
@@ -503,7 +529,11 @@ def _parser() -> argparse.ArgumentParser:
     # Migrations take their own transactions, one per file.
     migrate_cmd = commands.add_parser("migrate", help="apply pending sql/ migrations")
     migrate_cmd.set_defaults(run=_with_connection(_migrate, in_transaction=False, create_database=True))
-    commands.add_parser("demo", help="create the demo site").set_defaults(run=_with_connection(_demo))
+    demo = commands.add_parser("demo", help="create the demo site")
+    demo.add_argument(
+        "--sso-host", metavar="ORIGIN", help="the origin of the SSO demo host (dev/sso_host.py)"
+    )
+    demo.set_defaults(run=_with_connection(_demo))
 
     site = commands.add_parser("site", help="manage sites").add_subparsers(required=True, metavar="ACTION")
     for action, handler in (("create", _site_create), ("update", _site_update)):
@@ -522,6 +552,12 @@ def _parser() -> argparse.ArgumentParser:
             )
         cmd.set_defaults(run=_with_connection(handler))
     site.add_parser("list", help="list sites").set_defaults(run=_with_connection(_site_list))
+    sso_cmd = site.add_parser("sso", help="a site's SSO secret: its state, or --rotate for a new one")
+    sso_cmd.add_argument("slug")
+    sso_cmd.add_argument(
+        "--rotate", action="store_true", help="print a new secret; the previous one works for 24 hours"
+    )
+    sso_cmd.set_defaults(run=_with_connection(_site_sso))
 
     counts = commands.add_parser("counts", help="check comment counts").add_subparsers(
         required=True, metavar="ACTION"

@@ -52,6 +52,7 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "register": RateLimit(10, 3600),
     "login": RateLimit(20, 60),
     "login_account": RateLimit(10, 300),
+    "sso": RateLimit(60, 60),
     "refresh": RateLimit(60, 60),
     "account": RateLimit(120, 60),
     "forgot": RateLimit(10, 3600),

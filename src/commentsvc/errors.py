@@ -26,6 +26,8 @@ class Reason(StrEnum):
     REMOVED = "removed"  # a comment a moderator removed is no longer edited
     ALREADY_REPORTED = "already_reported"
     BAD_LINK = "bad_link"  # an e-mailed link or its token: unknown, altered, expired or used
+    SSO_REFUSED = "sso_refused"  # a host site's sign-in token: forged, expired, retired secret, other site
+    OTHER_SITE = "other_site"  # an account of a host site's sign-in comments on that site only
 
 
 class ServiceError(Exception):

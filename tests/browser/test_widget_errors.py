@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from commentsvc.api.errors import HTTP_ERROR_CODES, OTHER_HTTP_ERROR
+from commentsvc.domain.sso import rotate_secret
 from commentsvc.errors import Reason, ServiceError
 from tests.browser.stage import ARTICLE, LANGS, Stage, sentence, staged
-from tests.builders import PASSWORD, decide, make_moderator, moderation_queue, post_comment
+from tests.builders import PASSWORD, Reader, decide, make_moderator, make_site, moderation_queue, post_comment
+from tests.host_site import host_token
 from tests.served import serve
 
 # Keys of the catalogue that are neither a reason nor a code: a ban without an end, and the
@@ -289,6 +291,23 @@ async def report_reported_from_another_tab(stage: Stage) -> None:
     await stage.button("report", node.locator("form")).click()
 
 
+@case("other_site", "post")
+async def post_with_another_sites_sso_account(stage: Stage) -> None:
+    # A session of the frame's storage, as the widget of a page of another site (with its own
+    # host sign-in) would have left it in a browser that shares third-party storage.
+    elsewhere = await make_site(stage.db)
+    secret = await rotate_secret(stage.db, elsewhere)
+    answer = await stage.api.post(
+        "/api/v1/auth/sso", json={"site": elsewhere, "token": host_token(secret, elsewhere)}
+    )
+    pair = answer.json()
+    user = pair["user"]
+    await stage.open(
+        Reader(user["id"], user["username"], "", "", pair["access_token"], pair["refresh_token"])
+    )
+    await stage.publish("Un commentaire d'un autre site.")
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", CASES)
 async def test_the_widget_says_each_refusal_in_the_readers_language(browser, db, live_url, name, lang):
@@ -426,6 +445,7 @@ async def test_a_comment_sent_offline_keeps_its_text_and_says_so(browser, db, li
 MET_ELSEWHERE = {"rate_limited", "unavailable"}  # the two tests just above
 # Refusals of an e-mailed link's token, met on the account pages (tests/browser/test_account_mail.py).
 MET_ON_THE_ACCOUNT_PAGES = {"bad_link"}
+MET_ELSEWHERE |= {"sso_refused"}  # a host page's token refused: tests/browser/test_sso.py
 
 
 def test_the_table_reaches_every_reason_and_every_code_the_widget_can_meet():

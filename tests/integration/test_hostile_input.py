@@ -6,15 +6,19 @@ only ever rendered safe. The corpus is in hostile_corpus.py."""
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import re
 import socket
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote
 
 import httpx
+import jwt
 import msgspec
 import pytest
 
@@ -73,6 +77,8 @@ TABLES = (
     "audit_log",
     "webhooks",
     "account_tokens",
+    "sso_secrets",
+    "sso_accounts",
 )
 FINGERPRINT = "SELECT " + ", ".join(
     f"(SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t)"
@@ -152,6 +158,10 @@ async def world(client, db) -> AsyncIterator[World]:
     assert held["status"] == "pending"
     item = await db.fetchval("SELECT id FROM moderation_items WHERE comment_id = $1", held["id"])
     # Claimed once, so the outbox is drained and later reads change nothing.
+    # The host-site SSO secret the hostile tokens are signed with.
+    await db.execute(
+        "INSERT INTO sso_secrets (site_id, secret) SELECT id, $2 FROM sites WHERE slug = $1", site, SSO_SECRET
+    )
     claimed = await client.get(f"/api/v1/sites/{site}/moderation/queue", headers=moderator.auth)
     assert claimed.status_code == 200, claimed.text
     yield World(
@@ -174,6 +184,8 @@ async def world(client, db) -> AsyncIterator[World]:
 def resolve(value: object, world: World) -> object:
     if isinstance(value, Ref):
         return world.value(value.name)
+    if isinstance(value, HostToken):
+        return value.token(world.site)
     if isinstance(value, dict):
         return {k: resolve(v, world) for k, v in value.items()}
     if isinstance(value, list):
@@ -341,6 +353,12 @@ ROUTES = {
     ),
     "webhook-list": Route("GET", "/api/v1/sites/{site}/webhooks", "admin"),
     "webhook-remove": Route("DELETE", "/api/v1/sites/{site}/webhooks/{webhook}", "admin"),
+    "sso": Route(
+        "POST",
+        "/api/v1/auth/sso",
+        body={"site": Ref("site"), "token": "not-a-token"},
+        fields={"site": "text", "token": "text"},
+    ),
     "embed": Route("GET", "/embed"),
     "embed.js": Route("GET", "/embed.js"),
     "count.js": Route("GET", "/count.js"),
@@ -446,6 +464,7 @@ MAX_LENGTHS = {
     ("describe", "article_title"): 300,
     ("describe", "article_url"): 2048,
     ("webhook-add", "url"): 2000,
+    ("sso", "token"): 4096,
 }
 # Fields whose text readers, moderators or PostgreSQL see: control characters are refused.
 CHECKED_TEXT = [
@@ -786,7 +805,82 @@ def token_cases() -> list[Case]:
     return cases
 
 
-REFUSALS = body_cases() + path_cases() + query_cases() + token_cases()
+SSO_SECRET = "the hostile corpus's host-site secret, " + "s" * 40
+
+
+def _b64(data: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class HostToken:
+    """A host-site token for the world's site (its slug known once the world exists): its claims
+    changed as given (_DROP: left out), signed with ``alg`` and ``key``."""
+
+    changes: tuple[tuple[str, object], ...] = ()
+    alg: str = "HS256"
+    key: str = SSO_SECRET
+
+    def token(self, site: str) -> str:
+        now = int(time.time())
+        claims = {"sub": "hostile", "aud": site, "iat": now, "exp": now + 300, **dict(self.changes)}
+        # A time is given as its distance from the moment the token is made.
+        claims = {
+            k: now + int(v.total_seconds()) if isinstance(v, timedelta) else v for k, v in claims.items()
+        }
+        claims = {k: v for k, v in claims.items() if v is not _DROP}
+        if self.alg == "none":
+            return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+        if self.alg == "RS256":  # says RS256, signed with HMAC and the secret: the classic confusion
+            signed = f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(claims)}"
+            mac = hmac.digest(self.key.encode(), signed.encode(), "sha256")
+            return f"{signed}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+        return jwt.encode(claims, self.key, algorithm=self.alg)
+
+
+def sso_cases() -> list[Case]:
+    """Host-site tokens: refused (401) unless signed with the site's secret, HS256, for the site,
+    within their time; a signed one whose sub is not a bounded printable string: 400."""
+    refused = {
+        "alg-none": HostToken(alg="none"),
+        "rs256-header-hmac-signature": HostToken(alg="RS256"),
+        "hs512": HostToken(alg="HS512"),
+        "wrong-secret": HostToken(key="another secret, " + "k" * 40),
+        "aud-other-site": HostToken((("aud", "another-site"),)),
+        "aud-missing": HostToken((("aud", _DROP),)),
+        "exp-missing": HostToken((("exp", _DROP),)),
+        "expired": HostToken((("iat", timedelta(seconds=-700)), ("exp", timedelta(seconds=-100)))),
+        "lifetime-over-ten-minutes": HostToken((("exp", timedelta(seconds=601)),)),
+        "iat-in-the-future": HostToken((("iat", timedelta(hours=1)), ("exp", timedelta(seconds=3700)))),
+        "exp-a-string": HostToken((("exp", "tomorrow"),)),
+    }
+    cases = [
+        Case("sso", f"token-{label}", {"site": Ref("site"), "token": token}, statuses=frozenset({401}))
+        for label, token in refused.items()
+    ]
+    for label, text in {**CONTROL, **SQL, "not-a-jwt": "not-a-token", "three-dots": "..."}.items():
+        body = {"site": Ref("site"), "token": text}
+        cases.append(Case("sso", f"token-{label}", body, statuses=frozenset({400, 401})))
+    bad_subjects = {
+        **{label: f"user{text}" for label, text in CONTROL.items()},
+        "empty": "",
+        "too-long": "u" * 256,
+        "line-separator": "user\u2028id",
+    }
+    for label, sub in bad_subjects.items():
+        body = {"site": Ref("site"), "token": HostToken((("sub", sub),))}
+        cases.append(Case("sso", f"sub-{label}", body, field="token"))
+    for label, sub in {"a-number": 42, "a-list": ["42"]}.items():  # JWT's own rule (401), or ours (400)
+        body = {"site": Ref("site"), "token": HostToken((("sub", sub),))}
+        cases.append(Case("sso", f"sub-{label}", body, statuses=frozenset({400, 401}), field="token"))
+    oversized = HostToken((("name", "n" * 5000),))
+    cases.append(
+        Case("sso", "token-signed-but-oversized", {"site": Ref("site"), "token": oversized}, field="token")
+    )
+    return cases
+
+
+REFUSALS = body_cases() + path_cases() + query_cases() + token_cases() + sso_cases()
 
 
 async def snapshot(db) -> dict[str, str]:

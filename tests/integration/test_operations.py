@@ -24,6 +24,7 @@ CONTRACT_ROUTES = {
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/refresh"),
     ("post", "/api/v1/auth/logout"),
+    ("post", "/api/v1/auth/sso"),
     ("get", "/api/v1/me"),
     ("get", "/api/v1/me/export"),
     ("delete", "/api/v1/me"),

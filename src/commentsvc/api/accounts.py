@@ -74,7 +74,7 @@ class UserOut(msgspec.Struct):
     id: int
     username: str
     display_name: str
-    email: str
+    email: str | None  # null: an account of a host site's sign-in whose host gave no address
     created_at: datetime
     roles: list[RoleOut]
     # False until the reader follows the link e-mailed to the address (a new address becomes

@@ -39,8 +39,11 @@ DOCUMENT = """<!doctype html>
 """
 EMBED_BODY = (
     '<div id="app" data-site="{site}" data-article="{article}" data-title="{article_title}" data-url="{url}" '
-    'data-id="{id}" data-origin="{origin}" data-lang="{lang}"></div>'
+    'data-id="{id}" data-origin="{origin}" data-lang="{lang}"{sso}></div>'
 )
+# A host site's sign-in: the widget takes its reader from the host, and sends "sign in" and "sign
+# out" to the host's own pages.
+SSO_ATTRIBUTES = ' data-sso="1" data-login="{login}" data-logout="{logout}"'
 # A refused embed says why inside the frame, which any page may show: it holds one sentence,
 # naming only the slug and the asking page's own origin (never the site's other origins).
 REFUSED_CSP = (
@@ -116,6 +119,9 @@ async def embed_document(
     url: Annotated[str, QueryParameter(max_length=MAX_URL)] = "",
     lang: Annotated[str, QueryParameter(pattern=r"^[a-z]{2}$")] = "fr",
     theme: Annotated[str, QueryParameter(pattern=r"^(|light|dark)$")] = "",
+    sso: Annotated[str, QueryParameter(pattern=r"^(|1)$")] = "",
+    login: Annotated[str, QueryParameter(max_length=MAX_URL)] = "",
+    logout: Annotated[str, QueryParameter(max_length=MAX_URL)] = "",
 ) -> Response[str]:
     """The widget's document, framed only by the page that asked for it, on one of the site's
     origins; for an unknown site or another origin, a page saying so (see ``_refused``)."""
@@ -138,6 +144,13 @@ async def embed_document(
         url=html.escape(url if _origin_of(url) in origins else ""),
         id=id,
         origin=html.escape(origin),
+        # The host's pages only: the frame never sends a reader elsewhere (nor to a javascript: URL).
+        sso=SSO_ATTRIBUTES.format(
+            login=html.escape(login if _origin_of(login) == origin else ""),
+            logout=html.escape(logout if _origin_of(logout) == origin else ""),
+        )
+        if sso
+        else "",
     )
     # Only the asking page's origin: the list of the site's origins is nobody else's business.
     headers = {"Content-Security-Policy": EMBED_CSP.format(origin=origin), "Cache-Control": "no-cache"}

@@ -209,6 +209,12 @@ class Accounts:
             raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
         return profile
 
+    async def start_session(self, conn: asyncpg.Connection, user_id: int) -> SignedIn:
+        """A new sign-in of an account that something else than a password vouched for (a host
+        site's token)."""
+        profile = await self.current_profile(conn, user_id)
+        return SignedIn(profile, await self._issue_tokens(conn, user_id, uuid.uuid4()))
+
     async def check_exists(self, db: asyncpg.Pool, user_id: int) -> None:
         """Unauthorized when the account was erased (its access tokens outlive it)."""
         async with connection(db) as conn:

@@ -24,6 +24,7 @@ from commentsvc.domain.comments import (
     check_article_key,
 )
 from commentsvc.domain.events import Dispatcher
+from commentsvc.domain.sso import OTHER_SITE
 from commentsvc.domain.threads import Viewer, shown
 from commentsvc.errors import Forbidden, Invalid, NotFound, Reason, Unauthorized, Unavailable, Unprocessable
 from commentsvc.model.comments import Parent, StoredComment
@@ -133,6 +134,8 @@ class Posting:
                 return await self._replay(author_id, context.key_use, draft.request_hash)
             async with connection(self._db) as conn:
                 await posting.forget_expired_key(conn, author_id, draft.idempotency_key)
+        if context.home_site_id not in (None, context.site.id):
+            raise Forbidden(OTHER_SITE, reason=Reason.OTHER_SITE)
         if context.standing.ban is not None:
             raise banned(context.standing.ban)
         if context.article is not None and context.article.locked:

@@ -17,7 +17,7 @@ class User(msgspec.Struct, frozen=True):
     id: int
     username: str
     display_name: str
-    email: str
+    email: str | None  # None: an SSO account whose host site gave no address
     created_at: datetime
     email_verified: bool
     language: str  # what its mail is written in: 'fr' or 'en'
@@ -34,7 +34,7 @@ class AccountToken(msgspec.Struct, frozen=True):
 
 class Credentials(msgspec.Struct, frozen=True):
     user_id: int
-    password_hash: str
+    password_hash: str | None  # None: the account has no password (it signs in another way)
 
 
 class SpentToken(msgspec.Struct, frozen=True):

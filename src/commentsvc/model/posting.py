@@ -38,6 +38,7 @@ class PostingContext(msgspec.Struct, frozen=True):
     article: Article | None  # None: the article's first comment
     parent: Parent | None  # the comment replied to, if it exists
     key_use: KeyUse | None  # the Idempotency-Key's earlier use, if any
+    home_site_id: int | None  # an SSO account's own site (it posts nowhere else); None: a local account
 
 
 class CommentToWrite(msgspec.Struct, frozen=True):

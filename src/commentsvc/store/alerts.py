@@ -8,12 +8,13 @@ from datetime import date, timedelta
 import asyncpg
 
 from commentsvc.model.alerts import Moderator, SiteQueue
+from commentsvc.store.sso import mail_address
 
 # Who moderates a site: its moderators, and the admins (who moderate every site), as
 # users.moderates says it.
 _MODERATES = """EXISTS (SELECT FROM user_roles r
                         WHERE r.user_id = u.id AND (r.role = 'admin' OR r.site_id = {site}))"""
-_MODERATOR = "u.id, u.username, u.display_name, u.email, u.language"
+_MODERATOR = f"u.id, u.username, u.display_name, {mail_address('u')} AS email, u.language"
 
 
 async def alerted(conn: asyncpg.Connection, site_id: int, event_id: int, quiet: timedelta) -> list[Moderator]:
@@ -24,7 +25,7 @@ async def alerted(conn: asyncpg.Connection, site_id: int, event_id: int, quiet: 
         f"""UPDATE users u
             SET alerted_at = CASE WHEN u.alerted_for_event = $2 THEN u.alerted_at ELSE now() END,
                 alerted_for_event = $2
-            WHERE u.moderation_alerts = 'instant' AND {_MODERATES.format(site="$1")}
+            WHERE u.moderation_alerts = 'instant' AND {_MODERATES.format(site="$1")} AND {mail_address("u")} IS NOT NULL
               AND (u.alerted_at IS NULL OR u.alerted_at <= now() - $3::interval OR u.alerted_for_event = $2)
             RETURNING {_MODERATOR}""",
         site_id,
@@ -42,7 +43,7 @@ async def next_digest(conn: asyncpg.Connection) -> tuple[Moderator, date] | None
     row = await conn.fetchrow(
         f"""UPDATE users u SET digest_sent_on = (now() AT TIME ZONE 'UTC')::date
             WHERE u.id = (SELECT d.id FROM users d
-                          WHERE d.moderation_alerts = 'digest'
+                          WHERE d.moderation_alerts = 'digest' AND {mail_address("d")} IS NOT NULL
                             AND (d.digest_sent_on IS NULL OR d.digest_sent_on < (now() AT TIME ZONE 'UTC')::date)
                             AND EXISTS (SELECT FROM user_roles r WHERE r.user_id = d.id)
                           ORDER BY d.id LIMIT 1 FOR UPDATE SKIP LOCKED)

@@ -48,7 +48,8 @@ async def posting_contexts(
                    a.locked AS article_locked, a.comment_count AS article_comment_count,
                    p.id AS parent_id, p.article_id AS parent_article_id, p.root_id AS parent_root_id,
                    p.depth AS parent_depth, p.status AS parent_status, p.author_id AS parent_author_id,
-                   k.request_hash, k.comment_id AS key_comment_id, k.created_at < now() - $8::interval AS key_expired
+                   k.request_hash, k.comment_id AS key_comment_id, k.created_at < now() - $8::interval AS key_expired,
+                   (SELECT sa.site_id FROM sso_accounts sa WHERE sa.user_id = u.id) AS home_site_id
             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bytea[], $6::text[])
                  WITH ORDINALITY AS q (slug, article_key, author_id, parent_id, body_hash, idempotency_key, n)
             JOIN sites s ON s.slug = q.slug
@@ -100,7 +101,7 @@ def _posting_context(query: ContextQuery, row: asyncpg.Record) -> PostingContext
     key_use = None
     if row["request_hash"] is not None:
         key_use = KeyUse(bytes(row["request_hash"]), row["key_comment_id"], row["key_expired"])
-    return PostingContext(sites.site_from(row), standing, article, parent, key_use)
+    return PostingContext(sites.site_from(row), standing, article, parent, key_use, row["home_site_id"])
 
 
 # What fails one statement of a batch because of one of its comments (not PostgreSQL out of reach).

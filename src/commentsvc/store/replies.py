@@ -9,6 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from commentsvc.model.notifications import NoticedReply, Recipient, RepliesToTell
+from commentsvc.store.sso import mail_address
 
 
 async def recipient_of(conn: asyncpg.Connection, reply_id: int) -> int | None:
@@ -61,14 +62,14 @@ async def noticed(conn: asyncpg.Connection, letter: str) -> RepliesToTell | None
     """What the letter tells, as it reads now: its replies still published, oldest first; None
     when none is, or when its recipient no longer wants them (or is gone)."""
     rows = await conn.fetch(
-        """SELECT u.id AS recipient_id, u.email, u.display_name AS recipient_name, u.language,
+        f"""SELECT u.id AS recipient_id, {mail_address("u")} AS email, u.display_name AS recipient_name, u.language,
                   c.id, a.display_name AS author, c.body, c.body_html, p.body AS answers,
                   s.name AS site, ar.key AS article_key, ar.title AS article_title, ar.url AS article_url
            FROM reply_notices n JOIN comments c ON c.id = n.reply_id
            JOIN comments p ON p.id = c.parent_id JOIN users u ON u.id = p.author_id
            LEFT JOIN users a ON a.id = c.author_id
            JOIN articles ar ON ar.id = c.article_id JOIN sites s ON s.id = ar.site_id
-           WHERE n.letter = $1 AND c.status = 'approved' AND u.notify_replies
+           WHERE n.letter = $1 AND c.status = 'approved' AND u.notify_replies AND {mail_address("u")} IS NOT NULL
            ORDER BY c.id""",
         letter,
     )

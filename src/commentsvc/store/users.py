@@ -6,7 +6,14 @@ import asyncpg
 
 from commentsvc.model.accounts import Credentials, Role, User
 
-_USER_COLUMNS = "id, username, display_name, email, created_at, email_verified, language"
+# An SSO account's address is the one its host site gave (store.sso).
+_USER_COLUMNS = (
+    "id, username, display_name, "
+    "coalesce(email, (SELECT sa.email FROM sso_accounts sa WHERE sa.user_id = users.id)) AS email, created_at, "
+    "email_verified, language"
+)
+# A host site's readers sign in through it only, whatever password or address they may get.
+_SIGNS_IN_WITH_PASSWORD = "NOT EXISTS (SELECT FROM sso_accounts sa WHERE sa.user_id = users.id)"
 
 
 def _user(row: asyncpg.Record) -> User:
@@ -81,13 +88,19 @@ async def get_user_by_username(conn: asyncpg.Connection, username: str) -> User 
 async def credentials_by_username(conn: asyncpg.Connection, username: str) -> Credentials | None:
     """``username`` already lower-cased ASCII: compared as is, PostgreSQL's lower() of a
     non-ASCII letter (İ gives i) never takes part."""
-    row = await conn.fetchrow("SELECT id, password_hash FROM users WHERE lower(username) = $1", username)
+    row = await conn.fetchrow(
+        f"SELECT id, password_hash FROM users WHERE lower(username) = $1 AND {_SIGNS_IN_WITH_PASSWORD}",
+        username,
+    )
     return Credentials(row["id"], row["password_hash"]) if row else None
 
 
 async def credentials_by_email(conn: asyncpg.Connection, email: str) -> Credentials | None:
     """Compared as the unique index compares addresses, so one address reaches one account."""
-    row = await conn.fetchrow("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)", email)
+    row = await conn.fetchrow(
+        f"SELECT id, password_hash FROM users WHERE lower(email) = lower($1) AND {_SIGNS_IN_WITH_PASSWORD}",
+        email,
+    )
     return Credentials(row["id"], row["password_hash"]) if row else None
 
 

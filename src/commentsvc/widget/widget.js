@@ -11,7 +11,12 @@
   var memory = {};
   function get(k) { return store ? store.getItem(k) : memory[k] || null; }
   function set(k, v) { if (v == null) { if (store) store.removeItem(k); delete memory[k]; } else if (store) store.setItem(k, v); else memory[k] = v; }
-  var me = JSON.parse(get("csvc.me") || "null"), sort = "oldest", cursor = null, count = 0;
+  // With a host site's sign-in the host says who reads, on every page: the session lives as long
+  // as the page, and never reaches another site's widget through the frame's storage.
+  var sso = cfg.sso === "1";
+  function session(k) { return sso ? memory[k] || null : get(k); }
+  function keep(k, v) { if (!sso) set(k, v); else if (v == null) delete memory[k]; else memory[k] = v; }
+  var me = JSON.parse(session("csvc.me") || "null"), sort = "oldest", cursor = null, count = 0;
   // What the last page said: the article closed or not, and what the signed-in reader may do.
   var locked = false, viewer = null, drawn = null;
   // Comments reported from this page: the thread does not say which ones a reader reported.
@@ -63,7 +68,7 @@
 
   function api(method, path, body, extra, retried) {
     // The widget's language, not the browser's: what the account's e-mails are written in.
-    var h = Object.assign({ Accept: "application/json", "Accept-Language": lang }, extra), access = get("csvc.access");
+    var h = Object.assign({ Accept: "application/json", "Accept-Language": lang }, extra), access = session("csvc.access");
     var auth = access && path.indexOf("/api/v1/auth/") !== 0;
     if (body) h["Content-Type"] = "application/json";
     if (auth) h.Authorization = "Bearer " + access;
@@ -82,7 +87,7 @@
   // An access token refused: refreshed once and the request sent again; a sign-in that ended
   // (or an account erased meanwhile) signs the reader out, with the sentence that says why.
   function expired(err, retried, again) {
-    var refresh = get("csvc.refresh");
+    var refresh = session("csvc.refresh");
     if (retried || !refresh || err.data.reason === "account_gone") return signOut(err);
     return api("POST", "/api/v1/auth/refresh", { refresh_token: refresh }).then(function (pair) {
       signedIn(pair); return again();
@@ -95,8 +100,8 @@
   }
   function signedIn(pair) {
     me = pair ? pair.user : null;
-    set("csvc.access", pair && pair.access_token); set("csvc.refresh", pair && pair.refresh_token);
-    set("csvc.me", me && JSON.stringify(me));
+    keep("csvc.access", pair && pair.access_token); keep("csvc.refresh", pair && pair.refresh_token);
+    keep("csvc.me", me && JSON.stringify(me));
   }
   // What an action that failed shows: a ban or a closed discussion redraws the widget, whose
   // banner then says it; anything else is said beside the action.
@@ -336,14 +341,22 @@
     box.replaceChildren();
     if (me) {
       var banned = viewer && viewer.banned;
+      var leave = function () {
+        api("POST", "/api/v1/auth/logout", { refresh_token: session("csvc.refresh") }).catch(function () {});
+        signedIn(null); render();
+      };
       box.append(el("p", { class: "row" }, [t.signedAs + me.display_name + " ",
-        el("button", { type: "button", text: t.signOut, onclick: function () {
-          api("POST", "/api/v1/auth/logout", { refresh_token: get("csvc.refresh") }).catch(function () {});
-          signedIn(null); render();
-        } })]),
+        // The host's sign-out page, when it has one, signs the reader out of both.
+        cfg.logout ? el("a", { href: cfg.logout, target: "_top", text: t.signOut, onclick: leave })
+          : el("button", { type: "button", text: t.signOut, onclick: leave })]),
         banned ? el("p", { class: "banner", text: explain({ data: { reason: "banned", banned_until: viewer.banned_until, ban_reason: viewer.ban_reason } }) }) : null,
         me.email_verified === false && !banned ? unverified() : null,
         banned || locked ? null : composer(null, null, post(null)));
+      return;
+    }
+    if (sso) {
+      // The host's readers sign in there: no password form, no registration here.
+      box.append(el("p", {}, cfg.login ? [el("a", { href: cfg.login, target: "_top", text: t.signIn }), t.toPost] : [t.ssoSignIn]));
       return;
     }
     box.append(el("p", {}, [
@@ -432,7 +445,7 @@
       // Signed out, it opens the sign-in form; signed in, it takes the reader to the text box.
       el("button", { type: "button", id: "add", class: "primary", text: t.add, onclick: function () {
         var area = $("#account textarea");
-        if (area) area.focus(); else if (!me) form("in");
+        if (area) area.focus(); else if (sso && !me) { if ($("#account a")) $("#account a").focus(); } else if (!me) form("in");
       } }),
       el("div", { id: "account" }),
       el("p", { id: "error", role: "alert" }),
@@ -443,6 +456,25 @@
     accountForms();
     checkVerified();
     load(true);
+  }
+
+  // A host site's sign-in: the frame asks the host page (the loader) for its reader's token, and
+  // takes the answer from that page only; no token means nobody is signed in there.
+  function hostSignIn(e) {
+    var m = e.data;
+    if (e.source !== parent || e.origin !== cfg.origin || !m || m.commentsvc !== "sso") return;
+    removeEventListener("message", hostSignIn);
+    var ended = session("csvc.refresh");
+    if (ended) api("POST", "/api/v1/auth/logout", { refresh_token: ended }).catch(function () {});
+    signedIn(null);
+    if (!m.token) { render(); return; }
+    api("POST", "/api/v1/auth/sso", { site: cfg.site, token: String(m.token) }).then(function (pair) {
+      signedIn(pair); render();
+    }, function (err) { render(); fail(explain(err)); });
+  }
+  if (sso) {
+    addEventListener("message", hostSignIn);
+    parent.postMessage({ commentsvc: "sso", id: Number(cfg.id) }, cfg.origin);
   }
   render();
 })();
