@@ -158,6 +158,12 @@ class Accounts:
                 raise Unauthorized(BAD_CREDENTIALS, reason=Reason.BAD_CREDENTIALS)
             return SignedIn(profile, await self._issue_tokens(conn, credentials.user_id, uuid.uuid4()))
 
+    async def sign_in_as(self, conn: asyncpg.Connection, user_id: int) -> SignedIn:
+        """A new sign-in for an account whose owner proved who they are elsewhere (an identity
+        provider: domain/identities.py)."""
+        profile = await self.current_profile(conn, user_id)
+        return SignedIn(profile, await self._issue_tokens(conn, user_id, uuid.uuid4()))
+
     async def refresh(self, conn: asyncpg.Connection, refresh_token: str) -> SignedIn:
         token_hash = hash_refresh_token(refresh_token)
         successor = successor_refresh_token(self._successor_key, refresh_token)
