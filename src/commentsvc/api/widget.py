@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import html
+import json
 from functools import cache
 from importlib import resources
 from typing import Annotated
@@ -39,7 +40,7 @@ DOCUMENT = """<!doctype html>
 """
 EMBED_BODY = (
     '<div id="app" data-site="{site}" data-article="{article}" data-title="{article_title}" data-url="{url}" '
-    'data-id="{id}" data-origin="{origin}" data-lang="{lang}"></div>'
+    'data-id="{id}" data-origin="{origin}" data-lang="{lang}" data-providers="{providers}"></div>'
 )
 # A refused embed says why inside the frame, which any page may show: it holds one sentence,
 # naming only the slug and the asking page's own origin (never the site's other origins).
@@ -138,6 +139,8 @@ async def embed_document(
         url=html.escape(url if _origin_of(url) in origins else ""),
         id=id,
         origin=html.escape(origin),
+        # The identity providers readers may sign in with: [[name, label], ...].
+        providers=html.escape(json.dumps([[p.name, p.label] for p in state.sign_in.providers.values()])),
     )
     # Only the asking page's origin: the list of the site's origins is nobody else's business.
     headers = {"Content-Security-Policy": EMBED_CSP.format(origin=origin), "Cache-Control": "no-cache"}
