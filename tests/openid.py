@@ -46,8 +46,13 @@ def public_set(*keys: RSAKey) -> dict[str, Any]:
 class NodeProvider:
     """`oidc-provider` in a Node.js process; ``restart`` with other keys rotates them."""
 
-    def __init__(self, redirect_uris: list[str], accounts: dict[str, dict[str, Any]] | None = None) -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        redirect_uris: list[str],
+        accounts: dict[str, dict[str, Any]] | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.port = port or free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self._client = {
             "client_id": CLIENT_ID,
