@@ -424,10 +424,26 @@ async def test_a_comment_sent_offline_keeps_its_text_and_says_so(browser, db, li
 # --- the catalogue against the service's lists -------------------------------------------------
 
 MET_ELSEWHERE = {"rate_limited", "unavailable"}  # the two tests just above
+# Refusals of a sign-in with an identity provider, said by the popup's page (from this catalogue):
+# tests/integration/test_oidc_*.py and tests/browser/test_sign_in_popup.py meet them.
+MET_IN_THE_SIGN_IN_POPUP = {
+    "bad_link",
+    "state_mismatch",
+    "nonce_mismatch",
+    "wrong_issuer",
+    "wrong_audience",
+    "token_expired",
+    "bad_signature",
+    "provider_refused",
+    "bad_identity",
+    "no_email",
+    "email_in_use",
+    "identity_taken",
+}
 
 
 def test_the_table_reaches_every_reason_and_every_code_the_widget_can_meet():
-    keys = {c.key for c in CASES.values()} | MET_ELSEWHERE
+    keys = {c.key for c in CASES.values()} | MET_ELSEWHERE | MET_IN_THE_SIGN_IN_POPUP
     reasons = {r.value for r in Reason}
     assert reasons <= keys, reasons - keys
     codes = every_code()

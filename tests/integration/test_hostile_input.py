@@ -235,6 +235,10 @@ ROUTES = {
         fields={"replies": "bool", "moderation": "choice"},
     ),
     # Its one-click form is no JSON body: only its token is hostile (query_cases).
+    "identity-link-code": Route("POST", "/api/v1/me/identities/link-code", "reader"),
+    "identity-link": Route(
+        "POST", "/api/v1/auth/oidc/link", body={"token": "not.a.link"}, fields={"token": "text"}
+    ),
     "unsubscribe": Route("POST", "/unsubscribe"),
     "unsubscribe-page": Route("GET", "/unsubscribe"),
     "thread": Route("GET", "/api/v1/sites/{site}/comments"),
