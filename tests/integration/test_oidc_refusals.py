@@ -145,3 +145,13 @@ async def test_the_provider_declining_is_said(service):
 async def test_an_unknown_provider_is_not_found(service):
     response = await service.get("/auth/oidc/nobody/start")
     assert response.status_code == 404 and refusal(response) is None
+
+
+async def test_an_account_without_a_password_is_not_erased_by_a_guessed_one(service, db):
+    said = outcome(await callback(service, await at_forger(await start(service, "forged"))))
+    auth = {"Authorization": f"Bearer {said['auth']['access_token']}"}
+    response = await service.request(
+        "DELETE", "/api/v1/me", json={"password": "any password at all"}, headers=auth
+    )
+    assert response.status_code == 403 and response.json()["field"] == "password"
+    assert (await service.get("/api/v1/me", headers=auth)).status_code == 200

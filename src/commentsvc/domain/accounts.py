@@ -31,6 +31,7 @@ LOOKS_LIKE_A_USERNAME = (
 )
 SPENT_REFRESH = "This refresh token is no longer valid; sign in again."
 ACCOUNT_GONE = "This account no longer exists."
+NO_PASSWORD = "This account has no password (it signs in with an identity provider); it was not erased."
 # Widgets on one page share a sign-in and may all refresh the same token at once. A token spent
 # less than this ago gets the pair its rotation issued again, rather than being taken for a
 # stolen one replayed (RFC 9700, 4.14.2, detects reuse to revoke the family): long enough for
@@ -216,6 +217,10 @@ class Accounts:
         async with connection(db) as conn:
             stored_hash = await users.get_password_hash(conn, user_id)
         if stored_hash is None:
+            async with connection(db) as conn:
+                if await users.user_exists(conn, user_id):
+                    # Made by signing in with a provider: no password confirms an erasure.
+                    raise Forbidden(NO_PASSWORD, field="password")
             raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")
