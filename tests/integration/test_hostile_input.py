@@ -235,6 +235,10 @@ ROUTES = {
         fields={"replies": "bool", "moderation": "choice"},
     ),
     # Its one-click form is no JSON body: only its token is hostile (query_cases).
+    # Signing in with an identity provider: the popup's pages and their assets.
+    "oidc-start": Route("GET", "/auth/oidc/{name}/start"),
+    "oidc-callback": Route("GET", "/auth/oidc/{name}/callback"),
+    "oidc-asset": Route("GET", "/auth/oidc/{asset}"),
     "identity-link-code": Route("POST", "/api/v1/me/identities/link-code", "reader"),
     "identity-link": Route(
         "POST", "/api/v1/auth/oidc/link", body={"token": "not.a.link"}, fields={"token": "text"}
@@ -706,6 +710,30 @@ def query_cases() -> list[Case]:
     }.items():
         params = {k: v for k, v in {**embed, **changes}.items() if v is not None}
         cases.append(Case("embed", label, params=params, statuses=frozenset({400, 404})))
+    return cases + oidc_cases()
+
+
+def oidc_cases() -> list[Case]:
+    """The popup's pages: parameters no provider sends are refused before any flow is looked at."""
+    start, answer = "/auth/oidc/nobody/start", "/auth/oidc/nobody/callback"
+    cases = [
+        Case("oidc-start", "lang-long", path=start, params={"lang": "english-please"}, field="lang"),
+        Case("oidc-start", "link-oversized", path=start, params={"link": "l" * 3000}, field="link"),
+        Case(
+            "oidc-start", "name-markup", path="/auth/oidc/%3Cscript%3E/start", statuses=frozenset({400, 404})
+        ),
+        Case(
+            "oidc-callback",
+            "name-traversal",
+            path="/auth/oidc/..%2F..%2Fadmin/callback",
+            statuses=frozenset({400, 404}),
+        ),
+        Case("oidc-asset", "traversal", path="/auth/oidc/..%2Fapp.py", statuses=frozenset({400, 404})),
+    ]
+    for name in ("state", "code", "iss", "error"):
+        cases.append(
+            Case("oidc-callback", f"{name}-oversized", path=answer, params={name: "x" * 3000}, field=name)
+        )
     return cases
 
 

@@ -26,7 +26,7 @@ from commentsvc.api.security import requires_user
 from commentsvc.api.widget import asset
 from commentsvc.config import Settings
 from commentsvc.domain.identities import Outcome, ProviderSignIn
-from commentsvc.errors import ServiceError
+from commentsvc.errors import Invalid, ServiceError
 from commentsvc.kv.sign_in_flows import FLOW_SECONDS, LINK_CODE_SECONDS
 
 COOKIE = "commentsvc_oidc_state"
@@ -158,15 +158,18 @@ class SignInPopup(Controller):
         name: ProviderName,
         db: Pool,
         sign_in: SignInService,
-        answered_state: Annotated[str | None, QueryParameter(name="state", max_length=PARAMETER_MAX)] = None,
         code: Parameter = None,
         iss: Parameter = None,
         error: Parameter = None,
     ) -> Response[str]:
         settings: Settings = request.app.state.settings
+        # `state` names Litestar's own parameter: read here, held to the same bound as the others.
+        answered_state = request.query_params.get("state") or ""
+        if len(answered_state) > PARAMETER_MAX:
+            raise Invalid(f"state: at most {PARAMETER_MAX} characters.", field="state")
         language = _language(request, None)
         try:
-            flow = await sign_in.flow(name, answered_state or "", request.cookies.get(COOKIE))
+            flow = await sign_in.flow(name, answered_state, request.cookies.get(COOKIE))
             language = flow.lang
             outcome = await sign_in.finish(db, flow, code=code, error=error, issuer=iss)
         except ServiceError as exc:
