@@ -18,7 +18,7 @@ WITH_SERVICES := $(VENV)/bin/python dev/services.py --mode $(SERVICES) --
 FAST := not browser and not faults and not contract and not slow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast chromium bench lock clean
+.PHONY: help venv run test test-fast chromium openid-provider bench lock clean
 
 ## help    list these targets (the default)
 help:
@@ -32,7 +32,7 @@ run: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(WITH_SERVICES) sh -c 'commentsvc migrate && commentsvc demo --sso-host $(SSO_HOST) && { python dev/sso_host.py --port $(SSO_HOST_PORT) --site demo & } && exec commentsvc serve'
 
 ## test    run the test suite (PYTEST_ARGS="-k name" to narrow it)
-test: $(STAMP) chromium
+test: $(STAMP) chromium openid-provider
 	$(VENV)/bin/ruff check src tests bench dev
 	$(WITH_SERVICES) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
@@ -49,6 +49,15 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The OpenID provider the sign-in tests start (tests/oidc/provider.mjs): the `oidc-provider` package
+# at the version package-lock.json pins, from the npm registry into tests/oidc/node_modules.
+OIDC_STAMP := tests/oidc/node_modules/.installed
+openid-provider: $(OIDC_STAMP)
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	@command -v npm >/dev/null || { echo "The sign-in tests need Node.js (>= 20) and npm to run their OpenID provider"; exit 1; }
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## bench   run the benchmark (bench/run.py, BENCH_ARGS=...)
 bench: $(STAMP)
 	$(WITH_SERVICES) $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
@@ -61,7 +70,7 @@ lock: $(VENV)/bin/python
 
 ## clean   remove .venv, .data (throwaway databases) and caches
 clean:
-	rm -rf $(VENV) .data .pytest_cache .hypothesis .ruff_cache build dist
+	rm -rf $(VENV) .data .pytest_cache .hypothesis .ruff_cache build dist tests/oidc/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
 

@@ -25,6 +25,7 @@ from commentsvc.api import (
     home,
     moderation,
     notifications,
+    oidc,
     pages,
     sso,
     webhooks,
@@ -46,6 +47,7 @@ from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.decision_links import DecisionLinks
 from commentsvc.domain.events import Dispatcher, Subscriber
+from commentsvc.domain.identities import ProviderSignIn
 from commentsvc.domain.letters import alerts
 from commentsvc.domain.letters.accounts import ACCOUNT_TYPES, AccountLetters
 from commentsvc.domain.letters.digest import Digest
@@ -68,7 +70,10 @@ from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
+from commentsvc.kv.sign_in_flows import SignInFlows
 from commentsvc.mail.transport import transport_for
+from commentsvc.oidc.http import ProviderClient
+from commentsvc.oidc.providers import providers_for
 from commentsvc.store.pool import (
     create_batches_pool,
     create_events_pool,
@@ -128,6 +133,14 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     )
     app.state.account_changes = AccountChanges(app.state.accounts, account_tokens, events)
     app.state.host_sign_in = HostSignIn(app.state.accounts, _derived_key(settings, b"sso-username"))
+    provider_client = ProviderClient()
+    await provider_client.open()
+    app.state.sign_in = ProviderSignIn(
+        providers_for(settings.oidc_providers, provider_client),
+        SignInFlows(redis, keys),
+        app.state.accounts,
+        app.state.links,
+    )
     app.state.comments = Comments(cache, pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
@@ -145,6 +158,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         await digest.stop()
         await events.stop()
         await webhook_client.close()
+        await provider_client.close()
         await webhooks_pool.close()
         await events_pool.close()
         await app.state.pool.close()
@@ -179,6 +193,8 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             accounts.AuthController,
             accounts.MeController,
             *sso.HANDLERS,
+            oidc.SignInPopup,
+            oidc.IdentityLinks,
             *notifications.HANDLERS,
             account_changes.PasswordController,
             account_changes.OwnAccountController,

@@ -13,6 +13,7 @@ import difflib
 import email.utils
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,11 @@ MAKE_A_SECRET = "e.g. from `openssl rand -base64 48`"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 EVERYWHERE: tuple[IPNetwork, ...] = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+# Each OpenID Connect provider named in COMMENTSVC_OIDC_PROVIDERS is read from these, per name
+# (COMMENTSVC_OIDC_<NAME>_ISSUER...); GitHub is a preset (OAuth 2.0) whose issuer is optional.
+OIDC_FIELDS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET")
+OIDC_PRESETS = frozenset({"github"})
+_OIDC_NAME = re.compile(r"[a-z][a-z0-9]{0,19}")
 
 
 class ConfigError(ValueError):
@@ -73,6 +79,17 @@ _PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def _random_secret() -> str:
     return secrets.token_urlsafe(48)
+
+
+@dataclass(frozen=True, slots=True)
+class OidcProvider:
+    """An identity provider readers may sign in with: ``issuer`` is its OpenID Connect issuer (for
+    the GitHub preset, None for github.com or a GitHub Enterprise Server's address)."""
+
+    name: str
+    issuer: str | None
+    client_id: str
+    client_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +136,7 @@ class Settings:
     moderator_alert_seconds: int = 600
     # Webhooks may target loopback, private and link-local addresses (tests, a private network).
     webhook_allow_private: bool = False
+    oidc_providers: tuple[OidcProvider, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -159,7 +177,7 @@ def load_settings(
     no setting (a typo, most likely) is handed to ``warn`` in one sentence, before any error."""
     env = os.environ if environ is None else environ
     if warn is not None:
-        known = known_variables()
+        known = known_variables() | oidc_variables(env.get(PREFIX + "OIDC_PROVIDERS"))
         for name in sorted(name for name in env if name.startswith(PREFIX) and name not in known):
             closest = difflib.get_close_matches(name, known, n=1, cutoff=0)
             warn(f"{name} is not a setting and is ignored; the closest setting is {closest[0]}.")
@@ -171,6 +189,38 @@ def known_variables() -> frozenset[str]:
     variables = _Variables({})
     _load(variables, None)
     return frozenset(variables.read)
+
+
+def oidc_variables(providers: str | None) -> frozenset[str]:
+    """The variables of each provider COMMENTSVC_OIDC_PROVIDERS names (they depend on its value)."""
+    names = _oidc_names(providers)
+    return frozenset(f"{PREFIX}OIDC_{name.upper()}_{part}" for name in names for part in OIDC_FIELDS)
+
+
+def _oidc_names(raw: str | None) -> list[str]:
+    return [name.strip().lower() for name in (raw or "").split(",") if name.strip()]
+
+
+def _oidc_providers(get: Callable[[str], str | None], environment: str) -> tuple[OidcProvider, ...]:
+    providers = []
+    names = _oidc_names(get("OIDC_PROVIDERS"))
+    for name in names:
+        if not _OIDC_NAME.fullmatch(name) or names.count(name) > 1:
+            raise ConfigError(
+                f"{PREFIX}OIDC_PROVIDERS must list distinct names of lower-case letters and digits "
+                f"(at most 20), not {name!r}."
+            )
+        issuer, client_id, client_secret = (get(f"OIDC_{name.upper()}_{part}") for part in OIDC_FIELDS)
+        for part, value in zip(OIDC_FIELDS, (issuer, client_id, client_secret), strict=True):
+            if not value and not (part == "ISSUER" and name in OIDC_PRESETS):
+                raise ConfigError(
+                    f"{PREFIX}OIDC_{name.upper()}_{part} is required (a provider named {name})."
+                )
+        if issuer:
+            schemes = ("https",) if environment == "production" else ("https", "http")
+            _url(f"{PREFIX}OIDC_{name.upper()}_ISSUER", issuer, schemes)
+        providers.append(OidcProvider(name, issuer or None, client_id or "", client_secret or ""))
+    return tuple(providers)
 
 
 def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
@@ -257,6 +307,7 @@ def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
             PREFIX + "MODERATOR_ALERT_SECONDS", get("MODERATOR_ALERT_SECONDS"), 600, minimum=1
         ),
         webhook_allow_private=_bool(PREFIX + "WEBHOOK_ALLOW_PRIVATE", get("WEBHOOK_ALLOW_PRIVATE")),
+        oidc_providers=_oidc_providers(get, environment),
     )
 
 

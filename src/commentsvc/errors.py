@@ -28,6 +28,18 @@ class Reason(StrEnum):
     BAD_LINK = "bad_link"  # an e-mailed link or its token: unknown, altered, expired or used
     SSO_REFUSED = "sso_refused"  # a host site's sign-in token: forged, expired, retired secret, other site
     OTHER_SITE = "other_site"  # an account of a host site's sign-in comments on that site only
+    # Signing in with an identity provider (OpenID Connect, GitHub), refused:
+    STATE_MISMATCH = "state_mismatch"  # not started in this browser, already used, or too old
+    NONCE_MISMATCH = "nonce_mismatch"  # the ID token was issued for another sign-in
+    WRONG_ISSUER = "wrong_issuer"
+    WRONG_AUDIENCE = "wrong_audience"  # the ID token was issued to another client
+    TOKEN_EXPIRED = "token_expired"
+    BAD_SIGNATURE = "bad_signature"  # unsigned, malformed, or not signed by one of the provider's keys
+    PROVIDER_REFUSED = "provider_refused"  # the provider said no (the reader cancelled, a bad code)
+    BAD_IDENTITY = "bad_identity"  # a subject that is empty, overlong or holds control characters
+    NO_EMAIL = "no_email"  # the provider shares no e-mail address for a new account
+    EMAIL_IN_USE = "email_in_use"  # an account has the address: sign in to it, then link
+    IDENTITY_TAKEN = "identity_taken"  # the identity is linked to another account
 
 
 class ServiceError(Exception):

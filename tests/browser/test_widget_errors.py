@@ -446,10 +446,27 @@ MET_ELSEWHERE = {"rate_limited", "unavailable"}  # the two tests just above
 # Refusals of an e-mailed link's token, met on the account pages (tests/browser/test_account_mail.py).
 MET_ON_THE_ACCOUNT_PAGES = {"bad_link"}
 MET_ELSEWHERE |= {"sso_refused"}  # a host page's token refused: tests/browser/test_sso.py
+# Refusals of a sign-in with an identity provider, said by the popup's page (from this catalogue):
+# tests/integration/test_oidc_*.py and tests/browser/test_sign_in_popup.py meet them.
+MET_IN_THE_SIGN_IN_POPUP = {
+    "state_mismatch",
+    "nonce_mismatch",
+    "wrong_issuer",
+    "wrong_audience",
+    "token_expired",
+    "bad_signature",
+    "provider_refused",
+    "bad_identity",
+    "no_email",
+    "email_in_use",
+    "identity_taken",
+}
 
 
 def test_the_table_reaches_every_reason_and_every_code_the_widget_can_meet():
-    keys = {c.key for c in CASES.values()} | MET_ELSEWHERE | MET_ON_THE_ACCOUNT_PAGES
+    keys = (
+        {c.key for c in CASES.values()} | MET_ELSEWHERE | MET_ON_THE_ACCOUNT_PAGES | MET_IN_THE_SIGN_IN_POPUP
+    )
     reasons = {r.value for r in Reason}
     assert reasons <= keys, reasons - keys
     codes = every_code()

@@ -53,6 +53,9 @@ ADDITIONS = {
     ("PUT", "/api/v1/sites/{site}/articles"): "200",
     ("GET", "/api/v1/moderation/decisions/by-link"): "200",
     ("POST", "/api/v1/moderation/decisions/by-link"): "200",
+    # Linking an identity at a provider (OpenID Connect) to one's account: the popup's code, the confirmation.
+    ("POST", "/api/v1/me/identities/link-code"): "201",
+    ("POST", "/api/v1/auth/oidc/link"): "200",
 }
 PUBLIC = {
     ("POST", "/api/v1/auth/register"),
@@ -72,6 +75,8 @@ PUBLIC = {
     ("GET", "/api/v1/moderation/decisions/by-link"),
     ("POST", "/api/v1/moderation/decisions/by-link"),
     ("POST", "/unsubscribe"),
+    # The confirmation's signed token is the credential: the popup holds no access token.
+    ("POST", "/api/v1/auth/oidc/link"),
 }
 # RFC 8058's one-click unsubscribing, which mail clients post as a form (the token in its URL
 # acts, not a sign-in).

@@ -37,6 +37,7 @@ SIGNED_IN_ROUTES = {
     },
     ("GET", "/api/v1/sites/{site}/webhooks"): None,
     ("DELETE", "/api/v1/sites/{site}/webhooks/{id}"): None,
+    ("POST", "/api/v1/me/identities/link-code"): None,
 }
 
 

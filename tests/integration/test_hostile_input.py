@@ -52,6 +52,10 @@ from tests.integration.hostile_corpus import (
     TRAVERSAL,
     XSS,
 )
+from tests.integration.oidc_flow import at_forger, refusal, service_with
+from tests.integration.oidc_flow import callback as oidc_callback
+from tests.integration.oidc_flow import start as oidc_start
+from tests.openid import ForgingProvider
 from tests.served import serve
 
 ORIGIN = "https://news.example"
@@ -276,6 +280,14 @@ ROUTES = {
         fields={"replies": "bool", "moderation": "choice"},
     ),
     # Its one-click form is no JSON body: only its token is hostile (query_cases).
+    # Signing in with an identity provider: the popup's pages and their assets.
+    "oidc-start": Route("GET", "/auth/oidc/{name}/start"),
+    "oidc-callback": Route("GET", "/auth/oidc/{name}/callback"),
+    "oidc-asset": Route("GET", "/auth/oidc/{asset}"),
+    "identity-link-code": Route("POST", "/api/v1/me/identities/link-code", "reader"),
+    "identity-link": Route(
+        "POST", "/api/v1/auth/oidc/link", body={"token": "not.a.link"}, fields={"token": "text"}
+    ),
     "unsubscribe": Route("POST", "/unsubscribe"),
     "unsubscribe-page": Route("GET", "/unsubscribe"),
     "thread": Route("GET", "/api/v1/sites/{site}/comments"),
@@ -772,6 +784,30 @@ def query_cases() -> list[Case]:
     }.items():
         params = {k: v for k, v in {**embed, **changes}.items() if v is not None}
         cases.append(Case("embed", label, params=params, statuses=frozenset({400, 404})))
+    return cases + oidc_cases()
+
+
+def oidc_cases() -> list[Case]:
+    """The popup's pages: parameters no provider sends are refused before any flow is looked at."""
+    start, answer = "/auth/oidc/nobody/start", "/auth/oidc/nobody/callback"
+    cases = [
+        Case("oidc-start", "lang-long", path=start, params={"lang": "english-please"}, field="lang"),
+        Case("oidc-start", "link-oversized", path=start, params={"link": "l" * 3000}, field="link"),
+        Case(
+            "oidc-start", "name-markup", path="/auth/oidc/%3Cscript%3E/start", statuses=frozenset({400, 404})
+        ),
+        Case(
+            "oidc-callback",
+            "name-traversal",
+            path="/auth/oidc/..%2F..%2Fadmin/callback",
+            statuses=frozenset({400, 404}),
+        ),
+        Case("oidc-asset", "traversal", path="/auth/oidc/..%2Fapp.py", statuses=frozenset({400, 404})),
+    ]
+    for name in ("state", "code", "iss", "error"):
+        cases.append(
+            Case("oidc-callback", f"{name}-oversized", path=answer, params={name: "x" * 3000}, field=name)
+        )
     return cases
 
 
@@ -1346,3 +1382,101 @@ def test_every_route_of_the_app_meets_the_corpus(settings):
         "home",
     }
     assert set(ROUTES) - exercised == set()
+
+
+# The OpenID Connect callback: what a hostile provider, or anyone forging its answer, may send.
+# Each is refused on the popup's page with the reason the widget's words say, and nothing is stored.
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _compact(header: dict, claims: dict) -> str:
+    return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+
+
+def _unsigned(claims: dict) -> str:
+    return _compact({"alg": "none", "typ": "JWT"}, claims) + "."
+
+
+def _hmac_with_the_public_key(forger: ForgingProvider, claims: dict) -> str:
+    # HS/RS confusion: the provider's public key, which anyone can fetch, used as an HMAC secret
+    # (made by hand: JOSE libraries refuse to make it).
+    signing_input = _compact({"alg": "HS256", "kid": forger.key.kid}, claims)
+    secret = forger.key.as_pem(private=False)
+    return signing_input + "." + _b64(hmac.digest(secret, signing_input.encode(), "sha256"))
+
+
+HOSTILE_ID_TOKENS = {
+    "alg-none": lambda forger, claims: _unsigned(claims),
+    "hs256-with-the-public-key": _hmac_with_the_public_key,
+    "oversized": lambda forger, claims: forger.token({**claims, "padding": "x" * 40_000}),
+    "not-a-jwt": lambda forger, claims: "<script>alert(1)</script>",
+    "sub-with-control-characters": lambda forger, claims: forger.token(
+        {**claims, "sub": "reader\x00\r\nadmin"}
+    ),
+    "sub-overlong": lambda forger, claims: forger.token({**claims, "sub": "s" * 256}),
+    "sub-not-a-string": lambda forger, claims: forger.token({**claims, "sub": {"id": 1}}),
+}
+HOSTILE_REASONS = {
+    "alg-none": "bad_signature",
+    "hs256-with-the-public-key": "bad_signature",
+    "oversized": "bad_signature",
+    "not-a-jwt": "bad_signature",
+    "sub-with-control-characters": "bad_identity",
+    "sub-overlong": "bad_identity",
+    "sub-not-a-string": "bad_identity",
+}
+
+
+@pytest.fixture(scope="module")
+async def forger() -> AsyncIterator[ForgingProvider]:
+    provider = ForgingProvider()
+    await provider.start()
+    yield provider
+    await provider.stop()
+
+
+@pytest.fixture(scope="module")
+async def oidc_service(settings, forger: ForgingProvider) -> AsyncIterator[httpx.AsyncClient]:
+    async with service_with(settings, forged=forger.issuer) as service:
+        yield service
+
+
+@pytest.mark.parametrize("kind", HOSTILE_ID_TOKENS, ids=list(HOSTILE_ID_TOKENS))
+async def test_a_hostile_id_token_at_the_callback_is_refused_and_stores_nothing(
+    oidc_service, forger, db, kind
+):
+    forger.forge = lambda claims, header: HOSTILE_ID_TOKENS[kind](forger, claims)
+    before = await snapshot(db)
+    response = await oidc_callback(oidc_service, await at_forger(await oidc_start(oidc_service, "forged")))
+    assert response.status_code == 401 and refusal(response) == HOSTILE_REASONS[kind]
+    assert "\x00" not in response.text and "<script>alert" not in response.text
+    assert await snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"state": "s" * 5000, "code": "c"},
+        {"state": "s", "code": "c" * 5000},
+        {"state": "s", "code": "c", "iss": "i" * 5000},
+        {"state": "\x00<script>", "code": "c"},
+    ],
+    ids=["state-oversized", "code-oversized", "iss-oversized", "state-control-characters"],
+)
+async def test_hostile_callback_parameters_are_refused_and_store_nothing(oidc_service, db, query):
+    before = await snapshot(db)
+    response = await oidc_service.get("/auth/oidc/forged/callback", params=query)
+    assert 400 <= response.status_code < 500
+    assert "<script>" not in response.text
+    assert await snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    "token", ["", "x" * 5000, "a.b.c", "\x00"], ids=["empty", "oversized", "forged", "control"]
+)
+async def test_a_forged_link_confirmation_is_refused_and_links_nothing(oidc_service, db, token):
+    before = await snapshot(db)
+    response = await oidc_service.post("/api/v1/auth/oidc/link", json={"token": token})
+    assert response.status_code == 400, response.text
+    assert await snapshot(db) == before

@@ -60,6 +60,9 @@ CONTRACT_ROUTES = {
     # Additive: a moderator's decision from an e-mailed link (what it is about; the decision).
     ("get", "/api/v1/moderation/decisions/by-link"),
     ("post", "/api/v1/moderation/decisions/by-link"),
+    # Additive: linking an identity at a provider (OpenID Connect) to one's account.
+    ("post", "/api/v1/me/identities/link-code"),
+    ("post", "/api/v1/auth/oidc/link"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

@@ -195,3 +195,53 @@ def test_every_variable_the_settings_read_is_known():
         "COMMENTSVC_PORT",
         "COMMENTSVC_RATE_LIMIT_REPORT_USER",
     } <= known_variables()
+
+
+OIDC = {
+    "COMMENTSVC_OIDC_PROVIDERS": "corp, github",
+    "COMMENTSVC_OIDC_CORP_ISSUER": "https://id.corp.example",
+    "COMMENTSVC_OIDC_CORP_CLIENT_ID": "comments",
+    "COMMENTSVC_OIDC_CORP_CLIENT_SECRET": "corp secret",
+    "COMMENTSVC_OIDC_GITHUB_CLIENT_ID": "Iv1.abc",
+    "COMMENTSVC_OIDC_GITHUB_CLIENT_SECRET": "github secret",
+}
+
+
+def test_openid_providers_are_read_per_name_and_github_needs_no_issuer():
+    said: list[str] = []
+    providers = load_settings(OIDC, warn=said.append).oidc_providers
+    assert [(p.name, p.issuer, p.client_id) for p in providers] == [
+        ("corp", "https://id.corp.example", "comments"),
+        ("github", None, "Iv1.abc"),
+    ]
+    assert said == []  # each listed provider's variables are settings
+    assert "corp secret" not in repr(providers)
+
+
+def test_a_providers_variable_for_a_provider_not_listed_is_named():
+    said: list[str] = []
+    load_settings({**OIDC, "COMMENTSVC_OIDC_COPR_ISSUER": "https://x.example"}, warn=said.append)
+    assert said == [
+        "COMMENTSVC_OIDC_COPR_ISSUER is not a setting and is ignored; the closest setting is COMMENTSVC_OIDC_CORP_ISSUER."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"COMMENTSVC_OIDC_CORP_CLIENT_ID": ""}, "COMMENTSVC_OIDC_CORP_CLIENT_ID is required"),
+        ({"COMMENTSVC_OIDC_CORP_ISSUER": ""}, "COMMENTSVC_OIDC_CORP_ISSUER is required"),
+        ({"COMMENTSVC_OIDC_PROVIDERS": "corp,Bad-Name"}, "COMMENTSVC_OIDC_PROVIDERS must list"),
+        (
+            {"COMMENTSVC_OIDC_CORP_ISSUER": "ftp://id.corp.example"},
+            "COMMENTSVC_OIDC_CORP_ISSUER must be a URL",
+        ),
+        (
+            {**PRODUCTION, "COMMENTSVC_OIDC_CORP_ISSUER": "http://id.corp.example"},
+            "must be a URL starting with https",
+        ),
+    ],
+)
+def test_a_provider_missing_a_variable_or_with_a_bad_one_is_named(changes, named):
+    with pytest.raises(ConfigError, match=named):
+        load_settings({**OIDC, **changes})

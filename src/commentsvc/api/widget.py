@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import html
+import json
 from functools import cache
 from importlib import resources
 from typing import Annotated
@@ -39,7 +40,7 @@ DOCUMENT = """<!doctype html>
 """
 EMBED_BODY = (
     '<div id="app" data-site="{site}" data-article="{article}" data-title="{article_title}" data-url="{url}" '
-    'data-id="{id}" data-origin="{origin}" data-lang="{lang}"{sso}></div>'
+    'data-id="{id}" data-origin="{origin}" data-lang="{lang}" data-providers="{providers}"{sso}></div>'
 )
 # A host site's sign-in: the widget takes its reader from the host, and sends "sign in" and "sign
 # out" to the host's own pages.
@@ -151,6 +152,8 @@ async def embed_document(
         )
         if sso
         else "",
+        # The identity providers readers may sign in with: [[name, label], ...].
+        providers=html.escape(json.dumps([[p.name, p.label] for p in state.sign_in.providers.values()])),
     )
     # Only the asking page's origin: the list of the site's origins is nobody else's business.
     headers = {"Content-Security-Policy": EMBED_CSP.format(origin=origin), "Cache-Control": "no-cache"}

@@ -32,6 +32,7 @@ LOOKS_LIKE_A_USERNAME = (
 )
 SPENT_REFRESH = "This refresh token is no longer valid; sign in again."
 ACCOUNT_GONE = "This account no longer exists."
+NO_PASSWORD = "This account has no password (it signs in with an identity provider); it was not erased."
 # Widgets on one page share a sign-in and may all refresh the same token at once. A token spent
 # less than this ago gets the pair its rotation issued again, rather than being taken for a
 # stolen one replayed (RFC 9700, 4.14.2, detects reuse to revoke the family): long enough for
@@ -176,6 +177,12 @@ class Accounts:
                 raise Unauthorized(BAD_CREDENTIALS, reason=Reason.BAD_CREDENTIALS)
             return SignedIn(profile, await self._issue_tokens(conn, credentials.user_id, uuid.uuid4()))
 
+    async def sign_in_as(self, conn: asyncpg.Connection, user_id: int) -> SignedIn:
+        """A new sign-in for an account whose owner proved who they are elsewhere (an identity
+        provider: domain/identities.py)."""
+        profile = await self.current_profile(conn, user_id)
+        return SignedIn(profile, await self._issue_tokens(conn, user_id, uuid.uuid4()))
+
     async def refresh(self, conn: asyncpg.Connection, refresh_token: str) -> SignedIn:
         token_hash = hash_refresh_token(refresh_token)
         successor = successor_refresh_token(self._successor_key, refresh_token)
@@ -234,6 +241,10 @@ class Accounts:
         async with connection(db) as conn:
             stored_hash = await users.get_password_hash(conn, user_id)
         if stored_hash is None:
+            async with connection(db) as conn:
+                if await users.user_exists(conn, user_id):
+                    # Made by signing in with a provider: no password confirms an erasure.
+                    raise Forbidden(NO_PASSWORD, field="password")
             raise Unauthorized(ACCOUNT_GONE, reason=Reason.ACCOUNT_GONE)
         if not await self.passwords.verify(stored_hash, password):
             raise Forbidden("The password is incorrect; the account was not erased.", field="password")

@@ -16,6 +16,12 @@ class Keys:
     def queue_marker(self) -> str:
         return f"{self.prefix}mq:intact"
 
+    def sign_in_flow(self, state: str) -> str:
+        return f"{self.prefix}oidc:flow:{state}"
+
+    def link_code(self, code: str) -> str:
+        return f"{self.prefix}oidc:link:{code}"
+
     def cache_generation(self, scope: str) -> str:
         return f"{self.prefix}gen:{scope}"
 

@@ -21,6 +21,8 @@
   var locked = false, viewer = null, drawn = null;
   // Comments reported from this page: the thread does not say which ones a reader reported.
   var reported = {};
+  // The identity providers ([name, label]) and the sign-in popup this frame opened, if any.
+  var providers = JSON.parse(cfg.providers || "[]"), popup = null;
 
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
@@ -349,6 +351,7 @@
         // The host's sign-out page, when it has one, signs the reader out of both.
         cfg.logout ? el("a", { href: cfg.logout, target: "_top", text: t.signOut, onclick: leave })
           : el("button", { type: "button", text: t.signOut, onclick: leave })]),
+        providerButtons(true),
         banned ? el("p", { class: "banner", text: explain({ data: { reason: "banned", banned_until: viewer.banned_until, ban_reason: viewer.ban_reason } }) }) : null,
         me.email_verified === false && !banned ? unverified() : null,
         banned || locked ? null : composer(null, null, post(null)));
@@ -362,7 +365,7 @@
     box.append(el("p", {}, [
       el("button", { type: "button", class: "link", text: t.signIn, onclick: function () { form("in"); } }), t.or,
       el("button", { type: "button", class: "link", text: t.signUp, onclick: function () { form("up"); } }), t.toPost,
-    ]));
+    ]), providerButtons(false));
   }
 
   // Beside the text box until the address is verified (a site may hold comments till then).
@@ -384,7 +387,7 @@
     if (!me || me.email_verified !== false) return;
     api("GET", "/api/v1/me").then(function (user) {
       if (!me || user.email_verified === me.email_verified) return;
-      me = user; set("csvc.me", JSON.stringify(user)); accountForms(true);
+      me = user; keep("csvc.me", JSON.stringify(user)); accountForms(true);
     }, function () {});
   }
 
@@ -431,6 +434,36 @@
       el("button", { type: "button", text: t.cancel, onclick: function () { accountForms(true); } }),
     ]), kind === "in" ? el("button", { type: "button", class: "link", text: t.forgot, onclick: forgotForm }) : null, box]));
     $("#account").replaceChildren(f); f.querySelector("input").focus();
+  }
+
+  // Signing in (or, signed in, linking) with a provider happens in a popup on the service's
+  // origin, a first-party window even where third-party cookies are blocked; its last page posts
+  // the outcome back to this frame. Opened on the click itself, so that browsers let it through.
+  function withProvider(provider, linking) {
+    popup = window.open("about:blank", "commentsvc-sign-in", "popup,width=520,height=680");
+    if (!popup) { fail(t.popupBlocked); return; }
+    var start = "/auth/oidc/" + provider[0] + "/start?lang=" + lang;
+    if (!linking) { popup.location = start; return; }
+    // The access token stays here: the popup's URL carries a one-time code instead.
+    api("POST", "/api/v1/me/identities/link-code").then(function (r) {
+      popup.location = start + "&link=" + encodeURIComponent(r.code);
+    }, function (err) { popup.close(); if (!err.shown) fail(explain(err)); });
+  }
+  window.addEventListener("message", function (e) {
+    if (e.origin !== location.origin || !popup || e.source !== popup || !e.data) return;
+    if (e.data.type === "commentsvc:signed-in") { signedIn(e.data.auth); render(); }
+    else if (e.data.type === "commentsvc:linked") {
+      var named = providers.filter(function (p) { return p[0] === e.data.provider; })[0];
+      say(fillIn(t.linked, { provider: named ? named[1] : e.data.provider }));
+    }
+  });
+  function providerButtons(linking) {
+    // A host site's readers sign in through it only.
+    if (!providers.length || sso) return document.createTextNode("");
+    return el("p", { class: "row providers" }, providers.map(function (p) {
+      return el("button", { type: "button", text: fillIn(linking ? t.linkProvider : t.withProvider, { provider: p[1] }),
+        onclick: function () { withProvider(p, linking); } });
+    }));
   }
 
   function render() {
