@@ -844,10 +844,6 @@ def token_cases() -> list[Case]:
 SSO_SECRET = "the hostile corpus's host-site secret, " + "s" * 40
 
 
-def _b64(data: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-
 @dataclass(frozen=True)
 class HostToken:
     """A host-site token for the world's site (its slug known once the world exists): its claims
@@ -866,11 +862,10 @@ class HostToken:
         }
         claims = {k: v for k, v in claims.items() if v is not _DROP}
         if self.alg == "none":
-            return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+            return _unsigned(claims)
         if self.alg == "RS256":  # says RS256, signed with HMAC and the secret: the classic confusion
-            signed = f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(claims)}"
-            mac = hmac.digest(self.key.encode(), signed.encode(), "sha256")
-            return f"{signed}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+            signed = _compact({"alg": "RS256", "typ": "JWT"}, claims)
+            return f"{signed}.{_b64(hmac.digest(self.key.encode(), signed.encode(), 'sha256'))}"
         return jwt.encode(claims, self.key, algorithm=self.alg)
 
 
