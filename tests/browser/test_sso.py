@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.dashboard import serious_violations
 from tests.browser.stage import LANGS, sentence
 from tests.builders import make_site, unique_name
 from tests.host_site import host_site, rotate_secret
@@ -28,12 +29,16 @@ async def test_the_host_pages_reader_comments_without_signing_in_again(
         sign_in = frame.get_by_role("link", name="Sign in")
         assert await sign_in.get_attribute("href") == f"{host_origin}/login"
         assert await frame.locator("input[type=password]").count() == 0
+        widget = await (await page.query_selector("iframe")).content_frame()
+        assert await serious_violations(widget) == "[]"
         await sign_in.click()
         name = unique_name("Camille ")
         await page.get_by_label("Your name").fill(name)
         await page.get_by_role("button", name="Sign in").click()
         await page.wait_for_url(f"{host_origin}/demo/sso.html")
         await frame.get_by_text(f"Signed in: {name}").wait_for()
+        widget = await (await page.query_selector("iframe")).content_frame()
+        assert await serious_violations(widget) == "[]"
         await frame.locator("textarea[name=body]").fill("Posted with the host's sign-in.")
         await frame.get_by_role("button", name="Post").click()
         await frame.locator("article.comment").filter(has_text="Posted with the host's sign-in.").wait_for()

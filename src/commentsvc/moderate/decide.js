@@ -6,16 +6,8 @@
 
 const TEXT = {
   en: {
+    ...LABELS.en,
     title: "Moderation", approve: "Approve", reject: "Reject", dashboard: "Open the dashboard",
-    held: "Held", reported: "Reported", why: (rules) => `Why: ${rules.join("; ")}`,
-    rules: {
-      pre_moderation: "pre-moderation (author not trusted yet)", links: "too many links", blocked_word: "a blocked word",
-      repeated_text: "the same text again", burst: "many comments from a new account",
-      first_comment: "a new reader's first comment", unverified_email: "e-mail address not verified",
-      reports: "reported by readers", spam_score: "spam score",
-    },
-    reasons: { spam: "Spam", abuse: "Abuse", off_topic: "Off topic", other: "Other" },
-    actions: { approve: "approved", reject: "rejected", spam: "marked as spam", keep: "kept", delete: "deleted" },
     anonymous: "(erased account)", loading: "Loading…",
     decided: (action, who) => `Decided: ${label("actions", action)}${who ? ` by @${who}` : ""}.`,
     badLink: "This link is not valid, or no longer is (links work for 7 days): open the dashboard to decide.",
@@ -24,16 +16,8 @@ const TEXT = {
     failed: (detail) => `That did not work: ${detail}`,
   },
   fr: {
+    ...LABELS.fr,
     title: "Modération", approve: "Approuver", reject: "Rejeter", dashboard: "Ouvrir le tableau de bord",
-    held: "Retenu", reported: "Signalé", why: (rules) => `Pourquoi : ${rules.join(" ; ")}`,
-    rules: {
-      pre_moderation: "pré-modération (auteur pas encore de confiance)", links: "trop de liens", blocked_word: "un mot bloqué",
-      repeated_text: "le même texte à nouveau", burst: "beaucoup de commentaires d'un compte récent",
-      first_comment: "premier commentaire d'un nouveau lecteur", unverified_email: "adresse e-mail non vérifiée",
-      reports: "signalé par des lecteurs", spam_score: "score de spam",
-    },
-    reasons: { spam: "Spam", abuse: "Propos abusifs", off_topic: "Hors sujet", other: "Autre" },
-    actions: { approve: "approuvé", reject: "rejeté", spam: "marqué comme spam", keep: "gardé", delete: "supprimé" },
     anonymous: "(compte effacé)", loading: "Chargement…",
     decided: (action, who) => `Décidé : ${label("actions", action)}${who ? ` par @${who}` : ""}.`,
     badLink: "Ce lien n'est pas valide, ou ne l'est plus (les liens valent 7 jours) : ouvrez le tableau de bord pour décider.",

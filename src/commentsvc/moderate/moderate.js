@@ -10,6 +10,7 @@ const BAN_DAYS = [1, 7, 30, 365, 0];
 
 const TEXT = {
   en: {
+    ...LABELS.en,
     title: "Moderation", site: "Site", queue: "Queue", log: "Audit log", signOut: "Sign out",
     signInTitle: "Moderators, sign in", login: "Username or email", password: "Password", signIn: "Sign in",
     queueTitle: "Awaiting a decision",
@@ -18,18 +19,6 @@ const TEXT = {
     reasonHint: "Enter: reject with this reason · Escape: back to the keys",
     approve: "Approve", reject: "Reject", spam: "Spam", keep: "Keep", ban: "Ban author…",
     close: "Close to new comments", reopen: "Reopen to comments", closedBadge: "· closed to new comments",
-    held: "Held", reported: "Reported", why: (rules) => `Why: ${rules.join("; ")}`,
-    rules: {
-      pre_moderation: "pre-moderation (author not trusted yet)", links: "too many links", blocked_word: "a blocked word",
-      repeated_text: "the same text again", burst: "many comments from a new account",
-      first_comment: "a new reader's first comment", unverified_email: "e-mail address not verified",
-      reports: "reported by readers", spam_score: "spam score",
-    },
-    reasons: { spam: "Spam", abuse: "Abuse", off_topic: "Off topic", other: "Other" },
-    actions: {
-      approve: "approved", reject: "rejected", spam: "marked as spam", keep: "kept", ban: "banned", unban: "ban lifted",
-      lock: "closed to new comments", unlock: "reopened to comments", delete: "deleted", describe: "title and address set",
-    },
     empty: "Nothing awaits a decision.", notModerator: "This account moderates no site.",
     badLogin: "Wrong username, email or password.", decided: (action) => `Decided: ${label("actions", action)}.`,
     banTitle: (name) => `Ban ${name} from this site`, banFor: "How long", banReason: "Reason (the author is shown it)",
@@ -45,6 +34,7 @@ const TEXT = {
     stale: "Its author edited this comment meanwhile: here is the new text. Decide again.",
   },
   fr: {
+    ...LABELS.fr,
     title: "Modération", site: "Site", queue: "File d'attente", log: "Journal", signOut: "Se déconnecter",
     signInTitle: "Modérateurs, connectez-vous", login: "Nom d'utilisateur ou e-mail", password: "Mot de passe", signIn: "Se connecter",
     queueTitle: "En attente de décision",
@@ -53,18 +43,6 @@ const TEXT = {
     reasonHint: "Entrée : rejeter avec ce motif · Échap : revenir aux touches",
     approve: "Approuver", reject: "Rejeter", spam: "Spam", keep: "Garder", ban: "Bannir l'auteur…",
     close: "Fermer aux commentaires", reopen: "Rouvrir aux commentaires", closedBadge: "· fermé aux commentaires",
-    held: "Retenu", reported: "Signalé", why: (rules) => `Pourquoi : ${rules.join(" ; ")}`,
-    rules: {
-      pre_moderation: "pré-modération (auteur pas encore de confiance)", links: "trop de liens", blocked_word: "un mot bloqué",
-      repeated_text: "le même texte à nouveau", burst: "beaucoup de commentaires d'un compte récent",
-      first_comment: "premier commentaire d'un nouveau lecteur", unverified_email: "adresse e-mail non vérifiée",
-      reports: "signalé par des lecteurs", spam_score: "score de spam",
-    },
-    reasons: { spam: "Spam", abuse: "Propos abusifs", off_topic: "Hors sujet", other: "Autre" },
-    actions: {
-      approve: "approuvé", reject: "rejeté", spam: "marqué comme spam", keep: "gardé", ban: "banni", unban: "bannissement levé",
-      lock: "fermé aux commentaires", unlock: "rouvert aux commentaires", delete: "supprimé", describe: "titre et adresse définis",
-    },
     empty: "Rien n'attend de décision.", notModerator: "Ce compte ne modère aucun site.",
     badLogin: "Identifiant ou mot de passe incorrect.", decided: (action) => `Décidé : ${label("actions", action)}.`,
     banTitle: (name) => `Bannir ${name} de ce site`, banFor: "Pour combien de temps", banReason: "Motif (montré à l'auteur)",
