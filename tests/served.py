@@ -38,6 +38,10 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
         # The tests' mail: to their SMTP server, else to files of the run's own (never the checkout).
         COMMENTSVC_MAIL_DIR=settings.mail_dir,
         COMMENTSVC_MAIL_FROM=settings.mail_from,
+        # Every process registers the subscribers' delays as it starts, the last one's standing:
+        # a served process with the default window would hold the tests' reply mail for 10 minutes.
+        COMMENTSVC_REPLY_MAIL_BATCH_SECONDS=str(settings.reply_mail_batch_seconds),
+        COMMENTSVC_MODERATOR_ALERT_SECONDS=str(settings.moderator_alert_seconds),
     )
     if settings.smtp_url is not None:
         env["COMMENTSVC_SMTP_URL"] = settings.smtp_url
