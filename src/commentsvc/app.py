@@ -57,7 +57,7 @@ from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.posting import Posting
-from commentsvc.domain.queue_feed import QueueFeed
+from commentsvc.domain.queue_feed import OPENS, QueueFeed
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.sso import HostSignIn
 from commentsvc.domain.tokens import AccessTokens
@@ -117,7 +117,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         MailSubscriber(
             "account-mail", ACCOUNT_TYPES, AccountLetters(app.state.links, account_tokens), postman
         ),
-        MailSubscriber(alerts.NAME, alerts.TYPES, moderator_alerts, postman),
+        MailSubscriber(alerts.NAME, alerts.TYPES, moderator_alerts, postman, wants=OPENS),
         reply_mail(postman, app.state.links, timedelta(seconds=settings.reply_mail_batch_seconds)),
         WebhookFanOut(sender),
     ]

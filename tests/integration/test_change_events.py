@@ -52,7 +52,7 @@ async def last_event(db) -> int:
 
 
 # The subscribers served at commit; the others' deliveries are the dispatchers', a moment later.
-AT_COMMIT = [StalePages.name, QueueFeed.name]
+AT_COMMIT = [StalePages.name, QueueFeed.name, WebhookFanOut.name]
 
 
 async def undelivered_at_commit(db, site: str) -> int:

@@ -22,6 +22,7 @@ import pytest
 from commentsvc.domain.events import Dispatcher
 from commentsvc.model.events import (
     ArticleChange,
+    CommentReported,
     Event,
     EventType,
     NewEvent,
@@ -44,6 +45,7 @@ class Probe:
     types: ClassVar[frozenset[EventType]] = TYPES
     retries = QUICK
     delay = timedelta(0)
+    wants = None
 
     def __init__(
         self, name: str, at_commit: bool = False, failures: int = 0, acknowledged: list[Event] | None = None
@@ -298,7 +300,7 @@ DYING_DISPATCHER = textwrap.dedent(
     from commentsvc.model.events import EventType
 
     class Stuck:
-        name, types, at_commit, retries, delay = sys.argv[2], frozenset(EventType), False, None, timedelta(0)
+        name, types, at_commit, retries, delay, wants = sys.argv[2], frozenset(EventType), False, None, timedelta(0), None
         async def deliver(self, events, conn):
             print("delivering", *(e.id for e in events), flush=True)
             await asyncio.Event().wait()
@@ -318,7 +320,7 @@ async def test_a_dispatcher_killed_mid_delivery_loses_nothing(events_db, pool):
     name = unique_name("survivor")
     site_id, article_id = await make_article(pool)
     # The event is written before any dispatcher of this subscriber runs, so the dying one takes it.
-    await store.register(pool, name, sorted(TYPES), timedelta(0))
+    await store.register(pool, name, sorted(TYPES), timedelta(0), None)
     async with pool.acquire() as conn, conn.transaction():
         (event,) = await store.record(conn, [locked(site_id, article_id)])
     dying = await asyncio.create_subprocess_exec(
@@ -351,7 +353,7 @@ async def test_a_dispatcher_killed_mid_delivery_loses_nothing(events_db, pool):
 async def test_delivered_events_are_pruned_and_undelivered_ones_kept(events_db, pool):
     probe = Probe(unique_name("probe"))
     site_id, article_id = await make_article(pool)
-    await store.register(pool, probe.name, sorted(TYPES), timedelta(0))
+    await store.register(pool, probe.name, sorted(TYPES), timedelta(0), None)
     async with pool.acquire() as conn, conn.transaction():
         kept, delivered = await store.record(
             conn,
@@ -459,5 +461,39 @@ async def test_an_accounts_event_belongs_to_no_site_and_is_delivered_in_its_own_
             return [e.id for e in probe.acknowledged] == [event.id]
 
         await eventually(delivered, "the account's event delivered")
+    finally:
+        await dispatcher.stop()
+
+
+async def test_a_subscriber_gets_only_the_events_whose_data_it_wants(events_db, pool):
+    picky = Probe(unique_name("picky"))
+    picky.wants = [{"status": "pending"}, {"item_opened": True}]
+    dispatcher = await started(events_db, pool, picky)
+    site_id, article_id = await make_article(pool)
+    try:
+        async with pool.acquire() as conn, dispatcher.transaction(conn) as change:
+            await change.record(
+                comment_event(EventType.COMMENT_CREATED, site_id, article_id, 1, None, "approved"),
+                comment_event(EventType.COMMENT_CREATED, site_id, article_id, 2, None, "pending"),
+                NewEvent(
+                    EventType.COMMENT_REPORTED, site_id, article_id, CommentReported(3, item_opened=False)
+                ),
+                NewEvent(
+                    EventType.COMMENT_REPORTED, site_id, article_id, CommentReported(4, item_opened=True)
+                ),
+            )
+        wanted = [change.written[1].id, change.written[3].id]
+        # The others got no delivery for it at all (one stream: they would come in order).
+        pending = await pool.fetch("SELECT event_id FROM event_deliveries WHERE subscriber = $1", picky.name)
+        assert {row["event_id"] for row in pending} <= set(wanted)
+
+        async def delivered() -> bool:
+            return [e.id for e in picky.acknowledged] == wanted
+
+        await eventually(delivered, "the two wanted events, and only they")
+        assert (
+            await pool.fetchval("SELECT count(*) FROM event_deliveries WHERE subscriber = $1", picky.name)
+            == 0
+        )
     finally:
         await dispatcher.stop()

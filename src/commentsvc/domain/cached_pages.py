@@ -45,6 +45,7 @@ class StalePages:
     at_commit: ClassVar[bool] = True
     retries = RETRIES
     delay = timedelta(0)
+    wants = None
 
     def __init__(self, cache: GenerationalCache) -> None:
         self._cache = cache

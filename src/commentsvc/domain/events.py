@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Protocol
 
@@ -58,6 +58,9 @@ class Subscriber(Protocol):
     # How long after an event its delivery falls due (a subscriber that gathers what comes in
     # that time, such as reply e-mails); zero for at-commit subscribers, served at once.
     delay: timedelta
+    # The events of its types it acts on: those whose data contains one of these patterns (None:
+    # all). The others get no delivery for it, and cost it nothing.
+    wants: Sequence[Mapping[str, object]] | None
 
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         """Act on the events, in order; raising has them all tried again later. ``conn`` is the
@@ -161,6 +164,7 @@ class Dispatcher:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_prune = loop.time()
+        notified = False
         while True:
             await self._listen()
             self._woken.clear()
@@ -174,8 +178,11 @@ class Dispatcher:
                         )
                         for subscriber in self._subscribers
                     ]
-                for wake in self._wakes.values():
-                    wake.set()
+                # A NOTIFY says events are due now for the subscribers served at once; the others'
+                # (left to their writer, or held back) fall due later, and the poll finds them.
+                for subscriber in self._subscribers:
+                    if not notified or (not subscriber.at_commit and not subscriber.delay):
+                        self._wakes[subscriber.name].set()
                 if loop.time() >= next_prune:
                     async with connection(self._pool) as conn:
                         await store.prune(conn, EVENT_RETENTION, PRUNE_BATCH)
@@ -188,6 +195,7 @@ class Dispatcher:
                 log.exception("events: dispatcher pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), self._poll_seconds)
+            notified = self._woken.is_set()
 
     async def _deliver(self, subscriber: Subscriber) -> None:
         """Deliver the subscriber's due events each time the dispatcher wakes it."""
@@ -208,7 +216,7 @@ class Dispatcher:
         async with connection(self._pool) as conn:
             for subscriber in self._subscribers:
                 grace = AT_COMMIT_GRACE if subscriber.at_commit else subscriber.delay
-                await store.register(conn, subscriber.name, sorted(subscriber.types), grace)
+                await store.register(conn, subscriber.name, sorted(subscriber.types), grace, subscriber.wants)
 
     async def _listen(self) -> None:
         """Keep a listening connection (again after PostgreSQL restarts); without one, the

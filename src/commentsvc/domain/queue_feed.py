@@ -22,6 +22,10 @@ OPENING = frozenset({EventType.COMMENT_CREATED, EventType.COMMENT_EDITED, EventT
 CLOSING = frozenset({EventType.COMMENT_APPROVED, EventType.COMMENT_REJECTED, EventType.COMMENT_DELETED})
 
 
+# What opens an item, as patterns of the data of those events (a subscriber's ``wants``).
+OPENS: tuple[dict[str, object], ...] = ({"status": "pending"}, {"item_opened": True})
+
+
 def opens(event: Event) -> bool:
     """Whether the event put an item in its site's queue."""
     if event.type == EventType.COMMENT_REPORTED:
@@ -39,6 +43,7 @@ class QueueFeed:
     at_commit: ClassVar[bool] = True
     retries = RETRIES
     delay = timedelta(0)
+    wants = None
 
     def __init__(self, queue: ModerationQueue) -> None:
         self._queue = queue

@@ -3,7 +3,7 @@ deliveries of them, claimed under a lease, acknowledged, retried or dead."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 import asyncpg
@@ -56,14 +56,22 @@ async def record(conn: asyncpg.Connection, events: Sequence[NewEvent]) -> list[E
     return [event_from(row) for row in rows]
 
 
-async def register(conn: asyncpg.Connection, name: str, types: Sequence[str], grace: timedelta) -> None:
+async def register(
+    conn: asyncpg.Connection,
+    name: str,
+    types: Sequence[str],
+    grace: timedelta,
+    wants: Sequence[Mapping[str, object]] | None,
+) -> None:
     await conn.execute(
-        """INSERT INTO event_subscribers (name, types, grace) VALUES ($1, $2, $3)
-           ON CONFLICT (name) DO UPDATE SET types = excluded.types, grace = excluded.grace
-           WHERE (event_subscribers.types, event_subscribers.grace) IS DISTINCT FROM (excluded.types, excluded.grace)""",
+        """INSERT INTO event_subscribers (name, types, grace, wants) VALUES ($1, $2, $3, $4::jsonb)
+           ON CONFLICT (name) DO UPDATE SET types = excluded.types, grace = excluded.grace, wants = excluded.wants
+           WHERE (event_subscribers.types, event_subscribers.grace, event_subscribers.wants)
+                 IS DISTINCT FROM (excluded.types, excluded.grace, excluded.wants)""",
         name,
         list(types),
         grace,
+        None if wants is None else msgspec.json.encode(list(wants)).decode(),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Protocol
 
@@ -56,7 +56,8 @@ class Postman:
 
 class MailSubscriber:
     """A subscriber that sends what ``writer`` makes of each event, in order; ``delay`` holds
-    each event back that long (replies gathered into one letter)."""
+    each event back that long (replies gathered into one letter); ``wants`` says which events
+    of its types can make a letter (events.Subscriber)."""
 
     at_commit = False
     retries = MAIL_RETRIES
@@ -68,10 +69,12 @@ class MailSubscriber:
         writer: LetterWriter,
         postman: Postman,
         delay: timedelta = timedelta(0),
+        wants: Sequence[Mapping[str, object]] | None = None,
     ) -> None:
         self.name = name
         self.types = types
         self.delay = delay
+        self.wants = wants
         self._writer = writer
         self._postman = postman
 

@@ -79,7 +79,9 @@ class ReplyLetters:
 
 def reply_mail(postman: Postman, links: Links, window: timedelta) -> MailSubscriber:
     """The subscriber that sends reply notifications, each event held back for ``window``."""
-    return MailSubscriber(NAME, PUBLISHING, ReplyLetters(links, window), postman, delay=window)
+    return MailSubscriber(
+        NAME, PUBLISHING, ReplyLetters(links, window), postman, delay=window, wants=[{"status": "approved"}]
+    )
 
 
 def _quote(language: str, reply: NoticedReply) -> Quote:
