@@ -11,15 +11,8 @@ from typing import Annotated, Literal
 from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
-from commentsvc.api.pages import DASHBOARD_CSP, MEDIA_TYPES
+from commentsvc.api.pages import MEDIA_TYPES, TOKEN_PAGE_HEADERS
 from commentsvc.domain.letters.texts import LANGUAGES, language_of
-
-ACCOUNT_PAGE_HEADERS = {
-    "Content-Security-Policy": DASHBOARD_CSP,
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
 
 
 @cache
@@ -30,7 +23,7 @@ def _asset(name: str) -> bytes:
 def _page(name: str, request: Request, lang: str | None) -> Response[bytes]:
     language = lang if lang in LANGUAGES else language_of(request.headers.get("accept-language"))
     body = _asset(f"{name}.html").replace(b"{lang}", language.encode())
-    return Response(body, media_type=MEDIA_TYPES["html"], headers=ACCOUNT_PAGE_HEADERS)
+    return Response(body, media_type=MEDIA_TYPES["html"], headers=TOKEN_PAGE_HEADERS)
 
 
 Lang = Annotated[str | None, QueryParameter(max_length=8)]
@@ -52,9 +45,7 @@ async def verify_page(request: Request, lang: Lang = None) -> Response[bytes]:
 async def account_asset(
     name: Annotated[Literal["account.js", "account.css"], PathParameter()],
 ) -> Response[bytes]:
-    return Response(
-        _asset(name), media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]], headers=ACCOUNT_PAGE_HEADERS
-    )
+    return Response(_asset(name), media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]], headers=TOKEN_PAGE_HEADERS)
 
 
 HANDLERS = [reset_page, verify_page, account_asset]

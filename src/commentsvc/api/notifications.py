@@ -18,6 +18,7 @@ from litestar.params import JSONBody, Parameter
 from commentsvc.api.deps import Caller, Conn
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import rate_limit
+from commentsvc.api.pages import TOKEN_PAGE_HEADERS
 from commentsvc.api.security import FORM_BODY, requires_token
 from commentsvc.domain import notifications
 from commentsvc.domain.letters.texts import say
@@ -31,10 +32,8 @@ TOKEN = Annotated[
 # A document with no script and no style that posts its one form to the service itself; the token
 # in its URL goes nowhere else (no referrer), and it is neither framed nor kept.
 PAGE_HEADERS = {
+    **TOKEN_PAGE_HEADERS,
     "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
 }
 
 

@@ -21,7 +21,7 @@ from commentsvc.api.accounts import auth_out
 from commentsvc.api.deps import Caller, Pool
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import rate_limit
-from commentsvc.api.pages import DASHBOARD_CSP
+from commentsvc.api.pages import TOKEN_PAGE_HEADERS
 from commentsvc.api.security import requires_user
 from commentsvc.api.widget import asset
 from commentsvc.config import Settings
@@ -33,13 +33,6 @@ COOKIE = "commentsvc_oidc_state"
 COOKIE_PATH = "/auth/oidc/"
 # What a provider sends back: codes and states are short; anything longer is no provider's.
 PARAMETER_MAX = 2048
-PAGE_HEADERS = {
-    "Content-Security-Policy": DASHBOARD_CSP,
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    # The page may hold tokens: kept by no cache.
-    "Cache-Control": "no-store",
-}
 PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>commentsvc</title>
@@ -84,7 +77,7 @@ def _page(settings: Settings, lang: str, outcome: dict[str, object], status: int
         PAGE.format(lang=lang, messages=asset("messages.js").hashed_name, outcome=data),
         status_code=status,
         media_type="text/html",
-        headers=PAGE_HEADERS,
+        headers=TOKEN_PAGE_HEADERS,
     )
     response.delete_cookie(COOKIE, path=COOKIE_PATH)
     return response
@@ -181,7 +174,7 @@ class SignInPopup(Controller):
         self, asset: Annotated[Literal["popup.js", "popup.css"], PathParameter()]
     ) -> Response[bytes]:
         media_type = "text/javascript" if asset.endswith(".js") else "text/css"
-        return Response(_asset(asset), media_type=media_type, headers=PAGE_HEADERS)
+        return Response(_asset(asset), media_type=media_type, headers=TOKEN_PAGE_HEADERS)
 
 
 @cache

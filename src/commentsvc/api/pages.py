@@ -21,8 +21,9 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-cache",
 }
-# The decision page's URL carries its token: never stored, never sent on as a referrer.
-DECISION_PAGE_HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store"}
+# A page whose URL carries a token (an e-mailed link's, a sign-in's): never stored, and never sent
+# on as a referrer. The decision, account and sign-in pages.
+TOKEN_PAGE_HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store"}
 MEDIA_TYPES = {
     "html": "text/html",
     "js": "text/javascript",
@@ -48,7 +49,7 @@ async def dashboard() -> Response[bytes]:
 async def decision_page() -> Response[bytes]:
     """Shows the item of the link's token (read by its script from the API) and decides only when
     a button is pressed."""
-    return _serve("decide.html", DECISION_PAGE_HEADERS)
+    return _serve("decide.html", TOKEN_PAGE_HEADERS)
 
 
 @get("/moderate/{name:str}", include_in_schema=False)
