@@ -16,8 +16,16 @@ from commentsvc.model.events import Event, EventType
 from commentsvc.store import moderation
 
 FILL_BATCH = 1000
-# Events that may open an item (a held comment, an edit held, reports reaching the threshold)...
-OPENING = frozenset({EventType.COMMENT_CREATED, EventType.COMMENT_EDITED, EventType.COMMENT_REPORTED})
+# Events that may open an item (a held comment, an edit held, reports reaching the threshold,
+# held comments imported)...
+OPENING = frozenset(
+    {
+        EventType.COMMENT_CREATED,
+        EventType.COMMENT_EDITED,
+        EventType.COMMENT_REPORTED,
+        EventType.ARTICLE_IMPORTED,
+    }
+)
 # ... and that close one (a decision, a moderator's deletion).
 CLOSING = frozenset({EventType.COMMENT_APPROVED, EventType.COMMENT_REJECTED, EventType.COMMENT_DELETED})
 
@@ -28,7 +36,7 @@ OPENS: tuple[dict[str, object], ...] = ({"status": "pending"}, {"item_opened": T
 
 def opens(event: Event) -> bool:
     """Whether the event put an item in its site's queue."""
-    if event.type == EventType.COMMENT_REPORTED:
+    if event.type in (EventType.COMMENT_REPORTED, EventType.ARTICLE_IMPORTED):
         return bool(event.data["item_opened"])
     return event.type in OPENING and event.data["status"] == "pending"
 

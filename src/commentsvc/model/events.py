@@ -12,7 +12,7 @@ import msgspec
 
 
 class EventType(StrEnum):
-    """Every event type (API.md, "Domain events"; the last four are this service's additions)."""
+    """Every event type (API.md, "Domain events", and this service's additions)."""
 
     COMMENT_CREATED = "comment.created"
     COMMENT_EDITED = "comment.edited"
@@ -27,6 +27,7 @@ class EventType(StrEnum):
     ARTICLE_LOCKED = "article.locked"
     ARTICLE_UNLOCKED = "article.unlocked"
     ARTICLE_DESCRIBED = "article.described"  # its title or URL was set
+    ARTICLE_IMPORTED = "article.imported"  # comments were imported into it (one event per article)
     # An account's own, of no site and never sent to a site's webhooks: what its mail is about.
     ACCOUNT_REGISTERED = "account.registered"
     ACCOUNT_VERIFICATION_REQUESTED = "account.verification_requested"  # again, or for a new address
@@ -87,6 +88,15 @@ class ArticleChange(msgspec.Struct, frozen=True):
     locked: bool
 
 
+class ArticleImported(msgspec.Struct, frozen=True):
+    """The data of article.imported: how many comments the import added, and whether some of them
+    (``held`` of them) wait in the moderation queue."""
+
+    comments: int
+    held: int
+    item_opened: bool
+
+
 class AccountChange(msgspec.Struct, frozen=True, omit_defaults=True):
     """The data of the account.* events. ``token_id`` names the single-use token its e-mail
     carries (the token itself is never written); ``email`` is the address written to where it is
@@ -111,6 +121,7 @@ DATA: dict[EventType, type[msgspec.Struct]] = {
     EventType.ARTICLE_LOCKED: ArticleChange,
     EventType.ARTICLE_UNLOCKED: ArticleChange,
     EventType.ARTICLE_DESCRIBED: ArticleChange,
+    EventType.ARTICLE_IMPORTED: ArticleImported,
     EventType.ACCOUNT_REGISTERED: AccountChange,
     EventType.ACCOUNT_VERIFICATION_REQUESTED: AccountChange,
     EventType.ACCOUNT_RESET_REQUESTED: AccountChange,
