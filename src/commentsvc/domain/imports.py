@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,7 @@ import asyncpg
 import nh3
 from ada_url import URL
 
-from commentsvc.domain.events import Change
+from commentsvc.domain.events import Change, Dispatcher, outside_service
 from commentsvc.domain.rendering import MAX_BODY_CHARS, check_text, render, sanitise
 from commentsvc.errors import Invalid, NotFound
 from commentsvc.model.events import ArticleImported, EventType, NewEvent
@@ -115,11 +116,21 @@ def _author_row(author: ImportedAuthor, slug: str) -> tuple:
     return (author.key[:600], _username(slug), name, email, url)
 
 
-class Importer:
-    """Reads a format's records into a site."""
+class _DryRun(Exception):
+    """Rolls a dry run's transaction back, carrying what it would have done."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, summary: ImportSummary) -> None:
+        self.summary = summary
+
+
+class Importer:
+    """Reads a format's records into a site. Given the service's dispatcher (an import started
+    from the dashboard), its events are delivered at commit; without one (the CLI), the running
+    service's dispatchers take them at their next pass."""
+
+    def __init__(self, conn: asyncpg.Connection, events: Dispatcher | None = None) -> None:
         self._conn = conn
+        self._events = events
 
     async def run(
         self,
@@ -132,25 +143,28 @@ class Importer:
     ) -> ImportSummary:
         """Import ``records`` into the site ``slug``. Reading the file (blocking) happens in a
         thread, a batch at a time. A dry run does everything, then rolls it back."""
-        conn = self._conn
-        site = await sites.get_site(conn, slug)
+        site = await sites.get_site(self._conn, slug)
         if site is None:
             raise NotFound(f"There is no site {slug!r}.")
-        transaction = conn.transaction()
-        await transaction.start()
         try:
-            summary = await self._run(site.id, slug, source, iter(records), key_mode, dry_run, progress)
-        except BaseException:
-            await transaction.rollback()
-            raise
-        if dry_run:
-            await transaction.rollback()
-        else:
-            await transaction.commit()
+            async with self._transaction() as change:
+                summary = await self._run(
+                    change, site.id, slug, source, iter(records), key_mode, dry_run, progress
+                )
+                if dry_run:
+                    raise _DryRun(summary)
+        except _DryRun as rolled_back:
+            return rolled_back.summary
         return summary
+
+    def _transaction(self) -> contextlib.AbstractAsyncContextManager[Change]:
+        if self._events is not None:
+            return self._events.transaction(self._conn)
+        return outside_service(self._conn)
 
     async def _run(
         self,
+        change: Change,
         site_id: int,
         slug: str,
         source: Source,
@@ -192,13 +206,13 @@ class Importer:
         articles_created = await store.merge_articles(conn, site_id)
         left_out = await store.select_new_comments(conn, site_id, source)
         already = left_out.pop("already", 0)
-        await store.link_parents(conn, site_id, source)
+        orphans = await store.link_parents(conn, site_id, source)
         authors_created = await store.merge_guests(conn, site_id, source)
         created, articles = await store.insert_comments(conn, site_id, source)
         to_create = comments - sum(skipped.values()) - sum(left_out.values()) - already
         if to_create > created:
             left_out["deep"] = to_create - created
-        await Change(conn).record(
+        await change.record(
             *(NewEvent(EventType.ARTICLE_IMPORTED, site_id, article_id, ArticleImported(n, held, held > 0))
               for article_id, n, held in articles)
         )  # fmt: skip
@@ -211,6 +225,7 @@ class Importer:
             comments_created=created,
             already_imported=already,
             authors_created=authors_created,
+            replies_without_parent=orphans,
             skipped={REASONS[reason]: n for reason, n in sorted(skipped.items())},
             dry_run=dry_run,
         )

@@ -75,5 +75,6 @@ class ImportSummary(msgspec.Struct, frozen=True):
     comments_created: int
     already_imported: int  # comments an earlier run brought in
     authors_created: int  # guests made for authors without an account here
+    replies_without_parent: int  # replies whose parent is not in the file: kept as top-level comments
     skipped: dict[str, int]  # comments left out, by reason
     dry_run: bool
