@@ -17,6 +17,8 @@ from commentsvc.store import sites as store
 
 # The site `commentsvc demo` creates and the demo pages are wired to.
 DEMO_SITE = "demo"
+# Every cross-origin call compares its Origin with these: a bound keeps that cheap.
+MAX_ORIGINS = 100
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # What the URL Standard strips from both ends of a URL, as every parser does.
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))
@@ -34,7 +36,10 @@ def check_change(change: Mapping[str, object]) -> dict[str, object]:
         if name == "name":
             checked[name] = _check_name(value)
         elif name == "origins":
-            checked[name] = sorted({normalise_origin(str(origin)) for origin in value})  # type: ignore[attr-defined]
+            origins = sorted({normalise_origin(str(origin)) for origin in value})  # type: ignore[attr-defined]
+            if len(origins) > MAX_ORIGINS:
+                raise Invalid(f"origin: a site has at most {MAX_ORIGINS} origins.", field="origin")
+            checked[name] = origins
         elif name == "blocked_words":
             words = {str(word).strip().lower() for word in check_setting(name, value)}  # type: ignore[attr-defined]
             checked[name] = sorted(word for word in words if word)
