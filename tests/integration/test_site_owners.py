@@ -73,7 +73,7 @@ async def test_an_owner_reads_the_settings_with_what_each_may_be(client, db):
     assert shown["origins"] == ["https://news.example", "https://www.news.example"]
     assert shown["settings"]["max_links"] == 2
     assert shown["settings"]["distrust_ratio"] == 0.3  # as given, not as a 4-byte float reads back
-    assert [field["name"] for field in shown["fields"]] == list(SETTINGS)
+    assert [field["name"] for field in shown["fields"]] == ["name", *SETTINGS]
     fields = {field["name"]: field for field in shown["fields"]}
     assert fields["max_links"] == {
         "name": "max_links",

@@ -17,7 +17,7 @@ from commentsvc.domain.sites import check_change, check_slug, normalise_origin
 from commentsvc.errors import Forbidden, Invalid, NotFound
 from commentsvc.model.accounts import SiteRole
 from commentsvc.model.events import SITE_TYPES
-from commentsvc.model.sites import SETTINGS, Site, SiteSettings
+from commentsvc.model.sites import NAME_LENGTH, SETTINGS, Site, SiteSettings
 from commentsvc.model.sso import SsoStatus
 from commentsvc.store import moderation, sites, users
 
@@ -26,7 +26,7 @@ LAST_ORIGIN = (
     "origin: a site keeps at least one origin (its widget loads nowhere else); add the new one first."
 )
 # How each kind of setting is told to a form.
-Kind = Literal["integer", "number", "boolean", "choice", "words"]
+Kind = Literal["text", "integer", "number", "boolean", "choice", "words"]
 _KINDS: dict[type, Kind] = {int: "integer", float: "number", bool: "boolean", str: "choice", list: "words"}
 _DEFAULTS = SiteSettings()
 
@@ -37,24 +37,36 @@ class SettingField(msgspec.Struct, frozen=True):
     name: str
     kind: Kind
     description: str
-    default: Any
-    minimum: int | None  # for numbers, both ends included
+    default: Any  # None: the site's name, whose default is its slug
+    minimum: int | None  # both ends included: a number's value, a text's length
     maximum: int | None
     choices: list[str]  # for a choice
 
 
-# Each setting, in the structure's order: the form is made from these, never from a list of its own.
+# The site's name, then each setting in the structure's order: the form is made from these,
+# never from a list of its own.
 FIELDS = [
     SettingField(
-        name=setting.name,
-        kind=_KINDS[setting.kind],
-        description=setting.description,
-        default=getattr(_DEFAULTS, setting.name),
-        minimum=setting.range.minimum if setting.range else None,
-        maximum=setting.range.maximum if setting.range else None,
-        choices=list(setting.choices),
-    )
-    for setting in SETTINGS.values()
+        name="name",
+        kind="text",
+        description="the site's name, as moderators see it",
+        default=None,
+        minimum=NAME_LENGTH.minimum,
+        maximum=NAME_LENGTH.maximum,
+        choices=[],
+    ),
+    *(
+        SettingField(
+            name=setting.name,
+            kind=_KINDS[setting.kind],
+            description=setting.description,
+            default=getattr(_DEFAULTS, setting.name),
+            minimum=setting.range.minimum if setting.range else None,
+            maximum=setting.range.maximum if setting.range else None,
+            choices=list(setting.choices),
+        )
+        for setting in SETTINGS.values()
+    ),
 ]
 WEBHOOK_EVENTS = sorted(SITE_TYPES)
 
