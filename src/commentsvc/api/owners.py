@@ -20,7 +20,11 @@ from commentsvc.model.sites import NAME_LENGTH, SETTINGS, Setting
 from commentsvc.model.sso import SsoStatus
 
 ORIGIN = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, description="scheme://host[:port]")]
-USERNAME = Annotated[str, PathParameter(min_length=1, max_length=300, description="The account's username.")]
+# Longer than any username: a local one is at most 32 characters, a host site's reader's 76.
+MAX_USERNAME = 100
+USERNAME = Annotated[
+    str, PathParameter(min_length=1, max_length=MAX_USERNAME, description="The account's username.")
+]
 
 
 def _changed(setting: Setting) -> tuple[str, object, object]:
@@ -56,7 +60,7 @@ class OriginIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ModeratorIn(msgspec.Struct, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_USERNAME)]
 
 
 class ModeratorsOut(msgspec.Struct):

@@ -121,6 +121,8 @@ async def change_settings(
 ) -> OwnedSite:
     """Set the site's name and settings ``change`` names; Invalid, naming the first value that is
     not allowed, changes nothing. The audit entry holds each setting that changed, before and after."""
+    if not change:
+        raise Invalid("Nothing to change: give the name or a setting.")
     async with conn.transaction():
         site = await owned_site(conn, slug, caller, for_update=True)
         unknown = [name for name in change if name != "name" and name not in SETTINGS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from commentsvc.domain.rendering import check_text
 from commentsvc.domain.sites import get_site
 from commentsvc.errors import Invalid, NotFound
 from commentsvc.model.accounts import User
@@ -17,9 +18,9 @@ SITE_ROLES = ("moderator", "owner")
 
 async def account(conn: asyncpg.Connection, username: str) -> User:
     """The account of this username (compared case-insensitively); NotFound naming ``username``."""
-    user = await users.get_user_by_username(conn, username)
+    user = await users.get_user_by_username(conn, check_text(username, "username"))
     if user is None:
-        raise NotFound(f"There is no user named {username!r}.", field="username")
+        raise NotFound(f"There is no user named {username[:100]!r}.", field="username")
     return user
 
 
