@@ -436,7 +436,7 @@ async def _user_revoke(conn: asyncpg.Connection, args: argparse.Namespace) -> in
 
 
 def _role_name(args: argparse.Namespace) -> str:
-    return f"moderator of {args.site}" if args.site else args.role
+    return f"{args.role} of {args.site}" if args.site else args.role
 
 
 # --- webhook ---------------------------------------------------------------------------
@@ -608,7 +608,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd = user.add_parser(action, help=f"{action} a role")
         cmd.add_argument("username")
         cmd.add_argument("role", choices=roles.ROLES)
-        cmd.add_argument("--site", help="the site, for the moderator role")
+        cmd.add_argument("--site", help="the site, for the moderator and owner roles")
         cmd.set_defaults(run=_with_connection(handler))
     return parser
 

@@ -56,6 +56,16 @@ ADDITIONS = {
     # Linking an identity at a provider (OpenID Connect) to one's account: the popup's code, the confirmation.
     ("POST", "/api/v1/me/identities/link-code"): "201",
     ("POST", "/api/v1/auth/oidc/link"): "200",
+    # A site's owners manage it (API 1.1, "Site owners"): settings, origins, moderators, SSO secret.
+    ("GET", "/api/v1/sites/{site}/settings"): "200",
+    ("PATCH", "/api/v1/sites/{site}/settings"): "200",
+    ("POST", "/api/v1/sites/{site}/origins"): "201",
+    ("DELETE", "/api/v1/sites/{site}/origins"): "200",
+    ("GET", "/api/v1/sites/{site}/moderators"): "200",
+    ("POST", "/api/v1/sites/{site}/moderators"): "201",
+    ("DELETE", "/api/v1/sites/{site}/moderators/{username}"): "204",
+    ("GET", "/api/v1/sites/{site}/sso"): "200",
+    ("POST", "/api/v1/sites/{site}/sso/secret"): "201",
 }
 PUBLIC = {
     ("POST", "/api/v1/auth/register"),
@@ -109,7 +119,10 @@ def test_protected_routes_need_a_bearer_token_and_say_401(route):
     assert operation["responses"]["401"]["content"]["application/json"]["schema"] == ERROR_BODY
 
 
-@pytest.mark.parametrize("route", sorted(r for r in OPERATIONS if "moderation" in OPERATIONS[r]["tags"]))
+@pytest.mark.parametrize(
+    "route",
+    sorted(r for r in OPERATIONS if {"moderation", "owners", "webhooks"} & set(OPERATIONS[r]["tags"])),
+)
 def test_moderation_routes_say_403_for_readers_without_the_role(route):
     assert "403" in OPERATIONS[route]["responses"]
 

@@ -63,6 +63,16 @@ CONTRACT_ROUTES = {
     # Additive: linking an identity at a provider (OpenID Connect) to one's account.
     ("post", "/api/v1/me/identities/link-code"),
     ("post", "/api/v1/auth/oidc/link"),
+    # Additive: a site's owners manage its settings, origins, moderators and SSO secret.
+    ("get", "/api/v1/sites/{site}/settings"),
+    ("patch", "/api/v1/sites/{site}/settings"),
+    ("post", "/api/v1/sites/{site}/origins"),
+    ("delete", "/api/v1/sites/{site}/origins"),
+    ("get", "/api/v1/sites/{site}/moderators"),
+    ("post", "/api/v1/sites/{site}/moderators"),
+    ("delete", "/api/v1/sites/{site}/moderators/{username}"),
+    ("get", "/api/v1/sites/{site}/sso"),
+    ("post", "/api/v1/sites/{site}/sso/secret"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -77,6 +78,8 @@ class AuditRecord(msgspec.Struct, frozen=True):
     target_banned: bool  # from the site, now
     article_key: str | None
     reason: str | None
+    # What a site owner's change changed: {setting: [before, after]}, the origin, the webhook… (never a secret)
+    change: dict[str, Any] | None
     created_at: datetime
 
 

@@ -16,6 +16,9 @@ const LABELS = {
     actions: {
       approve: "approved", reject: "rejected", spam: "marked as spam", keep: "kept", ban: "banned", unban: "ban lifted",
       lock: "closed to new comments", unlock: "reopened to comments", delete: "deleted", describe: "title and address set",
+      settings: "settings changed", origin_add: "origin allowed", origin_remove: "origin no longer allowed",
+      moderator_grant: "made a moderator", moderator_revoke: "moderator role taken back",
+      webhook_add: "webhook added", webhook_remove: "webhook removed", sso_rotate: "new SSO secret made",
     },
   },
   fr: {
@@ -30,6 +33,9 @@ const LABELS = {
     actions: {
       approve: "approuvé", reject: "rejeté", spam: "marqué comme spam", keep: "gardé", ban: "banni", unban: "bannissement levé",
       lock: "fermé aux commentaires", unlock: "rouvert aux commentaires", delete: "supprimé", describe: "titre et adresse définis",
+      settings: "réglages modifiés", origin_add: "origine autorisée", origin_remove: "origine retirée",
+      moderator_grant: "nommé modérateur", moderator_revoke: "rôle de modérateur retiré",
+      webhook_add: "webhook ajouté", webhook_remove: "webhook retiré", sso_rotate: "nouveau secret SSO créé",
     },
   },
 };

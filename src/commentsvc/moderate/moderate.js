@@ -32,6 +32,41 @@ const TEXT = {
     history: (h) => `${h.approved} approved, ${h.rejected} rejected · account since ${day(h.account_created_at)}`,
     anonymous: "(erased account)", failed: (detail) => `That did not work: ${detail}`,
     stale: "Its author edited this comment meanwhile: here is the new text. Decide again.",
+    // The site owners' Settings view (settings.js) and what the audit log says of their changes.
+    settings: "Settings", settingsTitle: "Site settings", save: "Save", saved: "Settings saved.", yes: "yes", no: "no",
+    settingNames: {
+      name: "Site name, as moderators see it", moderation: "When comments are reviewed",
+      trust_after: "Approved comments after which an author is trusted (0: never)",
+      distrust_ratio: "Rejection rate that withdraws trust", hold_first_comment: "Hold a new reader's first comment (after-publication review)",
+      require_verified_email: "Hold comments from unverified e-mail addresses", max_links: "Links a comment may hold before it is held",
+      blocked_words: "Blocked words (separated by commas)", burst_count: "Comments a new account may post in a burst",
+      burst_minutes: "How long a burst lasts, in minutes", report_threshold: "Readers' reports before a comment is reviewed",
+      edit_window_minutes: "Minutes an author may edit a comment", max_depth: "Deepest reply level (0: no nesting)",
+    },
+    choices: { pre: "before publication (pre-moderation)", post: "after publication (post-moderation)" },
+    range: (min, max) => `from ${min} to ${max}`, length: (min, max) => `${min} to ${max} characters`,
+    byDefault: (value) => `default: ${value}`, changedSetting: (name, before, after) => `${name}: ${before} → ${after}`,
+    between: (min, max) => `Must be between ${min} and ${max}.`, lengthBetween: (min, max) => `Must be ${min} to ${max} characters long.`,
+    fieldErrors: {
+      origin: "Give an http(s) address such as https://www.example.org.", username: "No account has that username.",
+      url: "Give an absolute http(s) address the service may reach (not a private one).", events: "Choose at least one event.",
+    },
+    origins: "Origins", originsHint: "The addresses whose pages may show the comments (a change takes up to 10 seconds).",
+    newOrigin: "Origin to allow", add: "Add", remove: "Remove", revoke: "Take the role back",
+    originAdded: (origin) => `${origin} may show the comments.`, originRemoved: (origin) => `${origin} may no longer show the comments.`,
+    moderators: "Moderators", newModerator: "Username of the new moderator",
+    roles: { moderator: "moderator", owner: "owner" },
+    moderatorAdded: (name) => `${name} moderates this site.`, moderatorRevoked: (name) => `${name} no longer moderates this site.`,
+    webhooks: "Webhooks", webhookUrl: "Address to post events to", webhookEvents: "Events",
+    webhookAdded: (url) => `Events now go to ${url}.`, webhookRemoved: (url) => `Events no longer go to ${url}.`,
+    neverSent: "never sent",
+    lastSent: (at, outcome) => `last sent ${at}: ${outcome}`, answered: (status) => `answered ${status}`,
+    secretOnce: (secret) => `Its secret, shown this once (keep it): ${secret}`,
+    sso: "Sign-in through your site (SSO)", ssoRotate: "Make a new secret",
+    ssoNone: "The site has no SSO secret yet.",
+    ssoState: (since, until, accounts) =>
+      `Secret made ${since}${until ? `; the previous one works until ${until}` : ""}. ${counted(accounts, "account", "accounts")} signed in through it.`,
+    ssoSecret: (secret) => `The new secret, shown this once (give it to your site's server; the previous one works for 24 more hours): ${secret}`,
   },
   fr: {
     ...LABELS.fr,
@@ -58,6 +93,40 @@ const TEXT = {
       `${counted(h.approved, "approuvé", "approuvés")}, ${counted(h.rejected, "rejeté", "rejetés")} · compte depuis le ${day(h.account_created_at)}`,
     anonymous: "(compte effacé)", failed: (detail) => `Échec : ${detail}`,
     stale: "Son auteur a modifié ce commentaire entre-temps : voici le nouveau texte. Décidez à nouveau.",
+    settings: "Réglages", settingsTitle: "Réglages du site", save: "Enregistrer", saved: "Réglages enregistrés.", yes: "oui", no: "non",
+    settingNames: {
+      name: "Nom du site, tel que les modérateurs le voient", moderation: "Quand les commentaires sont examinés",
+      trust_after: "Commentaires approuvés après lesquels un auteur est de confiance (0 : jamais)",
+      distrust_ratio: "Taux de rejet qui retire la confiance", hold_first_comment: "Retenir le premier commentaire d'un nouveau lecteur (examen après publication)",
+      require_verified_email: "Retenir les commentaires des adresses e-mail non vérifiées", max_links: "Liens permis dans un commentaire avant qu'il soit retenu",
+      blocked_words: "Mots bloqués (séparés par des virgules)", burst_count: "Commentaires qu'un compte récent peut poster d'affilée",
+      burst_minutes: "Durée d'une rafale, en minutes", report_threshold: "Signalements de lecteurs avant qu'un commentaire soit examiné",
+      edit_window_minutes: "Minutes pendant lesquelles un auteur peut modifier un commentaire", max_depth: "Niveau de réponse le plus profond (0 : pas d'imbrication)",
+    },
+    choices: { pre: "avant publication (pré-modération)", post: "après publication (post-modération)" },
+    range: (min, max) => `de ${min} à ${max}`, length: (min, max) => `de ${min} à ${max} caractères`,
+    byDefault: (value) => `par défaut : ${value}`, changedSetting: (name, before, after) => `${name} : ${before} → ${after}`,
+    between: (min, max) => `Doit être compris entre ${min} et ${max}.`, lengthBetween: (min, max) => `Doit compter de ${min} à ${max} caractères.`,
+    fieldErrors: {
+      origin: "Donnez une adresse http(s) telle que https://www.example.org.", username: "Aucun compte n'a ce nom d'utilisateur.",
+      url: "Donnez une adresse http(s) absolue que le service peut joindre (pas une adresse privée).", events: "Choisissez au moins un événement.",
+    },
+    origins: "Origines", originsHint: "Les adresses dont les pages peuvent afficher les commentaires (un changement prend jusqu'à 10 secondes).",
+    newOrigin: "Origine à autoriser", add: "Ajouter", remove: "Retirer", revoke: "Retirer le rôle",
+    originAdded: (origin) => `${origin} peut afficher les commentaires.`, originRemoved: (origin) => `${origin} ne peut plus afficher les commentaires.`,
+    moderators: "Modérateurs", newModerator: "Nom d'utilisateur du nouveau modérateur",
+    roles: { moderator: "modérateur", owner: "propriétaire" },
+    moderatorAdded: (name) => `${name} modère ce site.`, moderatorRevoked: (name) => `${name} ne modère plus ce site.`,
+    webhooks: "Webhooks", webhookUrl: "Adresse où envoyer les événements", webhookEvents: "Événements",
+    webhookAdded: (url) => `Les événements partent désormais vers ${url}.`, webhookRemoved: (url) => `Les événements ne partent plus vers ${url}.`,
+    neverSent: "jamais envoyé",
+    lastSent: (at, outcome) => `dernier envoi ${at} : ${outcome}`, answered: (status) => `réponse ${status}`,
+    secretOnce: (secret) => `Son secret, montré cette seule fois (gardez-le) : ${secret}`,
+    sso: "Connexion par votre site (SSO)", ssoRotate: "Créer un nouveau secret",
+    ssoNone: "Le site n'a pas encore de secret SSO.",
+    ssoState: (since, until, accounts) =>
+      `Secret créé le ${since}${until ? ` ; le précédent fonctionne jusqu'au ${until}` : ""}. ${counted(accounts, "compte s'est connecté", "comptes se sont connectés")} par lui.`,
+    ssoSecret: (secret) => `Le nouveau secret, montré cette seule fois (donnez-le au serveur de votre site ; le précédent fonctionne encore 24 heures) : ${secret}`,
   },
 };
 let lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("fr") ? "fr" : "en";
@@ -93,11 +162,17 @@ async function api(method, path, body, retried = false) {
     session.clear();
   }
   const data = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw Object.assign(new Error(data && data.detail), { status: response.status });
+  if (!response.ok) throw Object.assign(new Error(data && data.detail), { status: response.status, field: data && data.field });
   return data;
 }
 
 let site = null;
+let roles = []; // the signed-in account's, as /me says them
+// The views, each a section of the page: showing one hides the others (a view's own file adds its name).
+const VIEWS = ["queue", "log"];
+const showView = (name) => VIEWS.forEach((view) => { $(`#${view}`).hidden = view !== name; });
+// What each view shows of itself for the chosen site (a nav button only some roles see), called as it changes.
+const siteChosen = [];
 let logCursor = null;
 // What is on screen, as the API gave it: drawn again in the other language on the toggle.
 const shownItems = new Map(); // item_id (a string, as in li.dataset.item) -> item
@@ -125,8 +200,10 @@ async function start() {
   if (!session.access) return showSignIn();
   let me;
   try { me = await api("GET", "/api/v1/me"); } catch { session.clear(); return showSignIn(); }
-  const sites = me.roles.filter((r) => r.role === "moderator").map((r) => r.site);
-  const admin = me.roles.some((r) => r.role === "admin");
+  roles = me.roles;
+  // An owner moderates the site too.
+  const sites = [...new Set(roles.filter((r) => r.site).map((r) => r.site))];
+  const admin = roles.some((r) => r.role === "admin");
   if (!sites.length && !admin) { session.clear(); showSignIn(); return say("notModerator"); }
   const picker = $("#site");
   picker.replaceChildren(...sites.map((slug) => new Option(slug, slug)));
@@ -137,12 +214,13 @@ async function start() {
   site = picker.value || new URLSearchParams(location.search).get("site");
   $("#sign-in").hidden = true;
   $("#signed-in").hidden = false;
+  siteChosen.forEach((hook) => hook(site));
   showQueue();
 }
 
 // Before anyone signs in, and after they sign out, nothing but the form (and the language).
 function showSignIn() {
-  $("#sign-in").hidden = false; $("#signed-in").hidden = true; $("#queue").hidden = true; $("#log").hidden = true;
+  $("#sign-in").hidden = false; $("#signed-in").hidden = true; showView(null); roles = [];
   shownItems.clear(); $("#items").replaceChildren();
   logEntries = []; logCursor = null; drawLog();
   $("#sign-in input[name=login]").focus();
@@ -160,7 +238,7 @@ async function signIn(event) {
 }
 
 async function showQueue() {
-  $("#queue").hidden = false; $("#log").hidden = true;
+  showView("queue");
   shownItems.clear(); $("#items").replaceChildren();
   await fetchItems();
 }
@@ -330,7 +408,7 @@ async function lock(li) {
 }
 
 async function showLog(more = false) {
-  $("#queue").hidden = true; $("#log").hidden = false;
+  showView("log");
   try {
     const query = more && logCursor ? `?cursor=${encodeURIComponent(logCursor)}` : "";
     const page = await api("GET", `/api/v1/sites/${encodeURIComponent(site)}/moderation/log${query}`);
@@ -348,7 +426,7 @@ function drawLog() {
       who: [entry.actor ? handle(entry.actor) : t("anonymous")],
       what: [label("actions", entry.action)],
       target: target(entry),
-      reason: [entry.reason || ""],
+      reason: [entry.reason || changed(entry.change)],
     };
     Object.entries(cells).forEach(([column, content]) => {
       const cell = document.createElement("td");
@@ -378,6 +456,16 @@ function target(entry) {
   if (entry.action === "ban" && entry.target_banned) nodes.push(button(t("lift"), () => unban(entry)));
   if (entry.action === "lock" && entry.article && entry.article.locked) nodes.push(button(t("reopen"), () => reopen(entry.article)));
   return nodes;
+}
+
+// What a site owner's change changed: each setting from its old value to its new one, the origin,
+// the webhook (the account a moderator role was given to or taken from is the entry's target).
+function changed(change) {
+  if (!change) return "";
+  if (change.origin) return change.origin;
+  if (change.webhook) return `#${change.webhook} ${change.url}`;
+  const value = (v) => (Array.isArray(v) ? v.join(", ") || "–" : typeof v === "boolean" ? t(v ? "yes" : "no") : String(v));
+  return Object.entries(change).map(([name, [before, after]]) => t("changedSetting", label("settingNames", name), value(before), value(after))).join(" · ");
 }
 
 function button(text, onClick) {
@@ -429,7 +517,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#show-log").addEventListener("click", () => showLog());
   $("#more-log").addEventListener("click", () => showLog(true));
   $("#refresh").addEventListener("click", fetchItems);
-  $("#site").addEventListener("change", (event) => { site = event.target.value; showQueue(); });
+  $("#site").addEventListener("change", (event) => {
+    site = event.target.value;
+    siteChosen.forEach((hook) => hook(site));
+    showQueue();
+  });
   $("#sign-out").addEventListener("click", async () => {
     if (session.refresh) await api("POST", "/api/v1/auth/logout", { refresh_token: session.refresh }).catch(() => {});
     session.clear(); say(); showSignIn();

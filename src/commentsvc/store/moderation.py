@@ -4,6 +4,7 @@ author's standing on a site, bans and the audit log."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -90,6 +91,7 @@ _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_
     LEFT JOIN users pu ON pu.id = p.author_id"""
 
 _REPORTS = msgspec.json.Decoder(list[Report])
+_CHANGE = msgspec.json.Decoder(dict[str, Any])
 
 
 def _item(row: asyncpg.Record) -> StoredItem:
@@ -182,10 +184,12 @@ async def record(
     target_user_id: int | None = None,
     article_key: str | None = None,
     reason: str | None = None,
+    change: dict[str, object] | None = None,
 ) -> None:
+    """``change``: what a site owner's change changed (a setting's old and new value, an origin…)."""
     await conn.execute(
-        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, change)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
         site_id,
         actor_id,
         action,
@@ -193,6 +197,7 @@ async def record(
         target_user_id,
         article_key,
         reason,
+        None if change is None else msgspec.json.encode(change).decode(),
     )
 
 
@@ -207,7 +212,7 @@ async def audit_page(
                   t.username AS target_username,
                   EXISTS (SELECT 1 FROM bans b WHERE b.site_id = l.site_id AND b.user_id = l.target_user_id
                           AND (b.until IS NULL OR b.until > now())) AS target_banned,
-                  l.article_key, l.reason, l.created_at,
+                  l.article_key, l.reason, l.change::text AS change, l.created_at,
                   coalesce(ka.key, ca.key) AS about_key, coalesce(ka.title, ca.title) AS about_title,
                   coalesce(ka.url, ca.url) AS about_url, coalesce(ka.locked, ca.locked) AS about_locked
            FROM audit_log l
@@ -222,7 +227,10 @@ async def audit_page(
         before_id,
         limit,
     )
-    return [StoredAuditRecord(**dict(row)) for row in rows]
+    return [
+        StoredAuditRecord(**{**dict(row), "change": row["change"] and _CHANGE.decode(row["change"])})
+        for row in rows
+    ]
 
 
 async def closed_entries(conn: asyncpg.Connection, comment_ids: list[int]) -> list[tuple[int, str]]:
