@@ -182,10 +182,13 @@ async def record(
     target_user_id: int | None = None,
     article_key: str | None = None,
     reason: str | None = None,
+    rule: str | None = None,
 ) -> None:
+    """``rule``: of a removal, and of its appeal and the appeal's outcome, the rule that brought the
+    comment before a moderator (sql/0024)."""
     await conn.execute(
-        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, rule)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
         site_id,
         actor_id,
         action,
@@ -193,6 +196,7 @@ async def record(
         target_user_id,
         article_key,
         reason,
+        rule,
     )
 
 
