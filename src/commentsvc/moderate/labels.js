@@ -5,7 +5,7 @@
 
 const LABELS = {
   en: {
-    held: "Held", reported: "Reported", why: (rules) => `Why: ${rules.join("; ")}`,
+    held: "Held", reported: "Reported", appeal: "Appeal", why: (rules) => `Why: ${rules.join("; ")}`,
     rules: {
       pre_moderation: "pre-moderation (author not trusted yet)", links: "too many links", blocked_word: "a blocked word",
       repeated_text: "the same text again", burst: "many comments from a new account",
@@ -16,10 +16,11 @@ const LABELS = {
     actions: {
       approve: "approved", reject: "rejected", spam: "marked as spam", keep: "kept", ban: "banned", unban: "ban lifted",
       lock: "closed to new comments", unlock: "reopened to comments", delete: "deleted", describe: "title and address set",
+      appeal: "removal appealed", reinstate: "reinstated after appeal", uphold: "removal upheld after appeal",
     },
   },
   fr: {
-    held: "Retenu", reported: "Signalé", why: (rules) => `Pourquoi : ${rules.join(" ; ")}`,
+    held: "Retenu", reported: "Signalé", appeal: "Contestation", why: (rules) => `Pourquoi : ${rules.join(" ; ")}`,
     rules: {
       pre_moderation: "pré-modération (auteur pas encore de confiance)", links: "trop de liens", blocked_word: "un mot bloqué",
       repeated_text: "le même texte à nouveau", burst: "beaucoup de commentaires d'un compte récent",
@@ -30,6 +31,7 @@ const LABELS = {
     actions: {
       approve: "approuvé", reject: "rejeté", spam: "marqué comme spam", keep: "gardé", ban: "banni", unban: "bannissement levé",
       lock: "fermé aux commentaires", unlock: "rouvert aux commentaires", delete: "supprimé", describe: "titre et adresse définis",
+      appeal: "retrait contesté", reinstate: "rétabli après contestation", uphold: "retrait maintenu après contestation",
     },
   },
 };
