@@ -9,4 +9,5 @@ ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check,
     ADD CONSTRAINT audit_log_action_check CHECK (action IN (
         'approve', 'reject', 'spam', 'keep', 'ban', 'unban', 'lock', 'unlock', 'delete', 'describe',
         'settings', 'origin_add', 'origin_remove', 'moderator_grant', 'moderator_revoke',
-        'webhook_add', 'webhook_remove', 'sso_rotate'));
+        'webhook_add', 'webhook_remove', 'sso_rotate',
+        'appeal', 'reinstate', 'uphold'));

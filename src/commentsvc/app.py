@@ -44,6 +44,7 @@ from commentsvc.config import Settings, load_settings
 from commentsvc.domain.account_changes import AccountChanges
 from commentsvc.domain.account_tokens import AccountTokens
 from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.appeals import Appeals
 from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.decision_links import DecisionLinks
@@ -51,6 +52,7 @@ from commentsvc.domain.events import Dispatcher, Subscriber
 from commentsvc.domain.identities import ProviderSignIn
 from commentsvc.domain.letters import alerts
 from commentsvc.domain.letters.accounts import ACCOUNT_TYPES, AccountLetters
+from commentsvc.domain.letters.appeals import appeal_mail
 from commentsvc.domain.letters.digest import Digest
 from commentsvc.domain.letters.postman import MailSubscriber, Postman
 from commentsvc.domain.letters.replies import reply_mail
@@ -120,6 +122,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         ),
         MailSubscriber(alerts.NAME, alerts.TYPES, moderator_alerts, postman, wants=OPENS),
         reply_mail(postman, app.state.links, timedelta(seconds=settings.reply_mail_batch_seconds)),
+        appeal_mail(postman),
         WebhookFanOut(sender),
     ]
     events_pool = await create_events_pool(settings, len(subscribers))
@@ -143,6 +146,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         app.state.links,
     )
     app.state.comments = Comments(cache, pool, events)
+    app.state.appeals = Appeals(pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
         queue, feed, events, timedelta(seconds=settings.moderation_claim_seconds)

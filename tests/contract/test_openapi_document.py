@@ -46,6 +46,9 @@ CONTRACT = {
     ("GET", "/healthz"): "200",
     ("GET", "/readyz"): "200",
     ("GET", "/metrics"): "200",
+    # Version 1.1, "Moderation, further".
+    ("GET", "/api/v1/comments/{id}/history"): "200",
+    ("POST", "/api/v1/comments/{id}/appeal"): "202",
 }
 # Additions to the contract (allowed: additive), documented in the README.
 ADDITIONS = {

@@ -25,6 +25,7 @@ import pytest
 from commentsvc.api.observe import MAX_HEADER_BYTES
 from commentsvc.app import create_app
 from commentsvc.domain.roles import grant
+from commentsvc.model.events import SITE_TYPES
 from tests.builders import (
     PASSWORD,
     make_moderator,
@@ -326,6 +327,10 @@ ROUTES = {
         body={"reason": "spam", "note": "n"},
         fields={"reason": "choice", "note": "optional_text"},
     ),
+    "history": Route("GET", "/api/v1/comments/{comment}/history", "author"),
+    "appeal": Route(
+        "POST", "/api/v1/comments/{comment}/appeal", "author", body={"text": "why"}, fields={"text": "text"}
+    ),
     "queue": Route("GET", "/api/v1/sites/{site}/moderation/queue", "moderator"),
     "decide": Route(
         "POST",
@@ -494,7 +499,7 @@ WRONG_VALUES: dict[str, dict[str, object]] = {
         "upper-case": ["COMMENT.CREATED"],
         "sql": ["comment.created' OR '1'='1"],
         "nul": ["comment.created\x00"],
-        "too-many": ["comment.created"] * 14,
+        "too-many": ["comment.created"] * (len(SITE_TYPES) + 1),
     },
 }
 # A change names only what it changes: these are left out at will, never given wrong.
@@ -526,6 +531,7 @@ MAX_LENGTHS = {
     ("edit", "body"): 10_000,
     ("preview", "body"): 10_000,
     ("report", "note"): 1000,
+    ("appeal", "text"): 2000,
     ("ban", "reason"): 1000,
     ("decide", "reason"): 1000,
     ("decide-by-link", "token"): 2000,
@@ -557,6 +563,7 @@ CHECKED_TEXT = [
     ("edit", "body"),
     ("preview", "body"),
     ("report", "note"),
+    ("appeal", "text"),
     ("ban", "reason"),
     ("decide", "reason"),
     ("lock", "article"),
@@ -714,6 +721,8 @@ def path_cases() -> list[Case]:
         ("delete", "{comment}"),
         ("vote", "{comment}"),
         ("report", "{comment}"),
+        ("history", "{comment}"),
+        ("appeal", "{comment}"),
         ("decide", "{item}"),
         ("unban", "{target}"),
         ("webhook-remove", "{webhook}"),

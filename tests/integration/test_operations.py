@@ -40,6 +40,8 @@ CONTRACT_ROUTES = {
     ("delete", "/api/v1/comments/{id}"),
     ("put", "/api/v1/comments/{id}/vote"),
     ("post", "/api/v1/comments/{id}/reports"),
+    ("get", "/api/v1/comments/{id}/history"),
+    ("post", "/api/v1/comments/{id}/appeal"),
     ("get", "/api/v1/sites/{site}/counts"),
     ("get", "/api/v1/sites/{site}/moderation/queue"),
     ("post", "/api/v1/moderation/items/{item_id}/decision"),

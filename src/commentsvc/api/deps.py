@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from commentsvc.api.security import provide_principal
 from commentsvc.domain.account_changes import AccountChanges
 from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.appeals import Appeals
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.tokens import Principal
@@ -22,6 +23,7 @@ Pool = NamedDependency[asyncpg.Pool]
 AccountsService = NamedDependency[Accounts]
 AccountChangesService = NamedDependency[AccountChanges]
 CommentsService = NamedDependency[Comments]
+AppealsService = NamedDependency[Appeals]
 ModerationService = NamedDependency[Moderation]
 WebhooksService = NamedDependency[Webhooks]
 # The signed-in caller, on routes that require one.
@@ -50,6 +52,10 @@ def provide_comments(state: State) -> Comments:
     return state.comments
 
 
+def provide_appeals(state: State) -> Appeals:
+    return state.appeals
+
+
 def provide_moderation(state: State) -> Moderation:
     return state.moderation
 
@@ -64,6 +70,7 @@ DEPENDENCIES = {
     "accounts": Provide(provide_accounts, sync_to_thread=False),
     "account_changes": Provide(provide_account_changes, sync_to_thread=False),
     "comments": Provide(provide_comments, sync_to_thread=False),
+    "appeals": Provide(provide_appeals, sync_to_thread=False),
     "moderation": Provide(provide_moderation, sync_to_thread=False),
     "webhooks": Provide(provide_webhooks, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),

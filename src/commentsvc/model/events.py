@@ -28,6 +28,8 @@ class EventType(StrEnum):
     ARTICLE_UNLOCKED = "article.unlocked"
     ARTICLE_DESCRIBED = "article.described"  # its title or URL was set
     ARTICLE_IMPORTED = "article.imported"  # comments were imported into it (one event per article)
+    COMMENT_APPEALED = "comment.appealed"  # its author contests its removal: an item of kind appeal
+    APPEAL_DECIDED = "appeal.decided"  # reinstated (with comment.approved) or upheld
     # An account's own, of no site and never sent to a site's webhooks: what its mail is about.
     ACCOUNT_REGISTERED = "account.registered"
     ACCOUNT_VERIFICATION_REQUESTED = "account.verification_requested"  # again, or for a new address
@@ -97,6 +99,15 @@ class ArticleImported(msgspec.Struct, frozen=True):
     item_opened: bool
 
 
+class CommentAppealed(msgspec.Struct, frozen=True):
+    id: int
+
+
+class AppealDecided(msgspec.Struct, frozen=True):
+    id: int
+    outcome: str  # model.appeals.AppealStatus: reinstated or upheld
+
+
 class AccountChange(msgspec.Struct, frozen=True, omit_defaults=True):
     """The data of the account.* events. ``token_id`` names the single-use token its e-mail
     carries (the token itself is never written); ``email`` is the address written to where it is
@@ -122,6 +133,8 @@ DATA: dict[EventType, type[msgspec.Struct]] = {
     EventType.ARTICLE_UNLOCKED: ArticleChange,
     EventType.ARTICLE_DESCRIBED: ArticleChange,
     EventType.ARTICLE_IMPORTED: ArticleImported,
+    EventType.COMMENT_APPEALED: CommentAppealed,
+    EventType.APPEAL_DECIDED: AppealDecided,
     EventType.ACCOUNT_REGISTERED: AccountChange,
     EventType.ACCOUNT_VERIFICATION_REQUESTED: AccountChange,
     EventType.ACCOUNT_RESET_REQUESTED: AccountChange,

@@ -319,6 +319,8 @@ function fill(li, item) {
   }));
   $(".ban", li).disabled = !author;
   $(".lock", li).textContent = t(item.article.locked ? "reopen" : "close");
+  fillAppeal(li, item);
+  fillVersions(li, item);
 }
 
 function select(li, focus = true) {
@@ -329,7 +331,7 @@ function select(li, focus = true) {
 }
 
 async function decide(li, action) {
-  if (li.classList.contains("decided")) return;
+  if (li.classList.contains("decided") || !appealDecidable(li, action)) return;
   const reason = $(".reason", li).value.trim();
   const body = { action, revision: Number(li.dataset.revision) };
   if (reason) body.reason = reason;

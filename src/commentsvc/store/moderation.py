@@ -185,11 +185,14 @@ async def record(
     article_key: str | None = None,
     reason: str | None = None,
     change: dict[str, object] | None = None,
+    rule: str | None = None,
 ) -> None:
-    """``change``: what a site owner's change changed (a setting's old and new value, an origin…)."""
+    """``change``: what a site owner's change changed (a setting's old and new value, an origin…).
+    ``rule``: of a removal, and of its appeal and the appeal's outcome, the rule that brought the
+    comment before a moderator (sql/0024)."""
     await conn.execute(
-        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, change)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
+        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, change, rule)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)""",
         site_id,
         actor_id,
         action,
@@ -198,6 +201,7 @@ async def record(
         article_key,
         reason,
         None if change is None else msgspec.json.encode(change).decode(),
+        rule,
     )
 
 

@@ -4,7 +4,7 @@ too. What an account changes is in the site's audit log (the operator's commands
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import asyncpg
 
@@ -21,7 +21,21 @@ from commentsvc.store import webhooks as store
 from commentsvc.webhooks.addresses import ForbiddenAddress, check_host
 
 MAX_URL = 2000
-EVENT_TYPES = ", ".join(sorted(SITE_TYPES))
+
+
+def _said_briefly(types: Iterable[str]) -> str:
+    """The types, those of one kind together (``comment.{approved,created}``): a refusal that names
+    them all stays one short sentence however many there are."""
+    kinds: dict[str, list[str]] = {}
+    for kind, _, name in sorted(t.partition(".") for t in types):
+        kinds.setdefault(kind, []).append(name)
+    return ", ".join(
+        f"{kind}.{names[0]}" if len(names) == 1 else f"{kind}.{{{','.join(names)}}}"
+        for kind, names in kinds.items()
+    )
+
+
+EVENT_TYPES = _said_briefly(SITE_TYPES)
 
 
 async def _administered(conn: asyncpg.Connection, slug: str, caller: int | None) -> Site:
