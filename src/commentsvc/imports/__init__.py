@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from commentsvc.imports import isso
+from commentsvc.imports import isso, remark42
 from commentsvc.model.imports import Record, Source
 
 READERS: dict[Source, Callable[[Path], Iterator[Record]]] = {
     Source.ISSO: isso.read,
+    Source.REMARK42: remark42.read,
 }
