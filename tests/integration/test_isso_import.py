@@ -77,6 +77,7 @@ async def import_isso(db, slug: str, database: Path, **options: Any):
     return await Importer(db).run(slug, Source.ISSO, READERS[Source.ISSO](database), **options)
 
 
+@pytest.mark.slow  # a real Isso, started twice, writes the database
 async def test_an_isso_database_keeps_its_threads_authors_times_and_statuses(client, db, isso_site):
     site = await make_site(db)
     summary = await import_isso(db, site, isso_site.database)
@@ -146,6 +147,7 @@ async def test_an_isso_database_keeps_its_threads_authors_times_and_statuses(cli
     assert [c["body_html"] for c in second["comments"]] == ["<p>Sur le second billet.</p>"]
 
 
+@pytest.mark.slow  # a real Isso, started twice, writes the database
 async def test_importing_an_isso_database_again_adds_nothing(db, isso_site):
     site = await make_site(db)
     await import_isso(db, site, isso_site.database)
@@ -156,6 +158,7 @@ async def test_importing_an_isso_database_again_adds_nothing(db, isso_site):
     assert await site_counts(db, site) == before == (2, 8, 4)
 
 
+@pytest.mark.slow  # a real Isso, started twice, writes the database
 async def test_a_dry_run_of_an_isso_import_says_what_it_would_do_and_writes_nothing(db, isso_site):
     site = await make_site(db)
     summary = await import_isso(db, site, isso_site.database, dry_run=True)
@@ -166,6 +169,7 @@ async def test_a_dry_run_of_an_isso_import_says_what_it_would_do_and_writes_noth
     assert await db.fetchval("SELECT count(*) FROM users WHERE username LIKE $1", f"{site}:%") == 0
 
 
+@pytest.mark.slow  # a real Isso, started twice, writes the database
 async def test_isso_threads_named_by_their_path_are_keyed_by_it_whatever_the_key_mode(db, isso_site):
     for mode in KeyMode:
         site = await make_site(db)
