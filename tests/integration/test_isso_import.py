@@ -3,7 +3,9 @@ edited comment, a deleted one with a reply, one removed outright, and one held i
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,6 +178,16 @@ async def test_isso_threads_named_by_their_path_are_keyed_by_it_whatever_the_key
         summary = await import_isso(db, site, isso_site.database, key_mode=mode)
         assert summary.comments_created == 8, mode
         assert {row.article for row in (await imported(db, site)).values()} == {FIRST, SECOND}
+
+
+@pytest.mark.slow  # a real Isso, started twice, writes the database
+def test_an_isso_database_is_read_on_from_another_thread(isso_site):
+    """The import reads a batch at a time, each in whichever worker thread is free."""
+    records = READERS[Source.ISSO](isso_site.database)
+    with ThreadPoolExecutor(1) as first, ThreadPoolExecutor(1) as second:
+        head = first.submit(lambda: list(itertools.islice(records, 3))).result()
+        rest = second.submit(lambda: list(records)).result()
+    assert len(head) + len(rest) == 2 + 8
 
 
 def test_a_file_that_is_not_an_isso_database_is_refused_in_one_sentence(tmp_path):

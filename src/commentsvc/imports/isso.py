@@ -46,7 +46,8 @@ def _open(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise Invalid(f"There is no file {str(path)!r}.")
     # Read-only: an import never changes the database it reads, even one Isso is still serving.
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    # The import reads each batch in whichever worker thread is free, one batch at a time.
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
     try:
         for table, wanted in COLUMNS.items():
             have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}

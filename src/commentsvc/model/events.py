@@ -38,8 +38,11 @@ class EventType(StrEnum):
     ACCOUNT_EMAIL_VERIFIED = "account.email_verified"  # its data's email is proved the account's
 
 
-# The types a site's webhooks may take: every type about a site.
-SITE_TYPES = frozenset(t for t in EventType if not t.value.startswith("account."))
+# The types a site's webhooks may take: every type about a site but a claim of guests, which
+# changes no webhook's payload (they name no author).
+SITE_TYPES = frozenset(t for t in EventType if not t.value.startswith("account.")) - {
+    EventType.ARTICLE_GUESTS_CLAIMED
+}
 
 
 # Types whose change may move an article's public count, or open or close a moderation item.
