@@ -49,6 +49,7 @@ from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.decision_links import DecisionLinks
 from commentsvc.domain.events import Dispatcher, Subscriber
+from commentsvc.domain.guests import GuestClaims
 from commentsvc.domain.identities import ProviderSignIn
 from commentsvc.domain.letters import alerts
 from commentsvc.domain.letters.accounts import ACCOUNT_TYPES, AccountLetters
@@ -114,8 +115,10 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     webhooks_pool = await create_webhooks_pool(settings)
     sender = WebhookSender(webhooks_pool, webhook_client)
     # What follows from each change is a subscriber of its events.
+    claims = GuestClaims()
     subscribers: list[Subscriber] = [
         StalePages(cache),
+        claims,
         feed,
         MailSubscriber(
             "account-mail", ACCOUNT_TYPES, AccountLetters(app.state.links, account_tokens), postman
@@ -127,6 +130,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     ]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
+    claims.events = events
     app.state.accounts = Accounts(
         passwords,
         app.state.access_tokens,

@@ -43,7 +43,9 @@ class StalePages:
     order, leaves it as stale: delivered at commit."""
 
     name: ClassVar[str] = "cached-pages"
-    types: ClassVar[frozenset[EventType]] = SITE_TYPES - {EventType.USER_BANNED, EventType.USER_UNBANNED}
+    types: ClassVar[frozenset[EventType]] = (
+        SITE_TYPES - {EventType.USER_BANNED, EventType.USER_UNBANNED}
+    ) | {EventType.ARTICLE_GUESTS_CLAIMED}
     at_commit: ClassVar[bool] = True
     retries = RETRIES
     delay = timedelta(0)

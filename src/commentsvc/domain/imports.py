@@ -42,6 +42,9 @@ BATCH = 5000
 MAX_KEY = 512
 MAX_NAME = 64
 ANONYMOUS = "Anonymous"
+BARE_PATH_BASE = "http://bare-path.invalid"
+# What an emptied deleted comment (kept for its replies) stores: a body cannot be empty.
+EMPTIED = "-"
 
 # Why comments were left out, as the summary says it.
 REASONS = {
@@ -66,11 +69,14 @@ def article_key(thread: ImportedThread, mode: KeyMode) -> str | None:
     elif not thread.url:
         key = None
     else:
+        # A bare path (Isso's threads are named so) is a page of the site itself: its path is all
+        # there is to key it by, whatever the mode.
+        bare = thread.url.startswith("/")
         try:
-            url = URL(thread.url)
+            url = URL(thread.url, base=BARE_PATH_BASE) if bare else URL(thread.url)
         except ValueError:
             return None
-        key = url.href if mode is KeyMode.URL else url.pathname
+        key = url.href if mode is KeyMode.URL and not bare else url.pathname
     return key if key and len(key) <= MAX_KEY else None
 
 
@@ -87,7 +93,8 @@ def _body(comment: ImportedComment) -> tuple[str, str] | str:
         body_html = sanitise(comment.body)
         body = _text(body_html)
     if not body:
-        return "empty"
+        # Isso and Remark42 empty a deleted comment that has replies, and keep it as their anchor.
+        return (EMPTIED, "") if comment.status == "deleted" else "empty"
     if len(body) > MAX_BODY_CHARS:
         return "long"
     try:
