@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.spec import MediaType, OpenAPIFormat, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import PathParameter, QueryParameter
 
 from commentsvc.api.deps import Caller, Conn, Pool
@@ -35,7 +35,9 @@ class FileUpload(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             content={
-                UPLOAD_TYPE: MediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+                UPLOAD_TYPE: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                )
             },
             description="The export file, as the other system wrote it.",
             required=True,
@@ -63,9 +65,7 @@ class SiteImportsController(Controller):
     async def start(
         self,
         site: SITE,
-        source: Annotated[
-            Source, QueryParameter(query="format", description="The system the file was exported from.")
-        ],
+        format: Annotated[Source, QueryParameter(description="The system the file was exported from.")],
         request: Request,
         principal: Caller,
         db: Pool,
@@ -82,7 +82,7 @@ class SiteImportsController(Controller):
         (its owners and admins only). The import runs in the background: follow it at
         `GET …/imports/{id}`."""
         return await imports.start(
-            db, site, principal.user_id, source, key, request.content_length, request.stream()
+            db, site, principal.user_id, format, key, request.content_length, request.stream()
         )
 
     @get(responses=error_responses(400, 401, 403, 404, 503))

@@ -15,6 +15,7 @@ import asyncpg
 
 from commentsvc.domain.sites import get_site
 from commentsvc.errors import Forbidden, Invalid, NotFound, TooLarge
+from commentsvc.imports import READERS
 from commentsvc.model.import_jobs import ImportJob
 from commentsvc.model.imports import KeyMode, Source
 from commentsvc.model.sites import Site
@@ -64,6 +65,8 @@ class ImportJobs:
         a connection is held only to check the caller, then to queue the job."""
         async with connection(pool) as conn:
             site = await importable_site(conn, slug, caller)
+        if source not in READERS:
+            raise Invalid(f"format: this service cannot read {source} files yet.", field="format")
         if declared_bytes is not None and declared_bytes > self._max_bytes:
             raise self._too_large()
         name = upload_name()

@@ -98,8 +98,11 @@ class ImportRunner:
                 )
             except Exception:
                 log.exception("imports: runner pass failed")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # (stop) that lands as its wait ends (a wake), and the runner would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._woken.wait()
 
     async def run_next(self) -> bool:
         """Claim a job and run it to its end; False when none may run now."""
@@ -177,7 +180,8 @@ class ImportRunner:
         lost, cancel the run."""
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(progressed.wait(), RENEW_SECONDS)
+                async with asyncio.timeout(RENEW_SECONDS):
+                    await progressed.wait()
             progressed.clear()
             try:
                 async with connection(self._pool) as conn:
