@@ -63,6 +63,10 @@ CONTRACT_ROUTES = {
     # Additive: linking an identity at a provider (OpenID Connect) to one's account.
     ("post", "/api/v1/me/identities/link-code"),
     ("post", "/api/v1/auth/oidc/link"),
+    # Additive: imports from the dashboard (upload, the site's imports, one of them).
+    ("post", "/api/v1/sites/{site}/imports"),
+    ("get", "/api/v1/sites/{site}/imports"),
+    ("get", "/api/v1/sites/{site}/imports/{id}"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
