@@ -81,6 +81,7 @@ from commentsvc.oidc.providers import providers_for
 from commentsvc.store.pool import (
     create_batches_pool,
     create_events_pool,
+    create_import_jobs_pool,
     create_imports_pool,
     create_pool,
     create_webhooks_pool,
@@ -153,8 +154,9 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     )
     app.state.decision_links = DecisionLinks(app.state.links, app.state.moderation)
     digest = Digest(pool, postman, app.state.links)
+    import_jobs_pool = await create_import_jobs_pool(settings)
     imports_pool = await create_imports_pool(settings)
-    import_runner = ImportRunner(pool, imports_pool, Path(settings.import_dir))
+    import_runner = ImportRunner(import_jobs_pool, imports_pool, Path(settings.import_dir))
     app.state.imports = ImportJobs(Path(settings.import_dir), settings.import_max_bytes, import_runner.wake)
     events.start()
     digest.start()
@@ -171,6 +173,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         await provider_client.close()
         await webhooks_pool.close()
         await imports_pool.close()
+        await import_jobs_pool.close()
         await events_pool.close()
         await app.state.pool.close()
         await batches_pool.close()

@@ -4,6 +4,7 @@ imported in the background), follow its progress, read its summary or why it fai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated
 
 import msgspec
@@ -22,6 +23,11 @@ from commentsvc.model.import_jobs import ImportJob
 from commentsvc.model.imports import KeyMode, Source
 
 ImportsService = NamedDependency[ImportJobs]
+
+
+def _one_of(choices: type[StrEnum]) -> str:
+    """A pattern for a choice: unlike an enum's, its refusal does not repeat what was sent."""
+    return f"^({'|'.join(choices)})$"
 
 
 def provide_imports(state: State) -> ImportJobs:
@@ -65,24 +71,38 @@ class SiteImportsController(Controller):
     async def start(
         self,
         site: SITE,
-        format: Annotated[Source, QueryParameter(description="The system the file was exported from.")],
+        format: Annotated[
+            str,
+            QueryParameter(
+                pattern=_one_of(Source),
+                description=f"The system the file was exported from: {', '.join(Source)}.",
+            ),
+        ],
         request: Request,
         principal: Caller,
         db: Pool,
         imports: ImportsService,
         key: Annotated[
-            KeyMode,
+            str,
             QueryParameter(
-                description="What an imported thread's article key is made of (default: its URL's path)."
+                pattern=_one_of(KeyMode),
+                description=f"What an imported thread's article key is made of, of {', '.join(KeyMode)} "
+                "(default: its URL's path).",
             ),
-        ] = KeyMode.PATH,
+        ] = KeyMode.PATH.value,
     ) -> ImportJob:
         """Upload an export (Disqus or WordPress XML, an Isso database, a Remark42 backup) as the
         request body, with `Content-Type: application/octet-stream`, to import into the site
         (its owners and admins only). The import runs in the background: follow it at
         `GET …/imports/{id}`."""
         return await imports.start(
-            db, site, principal.user_id, format, key, request.content_length, request.stream()
+            db,
+            site,
+            principal.user_id,
+            Source(format),
+            KeyMode(key),
+            request.content_length,
+            request.stream(),
         )
 
     @get(responses=error_responses(400, 401, 403, 404, 503))

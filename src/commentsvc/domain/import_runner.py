@@ -57,8 +57,8 @@ class LeaseLost(Exception):
 
 
 class ImportRunner:
-    """``pool``: for the short statements (claims, progress); ``import_pool``: the connection the
-    import's long transaction holds."""
+    """``pool``: for the short statements (claims, progress), apart from the requests' pool;
+    ``import_pool``: the connection the import's long transaction holds."""
 
     def __init__(self, pool: asyncpg.Pool, import_pool: asyncpg.Pool, directory: Path) -> None:
         self._pool = pool

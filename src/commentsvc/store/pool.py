@@ -133,6 +133,12 @@ async def create_imports_pool(settings: Settings) -> asyncpg.Pool:
     return await _pool(settings, 1, {}, command_timeout=None)
 
 
+async def create_import_jobs_pool(settings: Settings) -> asyncpg.Pool:
+    """The background imports' short statements (claims, progress, leases), apart from the
+    requests' connections: one at a time."""
+    return await _pool(settings, 1, {})
+
+
 async def _pool(
     settings: Settings, size: int, server_settings: dict[str, str], command_timeout: float | None = 10
 ) -> asyncpg.Pool:
