@@ -14,9 +14,12 @@ import asyncpg
 import httpx
 import pytest
 
+from commentsvc.domain.import_jobs import upload_name
 from commentsvc.domain.import_runner import LEASE
 from commentsvc.domain.roles import grant
 from commentsvc.domain.sites import create_site
+from commentsvc.model.imports import KeyMode, Source
+from commentsvc.store import import_jobs as store
 from tests.builders import (
     PASSWORD,
     eventually,
@@ -329,5 +332,45 @@ async def test_a_job_whose_process_was_killed_mid_import_is_taken_again_and_impo
             assert await comments() == threads * per_thread
             assert await conn.fetchval("SELECT count(*) FROM articles WHERE site_id = $1", site_id) == threads
             assert not list((tmp_path / "imports").glob("*.upload"))
+        finally:
+            await conn.close()
+
+
+async def test_a_sites_imports_are_claimed_one_at_a_time_oldest_first_and_a_lost_claim_changes_nothing(
+    server_settings,
+):
+    """The claims as processes make them (on a database of the test's own: no runner there)."""
+    async with migrated_database(
+        server_settings, f"commentsvc_test_claims_{unique_name('db').lower()}"
+    ) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await create_site(conn, "one", {"origins": ["https://one.example"]})
+            await create_site(conn, "two", {"origins": ["https://two.example"]})
+            sites = dict(await conn.fetch("SELECT slug, id FROM sites"))
+            user = await conn.fetchval(
+                "INSERT INTO users (username, email, display_name, password_hash)"
+                " VALUES ('owner', 'owner@example.org', 'Owner', 'x') RETURNING id"
+            )
+            first, second, other = [
+                await store.insert(conn, sites[slug], Source.DISQUS, KeyMode.PATH, upload_name(), 10, user)
+                for slug in ("one", "one", "two")
+            ]
+            claimed = await store.claim(conn, LEASE)
+            assert (claimed.id, claimed.site, claimed.attempt) == (first.id, "one", 1)
+            # The site's next waits while its first runs; another site's does not.
+            assert (await store.claim(conn, LEASE)).id == other.id
+            assert await store.claim(conn, LEASE) is None
+            # A lease run out (its process died): the job is taken again, and the old claim is void.
+            await conn.execute(
+                "UPDATE import_jobs SET leased_until = now() - interval '1 second' WHERE id = $1", first.id
+            )
+            again = await store.claim(conn, LEASE)
+            assert (again.id, again.attempt) == (first.id, 2)
+            assert not await store.keep(conn, claimed, 100, LEASE)
+            assert not await store.fail(conn, claimed, "too late")
+            assert await store.keep(conn, again, 100, LEASE)
+            assert await store.fail(conn, again, "A sentence.")
+            assert (await store.claim(conn, LEASE)).id == second.id
         finally:
             await conn.close()
