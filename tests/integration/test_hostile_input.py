@@ -25,6 +25,7 @@ import pytest
 from commentsvc.api.observe import MAX_HEADER_BYTES
 from commentsvc.app import create_app
 from commentsvc.domain.roles import grant
+from commentsvc.model.events import SITE_TYPES
 from tests.builders import (
     PASSWORD,
     make_moderator,
@@ -446,7 +447,8 @@ WRONG_VALUES: dict[str, dict[str, object]] = {
         "upper-case": ["COMMENT.CREATED"],
         "sql": ["comment.created' OR '1'='1"],
         "nul": ["comment.created\x00"],
-        "too-many": ["comment.created"] * 14,
+        # One more than there are types (a new type must not make the list acceptable).
+        "too-many": ["comment.created"] * (len(SITE_TYPES) + 1),
     },
 }
 REQUIRED_KINDS = {"text", "id", "vote", "choice", "bool", "event_types"}
