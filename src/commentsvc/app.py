@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -23,6 +24,7 @@ from commentsvc.api import (
     demo,
     health,
     home,
+    imports,
     moderation,
     notifications,
     oidc,
@@ -51,6 +53,8 @@ from commentsvc.domain.decision_links import DecisionLinks
 from commentsvc.domain.events import Dispatcher, Subscriber
 from commentsvc.domain.guests import GuestClaims
 from commentsvc.domain.identities import ProviderSignIn
+from commentsvc.domain.import_jobs import ImportJobs
+from commentsvc.domain.import_runner import ImportRunner
 from commentsvc.domain.letters import alerts
 from commentsvc.domain.letters.accounts import ACCOUNT_TYPES, AccountLetters
 from commentsvc.domain.letters.appeals import appeal_mail
@@ -81,6 +85,8 @@ from commentsvc.oidc.providers import providers_for
 from commentsvc.store.pool import (
     create_batches_pool,
     create_events_pool,
+    create_import_jobs_pool,
+    create_imports_pool,
     create_pool,
     create_webhooks_pool,
 )
@@ -157,18 +163,26 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     )
     app.state.decision_links = DecisionLinks(app.state.links, app.state.moderation)
     digest = Digest(pool, postman, app.state.links)
+    import_jobs_pool = await create_import_jobs_pool(settings)
+    imports_pool = await create_imports_pool(settings)
+    import_runner = ImportRunner(import_jobs_pool, imports_pool, Path(settings.import_dir))
+    app.state.imports = ImportJobs(Path(settings.import_dir), settings.import_max_bytes, import_runner.wake)
     events.start()
     digest.start()
     sender.start()
+    import_runner.start()
     try:
         yield
     finally:
+        await import_runner.stop()
         await sender.stop()
         await digest.stop()
         await events.stop()
         await webhook_client.close()
         await provider_client.close()
         await webhooks_pool.close()
+        await imports_pool.close()
+        await import_jobs_pool.close()
         await events_pool.close()
         await app.state.pool.close()
         await batches_pool.close()
@@ -215,6 +229,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             decision_links.DecisionLinkController,
             webhooks.SiteWebhooksController,
             owners.SiteOwnersController,
+            imports.SiteImportsController,
             *health.HANDLERS,
             *pages.HANDLERS,
             *account_pages.HANDLERS,

@@ -112,6 +112,13 @@ class RequestTimeout(ServiceError):
     code = "request_timeout"
 
 
+class TooLarge(ServiceError):
+    """A request body beyond what its route takes (an uploaded file over the configured size)."""
+
+    status_code = 413
+    code = "too_large"
+
+
 class UnsupportedMediaType(ServiceError):
     status_code = 415
     code = "unsupported_media_type"

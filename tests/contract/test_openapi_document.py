@@ -69,6 +69,10 @@ ADDITIONS = {
     ("DELETE", "/api/v1/sites/{site}/moderators/{username}"): "204",
     ("GET", "/api/v1/sites/{site}/sso"): "200",
     ("POST", "/api/v1/sites/{site}/sso/secret"): "201",
+    # Imports from the dashboard: the upload, queued (202), and the site's imports.
+    ("POST", "/api/v1/sites/{site}/imports"): "202",
+    ("GET", "/api/v1/sites/{site}/imports"): "200",
+    ("GET", "/api/v1/sites/{site}/imports/{id}"): "200",
 }
 PUBLIC = {
     ("POST", "/api/v1/auth/register"),
@@ -94,6 +98,8 @@ PUBLIC = {
 # RFC 8058's one-click unsubscribing, which mail clients post as a form (the token in its URL
 # acts, not a sign-in).
 ONE_CLICK = ("POST", "/unsubscribe")
+# An import's upload: the file itself is the body.
+UPLOAD = ("POST", "/api/v1/sites/{site}/imports")
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
 DOCUMENT = openapi_document()
@@ -142,7 +148,7 @@ def test_every_error_has_the_one_error_shape():
 
 
 @pytest.mark.parametrize(
-    "route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r] and r != ONE_CLICK)
+    "route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r] and r not in (ONE_CLICK, UPLOAD))
 )
 def test_request_bodies_are_json_that_refuses_unknown_fields_and_say_400_413_415(route):
     operation = OPERATIONS[route]
@@ -159,3 +165,12 @@ def test_one_click_unsubscribing_takes_the_form_mail_clients_send():
     assert media_type == "application/x-www-form-urlencoded"
     assert content["schema"]["properties"] == {"List-Unsubscribe": {"type": "string", "const": "One-Click"}}
     assert operation["requestBody"]["required"] is False
+
+
+def test_an_import_is_uploaded_as_the_file_itself_and_says_400_413_415():
+    operation = OPERATIONS[UPLOAD]
+    assert operation["requestBody"]["content"] == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
+    assert operation["requestBody"]["required"] is True
+    assert {"400", "403", "413", "415"} <= set(operation["responses"])

@@ -38,6 +38,9 @@ SIGNED_IN_ROUTES = {
     ("GET", "/api/v1/sites/{site}/webhooks"): None,
     ("DELETE", "/api/v1/sites/{site}/webhooks/{id}"): None,
     ("POST", "/api/v1/me/identities/link-code"): None,
+    ("POST", "/api/v1/sites/{site}/imports"): None,
+    ("GET", "/api/v1/sites/{site}/imports"): None,
+    ("GET", "/api/v1/sites/{site}/imports/{id}"): None,
 }
 
 

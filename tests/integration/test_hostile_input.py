@@ -66,6 +66,8 @@ WEBHOOK_URL = "https://93.184.215.14/hook"
 NO_WEBHOOK = 999_999_999
 # No account has this username.
 NO_USERNAME = "hostile_nobody"
+# Nor has any import: a case may ask for it only to be refused.
+NO_IMPORT = 999_999_999
 HELD_WORD = "heldword"
 # Larger than any request the service accepts, by far.
 TEN_MEGABYTES = b'{"body": "' + b"x" * (10 * 1024 * 1024) + b'"}'
@@ -83,6 +85,7 @@ TABLES = (
     "bans",
     "audit_log",
     "webhooks",
+    "import_jobs",
     "account_tokens",
     "sso_secrets",
     "sso_accounts",
@@ -407,6 +410,10 @@ ROUTES = {
     "sso-state": Route("GET", "/api/v1/sites/{site}/sso", "owner"),
     "sso-rotate": Route("POST", "/api/v1/sites/{site}/sso/secret", "owner"),
     "webhook-remove": Route("DELETE", "/api/v1/sites/{site}/webhooks/{webhook}", "admin"),
+    # An import's upload: the file is the body (no JSON to mutate), the format and keys its query.
+    "import-start": Route("POST", "/api/v1/sites/{site}/imports", "admin"),
+    "import-list": Route("GET", "/api/v1/sites/{site}/imports", "admin"),
+    "import-one": Route("GET", "/api/v1/sites/{site}/imports/{job}", "admin"),
     "sso": Route(
         "POST",
         "/api/v1/auth/sso",
@@ -499,6 +506,7 @@ WRONG_VALUES: dict[str, dict[str, object]] = {
         "upper-case": ["COMMENT.CREATED"],
         "sql": ["comment.created' OR '1'='1"],
         "nul": ["comment.created\x00"],
+        # One more than there are types (a new type must not make the list acceptable).
         "too-many": ["comment.created"] * (len(SITE_TYPES) + 1),
     },
 }
@@ -726,6 +734,7 @@ def path_cases() -> list[Case]:
         ("decide", "{item}"),
         ("unban", "{target}"),
         ("webhook-remove", "{webhook}"),
+        ("import-one", "{job}"),
     ]:
         cases += _segment_cases(name, placeholder, BAD_ID_SEGMENTS)
     usernames = {
@@ -1027,7 +1036,55 @@ def sso_cases() -> list[Case]:
     return cases
 
 
-REFUSALS = body_cases() + path_cases() + query_cases() + token_cases() + sso_cases()
+def import_cases() -> list[Case]:
+    """Uploads refused before anything is queued: a format or key of no kind the service reads,
+    no file, a body that is not a file; and an import nobody has."""
+    file = {"body": b'<disqus xmlns="http://disqus.com"/>', "content_type": "application/octet-stream"}
+    cases = []
+    hostile = {
+        **CONTROL,
+        **SQL,
+        "unknown": "blogger",
+        "upper-case": "DISQUS",
+        "empty": "",
+        "too-long": "d" * 5000,
+    }
+    for label, value in hostile.items():
+        cases.append(
+            Case("import-start", f"format-{label}", params={"format": value}, field="format", **file)
+        )
+        params = {"format": "disqus", "key": value}
+        cases.append(Case("import-start", f"key-{label}", params=params, field="key", **file))
+    cases.append(Case("import-start", "format-missing", params={}, field="format", **file))
+    empty = {**file, "body": b""}
+    cases.append(Case("import-start", "empty-file", params={"format": "disqus"}, field="file", **empty))
+    for label, content_type in {
+        "json": "application/json",
+        "text": "text/plain",
+        "form": "multipart/form-data",
+    }.items():
+        cases.append(
+            Case(
+                "import-start",
+                f"content-type-{label}",
+                file["body"],
+                content_type=content_type,
+                params={"format": "disqus"},
+                statuses=frozenset({415}),
+            )
+        )
+    cases.append(
+        Case(
+            "import-one",
+            "unknown",
+            path=f"/api/v1/sites/{{site}}/imports/{NO_IMPORT}",
+            statuses=frozenset({404}),
+        )
+    )
+    return cases
+
+
+REFUSALS = body_cases() + path_cases() + query_cases() + token_cases() + sso_cases() + import_cases()
 
 
 async def snapshot(db) -> dict[str, str]:
@@ -1053,6 +1110,7 @@ async def send(client: httpx.AsyncClient, world: World, case: Case) -> httpx.Res
         target=world.target.id,
         webhook=NO_WEBHOOK,
         username=NO_USERNAME,
+        job=NO_IMPORT,
     )
     request = client.build_request(route.method, path, params=params, headers=headers, content=content)
     return await client.send(request)

@@ -75,6 +75,10 @@ CONTRACT_ROUTES = {
     ("delete", "/api/v1/sites/{site}/moderators/{username}"),
     ("get", "/api/v1/sites/{site}/sso"),
     ("post", "/api/v1/sites/{site}/sso/secret"),
+    # Additive: imports from the dashboard (upload, the site's imports, one of them).
+    ("post", "/api/v1/sites/{site}/imports"),
+    ("get", "/api/v1/sites/{site}/imports"),
+    ("get", "/api/v1/sites/{site}/imports/{id}"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

@@ -33,6 +33,7 @@ from commentsvc.model.imports import (
     ImportSummary,
     KeyMode,
     Record,
+    Skipped,
     Source,
 )
 from commentsvc.store import imports as store
@@ -56,6 +57,9 @@ REASONS = {
     "empty": "empty body",
     "long": f"body longer than {MAX_BODY_CHARS} characters",
     "text": "body with control or invalid characters",
+    # Left out by their reader (model.imports.Skipped):
+    "ping": "a pingback or trackback, not a comment",
+    "type": "a WordPress comment of another type than a reader's comment (an order note, a review…)",
 }
 
 Progress = Callable[[int], None]  # told how many more records were read
@@ -196,7 +200,7 @@ class Importer:
                     )  # fmt: skip
                     continue
                 comments += 1
-                kept = _body(record)
+                kept = record.reason if isinstance(record, Skipped) else _body(record)
                 if isinstance(kept, str):
                     skipped[kept] = skipped.get(kept, 0) + 1
                     continue

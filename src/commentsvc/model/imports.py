@@ -63,7 +63,15 @@ class ImportedComment(msgspec.Struct, frozen=True):
     markup: Literal["html", "markdown"] = "html"  # Markdown (or plain text) is rendered as ours is
 
 
-Record = ImportedThread | ImportedComment
+class Skipped(msgspec.Struct, frozen=True):
+    """A comment of the source its reader leaves out (a WordPress pingback, say), told so that the
+    summary counts it: ``reason`` is one of the importer's reasons (``domain.imports.REASONS``)."""
+
+    source_id: str
+    reason: str
+
+
+Record = ImportedThread | ImportedComment | Skipped
 
 
 class ImportSummary(msgspec.Struct, frozen=True):

@@ -67,6 +67,23 @@ const TEXT = {
     ssoState: (since, until, accounts) =>
       `Secret made ${since}${until ? `; the previous one works until ${until}` : ""}. ${counted(accounts, "account", "accounts")} signed in through it.`,
     ssoSecret: (secret) => `The new secret, shown this once (give it to your site's server; the previous one works for 24 more hours): ${secret}`,
+    imports: "Import", importsTitle: "Import comments",
+    importsHelp: "Bring in the comments of another system from its export file. The import runs on the server: you may leave this page, and nothing is imported twice if you upload the same file again.",
+    importFormat: "Exported from", importFormatShort: "Format", importKey: "Article keys", importFile: "Export file",
+    importStart: "Upload and import", importsEarlier: "Imports", importState: "State", importResult: "Result",
+    importKeys: { path: "the path of each page's address", url: "each page's whole address", identifier: "the old system's own identifiers" },
+    importStates: { queued: "waiting", running: "importing", done: "done", failed: "failed" },
+    uploading: (percent) => `Uploading the file: ${percent} %`,
+    importQueued: "File received: the import starts in a moment.",
+    importRunning: (records, size) => `Importing: ${records} records read from the file (${size}).`,
+    importDone: "Import done.", importFailed: (why) => `The import failed: ${why}`,
+    importRecords: (records) => `${records} records read`,
+    importSummary: {
+      threads: "Threads read", articles_created: "Articles created", comments: "Comments read",
+      comments_created: "Comments imported", already_imported: "Already imported before", authors_created: "Authors added (as guests)",
+    },
+    importSkipped: "Left out", skippedLine: (reason, n) => `${reason}: ${n}`, importLine: (s) => `${s.comments_created} of ${s.comments} comments imported`,
+    skipReasons: {},
   },
   fr: {
     ...LABELS.fr,
@@ -127,6 +144,36 @@ const TEXT = {
     ssoState: (since, until, accounts) =>
       `Secret créé le ${since}${until ? ` ; le précédent fonctionne jusqu'au ${until}` : ""}. ${counted(accounts, "compte s'est connecté", "comptes se sont connectés")} par lui.`,
     ssoSecret: (secret) => `Le nouveau secret, montré cette seule fois (donnez-le au serveur de votre site ; le précédent fonctionne encore 24 heures) : ${secret}`,
+    imports: "Importer", importsTitle: "Importer des commentaires",
+    importsHelp: "Reprenez les commentaires d'un autre système depuis son fichier d'export. L'import se fait sur le serveur : vous pouvez quitter cette page, et rien n'est importé deux fois si vous envoyez de nouveau le même fichier.",
+    importFormat: "Exporté de", importFormatShort: "Format", importKey: "Clés des articles", importFile: "Fichier d'export",
+    importStart: "Envoyer et importer", importsEarlier: "Imports", importState: "État", importResult: "Résultat",
+    importKeys: { path: "le chemin de l'adresse de chaque page", url: "l'adresse complète de chaque page", identifier: "les identifiants de l'ancien système" },
+    importStates: { queued: "en attente", running: "en cours", done: "terminé", failed: "échoué" },
+    uploading: (percent) => `Envoi du fichier : ${percent} %`,
+    importQueued: "Fichier reçu : l'import commence dans un instant.",
+    importRunning: (records, size) => `Import en cours : ${records} enregistrements lus dans le fichier (${size}).`,
+    importDone: "Import terminé.", importFailed: (why) => `L'import a échoué : ${why}`,
+    importRecords: (records) => `${records} enregistrements lus`,
+    importSummary: {
+      threads: "Fils lus", articles_created: "Articles créés", comments: "Commentaires lus",
+      comments_created: "Commentaires importés", already_imported: "Déjà importés auparavant", authors_created: "Auteurs ajoutés (comme invités)",
+    },
+    importSkipped: "Laissés de côté", skippedLine: (reason, n) => `${reason} : ${n}`, importLine: (s) => `${s.comments_created} commentaires importés sur ${s.comments}`,
+    // The service says why a comment was left out in English; a reason missing here shows as it is.
+    skipReasons: {
+      "its thread is not in the file": "son fil n'est pas dans le fichier",
+      "its thread has no URL or identifier to key it by": "son fil n'a ni adresse ni identifiant pour le nommer",
+      "the same id appears twice in the file": "le même identifiant apparaît deux fois dans le fichier",
+      "already imported": "déjà importé",
+      "in a reply cycle, or deeper than 50 replies": "dans un cycle de réponses, ou à plus de 50 réponses de profondeur",
+      "empty body": "texte vide",
+      "body longer than 10000 characters": "texte de plus de 10 000 caractères",
+      "body with control or invalid characters": "texte avec des caractères de contrôle ou invalides",
+      "a pingback or trackback, not a comment": "un pingback ou un trackback, pas un commentaire",
+      "a WordPress comment of another type than a reader's comment (an order note, a review…)":
+        "un commentaire WordPress d'un autre type que celui d'un lecteur (une note de commande, un avis…)",
+    },
   },
 };
 let lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("fr") ? "fr" : "en";
