@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import functools
 import json
@@ -454,10 +455,12 @@ async def _export(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     """The export on stdout, or in --output; what it holds on stderr."""
     tally: dict[str, int] = {}
     with writing(args.output) as writer:
-        async for record in backup.export(conn, args.site):
-            writer.write(record)
-            tag = type(record).__struct_config__.tag
-            tally[tag] = tally.get(tag, 0) + 1
+        # Closed here, whatever happens: it holds the snapshot's transaction open.
+        async with contextlib.aclosing(backup.export(conn, args.site)) as records:
+            async for record in records:
+                writer.write(record)
+                tag = type(record).__struct_config__.tag
+                tally[tag] = tally.get(tag, 0) + 1
     held = ", ".join(_counted(tally.get(tag, 0), one, many) for tag, one, many in _EXPORTED)
     where = f" to {args.output}" if args.output else ""
     say(f"exported {args.site}{where}: {held}. It holds personal data: keep it private, delete it when done.")

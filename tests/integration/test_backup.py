@@ -242,7 +242,18 @@ async def _served(client, db, site: str, rich: Rich) -> dict:
             ("user_roles", "t.role, t.granted_at"),
         )
     }  # fmt: skip
-    return {"threads": threads, "counts": counts.json(), "log": entries, "queue": items, "rows": rows}
+    settings = await db.fetchrow(
+        "SELECT moderation, blocked_words, max_depth, edit_window_minutes, burst_count FROM sites WHERE slug = $1",
+        site,
+    )
+    return {
+        "threads": threads,
+        "counts": counts.json(),
+        "log": entries,
+        "queue": items,
+        "rows": rows,
+        "settings": dict(settings),
+    }
 
 
 def _restore(env, path: Path, site: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -40,8 +40,6 @@ from commentsvc.model.events import ArticleImported, EventType, NewEvent
 from commentsvc.store import backup as store
 
 BATCH = 5000
-
-Progress = Callable[[int], None]  # told how many more records were read
 
 
 async def export(conn: asyncpg.Connection, slug: str) -> AsyncIterator[Record]:
@@ -79,7 +77,6 @@ async def restore(
     slug: str,
     header: Header,
     records: Iterable[Record],
-    progress: Progress | None = None,
 ) -> RestoreSummary:
     """Write the records of an export (read from a file, blocking: in a thread, a batch at a
     time) into the site ``slug``, which must have no article yet. The site takes the export's
@@ -97,8 +94,6 @@ async def restore(
         while batch := await asyncio.to_thread(lambda: list(itertools.islice(records, BATCH))):
             for kind, of_kind in itertools.groupby(batch, type):
                 await store.copy(conn, kind, [_row(record, slug) for record in of_kind])
-            if progress is not None:
-                progress(len(batch))
         if missing := await store.dangling(conn):
             raise Invalid(f"the file is damaged: it lacks what its records name ({', '.join(missing)}).")
         with store.kept():
