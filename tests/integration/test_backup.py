@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from commentsvc.domain.imports import Importer
+from commentsvc.domain.roles import grant
 from commentsvc.model.imports import ImportedAuthor, ImportedComment, ImportedThread, Source
 from tests.builders import (
     Reader,
@@ -146,6 +147,12 @@ async def rich(client, db, env, tmp_path_factory) -> Rich:
         headers=mod,
     ))  # fmt: skip
 
+    # A site owner's change, logged with what it changed.
+    await grant(db, alice.username, "owner", site)
+    await _ok(
+        await client.patch(f"/api/v1/sites/{site}/settings", json={"trust_after": 4}, headers=alice.auth)
+    )
+
     # An imported author without an account (a guest), and a held imported comment.
     at = datetime(2019, 5, 1, 12, tzinfo=UTC)
     await Importer(db).run(site, Source.DISQUS, [
@@ -243,7 +250,7 @@ async def _served(client, db, site: str, rich: Rich) -> dict:
         )
     }  # fmt: skip
     settings = await db.fetchrow(
-        "SELECT moderation, blocked_words, max_depth, edit_window_minutes, burst_count FROM sites WHERE slug = $1",
+        "SELECT moderation, trust_after, blocked_words, max_depth, edit_window_minutes FROM sites WHERE slug = $1",
         site,
     )
     return {
@@ -272,7 +279,7 @@ async def test_a_restored_site_serves_everyone_what_the_exported_one_did(client,
     said = _restore(env, rich.plain if kind == "plain" else rich.zipped, target)
     comments = len(await _ranks(db, rich.site))
     assert f"4 articles, {comments} comments, 5 votes, 2 reports" in said
-    assert "authors: 5 accounts of this instance, 1 guest; 1 role given" in said
+    assert "authors: 5 accounts of this instance, 1 guest; 2 roles given" in said
 
     # The article.imported events reach the running service: the cached empty page is stale.
     async def served_again() -> bool:
@@ -327,6 +334,8 @@ async def test_the_export_is_private_documented_json_lines_and_the_same_on_stdou
     assert users[alice.username]["email"] == alice.email and users[alice.username]["guest"] is False
     [ghost] = [user for user in users.values() if user["guest"]]
     assert (ghost["display_name"], ghost["email"]) == ("Le Fantôme", "ghost@example.org")
+    [owners_change] = [r for r in records if r["type"] == "audit" and r["action"] == "settings"]
+    assert "trust_after" in owners_change["change"]
     on_stdout = commentsvc("export", "--site", rich.site, env=env)
     assert on_stdout.returncode == 0, on_stdout.stderr
     assert on_stdout.stdout.splitlines()[1:] == rich.plain.read_text().splitlines()[1:]
@@ -349,7 +358,7 @@ async def test_authors_are_accounts_only_by_a_verified_address_or_their_username
             record["email"] = "not-the-moderator@example.org"
     target = await make_site(db)
     said = _restore(env, _write(tmp_path / "changed.jsonl", records), target)
-    assert "0 roles given, 1 not (their holders have no account here" in said
+    assert "0 roles given, 2 not (their holders have no account here" in said
     authors = {
         row["body"]: (row["author_id"], row["username"], row["display_name"], row["key"], row["email"])
         for row in await db.fetch(

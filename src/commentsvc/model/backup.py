@@ -7,6 +7,7 @@ article, parent and author by them), and a restore gives everything ids of its o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -125,6 +126,7 @@ class AuditEntryRecord(_Record, tag="audit"):
     target_user_id: int | None
     article_key: str | None
     reason: str | None
+    change: dict[str, Any] | None  # what a site owner's change changed
     created_at: datetime
 
 

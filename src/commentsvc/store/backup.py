@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 
 import asyncpg
+import msgspec
 
 from commentsvc.errors import Invalid
 from commentsvc.model.backup import (
@@ -70,16 +71,25 @@ _EXPORTS: dict[type, str] = {
         SELECT user_id, until, reason, banned_by, created_at FROM bans WHERE site_id = $1 ORDER BY user_id""",
     StandingRecord: "SELECT user_id, approved, rejected FROM author_standing WHERE site_id = $1 ORDER BY user_id",
     AuditEntryRecord: """
-        SELECT id, actor_id, action, comment_id, target_user_id, article_key, reason, created_at
+        SELECT id, actor_id, action, comment_id, target_user_id, article_key, reason,
+               change::text AS change, created_at
         FROM audit_log WHERE site_id = $1 ORDER BY id""",
     RoleRecord: "SELECT user_id, role, granted_at FROM user_roles WHERE site_id = $1 ORDER BY user_id, role",
 }
 
 
+# JSON columns, read and written as text (the connections have no JSON codec).
+_JSON = ("change",)
+
+
 async def records(conn: asyncpg.Connection, site_id: int, kind: type) -> AsyncIterator:
     """The site's records of this kind, read a batch at a time (inside a transaction)."""
     async for row in conn.cursor(_EXPORTS[kind], site_id, prefetch=BATCH):
-        yield kind(**row)
+        fields = dict(row)
+        for name in _JSON:
+            if fields.get(name) is not None:
+                fields[name] = msgspec.json.decode(fields[name])
+        yield kind(**fields)
 
 
 # --- restore -------------------------------------------------------------------------
@@ -133,7 +143,8 @@ _STAGES: dict[type, tuple[str, str]] = {
     AuditEntryRecord: (
         "restore_audit",
         """id bigint PRIMARY KEY, actor_id bigint, action text NOT NULL, comment_id bigint,
-           target_user_id bigint, article_key text, reason text, created_at timestamptz NOT NULL""",
+           target_user_id bigint, article_key text, reason text, change jsonb,
+           created_at timestamptz NOT NULL""",
     ),
     RoleRecord: (
         "restore_roles",
@@ -153,6 +164,10 @@ def kept() -> Iterator[None]:
         yield
     except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
         raise Invalid(f"the file's records cannot be restored as they are ({_first_line(exc)}).") from None
+
+
+def _json_text(value: object) -> str | None:
+    return None if value is None else msgspec.json.encode(value).decode()
 
 
 def _first_line(exc: Exception) -> str:
@@ -182,8 +197,12 @@ async def stage(conn: asyncpg.Connection) -> None:
 
 async def copy(conn: asyncpg.Connection, kind: type, rows: Iterable[tuple]) -> None:
     """Rows of one kind into its table (a file that names an id twice is refused here)."""
+    columns = _columns(kind)
+    json = [i for i, column in enumerate(columns) if column in _JSON]
+    if json:
+        rows = (tuple(_json_text(v) if i in json else v for i, v in enumerate(row)) for row in rows)
     try:
-        await conn.copy_records_to_table(_STAGES[kind][0], records=rows, columns=_columns(kind))
+        await conn.copy_records_to_table(_STAGES[kind][0], records=rows, columns=columns)
     except asyncpg.UniqueViolationError:
         raise Invalid(
             f"the file holds two {kind.__struct_config__.tag} records of one id: it is damaged."
@@ -372,9 +391,9 @@ async def insert_audit_and_roles(conn: asyncpg.Connection, site_id: int) -> tupl
     cannot sign in to use one). Returns how many entries, roles given and roles not given."""
     entries = await conn.execute(
         """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key,
-                                  reason, created_at)
+                                  reason, change, created_at)
            SELECT $1, actor.user_id, e.action, m.comment_id, target.user_id, e.article_key, e.reason,
-                  e.created_at
+                  e.change, e.created_at
            FROM restore_audit e
            LEFT JOIN restore_user_map actor ON actor.id = e.actor_id
            LEFT JOIN restore_comment_map m ON m.id = e.comment_id
