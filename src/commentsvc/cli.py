@@ -447,6 +447,8 @@ _EXPORTED = (
     ("moderation_item", "moderation item", ""),
     ("ban", "ban", ""),
     ("audit", "audit log entry", "audit log entries"),
+    ("appeal", "appeal", ""),
+    ("version", "earlier text", "earlier texts"),
     ("role", "role", ""),
 )
 
@@ -476,7 +478,8 @@ async def _restore(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
         f"{args.site}: {_counted(done.articles, 'article')}, {_counted(done.comments, 'comment')}, "
         f"{_counted(done.votes, 'vote')}, {_counted(done.reports, 'report')}, "
         f"{_counted(done.moderation_items, 'moderation item')}, {_counted(done.bans, 'ban')}, "
-        f"{_counted(done.audit_entries, 'audit log entry', 'audit log entries')}; "
+        f"{_counted(done.audit_entries, 'audit log entry', 'audit log entries')}, "
+        f"{_counted(done.appeals, 'appeal')}; "
         f"authors: {_counted(done.accounts, 'account')} of this instance, {_counted(done.guests, 'guest')}; "
         f"{_counted(done.roles, 'role')} given"
         + (

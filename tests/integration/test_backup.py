@@ -23,6 +23,7 @@ from tests.builders import (
     Reader,
     decide,
     eventually,
+    flatten,
     make_moderator,
     make_site,
     moderation_queue,
@@ -119,6 +120,8 @@ async def rich(client, db, env, tmp_path_factory) -> Rich:
     ):
         item = await _queued(client, site, moderator, comment["id"])
         await decide(client, moderator, item["item_id"], action=action, reason=reason)
+    appeal = {"text": "Ce n'était pas une insulte."}
+    await _ok(await client.post(f"/api/v1/comments/{rejected['id']}/appeal", json=appeal, headers=carol.auth))
 
     # Deleted: with a reply (a placeholder stays), without (gone), and by a moderator.
     parent = await post_comment(client, bob, site, second, "Bientôt supprimé")
@@ -215,7 +218,7 @@ async def _served(client, db, site: str, rich: Rich) -> dict:
     """Everything the site serves its readers and moderators, ids aside."""
     ranks = await _ranks(db, site)
     viewers: list[Reader | None] = [None, *rich.readers, rich.moderator]
-    threads = {}
+    threads, histories = {}, {}
     for article in rich.articles:
         for n, viewer in enumerate(viewers):
             for sort in ("oldest", "top"):
@@ -224,6 +227,12 @@ async def _served(client, db, site: str, rich: Rich) -> dict:
                     "article": thread["article"],
                     "comments": [_comment(c, ranks) for c in thread["comments"]],
                 }
+        for comment in flatten((await read_thread(client, site, article, rich.moderator))["comments"]):
+            if comment["edited_at"] is not None:
+                history = await client.get(
+                    f"/api/v1/comments/{comment['id']}/history", headers=rich.moderator.auth
+                )
+                histories[ranks[comment["id"]]] = history.json()
     counts = await client.get(f"/api/v1/sites/{site}/counts", params=[("article", a) for a in rich.articles])
     log = await client.get(
         f"/api/v1/sites/{site}/moderation/log", params={"limit": 100}, headers=rich.moderator.auth
@@ -260,6 +269,7 @@ async def _served(client, db, site: str, rich: Rich) -> dict:
         "queue": items,
         "rows": rows,
         "settings": dict(settings),
+        "histories": histories,
     }
 
 
@@ -278,7 +288,7 @@ async def test_a_restored_site_serves_everyone_what_the_exported_one_did(client,
     assert before["comments"] == []
     said = _restore(env, rich.plain if kind == "plain" else rich.zipped, target)
     comments = len(await _ranks(db, rich.site))
-    assert f"4 articles, {comments} comments, 5 votes, 2 reports" in said
+    assert f"4 articles, {comments} comments, 5 votes, 2 reports" in said and "1 appeal;" in said
     assert "authors: 5 accounts of this instance, 1 guest; 2 roles given" in said
 
     # The article.imported events reach the running service: the cached empty page is stale.
@@ -286,7 +296,23 @@ async def test_a_restored_site_serves_everyone_what_the_exported_one_did(client,
         return bool((await read_thread(client, target, rich.articles[0]))["comments"])
 
     await eventually(served_again, "the restored thread served to anonymous readers")
-    assert await _served(client, db, target, rich) == await _served(client, db, rich.site, rich)
+    served = await _served(client, db, target, rich)
+    assert served == await _served(client, db, rich.site, rich)
+    # Not vacuously: an edit's earlier text, held and reported items waiting (the appeal waits for
+    # another moderator than the one who removed the comment), and the appeal against its removal.
+    assert served["histories"] and {item["kind"] for item in served["queue"]} == {"held", "reported"}
+    appeal = await db.fetchrow(
+        """SELECT ap.text, i.kind, i.decision, l.action FROM appeals ap
+           JOIN moderation_items i ON i.id = ap.item_id JOIN audit_log l ON l.id = ap.removal_id
+           WHERE i.site_id = (SELECT id FROM sites WHERE slug = $1)""",
+        target,
+    )
+    assert dict(appeal) == {
+        "text": "Ce n'était pas une insulte.",
+        "kind": "appeal",
+        "decision": None,
+        "action": "reject",
+    }
     verified = commentsvc("counts", "verify", env=env)
     restored_ids = await db.fetch(
         "SELECT a.id FROM articles a JOIN sites s ON s.id = a.site_id WHERE s.slug = $1", target
@@ -319,12 +345,14 @@ async def test_the_export_is_private_documented_json_lines_and_the_same_on_stdou
             "user",
             "article",
             "comment",
+            "version",
             "vote",
             "report",
             "moderation_item",
             "ban",
             "standing",
             "audit",
+            "appeal",
             "role",
             "end",
         ].index,

@@ -103,7 +103,7 @@ async def restore(
             comments = await store.insert_comments(conn)
             votes, reports = await store.insert_votes_and_reports(conn)
             items, bans = await store.insert_moderation(conn, site.id)
-            entries, roles, roles_not_given = await store.insert_audit_and_roles(conn, site.id)
+            entries, appeals, roles, roles_not_given = await store.insert_audit_and_roles(conn, site.id)
         await change.record(
             *(NewEvent(EventType.ARTICLE_IMPORTED, site.id, article_id, ArticleImported(n, held, held > 0))
               for article_id, n, held in await store.restored_articles(conn))
@@ -118,6 +118,7 @@ async def restore(
         moderation_items=items,
         bans=bans,
         audit_entries=entries,
+        appeals=appeals,
         roles=roles,
         roles_not_given=roles_not_given,
     )

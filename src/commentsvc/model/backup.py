@@ -73,6 +73,15 @@ class CommentRecord(_Record, tag="comment"):
     score: int  # the sum of its votes (a restore counts them again)
 
 
+class VersionRecord(_Record, tag="version"):
+    """An earlier text of an edited comment."""
+
+    comment_id: int
+    revision: int
+    body: str
+    edited_at: datetime | None  # None: the text as first posted
+
+
 class VoteRecord(_Record, tag="vote"):
     comment_id: int
     user_id: int
@@ -126,7 +135,18 @@ class AuditEntryRecord(_Record, tag="audit"):
     target_user_id: int | None
     article_key: str | None
     reason: str | None
+    rule: str | None  # for a removal and what follows it: the rule that had held the comment
     change: dict[str, Any] | None  # what a site owner's change changed
+    created_at: datetime
+
+
+class AppealRecord(_Record, tag="appeal"):
+    """A removed comment's author contesting its removal (an audit entry), as a moderation item."""
+
+    comment_id: int
+    item_id: int
+    removal_id: int
+    text: str
     created_at: datetime
 
 
@@ -148,12 +168,14 @@ Record = (
     | ArticleRecord
     | UserRecord
     | CommentRecord
+    | VersionRecord
     | VoteRecord
     | ReportRecord
     | ModerationItemRecord
     | BanRecord
     | StandingRecord
     | AuditEntryRecord
+    | AppealRecord
     | RoleRecord
     | End
 )
@@ -162,12 +184,14 @@ BODY: tuple[type[_Record], ...] = (
     UserRecord,
     ArticleRecord,
     CommentRecord,
+    VersionRecord,
     VoteRecord,
     ReportRecord,
     ModerationItemRecord,
     BanRecord,
     StandingRecord,
     AuditEntryRecord,
+    AppealRecord,
     RoleRecord,
 )
 
@@ -184,5 +208,6 @@ class RestoreSummary(msgspec.Struct, frozen=True):
     moderation_items: int
     bans: int
     audit_entries: int
+    appeals: int
     roles: int
     roles_not_given: int  # roles of users who have no account here

@@ -13,6 +13,7 @@ import msgspec
 
 from commentsvc.errors import Invalid
 from commentsvc.model.backup import (
+    AppealRecord,
     ArticleRecord,
     AuditEntryRecord,
     BanRecord,
@@ -22,6 +23,7 @@ from commentsvc.model.backup import (
     RoleRecord,
     StandingRecord,
     UserRecord,
+    VersionRecord,
     VoteRecord,
 )
 
@@ -57,6 +59,9 @@ _EXPORTS: dict[type, str] = {
                c.body_html, c.held_because, c.moderation_reason, c.created_at, c.edited_at,
                c.deleted_at, c.revision, c.score
         FROM {_SITE_COMMENTS} ORDER BY c.id""",
+    VersionRecord: f"""
+        SELECT v.comment_id, v.revision, v.body, v.edited_at
+        FROM comment_versions v JOIN {_SITE_COMMENTS} ON c.id = v.comment_id ORDER BY v.comment_id, v.revision""",
     VoteRecord: f"""
         SELECT v.comment_id, v.user_id, v.value, v.voted_at
         FROM votes v JOIN {_SITE_COMMENTS} ON c.id = v.comment_id ORDER BY v.comment_id, v.user_id""",
@@ -71,9 +76,12 @@ _EXPORTS: dict[type, str] = {
         SELECT user_id, until, reason, banned_by, created_at FROM bans WHERE site_id = $1 ORDER BY user_id""",
     StandingRecord: "SELECT user_id, approved, rejected FROM author_standing WHERE site_id = $1 ORDER BY user_id",
     AuditEntryRecord: """
-        SELECT id, actor_id, action, comment_id, target_user_id, article_key, reason,
+        SELECT id, actor_id, action, comment_id, target_user_id, article_key, reason, rule,
                change::text AS change, created_at
         FROM audit_log WHERE site_id = $1 ORDER BY id""",
+    AppealRecord: """
+        SELECT ap.comment_id, ap.item_id, ap.removal_id, ap.text, ap.created_at
+        FROM appeals ap JOIN moderation_items i ON i.id = ap.item_id AND i.site_id = $1 ORDER BY ap.item_id""",
     RoleRecord: "SELECT user_id, role, granted_at FROM user_roles WHERE site_id = $1 ORDER BY user_id, role",
 }
 
@@ -116,6 +124,10 @@ _STAGES: dict[type, tuple[str, str]] = {
            created_at timestamptz NOT NULL, edited_at timestamptz, deleted_at timestamptz,
            revision integer NOT NULL, score integer NOT NULL, body_hash bytea NOT NULL""",
     ),
+    VersionRecord: (
+        "restore_versions",
+        "comment_id bigint NOT NULL, revision integer NOT NULL, body text NOT NULL, edited_at timestamptz",
+    ),
     VoteRecord: (
         "restore_votes",
         "comment_id bigint NOT NULL, user_id bigint NOT NULL, value smallint NOT NULL, voted_at timestamptz NOT NULL",
@@ -143,8 +155,13 @@ _STAGES: dict[type, tuple[str, str]] = {
     AuditEntryRecord: (
         "restore_audit",
         """id bigint PRIMARY KEY, actor_id bigint, action text NOT NULL, comment_id bigint,
-           target_user_id bigint, article_key text, reason text, change jsonb,
+           target_user_id bigint, article_key text, reason text, rule text, change jsonb,
            created_at timestamptz NOT NULL""",
+    ),
+    AppealRecord: (
+        "restore_appeals",
+        """comment_id bigint NOT NULL, item_id bigint NOT NULL, removal_id bigint NOT NULL,
+           text text NOT NULL, created_at timestamptz NOT NULL""",
     ),
     RoleRecord: (
         "restore_roles",
@@ -221,6 +238,7 @@ _REFERENCES = (
     ("a comment's parent", "restore_comments", "parent_id", "restore_comments"),
     ("a comment's top-level comment", "restore_comments", "root_id", "restore_comments"),
     ("a comment's author", "restore_comments", "author_id", "restore_users"),
+    ("a version's comment", "restore_versions", "comment_id", "restore_comments"),
     ("a vote's comment", "restore_votes", "comment_id", "restore_comments"),
     ("a vote's voter", "restore_votes", "user_id", "restore_users"),
     ("a report's comment", "restore_reports", "comment_id", "restore_comments"),
@@ -233,6 +251,9 @@ _REFERENCES = (
     ("an audit entry's moderator", "restore_audit", "actor_id", "restore_users"),
     ("an audit entry's comment", "restore_audit", "comment_id", "restore_comments"),
     ("an audit entry's reader", "restore_audit", "target_user_id", "restore_users"),
+    ("an appeal's comment", "restore_appeals", "comment_id", "restore_comments"),
+    ("an appeal's moderation item", "restore_appeals", "item_id", "restore_items"),
+    ("an appeal's removal", "restore_appeals", "removal_id", "restore_audit"),
     ("a role's user", "restore_roles", "user_id", "restore_users"),
 )
 
@@ -303,30 +324,40 @@ async def insert_articles(conn: asyncpg.Connection, site_id: int) -> int:
     return await conn.fetchval("SELECT count(*) FROM restore_article_map")
 
 
-async def insert_comments(conn: asyncpg.Connection) -> int:
-    """The comments under new ids given in the exported ids' order (a page sorts ties of time by
-    id), parents and replies in one statement."""
+async def _new_ids(conn: asyncpg.Connection, staged: str, table: str) -> None:
+    """``<staged>_map``: each staged row's id, and the id its row takes in ``table``, given in the
+    staged ids' order (pages and logs sort ties by id)."""
     await conn.execute(
-        """CREATE TEMP TABLE restore_comment_map ON COMMIT DROP AS
-           SELECT id, nextval(pg_get_serial_sequence('comments', 'id')) AS comment_id
-           FROM (SELECT id FROM restore_comments ORDER BY id) ordered;
-           ALTER TABLE restore_comment_map ADD PRIMARY KEY (id)"""
+        f"""CREATE TEMP TABLE {staged}_map ON COMMIT DROP AS
+            SELECT id, nextval(pg_get_serial_sequence('{table}', 'id')) AS new_id
+            FROM (SELECT id FROM {staged} ORDER BY id) ordered;
+            ALTER TABLE {staged}_map ADD PRIMARY KEY (id)"""
     )
+
+
+async def insert_comments(conn: asyncpg.Connection) -> int:
+    """The comments, parents and replies in one statement, and their earlier texts."""
+    await _new_ids(conn, "restore_comments", "comments")
     status = await conn.execute(
         """INSERT INTO comments (id, article_id, parent_id, root_id, depth, status, author_id, body,
                                  body_html, body_hash, held_because, moderation_reason, created_at,
                                  edited_at, deleted_at, revision)
            OVERRIDING SYSTEM VALUE
-           SELECT m.comment_id, a.article_id, p.comment_id, t.comment_id, c.depth, c.status, u.user_id,
+           SELECT m.new_id, a.article_id, p.new_id, t.new_id, c.depth, c.status, u.user_id,
                   c.body, c.body_html, c.body_hash, c.held_because, c.moderation_reason, c.created_at,
                   c.edited_at, c.deleted_at, c.revision
            FROM restore_comments c
-           JOIN restore_comment_map m USING (id)
+           JOIN restore_comments_map m USING (id)
            JOIN restore_article_map a ON a.id = c.article_id
-           LEFT JOIN restore_comment_map p ON p.id = c.parent_id
-           LEFT JOIN restore_comment_map t ON t.id = c.root_id
+           LEFT JOIN restore_comments_map p ON p.id = c.parent_id
+           LEFT JOIN restore_comments_map t ON t.id = c.root_id
            LEFT JOIN restore_user_map u ON u.id = c.author_id
            ORDER BY c.id"""
+    )
+    await conn.execute(
+        """INSERT INTO comment_versions (comment_id, revision, body, edited_at)
+           SELECT m.new_id, v.revision, v.body, v.edited_at
+           FROM restore_versions v JOIN restore_comments_map m ON m.id = v.comment_id"""
     )
     return int(status.split()[-1])
 
@@ -336,16 +367,16 @@ async def insert_votes_and_reports(conn: asyncpg.Connection) -> tuple[int, int]:
     users found as one account count once."""
     votes = await conn.execute(
         """INSERT INTO votes (comment_id, user_id, value, voted_at)
-           SELECT m.comment_id, u.user_id, v.value, v.voted_at
-           FROM restore_votes v JOIN restore_comment_map m ON m.id = v.comment_id
+           SELECT m.new_id, u.user_id, v.value, v.voted_at
+           FROM restore_votes v JOIN restore_comments_map m ON m.id = v.comment_id
            JOIN restore_user_map u ON u.id = v.user_id
-           ORDER BY m.comment_id, u.user_id
+           ORDER BY m.new_id, u.user_id
            ON CONFLICT DO NOTHING"""
     )
     reports = await conn.execute(
         """INSERT INTO reports (comment_id, user_id, reason, note, created_at)
-           SELECT m.comment_id, u.user_id, r.reason, r.note, r.created_at
-           FROM restore_reports r JOIN restore_comment_map m ON m.id = r.comment_id
+           SELECT m.new_id, u.user_id, r.reason, r.note, r.created_at
+           FROM restore_reports r JOIN restore_comments_map m ON m.id = r.comment_id
            JOIN restore_user_map u ON u.id = r.user_id
            ON CONFLICT DO NOTHING"""
     )
@@ -355,12 +386,15 @@ async def insert_votes_and_reports(conn: asyncpg.Connection) -> tuple[int, int]:
 async def insert_moderation(conn: asyncpg.Connection, site_id: int) -> tuple[int, int]:
     """Moderation items (the open ones to be queued, as any new item is), bans and the authors'
     standing as the file has it. Returns how many items and bans."""
+    await _new_ids(conn, "restore_items", "moderation_items")
     items = await conn.execute(
-        """INSERT INTO moderation_items (site_id, comment_id, kind, opened_revision, created_at,
+        """INSERT INTO moderation_items (id, site_id, comment_id, kind, opened_revision, created_at,
                                          decision, reason, ban_days, decided_by, decided_at)
-           SELECT $1, m.comment_id, i.kind, i.opened_revision, i.created_at, i.decision, i.reason,
-                  i.ban_days, u.user_id, i.decided_at
-           FROM restore_items i JOIN restore_comment_map m ON m.id = i.comment_id
+           OVERRIDING SYSTEM VALUE
+           SELECT n.new_id, $1, m.new_id, i.kind, i.opened_revision, i.created_at, i.decision,
+                  i.reason, i.ban_days, u.user_id, i.decided_at
+           FROM restore_items i JOIN restore_items_map n USING (id)
+           JOIN restore_comments_map m ON m.id = i.comment_id
            LEFT JOIN restore_user_map u ON u.id = i.decided_by
            ORDER BY i.id""",
         site_id,
@@ -386,20 +420,29 @@ async def insert_moderation(conn: asyncpg.Connection, site_id: int) -> tuple[int
     return int(items.split()[-1]), int(bans.split()[-1])
 
 
-async def insert_audit_and_roles(conn: asyncpg.Connection, site_id: int) -> tuple[int, int, int]:
-    """The audit log, in its order, and the site's roles of the users found as accounts (a guest
-    cannot sign in to use one). Returns how many entries, roles given and roles not given."""
+async def insert_audit_and_roles(conn: asyncpg.Connection, site_id: int) -> tuple[int, int, int, int]:
+    """The audit log, in its order; the appeals, each against its removal's entry; the site's
+    roles of the users found as accounts (a guest cannot sign in to use one). Returns how many
+    entries, appeals, roles given and roles not given."""
+    await _new_ids(conn, "restore_audit", "audit_log")
     entries = await conn.execute(
-        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key,
-                                  reason, change, created_at)
-           SELECT $1, actor.user_id, e.action, m.comment_id, target.user_id, e.article_key, e.reason,
-                  e.change, e.created_at
-           FROM restore_audit e
+        """INSERT INTO audit_log (id, site_id, actor_id, action, comment_id, target_user_id, article_key,
+                                  reason, rule, change, created_at)
+           OVERRIDING SYSTEM VALUE
+           SELECT n.new_id, $1, actor.user_id, e.action, m.new_id, target.user_id, e.article_key,
+                  e.reason, e.rule, e.change, e.created_at
+           FROM restore_audit e JOIN restore_audit_map n USING (id)
            LEFT JOIN restore_user_map actor ON actor.id = e.actor_id
-           LEFT JOIN restore_comment_map m ON m.id = e.comment_id
+           LEFT JOIN restore_comments_map m ON m.id = e.comment_id
            LEFT JOIN restore_user_map target ON target.id = e.target_user_id
            ORDER BY e.id""",
         site_id,
+    )
+    appeals = await conn.execute(
+        """INSERT INTO appeals (comment_id, item_id, removal_id, text, created_at)
+           SELECT c.new_id, i.new_id, r.new_id, ap.text, ap.created_at
+           FROM restore_appeals ap JOIN restore_comments_map c ON c.id = ap.comment_id
+           JOIN restore_items_map i ON i.id = ap.item_id JOIN restore_audit_map r ON r.id = ap.removal_id"""
     )
     given = await conn.execute(
         """INSERT INTO user_roles (user_id, role, site_id, granted_at)
@@ -412,7 +455,7 @@ async def insert_audit_and_roles(conn: asyncpg.Connection, site_id: int) -> tupl
         """SELECT count(*) FROM restore_roles r JOIN restore_user_map u ON u.id = r.user_id
            WHERE NOT u.account"""
     )
-    return int(entries.split()[-1]), int(given.split()[-1]), not_given
+    return int(entries.split()[-1]), int(appeals.split()[-1]), int(given.split()[-1]), not_given
 
 
 async def restored_articles(conn: asyncpg.Connection) -> list[tuple[int, int, int]]:
