@@ -1,9 +1,11 @@
-"""The ``commentsvc`` command: serve, migrate, manage sites, roles and webhooks, seed the demo."""
+"""The ``commentsvc`` command: serve, migrate, manage sites, roles and webhooks, export and restore
+a site, seed the demo."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import functools
 import json
@@ -20,8 +22,9 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from commentsvc.backup.jsonl import ExportFile, writing
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
-from commentsvc.domain import appeals, roles, sites, sso
+from commentsvc.domain import appeals, backup, roles, sites, sso
 from commentsvc.domain.articles import describe_article
 from commentsvc.domain.moderation_views import rule_named
 from commentsvc.domain.webhooks.registry import Webhooks
@@ -427,6 +430,67 @@ async def _counts_verify(conn: asyncpg.Connection, args: argparse.Namespace) -> 
     return 1 if drifted and not args.fix else 0
 
 
+# --- export, restore -------------------------------------------------------------------
+
+
+def _counted(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+# How an export's summary names each kind of record it wrote.
+_EXPORTED = (
+    ("article", "article", ""),
+    ("comment", "comment", ""),
+    ("user", "user", ""),
+    ("vote", "vote", ""),
+    ("report", "report", ""),
+    ("moderation_item", "moderation item", ""),
+    ("ban", "ban", ""),
+    ("audit", "audit log entry", "audit log entries"),
+    ("appeal", "appeal", ""),
+    ("version", "earlier text", "earlier texts"),
+    ("role", "role", ""),
+)
+
+
+async def _export(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    """The export on stdout, or in --output; what it holds on stderr."""
+    tally: dict[str, int] = {}
+    with writing(args.output) as writer:
+        # Closed here, whatever happens: it holds the snapshot's transaction open.
+        async with contextlib.aclosing(backup.export(conn, args.site)) as records:
+            async for record in records:
+                writer.write(record)
+                tag = type(record).__struct_config__.tag
+                tally[tag] = tally.get(tag, 0) + 1
+    held = ", ".join(_counted(tally.get(tag, 0), one, many) for tag, one, many in _EXPORTED)
+    where = f" to {args.output}" if args.output else ""
+    say(f"exported {args.site}{where}: {held}. It holds personal data: keep it private, delete it when done.")
+    return 0
+
+
+async def _restore(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    with ExportFile(args.file) as export:
+        done = await backup.restore(conn, args.site, export.header, export.records())
+        header = export.header
+    print(
+        f"commentsvc: restored {header.site} (exported {header.exported_at:%Y-%m-%d %H:%M} UTC) into "
+        f"{args.site}: {_counted(done.articles, 'article')}, {_counted(done.comments, 'comment')}, "
+        f"{_counted(done.votes, 'vote')}, {_counted(done.reports, 'report')}, "
+        f"{_counted(done.moderation_items, 'moderation item')}, {_counted(done.bans, 'ban')}, "
+        f"{_counted(done.audit_entries, 'audit log entry', 'audit log entries')}, "
+        f"{_counted(done.appeals, 'appeal')}; "
+        f"authors: {_counted(done.accounts, 'account')} of this instance, {_counted(done.guests, 'guest')}; "
+        f"{_counted(done.roles, 'role')} given"
+        + (
+            f", {done.roles_not_given} not (their holders have no account here: grant them again)"
+            if done.roles_not_given
+            else ""
+        )
+    )
+    return 0
+
+
 # --- events ----------------------------------------------------------------------------
 
 
@@ -611,6 +675,19 @@ def _parser() -> argparse.ArgumentParser:
     verify = counts.add_parser("verify", help="compare stored counts with COUNT(*); exit 1 if any differs")
     verify.add_argument("--fix", action="store_true", help="correct the counts that differ")
     verify.set_defaults(run=_with_connection(_counts_verify))
+
+    export = commands.add_parser(
+        "export", help="write a site as JSON Lines (it holds personal data: keep it private)"
+    )
+    export.add_argument("--site", required=True, help="the site's slug")
+    export.add_argument(
+        "--output", type=Path, metavar="FILE", help="the file (gzipped when it ends in .gz; default: stdout)"
+    )
+    export.set_defaults(run=_with_connection(_export, in_transaction=False))
+    restore = commands.add_parser("restore", help="write an export's site into an empty site")
+    restore.add_argument("file", type=Path, metavar="FILE", help="a file `commentsvc export` wrote")
+    restore.add_argument("--site", required=True, help="the site to restore into: it must have no article")
+    restore.set_defaults(run=_with_connection(_restore, in_transaction=False))
 
     events_cmd = commands.add_parser("events", help="the event outbox's deliveries").add_subparsers(
         required=True, metavar="ACTION"

@@ -114,8 +114,9 @@ def _text(body_html: str) -> str:
     return unescape(nh3.clean(spaced, tags=set())).strip()
 
 
-def _username(slug: str) -> str:
-    """A guest's username: the form SSO accounts have too (no local username holds ":")."""
+def guest_username(slug: str) -> str:
+    """A guest's username: the form SSO accounts have too (no local username holds ":"); a
+    restore's guests have it too."""
     letters = base64.b32encode(secrets.token_bytes(10)).decode().lower()[:12]
     return f"{slug}:{letters}"
 
@@ -124,7 +125,7 @@ def _author_row(author: ImportedAuthor, slug: str) -> tuple:
     name = " ".join(author.name.split())[:MAX_NAME] or ANONYMOUS
     email = author.email.strip() if author.email and 3 <= len(author.email.strip()) <= 254 else None
     url = author.url if author.url and len(author.url) <= 2048 else None
-    return (author.key[:600], _username(slug), name, email, url)
+    return (author.key[:600], guest_username(slug), name, email, url)
 
 
 class _DryRun(Exception):
