@@ -74,7 +74,7 @@ def _fault(exc: etree.XMLSyntaxError, export: str) -> str:
     first = errors[0] if errors else None
     message = first.message.strip().rstrip(".") if first else exc.msg
     line = f"line {first.line}: " if first and first.line else ""
-    if "XML_PARSE_HUGE" in message:
+    if "XML_PARSE_HUGE" in message or "too big" in message:  # libxml2's words for a text node, a CDATA
         return f"is refused: {line}a text longer than 10 MB, which no comment is"
     return f"is not {export}: it is not well-formed XML ({line}{message})"
 
