@@ -21,13 +21,13 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from commentsvc import imports
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
 from commentsvc.domain import roles, sites, sso
 from commentsvc.domain.articles import describe_article
 from commentsvc.domain.imports import Importer, Progress
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
+from commentsvc.imports import READERS
 from commentsvc.kv.client import check as check_redis
 from commentsvc.model.events import SITE_TYPES
 from commentsvc.model.imports import ImportSummary, KeyMode, Source
@@ -484,7 +484,7 @@ async def _import(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     source = Source(args.format)
     with _import_progress(path) as progress:
         summary = await Importer(conn).run(
-            args.site, source, imports.READERS[source](path), KeyMode(args.key), args.dry_run, progress
+            args.site, source, READERS[source](path), KeyMode(args.key), args.dry_run, progress
         )
     print("\n".join(_summary(summary, path, args.site)))
     return 0
@@ -662,7 +662,7 @@ def _parser() -> argparse.ArgumentParser:
     importing = commands.add_parser(
         "import", help="import another system's comments into a site (all of a file, or nothing)"
     )
-    importing.add_argument("format", choices=[source.value for source in imports.READERS])
+    importing.add_argument("format", choices=[source.value for source in READERS])
     importing.add_argument("file", type=Path, metavar="FILE")
     importing.add_argument("--site", required=True, metavar="SLUG")
     importing.add_argument(
