@@ -102,10 +102,9 @@ def _comment(path: Path, element: etree._Element, thread_id: str, wp: str) -> Re
         raise Invalid(
             f"{path.name}, line {element.sourceline}: a comment has no wp:comment_id; nothing was imported."
         )
-    source_id = f"{thread_id}/{comment_id}"
     kind = (field("type") or "").lower()
     if kind not in COMMENT_TYPES:
-        return Skipped(source_id, "ping" if kind in PINGS else "type")
+        return Skipped("ping" if kind in PINGS else "type")
     created_at = _time(path, element, field("date_gmt"), field("date"))
     if created_at is None:
         raise Invalid(
@@ -114,7 +113,7 @@ def _comment(path: Path, element: etree._Element, thread_id: str, wp: str) -> Re
         )
     parent = field("parent")
     return ImportedComment(
-        source_id=source_id,
+        source_id=f"{thread_id}/{comment_id}",
         thread_id=thread_id,
         parent_id=f"{thread_id}/{parent}" if parent and parent != "0" else None,
         author=_author(field("author"), field("author_email"), field("author_url")),
