@@ -27,6 +27,7 @@ import asyncpg
 import features
 import harness
 import httpx
+import importing
 import seed
 import soak
 from harness import UNIQUE, BenchError, Load, Measurement, Plan, Request
@@ -501,6 +502,11 @@ SCENARIOS: list[Scenario] = [
         "widget-load", features.widget_host, "Chromium: navigation to a 200-comment thread shown (10 loads)",
         features.widget_load, "widget",
     ),
+    # bench/importing.py: minutes long, and a 700 MB file written, so only when named.
+    Scenario(
+        "import", importing.empty_site, "commentsvc import disqus: 1,000,000 comments over 50,000 threads",
+        importing.import_disqus, "import", by_default=False,
+    ),
 ]  # fmt: skip
 
 
@@ -597,6 +603,8 @@ TARGETS: list[Target] = [
     ),
     Target(BIG_THREAD.label, at_most=True, threshold=2),
     Target(BIG_THREAD_SIGNED.label, at_most=True, threshold=2, counted=False),
+    # The issue's: 1,000,000 comments imported in under 5 minutes (its peak RSS: importing.py says).
+    Target("import.rps", at_most=False, threshold=importing.COMMENTS / importing.TARGET_SECONDS),
 ]
 
 REFERENCES: list[Reference] = [

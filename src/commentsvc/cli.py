@@ -1,5 +1,5 @@
-"""The ``commentsvc`` command: serve, migrate, manage sites, roles and webhooks, export and restore
-a site, seed the demo."""
+"""The ``commentsvc`` command: serve, migrate, manage sites, roles and webhooks, import comments,
+export and restore a site, seed the demo."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,11 +26,14 @@ from commentsvc.backup.jsonl import ExportFile, writing
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
 from commentsvc.domain import appeals, backup, roles, sites, sso
 from commentsvc.domain.articles import describe_article
+from commentsvc.domain.imports import Importer, Progress
 from commentsvc.domain.moderation_views import rule_named
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
+from commentsvc.imports import READERS
 from commentsvc.kv.client import check as check_redis
 from commentsvc.model.events import SITE_TYPES
+from commentsvc.model.imports import ImportSummary, KeyMode, Source
 from commentsvc.model.sites import SETTINGS, Setting, Site, SiteSettings
 from commentsvc.store import articles, events
 from commentsvc.store.migrations import migrate
@@ -570,6 +573,57 @@ async def _webhook_remove(conn: asyncpg.Connection, args: argparse.Namespace) ->
     return 0
 
 
+# --- import ----------------------------------------------------------------------------
+
+
+async def _import(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        raise Invalid(f"there is no file {str(path)!r} to import.")
+    source = Source(args.format)
+    with _import_progress(path) as progress:
+        summary = await Importer(conn).run(
+            args.site, source, READERS[source](path), KeyMode(args.key), args.dry_run, progress
+        )
+    print("\n".join(_summary(summary, path, args.site)))
+    return 0
+
+
+@contextlib.contextmanager
+def _import_progress(path: Path) -> Iterator[Progress | None]:
+    """Records read so far, on a terminal (stderr) only: redirected, the command says only its
+    summary. The spinner goes on while the records are merged, after the last one is read."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}: {task.completed:,} records read"))
+    with Bar(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"importing {path.name} ({path.stat().st_size / 1e6:,.1f} MB)")
+        yield lambda n: bar.advance(task, n)
+
+
+def _summary(summary: ImportSummary, path: Path, site: str) -> list[str]:
+    done = "would import" if summary.dry_run else "imported"
+    lines = [
+        f"commentsvc: {done} {path.name} into {site}:",
+        f"  threads read: {summary.threads}",
+        f"  articles created: {summary.articles_created}",
+        f"  comments read: {summary.comments}",
+        f"  comments created: {summary.comments_created}",
+        f"  already imported: {summary.already_imported}",
+        f"  authors (guests) created: {summary.authors_created}",
+        f"  skipped: {sum(summary.skipped.values())}",
+        *(f"    {reason}: {n}" for reason, n in summary.skipped.items()),
+    ]
+    if summary.dry_run:
+        lines.append("commentsvc: dry run: nothing written")
+    return lines
+
+
 # --- demo -----------------------------------------------------------------------------
 
 
@@ -725,6 +779,25 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("site")
     remove.add_argument("id", type=_positive)
     remove.set_defaults(run=_with_connection(_webhook_remove))
+
+    importing = commands.add_parser(
+        "import", help="import another system's comments into a site (all of a file, or nothing)"
+    )
+    importing.add_argument("format", choices=[source.value for source in READERS])
+    importing.add_argument("file", type=Path, metavar="FILE")
+    importing.add_argument("--site", required=True, metavar="SLUG")
+    importing.add_argument(
+        "--key",
+        choices=[mode.value for mode in KeyMode],
+        default=KeyMode.PATH.value,
+        help="an article's key: its URL's path, as the widget derives it (default), its whole URL,"
+        " or the source's identifier of the thread",
+    )
+    importing.add_argument(
+        "--dry-run", action="store_true", help="read and check everything, then write nothing"
+    )
+    # The import takes its own transaction.
+    importing.set_defaults(run=_with_connection(_import, in_transaction=False))
 
     user = commands.add_parser("user", help="manage roles").add_subparsers(required=True, metavar="ACTION")
     for action, handler in (("grant", _user_grant), ("revoke", _user_revoke)):

@@ -10,18 +10,23 @@ from pathlib import Path
 from lxml import etree
 
 from commentsvc.errors import Invalid
-from commentsvc.imports.xml import ends, release, text
+from commentsvc.imports.xml import children, ends, release, root, text
 from commentsvc.model.imports import ImportedAuthor, ImportedComment, ImportedThread, Record, Status
 
+EXPORT = "a Disqus export"
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
-ROOT, THREAD, POST = f"{NS}disqus", f"{NS}thread", f"{NS}post"
+ROOT, THREAD, POST, PARENT = f"{NS}disqus", f"{NS}thread", f"{NS}post", f"{NS}parent"
+ID, LINK, TITLE, CREATED, MESSAGE = f"{NS}id", f"{NS}link", f"{NS}title", f"{NS}createdAt", f"{NS}message"
+AUTHOR, NAME, EMAIL, USERNAME = f"{NS}author", f"{NS}name", f"{NS}email", f"{NS}username"
+ANONYMOUS, DELETED, SPAM = f"{NS}isAnonymous", f"{NS}isDeleted", f"{NS}isSpam"
 
 
 def read(path: Path) -> Iterator[Record]:
-    for element in ends(path, "a Disqus export", ROOT):
+    top = root(path, EXPORT, ROOT)
+    for element in ends(path, EXPORT, (THREAD, POST)):
         # <thread> is also a post's reference to its thread: only the root's children are records.
-        if element.tag not in (THREAD, POST) or element.getparent().getparent() is not None:
+        if element.getparent().tag != top.tag:
             continue
         if element.tag == THREAD:
             yield _thread(path, element)
@@ -31,19 +36,20 @@ def read(path: Path) -> Iterator[Record]:
 
 
 def _thread(path: Path, element: etree._Element) -> ImportedThread:
-    created = text(element.find(f"{NS}createdAt"))
+    fields = children(element)
+    created = text(fields.get(CREATED))
     return ImportedThread(
         source_id=_id(path, element),
-        url=text(element.find(f"{NS}link")),
-        identifier=text(element.find(f"{NS}id")),
-        title=text(element.find(f"{NS}title")),
+        url=text(fields.get(LINK)),
+        identifier=text(fields.get(ID)),
+        title=text(fields.get(TITLE)),
         created_at=_time(path, element, created) if created else None,
     )
 
 
 def _post(path: Path, element: etree._Element) -> ImportedComment:
-    thread = element.find(THREAD)
-    parent = element.find(f"{NS}parent")
+    fields = children(element)
+    thread, parent = fields.get(THREAD), fields.get(PARENT)
     thread_id = thread.get(DSQ_ID) if thread is not None else None
     if not thread_id:
         raise Invalid(
@@ -53,22 +59,20 @@ def _post(path: Path, element: etree._Element) -> ImportedComment:
         source_id=_id(path, element),
         thread_id=thread_id,
         parent_id=(parent.get(DSQ_ID) or None) if parent is not None else None,
-        author=_author(element.find(f"{NS}author")),
-        body=text(element.find(f"{NS}message")) or "",
-        created_at=_time(path, element, text(element.find(f"{NS}createdAt"))),
-        status=_status(element),
+        author=_author(fields.get(AUTHOR)),
+        body=text(fields.get(MESSAGE)) or "",
+        created_at=_time(path, element, text(fields.get(CREATED))),
+        # A spam mark says more than a deletion (Disqus deletes what it marks as spam, too).
+        status=_status(_flag(fields, SPAM), _flag(fields, DELETED)),
     )
 
 
-def _status(element: etree._Element) -> Status:
-    """A spam mark says more than a deletion (Disqus deletes what it marks as spam, too)."""
-    if _flag(element, "isSpam"):
-        return "spam"
-    return "deleted" if _flag(element, "isDeleted") else "approved"
+def _status(spam: bool, deleted: bool) -> Status:
+    return "spam" if spam else "deleted" if deleted else "approved"
 
 
-def _flag(element: etree._Element, name: str) -> bool:
-    return text(element.find(f"{NS}{name}")) == "true"
+def _flag(fields: dict[str, etree._Element], tag: str) -> bool:
+    return text(fields.get(tag)) == "true"
 
 
 def _author(element: etree._Element | None) -> ImportedAuthor | None:
@@ -76,12 +80,12 @@ def _author(element: etree._Element | None) -> ImportedAuthor | None:
     the name and address they gave."""
     if element is None:
         return None
-    name, email = text(element.find(f"{NS}name")), text(element.find(f"{NS}email"))
-    username = text(element.find(f"{NS}username"))
-    if username and not _flag(element, "isAnonymous"):
+    fields = children(element)
+    name, email, username = text(fields.get(NAME)), text(fields.get(EMAIL)), text(fields.get(USERNAME))
+    if username and not _flag(fields, ANONYMOUS):
         key = f"username:{username}"
     elif name or email:
-        key = f"guest:{name or ''} <{email or ''}>"
+        key = f"guest:{name or ''} <{(email or '').lower()}>"
     else:
         return None
     return ImportedAuthor(key=key, name=name or username or "", email=email, url=None)

@@ -14,9 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from commentsvc.errors import Invalid
-from commentsvc.imports.xml import ends, release, text
+from commentsvc.imports.xml import ends, release, root, text
 from commentsvc.model.imports import ImportedAuthor, ImportedComment, ImportedThread, Record, Skipped, Status
 
+EXPORT = "a WordPress export (WXR)"
 ROOT, CHANNEL, ITEM = "rss", "channel", "item"
 # WXR 1.0, 1.1 and 1.2 differ in their namespace only, for what is read here.
 WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/[0-9.]+/$")
@@ -38,29 +39,29 @@ NO_DATE = "0000-00-00 00:00:00"  # what WordPress writes for a date it never set
 
 
 def read(path: Path) -> Iterator[Record]:
-    wp = None
-    threads: dict[int, str] = {}  # an open item (by its element's id()) → its thread's source id
-    for element in ends(path, "a WordPress export (WXR)", ROOT):
-        if wp is None:
-            wp = _namespace(path, element.getroottree().getroot())
+    wp = _namespace(path, root(path, EXPORT, ROOT))
+    comment_tag = f"{wp}comment"
+    threads: dict[etree._Element, str] = {}  # an open item → its thread's source id
+    for element in ends(path, EXPORT, (ITEM, comment_tag)):
         parent = element.getparent()
-        if element.tag == f"{wp}comment" and parent is not None and parent.tag == ITEM:
-            thread_id = threads.setdefault(id(parent), _thread_id(parent, wp))
-            yield _comment(path, element, thread_id, wp)
-            release(element, element.tag)  # the item's own fields are read at its end
-        elif element.tag == ITEM and parent is not None and parent.tag == CHANNEL:
-            thread_id = threads.pop(id(element), None)
+        if element.tag == comment_tag and parent.tag == ITEM:
+            if parent not in threads:
+                threads[parent] = _thread_id(parent, wp)
+            yield _comment(path, element, threads[parent], wp)
+            release(element, comment_tag)  # the item's own fields are read at its end
+        elif element.tag == ITEM and parent.tag == CHANNEL:
+            thread_id = threads.pop(element, None)
             if thread_id is not None or text(element.find(f"{wp}post_type")) in PAGE_TYPES:
                 yield _thread(path, element, thread_id or _thread_id(element, wp), wp)
             release(element)
 
 
-def _namespace(path: Path, root: etree._Element) -> str:
-    for uri in root.nsmap.values():
+def _namespace(path: Path, rss: etree._Element) -> str:
+    for uri in rss.nsmap.values():
         if WP_NAMESPACE.match(uri):
             return f"{{{uri}}}"
     raise Invalid(
-        f"{path.name} is not a WordPress export (WXR): it declares no wp: namespace"
+        f"{path.name} is not {EXPORT}: it declares no wp: namespace"
         " (http://wordpress.org/export/…); nothing was imported."
     )
 
@@ -101,10 +102,9 @@ def _comment(path: Path, element: etree._Element, thread_id: str, wp: str) -> Re
         raise Invalid(
             f"{path.name}, line {element.sourceline}: a comment has no wp:comment_id; nothing was imported."
         )
-    source_id = f"{thread_id}/{comment_id}"
     kind = (field("type") or "").lower()
     if kind not in COMMENT_TYPES:
-        return Skipped(source_id, "ping" if kind in PINGS else "type")
+        return Skipped("ping" if kind in PINGS else "type")
     created_at = _time(path, element, field("date_gmt"), field("date"))
     if created_at is None:
         raise Invalid(
@@ -113,7 +113,7 @@ def _comment(path: Path, element: etree._Element, thread_id: str, wp: str) -> Re
         )
     parent = field("parent")
     return ImportedComment(
-        source_id=source_id,
+        source_id=f"{thread_id}/{comment_id}",
         thread_id=thread_id,
         parent_id=f"{thread_id}/{parent}" if parent and parent != "0" else None,
         author=_author(field("author"), field("author_email"), field("author_url")),

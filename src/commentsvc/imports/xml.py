@@ -5,6 +5,7 @@ comments. A file that breaks one of these rules is refused in one sentence, whil
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,29 +15,41 @@ from commentsvc.errors import Invalid
 
 # The root element of each XML export we read: to say what a file given as another one looks like.
 ROOTS = {"{http://disqus.com}disqus": "a Disqus export", "rss": "a WordPress export (WXR)"}
+# libxml2 reads no DTD and expands no entity, and keeps its limits (a text node under 10 MB, 256
+# levels of elements) that huge_tree would lift.
+SAFE = {
+    "resolve_entities": False,
+    "load_dtd": False,
+    "no_network": True,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
 
 
-def ends(path: Path, export: str, root: str) -> Iterator[etree._Element]:
-    """Every element of the file ``path`` as it ends, once its root is checked to be ``root``.
-    ``export`` names the format in sentences ("a Disqus export")."""
+def root(path: Path, export: str, tag: str) -> etree._Element:
+    """The file's root element, once the file is checked to have no document type and that root
+    (``export`` names the format in sentences: "a Disqus export"). Only its first bytes are read:
+    the prolog, where a DTD would be, is whole by the root's start."""
+    with _reading(path, export):
+        # A file without a root element is a syntax error, not the end of the iteration.
+        _, element = next(etree.iterparse(str(path), events=("start",), **SAFE))
+        _check(path, export, tag, element.getroottree())
+        return element
+
+
+def ends(path: Path, export: str, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+    """Every element of ``tags`` in the file as it ends (check its ``root`` first). libxml2
+    builds the others too, but only these cost a turn of Python."""
+    with _reading(path, export):
+        yield from (element for _, element in etree.iterparse(str(path), events=("end",), tag=tags, **SAFE))
+
+
+@contextlib.contextmanager
+def _reading(path: Path, export: str) -> Iterator[None]:
     etree.clear_error_log()  # libxml2's log is the thread's: only this file's errors in it
     try:
-        parsed = etree.iterparse(
-            str(path),
-            events=("end",),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
-        first = True
-        for _, element in parsed:
-            if first:
-                _check(path, export, root, element.getroottree())
-                first = False
-            yield element
+        yield
     except etree.XMLSyntaxError as exc:
         raise Invalid(f"{path.name} {_fault(exc, export)}; nothing was imported.") from None
     except OSError as exc:
@@ -45,8 +58,7 @@ def ends(path: Path, export: str, root: str) -> Iterator[etree._Element]:
 
 def _check(path: Path, export: str, root: str, tree: etree._ElementTree) -> None:
     """Refuse a file with a document type (where entities are declared: the expansions of the
-    billion laughs, the external entities that read local files), or the root of another format.
-    The file's prolog is whole by its first element's end, and nothing in it was expanded."""
+    billion laughs, the external entities that read local files), or the root of another format."""
     docinfo = tree.docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
         declares = "entities" if _entities(docinfo.internalDTD) else "a document type"
@@ -74,7 +86,7 @@ def _fault(exc: etree.XMLSyntaxError, export: str) -> str:
     first = errors[0] if errors else None
     message = first.message.strip().rstrip(".") if first else exc.msg
     line = f"line {first.line}: " if first and first.line else ""
-    if "XML_PARSE_HUGE" in message:
+    if "XML_PARSE_HUGE" in message or "too big" in message:  # libxml2's words for a text node, a CDATA
         return f"is refused: {line}a text longer than 10 MB, which no comment is"
     return f"is not {export}: it is not well-formed XML ({line}{message})"
 
@@ -84,8 +96,16 @@ def text(element: etree._Element | None) -> str | None:
     or None when it is missing or empty."""
     if element is None:
         return None
-    value = "".join(element.itertext()).strip()
-    return value or None
+    value = "".join(element.itertext()) if len(element) else element.text
+    return value.strip() or None if value else None
+
+
+def children(element: etree._Element) -> dict[str, etree._Element]:
+    """An element's children by tag (the first of each), read in one pass."""
+    found: dict[str, etree._Element] = {}
+    for child in element:
+        found.setdefault(child.tag, child)
+    return found
 
 
 def release(element: etree._Element, tag: str | None = None) -> None:

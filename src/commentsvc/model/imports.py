@@ -67,7 +67,6 @@ class Skipped(msgspec.Struct, frozen=True):
     """A comment of the source its reader leaves out (a WordPress pingback, say), told so that the
     summary counts it: ``reason`` is one of the importer's reasons (``domain.imports.REASONS``)."""
 
-    source_id: str
     reason: str
 
 
