@@ -26,7 +26,7 @@ from commentsvc.backup.jsonl import ExportFile, writing
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
 from commentsvc.domain import appeals, backup, roles, sites, sso
 from commentsvc.domain.articles import describe_article
-from commentsvc.domain.imports import Importer, Progress
+from commentsvc.domain.imports import REASONS, Importer, Progress
 from commentsvc.domain.moderation_views import rule_named
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
@@ -617,7 +617,7 @@ def _summary(summary: ImportSummary, path: Path, site: str) -> list[str]:
         f"  already imported: {summary.already_imported}",
         f"  authors (guests) created: {summary.authors_created}",
         f"  skipped: {sum(summary.skipped.values())}",
-        *(f"    {reason}: {n}" for reason, n in summary.skipped.items()),
+        *(f"    {REASONS[reason]}: {n}" for reason, n in summary.skipped.items()),
     ]
     if summary.dry_run:
         lines.append("commentsvc: dry run: nothing written")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commentsvc.domain.imports import REASONS, Importer
+from commentsvc.domain.imports import Importer
 from commentsvc.errors import Invalid, NotFound
 from commentsvc.model.imports import ImportedAuthor, ImportedComment, ImportedThread, KeyMode, Record, Source
 from tests.builders import eventually, flatten, make_moderator, make_site, moderation_queue, read_thread
@@ -75,11 +75,11 @@ async def test_a_quirky_file_keeps_its_threads_shape_and_says_what_it_left_out(c
     assert (summary.articles_created, summary.authors_created, summary.already_imported) == (1, 2, 0)
     assert summary.replies_without_parent == 1
     assert summary.skipped == {
-        REASONS["thread"]: 1,
-        REASONS["duplicate"]: 1,
-        REASONS["deep"]: 2,
-        REASONS["empty"]: 1,
-        REASONS["key"]: 1,
+        "thread": 1,
+        "duplicate": 1,
+        "deep": 2,
+        "empty": 1,
+        "key": 1,
     }
     thread = await read_thread(client, site, "/2019/05/hello")
     assert thread["article"] == {
@@ -201,7 +201,7 @@ async def test_the_key_is_the_urls_path_unless_told_otherwise(client, db, site, 
 async def test_replies_deeper_than_fifty_levels_are_left_out(db, site):
     chain = [THREAD, comment("c0")] + [comment(f"c{n}", parent=f"c{n - 1}") for n in range(1, 53)]
     summary = await run(db, site, chain)
-    assert (summary.comments_created, summary.skipped) == (51, {REASONS["deep"]: 2})
+    assert (summary.comments_created, summary.skipped) == (51, {"deep": 2})
     assert (
         await db.fetchval(
             "SELECT max(depth) FROM comments c JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id WHERE s.slug = $1",

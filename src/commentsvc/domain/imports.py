@@ -47,7 +47,8 @@ BARE_PATH_BASE = "http://bare-path.invalid"
 # What an emptied deleted comment (kept for its replies) stores: a body cannot be empty.
 EMPTIED = "-"
 
-# Why comments were left out, as the summary says it.
+# Why comments were left out: the summary's codes, and what the command says of each (the
+# dashboard has its own words for them).
 REASONS = {
     "thread": "its thread is not in the file",
     "key": "its thread has no URL or identifier to key it by",
@@ -238,7 +239,7 @@ class Importer:
             already_imported=already,
             authors_created=authors_created,
             replies_without_parent=orphans,
-            skipped={REASONS[reason]: n for reason, n in sorted(skipped.items())},
+            skipped=dict(sorted(skipped.items())),
             dry_run=dry_run,
         )
 

@@ -83,5 +83,5 @@ class ImportSummary(msgspec.Struct, frozen=True):
     already_imported: int  # comments an earlier run brought in
     authors_created: int  # guests made for authors without an account here
     replies_without_parent: int  # replies whose parent is not in the file: kept as top-level comments
-    skipped: dict[str, int]  # comments left out, by reason
+    skipped: dict[str, int]  # comments left out, by reason (a code of domain.imports.REASONS)
     dry_run: bool

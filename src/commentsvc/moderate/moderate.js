@@ -83,7 +83,14 @@ const TEXT = {
       comments_created: "Comments imported", already_imported: "Already imported before", authors_created: "Authors added (as guests)",
     },
     importSkipped: "Left out", skippedLine: (reason, n) => `${reason}: ${n}`, importLine: (s) => `${s.comments_created} of ${s.comments} comments imported`,
-    skipReasons: {},
+    skipReasons: {
+      thread: "its thread is not in the file", key: "its thread has no URL or identifier to key it by",
+      duplicate: "the same id appears twice in the file", already: "already imported",
+      deep: "in a reply cycle, or deeper than 50 replies", empty: "empty body",
+      long: "body longer than 10,000 characters", text: "body with control or invalid characters",
+      ping: "a pingback or trackback, not a comment",
+      type: "a WordPress comment of another type than a reader's comment (an order note, a review…)",
+    },
   },
   fr: {
     ...LABELS.fr,
@@ -160,19 +167,14 @@ const TEXT = {
       comments_created: "Commentaires importés", already_imported: "Déjà importés auparavant", authors_created: "Auteurs ajoutés (comme invités)",
     },
     importSkipped: "Laissés de côté", skippedLine: (reason, n) => `${reason} : ${n}`, importLine: (s) => `${s.comments_created} commentaires importés sur ${s.comments}`,
-    // The service says why a comment was left out in English; a reason missing here shows as it is.
+    // Why comments were left out, by the summary's codes (domain/imports.py REASONS).
     skipReasons: {
-      "its thread is not in the file": "son fil n'est pas dans le fichier",
-      "its thread has no URL or identifier to key it by": "son fil n'a ni adresse ni identifiant pour le nommer",
-      "the same id appears twice in the file": "le même identifiant apparaît deux fois dans le fichier",
-      "already imported": "déjà importé",
-      "in a reply cycle, or deeper than 50 replies": "dans un cycle de réponses, ou à plus de 50 réponses de profondeur",
-      "empty body": "texte vide",
-      "body longer than 10000 characters": "texte de plus de 10 000 caractères",
-      "body with control or invalid characters": "texte avec des caractères de contrôle ou invalides",
-      "a pingback or trackback, not a comment": "un pingback ou un trackback, pas un commentaire",
-      "a WordPress comment of another type than a reader's comment (an order note, a review…)":
-        "un commentaire WordPress d'un autre type que celui d'un lecteur (une note de commande, un avis…)",
+      thread: "son fil n'est pas dans le fichier", key: "son fil n'a ni adresse ni identifiant pour le nommer",
+      duplicate: "le même identifiant apparaît deux fois dans le fichier", already: "déjà importé",
+      deep: "dans un cycle de réponses, ou à plus de 50 réponses de profondeur", empty: "texte vide",
+      long: "texte de plus de 10 000 caractères", text: "texte avec des caractères de contrôle ou invalides",
+      ping: "un pingback ou un trackback, pas un commentaire",
+      type: "un commentaire WordPress d'un autre type que celui d'un lecteur (une note de commande, un avis…)",
     },
   },
 };
