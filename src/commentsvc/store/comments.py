@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
+import msgspec
 
 from commentsvc.model.accounts import AuthoredComment, OwnReport, OwnVote
 from commentsvc.model.comments import CommentContext, StoredComment
-from commentsvc.model.moderation import Ban, Standing
+from commentsvc.model.moderation import Ban, Finding, Standing
 from commentsvc.model.sites import Site
 from commentsvc.store import sites
 
@@ -44,6 +45,18 @@ SORTS = {
 _LISTED = """(c.status = 'approved' OR $3 OR (c.status <> 'deleted' AND c.author_id = $2)
     OR EXISTS (SELECT 1 FROM comments r WHERE r.root_id = c.id
                AND (r.status = 'approved' OR (r.status <> 'deleted' AND r.author_id = $2))))"""
+
+
+_FINDINGS = msgspec.json.Decoder(list[Finding])
+
+
+def findings_json(found: list[Finding]) -> str | None:
+    """What policy found, for comments.held_findings; None when nothing held the comment."""
+    return msgspec.json.encode(found).decode() if found else None
+
+
+def findings_from(stored: str | None) -> list[Finding]:
+    return _FINDINGS.decode(stored) if stored else []
 
 
 def comment_from(row: asyncpg.Record) -> StoredComment:
@@ -261,12 +274,14 @@ async def update_body(
     body_hash: bytes,
     status: str,
     held_because: str | None,
+    found: list[Finding],
 ) -> None:
     """Write an edit as the comment's next revision, in ``status``; a held comment keeps the reason
-    it was first held for unless the new text gives one."""
+    it was first held for (and its findings) unless the new text gives one."""
     await conn.execute(
         """UPDATE comments SET body = $2, body_html = $3, body_hash = $4, edited_at = now(),
-                  revision = revision + 1, status = $5, held_because = coalesce($6, held_because)
+                  revision = revision + 1, status = $5, held_because = coalesce($6, held_because),
+                  held_findings = coalesce($7::jsonb, held_findings)
            WHERE id = $1""",
         comment_id,
         body,
@@ -274,6 +289,7 @@ async def update_body(
         body_hash,
         status,
         held_because,
+        findings_json(found),
     )
 
 
