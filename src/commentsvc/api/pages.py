@@ -55,7 +55,8 @@ async def decision_page() -> Response[bytes]:
 @get("/moderate/{name:str}", include_in_schema=False)
 async def dashboard_asset(
     name: Annotated[
-        Literal["moderate.js", "moderate.css", "decide.js", "labels.js", "settings.js"], PathParameter()
+        Literal["moderate.js", "moderate.css", "decide.js", "labels.js", "settings.js", "search.js"],
+        PathParameter(),
     ],
 ) -> Response[bytes]:
     return _serve(name)
