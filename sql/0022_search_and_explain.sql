@@ -65,5 +65,9 @@ CREATE TRIGGER sites_language_searched AFTER UPDATE OF language ON sites
     FOR EACH ROW WHEN (OLD.language IS DISTINCT FROM NEW.language)
     EXECUTE FUNCTION site_language_searched();
 
+-- The search's indexes (store/search.py): words; a site's comments newest first (read backwards);
+-- an article's; and those in a status other than published, which are few but sought.
 CREATE INDEX comments_search ON comments USING gin (search_vector);
-CREATE INDEX comments_site_newest ON comments (site_id, created_at DESC, id DESC);
+CREATE INDEX comments_site_newest ON comments (site_id, created_at, id);
+CREATE INDEX comments_article_newest ON comments (article_id, created_at, id);
+CREATE INDEX comments_site_unpublished ON comments (site_id, status, created_at, id) WHERE status <> 'approved';
