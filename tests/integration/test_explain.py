@@ -192,6 +192,7 @@ async def test_a_dry_run_judges_each_comment_with_its_authors_record_of_the_time
         (["--language", "de"], "commentsvc: --language must be fr or en, not 'de'.\n"),
     ],
 )
+@pytest.mark.slow
 def test_a_bad_flag_of_a_dry_run_is_one_sentence(env, args, sentence):
     refused = commentsvc("site", "dry-run", "any-site", *args, env=env)
     assert (refused.returncode, refused.stderr) == (2, sentence)
