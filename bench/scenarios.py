@@ -335,6 +335,10 @@ def search_queries(data: Seeded) -> list[dict[str, str]]:
     def author() -> str:
         return f"author_{rng.randrange(seed.AUTHORS):05d}"
 
+    def months() -> dict[str, str]:
+        month = rng.randrange(1, 9)
+        return {"from": f"2026-0{month}-01", "to": f"2026-0{month + 1}-28"}
+
     kinds = [
         lambda: {"q": rng.choice(content)},
         lambda: {"q": " ".join(rng.sample(content, 2))},
@@ -347,7 +351,7 @@ def search_queries(data: Seeded) -> list[dict[str, str]]:
         lambda: {"author": author(), "q": rng.choice(content)},
         lambda: {"article": rng.choice(data.articles)},
         lambda: {"article": rng.choice(data.articles), "q": rng.choice(content)},
-        lambda: {"from": f"2026-0{rng.randrange(1, 10)}-01", "to": f"2026-0{rng.randrange(1, 10)}-28"},
+        months,
     ]
     return [kinds[i % len(kinds)]() for i in range(SEARCHES)]
 
