@@ -2,7 +2,8 @@
 database with COPY (no HTTP, no per-row statements): fast enough to seed 105,000 comments in
 seconds, and shaped like a real site's.
 
-- one site (`bench`), created with the service's own CLI, post-moderated, default spam rules;
+- one site (`bench`), created with the service's own CLI, post-moderated, default spam rules,
+  in English (its comments are; moderators' search reads them so);
 - AUTHORS users who wrote the comments (accounts nobody signs in to);
 - ARTICLES articles with TOTAL_COMMENTS comments between them, sized like a real site's
   (most articles have a few dozen comments, a few have hundreds), threaded at random up to
@@ -205,12 +206,12 @@ def _votes(rng: random.Random, comments: list[_Comment]) -> Iterator[tuple[int, 
 
 
 def create_site(database_url: str) -> None:
-    """With the service's CLI, as an operator would: post-moderation and the depth the seeded
-    threads use."""
+    """With the service's CLI, as an operator would: post-moderation, the depth the seeded
+    threads use, and the language they are written in."""
     harness.cli(
         database_url,
         *("site", "create", SITE, "--origin", ORIGIN, "--name", "Bench", "--moderation", "post"),
-        *("--max-depth", str(MAX_DEPTH)),
+        *("--max-depth", str(MAX_DEPTH), "--language", "en"),
     )
 
 

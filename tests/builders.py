@@ -149,6 +149,7 @@ async def new_row(
         client_hash=bytes(16),
         body_hash=body_hash,
         held_because=None,
+        held_findings=[],
         idempotency_key=None,
         request_hash=None,
     )

@@ -26,6 +26,7 @@ from commentsvc.backup.jsonl import ExportFile, writing
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
 from commentsvc.domain import appeals, backup, roles, sites, sso
 from commentsvc.domain.articles import describe_article
+from commentsvc.domain.dry_run import dry_run
 from commentsvc.domain.imports import REASONS, Importer, Progress
 from commentsvc.domain.moderation_views import rule_named
 from commentsvc.domain.webhooks.registry import Webhooks
@@ -34,7 +35,7 @@ from commentsvc.imports import READERS
 from commentsvc.kv.client import check as check_redis
 from commentsvc.model.events import SITE_TYPES
 from commentsvc.model.imports import ImportSummary, KeyMode, Source
-from commentsvc.model.sites import SETTINGS, Setting, Site, SiteSettings
+from commentsvc.model.sites import SETTINGS, Range, Setting, Site, SiteSettings
 from commentsvc.store import articles, events
 from commentsvc.store.migrations import migrate
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect, unreachable
@@ -334,9 +335,24 @@ def _site_change(args: argparse.Namespace) -> dict[str, object]:
         change["name"] = args.name
     if args.origin:
         change["origins"] = args.origin
+    return change | _settings_change(args)
+
+
+def _settings_change(args: argparse.Namespace) -> dict[str, object]:
+    change: dict[str, object] = {}
     for flag in SETTING_FLAGS:
         change.update(getattr(args, flag.dest) or {})
     return change
+
+
+def _add_setting_flags(cmd: argparse.ArgumentParser) -> None:
+    for flag in SETTING_FLAGS:
+        cmd.add_argument(
+            flag.flag,
+            type=flag.read,
+            metavar=flag.metavar,
+            help=f"{flag.meaning} ({flag.allowed}; default {flag.default})",
+        )
 
 
 def _describe(site: Site) -> str:
@@ -359,6 +375,35 @@ async def _site_update(conn: asyncpg.Connection, args: argparse.Namespace) -> in
 async def _site_list(conn: asyncpg.Connection, _: argparse.Namespace) -> int:
     for site in await sites.list_sites(conn):
         print(_describe(site))
+    return 0
+
+
+DRY_RUN_DAYS = Range(1, 3650)
+
+
+def _days(text: str) -> int:
+    if (
+        not text.isascii()
+        or not text.isdigit()
+        or int(text) not in range(DRY_RUN_DAYS.minimum, DRY_RUN_DAYS.maximum + 1)
+    ):
+        raise Invalid(f"--days must be {DRY_RUN_DAYS}, not {text}.")
+    return int(text)
+
+
+async def _site_dry_run(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    judged = await dry_run(conn, args.slug, _settings_change(args), args.days)
+    changes = [f"{name}={_text(new)} (now {_text(now)})" for name, (now, new) in judged.changed.items()]
+    print(
+        f"{judged.site.slug}: {judged.judged} comment(s) of the last {judged.days} day(s) judged "
+        f"with {', '.join(changes) if changes else 'the current settings'}"
+    )
+    width = max(len(rule) for rule in judged.would_hold)
+    print(f"{'rule':<{width}}  would hold  held")
+    for rule, count in judged.would_hold.items():
+        print(f"{rule:<{width}}  {count:>10}  {judged.held[rule]:>4}")
+    print(f"{'any rule':<{width}}  {judged.would_hold_any:>10}  {judged.held_any:>4}")
+    _tell("a dry run: nothing was changed")
     return 0
 
 
@@ -698,14 +743,25 @@ def _parser() -> argparse.ArgumentParser:
             "--origin", action="append", help="an origin allowed to embed (repeatable; replaces all)"
         )
         cmd.add_argument("--name", help="the site's name, as moderators see it (default: the slug)")
-        for flag in SETTING_FLAGS:
-            cmd.add_argument(
-                flag.flag,
-                type=flag.read,
-                metavar=flag.metavar,
-                help=f"{flag.meaning} ({flag.allowed}; default {flag.default})",
-            )
+        _add_setting_flags(cmd)
         cmd.set_defaults(run=_with_connection(handler))
+    rehearsal = site.add_parser(
+        "dry-run",
+        help="how many recent comments other settings would have held, by rule; changes nothing",
+        description="Judge the site's comments of the last days again with the settings given "
+        "(the site's own for the others), as posting judged each, and print how many each rule "
+        "would have held, against how many were held. Nothing is changed.",
+    )
+    rehearsal.add_argument("slug")
+    rehearsal.add_argument(
+        "--days",
+        type=_days,
+        default=30,
+        metavar="N",
+        help=f"the comments of the last N days ({DRY_RUN_DAYS}; default 30)",
+    )
+    _add_setting_flags(rehearsal)
+    rehearsal.set_defaults(run=_with_connection(_site_dry_run))
     site.add_parser("list", help="list sites").set_defaults(run=_with_connection(_site_list))
     sso_cmd = site.add_parser("sso", help="a site's SSO secret: its state, or --rotate for a new one")
     sso_cmd.add_argument("slug")

@@ -43,6 +43,7 @@ CONTRACT = {
     ("PUT", "/api/v1/me/notifications"): "200",
     ("POST", "/unsubscribe"): "200",
     ("POST", "/api/v1/auth/sso"): "200",
+    ("GET", "/api/v1/sites/{site}/moderation/comments"): "200",
     ("GET", "/healthz"): "200",
     ("GET", "/readyz"): "200",
     ("GET", "/metrics"): "200",

@@ -348,6 +348,7 @@ ROUTES = {
         },
     ),
     "log": Route("GET", "/api/v1/sites/{site}/moderation/log", "moderator"),
+    "search": Route("GET", "/api/v1/sites/{site}/moderation/comments", "moderator"),
     "ban": Route(
         "POST",
         "/api/v1/sites/{site}/bans",
@@ -803,7 +804,7 @@ def query_cases() -> list[Case]:
     cases = []
     article = {"article": Ref("article")}
     for label, value in BAD_LIMITS.items():
-        for name in ("thread", "queue", "log"):
+        for name in ("thread", "queue", "log", "search"):
             params = {**(article if name == "thread" else {}), "limit": value}
             cases.append(Case(name, f"limit-{label}", params=params, field="limit"))
     for label, value in {"unknown": "random", "sql": "top' --", "upper-case": "TOP", "empty": ""}.items():
@@ -865,6 +866,7 @@ def query_cases() -> list[Case]:
     )
     # The world's site has one origin: it stays.
     cases.append(Case("origin-remove", "origin-the-last", params={"origin": ORIGIN}, field="origin"))
+    cases += search_cases()
     for label, text in {**CONTROL, **FORGED_LINKS, "too-long": "k" * 2001, "empty": ""}.items():
         cases.append(Case("show-by-link", f"token-{label}", params={"token": text}, field="token"))
     cases.append(Case("show-by-link", "token-missing", params={}, field="token"))
@@ -910,6 +912,39 @@ def query_cases() -> list[Case]:
         params = {k: v for k, v in {**embed, **changes}.items() if v is not None}
         cases.append(Case("embed", label, params=params, statuses=frozenset({400, 404})))
     return cases + oidc_cases()
+
+
+def search_cases() -> list[Case]:
+    """A moderator's search: words and names with characters never stored, filters out of their
+    range, times that are none, a cursor that is not the search's."""
+    cases = [
+        Case("search", f"cursor-{label}", params={"cursor": value}, field="cursor")
+        for label, value in THREAD_CURSORS.items()
+    ]
+    for name in ("q", "author", "article"):
+        for label, text in CONTROL.items():
+            cases.append(Case("search", f"{name}-{label}", params={name: text}, field=name))
+    too_long = {"q": "q" * 201, "author": "a" * 101, "article": "k" * 513}
+    for name, text in too_long.items():
+        cases.append(Case("search", f"{name}-too-long", params={name: text}, field=name))
+    for name in ("author", "article"):
+        cases.append(Case("search", f"{name}-empty", params={name: ""}, field=name))
+    for label, value in {"unknown": "published", "sql": "approved' --", "upper-case": "APPROVED"}.items():
+        cases.append(Case("search", f"status-{label}", params={"status": value}, field="status"))
+    for name in ("from", "to"):
+        for label, value in {
+            "word": "yesterday",
+            "no-such-day": "2026-02-30",
+            "before-year-one": "0001-01-01T00:00:00+14:00",
+            "after-year-9999": "9999-12-31T23:59:59-14:00",
+            "sql": "2026-01-01' OR 1=1 --",
+            "too-long": "2026-01-01T00:00:00" + "0" * 40,
+        }.items():
+            cases.append(Case("search", f"{name}-{label}", params={name: value}, field=name))
+    cases.append(
+        Case("search", "to-before-from", params={"from": "2026-03-02", "to": "2026-03-01"}, field="to")
+    )
+    return cases
 
 
 def oidc_cases() -> list[Case]:

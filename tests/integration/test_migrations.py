@@ -104,3 +104,29 @@ async def test_scores_counting_the_votes_of_erased_accounts_are_repaired(server_
             assert await conn.fetchval("SELECT score FROM comments WHERE id = $1", comment) == 1
         finally:
             await conn.close()
+
+
+async def test_comments_written_before_0022_are_found_by_the_search(server_settings):
+    """0022 gives the rows already there their site and their words, read in their site's language."""
+    async with fresh(server_settings) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn, [m for m in load_migrations() if m.version < 22])
+            site = await conn.fetchval("INSERT INTO sites (slug, name) VALUES ('s', 'S') RETURNING id")
+            article = await conn.fetchval(
+                "INSERT INTO articles (site_id, key) VALUES ($1, 'a') RETURNING id", site
+            )
+            comment = await conn.fetchval(
+                """INSERT INTO comments (article_id, depth, status, body, body_html)
+                   VALUES ($1, 0, 'approved', 'Une ÉLÈVE brillante', '<p>Une ÉLÈVE brillante</p>') RETURNING id""",
+                article,
+            )
+            await migrate(conn)
+            found = await conn.fetchval(
+                """SELECT id FROM comments
+                   WHERE site_id = $1 AND search_vector @@ websearch_to_tsquery(comment_search_config('fr'), 'eleve')""",
+                site,
+            )
+            assert found == comment
+        finally:
+            await conn.close()

@@ -44,6 +44,7 @@ async def sites_table(db: asyncpg.Connection) -> list[asyncpg.Record]:
         ("--max-depth", "2.5", "--max-depth must be between 0 and 50, not '2.5'."),
         ("--distrust-ratio", "a third", "--distrust-ratio must be between 0 and 1, not 'a third'."),
         ("--hold-first-comment", "maybe", "--hold-first-comment must be true or false, not 'maybe'."),
+        ("--language", "de", "--language must be fr or en, not 'de'."),
     ],
 )
 async def test_a_value_a_flag_cannot_take_is_one_sentence_and_changes_nothing(
@@ -71,6 +72,7 @@ async def test_every_setting_given_by_its_flag_is_stored_and_read_back(env, db):
         "--report-threshold": "4",
         "--edit-window-minutes": "0",
         "--max-depth": "50",
+        "--language": "en",
     }
     assert sorted(given) == sorted(flag.flag for flag in SETTING_FLAGS)  # a new setting is given here too
     slug = unique_slug()
@@ -94,11 +96,12 @@ async def test_every_setting_given_by_its_flag_is_stored_and_read_back(env, db):
         report_threshold=4,
         edit_window_minutes=0,
         max_depth=50,
+        language="en",
     )
     assert updated.stdout == (
         f"{slug}: {slug!r} origins=https://a.example moderation=pre trust_after=7 distrust_ratio=0.5 "
         "hold_first_comment=true require_verified_email=true max_links=0 blocked_words=casino,promo burst=3/60m report_threshold=4 "
-        "edit_window_minutes=0 max_depth=50\n"
+        "edit_window_minutes=0 max_depth=50 language=en\n"
     )
     assert updated.stdout in commentsvc("site", "list", env=env).stdout
 

@@ -5,10 +5,11 @@ from typing import get_args
 import msgspec
 import pytest
 
-from commentsvc.domain.moderation_views import Rule, article_link, held_because
-from commentsvc.domain.policy import hold_reason
+from commentsvc.domain.letters.texts import rule_said
+from commentsvc.domain.moderation_views import Rule, article_link, holding
+from commentsvc.domain.policy import findings, hold_reason
 from commentsvc.domain.rendering import render
-from commentsvc.model.moderation import Report, Standing
+from commentsvc.model.moderation import Finding, Report, Standing
 from commentsvc.model.sites import Site, SiteSettings
 
 NOW = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
@@ -70,17 +71,49 @@ class Held:
 def test_each_rule_that_holds_a_comment_is_told_by_the_contracts_name(case, rule):
     site = msgspec.structs.replace(SITE, settings=msgspec.structs.replace(SITE.settings, **case.site))
     standing = msgspec.structs.replace(OLD_HAND, **case.standing)
-    stored = hold_reason(site, standing, body_html=render(case.body), now=NOW)
-    assert held_because("held", stored, []) == [rule]
+    found = findings(site, standing, body_html=render(case.body), now=NOW)
+    assert [f.rule for f in holding("held", hold_reason(found), found, [])] == [rule]
+    # A comment held before its findings were kept: its stored reason, by the contract's name.
+    assert holding("held", hold_reason(found), [], []) == [Finding(rule)]
     assert rule in get_args(Rule)
 
 
+def test_every_rule_that_holds_a_comment_is_found_with_what_it_found():
+    site = msgspec.structs.replace(
+        SITE,
+        settings=msgspec.structs.replace(
+            SITE.settings, moderation="pre", max_links=1, blocked_words=["arnaque", "casino"], burst_count=4
+        ),
+    )
+    standing = msgspec.structs.replace(
+        OLD_HAND, account_created_at=NOW - timedelta(hours=1), approved=0, recent_comments=4
+    )
+    body = "Une ARNAQUE : https://a.example et https://b.example"
+    found = findings(site, standing, body_html=render(body), now=NOW)
+    assert found == [
+        Finding("links", count=2, limit=1),
+        Finding("blocked_word", words=["arnaque"]),
+        Finding("burst", count=4, limit=4, minutes=10),
+        Finding("pre_moderation"),
+    ]
+    assert hold_reason(found) == "too_many_links"  # the stored name of the first
+    assert [rule_said("en", f) for f in found] == [
+        "too many links (2, over the limit of 1)",
+        "a blocked word (“arnaque”)",
+        "many comments from a new account (4 already within 10 min)",
+        "pre-moderation (author not trusted yet)",
+    ]
+    assert rule_said("fr", found[1]) == "un mot bloqué (« arnaque »)"
+
+
 def test_reports_are_a_rule_and_a_reported_items_old_hold_is_not():
-    assert held_because("reported", None, [REPORT]) == ["reports"]
-    # Held once, approved, reported since: the old reason is no longer why it is here.
-    assert held_because("reported", "too_many_links", [REPORT]) == ["reports"]
+    assert holding("reported", None, [], [REPORT]) == [Finding("reports", count=1)]
+    # Held once, approved, reported since: the old reasons are no longer why it is here.
+    links = [Finding("links", count=5, limit=3)]
+    assert holding("reported", "too_many_links", links, [REPORT]) == [Finding("reports", count=1)]
     # Reported, then edited into a text the policy holds: both.
-    assert held_because("held", "blocked_word", [REPORT]) == ["blocked_word", "reports"]
+    word = [Finding("blocked_word", words=["arnaque"])]
+    assert holding("held", "blocked_word", word, [REPORT, REPORT]) == [*word, Finding("reports", count=2)]
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,14 @@ async def decision_page() -> Response[bytes]:
 async def dashboard_asset(
     name: Annotated[
         Literal[
-            "moderate.js", "moderate.css", "decide.js", "labels.js", "settings.js", "appeals.js", "imports.js"
+            "moderate.js",
+            "moderate.css",
+            "decide.js",
+            "labels.js",
+            "settings.js",
+            "appeals.js",
+            "imports.js",
+            "search.js",
         ],
         PathParameter(),
     ],

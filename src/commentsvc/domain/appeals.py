@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from commentsvc.domain.events import Change, Dispatcher
-from commentsvc.domain.moderation_views import held_because
+from commentsvc.domain.moderation_views import holding
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Viewer, can_see
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Reason
@@ -101,8 +101,8 @@ def removal_rule(row: StoredItem) -> str | None:
     for a reported comment, else the rule that held it."""
     if row.kind == "reported":
         return "reports"
-    rules = held_because(row.kind, row.held_because, row.reports)
-    return rules[0] if rules else None
+    rules = holding(row.kind, row.held_because, row.held_findings, row.reports)
+    return rules[0].rule if rules else None
 
 
 async def shown_with(conn: asyncpg.Connection, rows: Sequence[StoredItem]) -> dict[int, StoredAppeal]:

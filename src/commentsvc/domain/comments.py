@@ -315,9 +315,11 @@ class Comments:
                 raise banned(standing.ban)
             if context.article_locked:
                 raise Forbidden(LOCKED, reason=Reason.LOCKED)
-            held_because = policy.hold_reason(site, standing, body_html=body_html, now=datetime.now(UTC))
-            status = "pending" if held_because else comment.status
-            await comments.update_body(conn, comment_id, body, body_html, new_hash, status, held_because)
+            found = policy.findings(site, standing, body_html=body_html, now=datetime.now(UTC))
+            status = "pending" if found else comment.status
+            await comments.update_body(
+                conn, comment_id, body, body_html, new_hash, status, policy.hold_reason(found), found
+            )
             if status == "pending":
                 await moderation.hold(conn, context.site_id, comment_id)
             await change.record(_comment_event(EventType.COMMENT_EDITED, context, status))

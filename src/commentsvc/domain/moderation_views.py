@@ -5,30 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
 
 import msgspec
 from ada_url import URL
 
+from commentsvc.domain.policy import STORED_AS
 from commentsvc.domain.threads import Comment
 from commentsvc.model.appeals import StoredAppeal
-from commentsvc.model.moderation import AuditRecord, Report, StoredAuditRecord, StoredItem
+from commentsvc.model.moderation import AuditRecord, Finding, Report, Rule, StoredAuditRecord, StoredItem
 
-# Why an item is before a moderator, by the contract's names (API 1.1, `held_because`).
-Rule = Literal[
-    "pre_moderation",
-    "links",
-    "blocked_word",
-    "repeated_text",
-    "burst",
-    "first_comment",
-    "unverified_email",
-    "reports",
-    "spam_score",
-]
-# comments.held_because keeps what policy.hold_reason answered; the one answer it gives under
-# another name than the contract's is renamed here, on the way out (the stored rows stay as they are).
-RULE_STORED_AS: dict[str, Rule] = {"too_many_links": "links"}
+# comments.held_because keeps the first rule policy.hold_reason named; the one it names otherwise
+# than the contract is renamed here, on the way out (the stored rows stay as they are).
+RULE_STORED_AS: dict[str, Rule] = {stored: rule for rule, stored in STORED_AS.items()}  # type: ignore[misc]
 
 
 def rule_named(stored: str) -> Rule:
@@ -36,14 +24,19 @@ def rule_named(stored: str) -> Rule:
     return RULE_STORED_AS.get(stored, stored)  # type: ignore[return-value]
 
 
-def held_because(kind: str, stored: str | None, reports: Sequence[Report]) -> list[Rule]:
-    """The rules that put the item before a moderator: the one that held its comment (when it is
-    held, not merely reported: a comment published since keeps its old reason), and readers' reports."""
-    rules: list[Rule] = []
-    if kind == "held" and stored is not None:
-        rules.append(rule_named(stored))
+def holding(
+    kind: str, stored: str | None, found: Sequence[Finding], reports: Sequence[Report]
+) -> list[Finding]:
+    """The rules that put the item before a moderator, each with what it found: those that held
+    its comment (when it is held, not merely reported: a comment published since keeps its old
+    reasons), and readers' reports. A comment held before its findings were kept has its rule only."""
+    rules: list[Finding] = []
+    if kind == "held" and found:
+        rules.extend(found)
+    elif kind == "held" and stored is not None:
+        rules.append(Finding(rule_named(stored)))
     if reports:
-        rules.append("reports")
+        rules.append(Finding("reports", count=len(reports)))
     return rules
 
 
@@ -121,6 +114,8 @@ class Item(msgspec.Struct, frozen=True):
     parent: ParentComment | None
     decision: Decision | None
     held_because: list[Rule]
+    # The same rules, each with what it found (the words, the counts against the site's limits).
+    held_details: list[Finding]
     # Only for an item of kind appeal.
     appeal: ItemAppeal | None = None
 
@@ -155,6 +150,7 @@ def shown_item(
     appeal: StoredAppeal | None = None,
 ) -> Item:
     """The item of this row, its comment as the moderator sees it (and its appeal, for one)."""
+    rules = holding(row.kind, row.held_because, row.held_findings, row.reports)
     decision = (
         Decision(row.decision, row.reason, row.ban_days, row.decided_by, row.decided_at)
         if row.decision is not None and row.decided_at is not None
@@ -180,7 +176,8 @@ def shown_item(
         if row.parent_body_html is not None
         else None,
         decision=decision,
-        held_because=held_because(row.kind, row.held_because, row.reports),
+        held_because=[finding.rule for finding in rules],
+        held_details=rules,
         appeal=_item_appeal(appeal) if appeal is not None else None,
     )
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from html import unescape
 from urllib.parse import unquote
 
-from commentsvc.model.moderation import Standing
+from commentsvc.model.moderation import Finding, Standing
 from commentsvc.model.sites import Site
 
 NEW_ACCOUNT = timedelta(hours=24)
@@ -62,12 +62,12 @@ def count_links(html: str) -> int:
     return elements + sum(text.count(start) for start in _LINK_STARTS) - text.count("//www.")
 
 
-def has_blocked_word(html: str, words: list[str]) -> bool:
-    """Whether a rendered comment holds one of these words, whole, in its text or in the address
-    or title of a link (the address as the browser reads it: percent-escapes decoded)."""
+def blocked_words_found(html: str, words: list[str]) -> list[str]:
+    """The words of the list a rendered comment holds, whole, in its text or in the address or
+    title of a link (the address as the browser reads it: percent-escapes decoded)."""
     attributes = (unquote(unescape(value)) for value in _ADDRESS_OR_TITLE.findall(html))
     folded = fold(_INVISIBLE.sub("", " ".join((visible_text(html), *attributes))))
-    return any(re.search(rf"(?<!\w){re.escape(fold(word))}(?!\w)", folded) for word in words)
+    return [word for word in words if re.search(rf"(?<!\w){re.escape(fold(word))}(?!\w)", folded)]
 
 
 def is_trusted(site: Site, standing: Standing) -> bool:
@@ -78,21 +78,42 @@ def is_trusted(site: Site, standing: Standing) -> bool:
     return standing.rejected / decided <= settings.distrust_ratio
 
 
-def hold_reason(site: Site, standing: Standing, *, body_html: str, now: datetime) -> str | None:
-    """Why this comment (rendered: rendering.render) must wait for a moderator, or None to publish it."""
+def findings(site: Site, standing: Standing, *, body_html: str, now: datetime) -> list[Finding]:
+    """Each rule that holds this comment (rendered: rendering.render), with what it found; none to
+    publish it. In the order of their precedence: the first is the comment's hold_reason."""
     settings = site.settings
-    if count_links(body_html) > settings.max_links:
-        return "too_many_links"
-    if settings.blocked_words and has_blocked_word(body_html, settings.blocked_words):
-        return "blocked_word"
+    found = []
+    links = count_links(body_html)
+    if links > settings.max_links:
+        found.append(Finding("links", count=links, limit=settings.max_links))
+    words = blocked_words_found(body_html, settings.blocked_words) if settings.blocked_words else []
+    if words:
+        found.append(Finding("blocked_word", words=words))
     if standing.same_text_before:
-        return "repeated_text"
+        found.append(Finding("repeated_text"))
     if now - standing.account_created_at < NEW_ACCOUNT and standing.recent_comments >= settings.burst_count:
-        return "burst"
+        found.append(
+            Finding(
+                "burst",
+                count=standing.recent_comments,
+                limit=settings.burst_count,
+                minutes=settings.burst_minutes,
+            )
+        )
     if settings.require_verified_email and not standing.email_verified:
-        return "unverified_email"
+        found.append(Finding("unverified_email"))
     if settings.moderation == "pre" and not is_trusted(site, standing):
-        return "pre_moderation"
+        found.append(Finding("pre_moderation"))
     if settings.moderation == "post" and settings.hold_first_comment and standing.approved == 0:
-        return "first_comment"
-    return None
+        found.append(Finding("first_comment"))
+    return found
+
+
+# comments.held_because predates the contract's names: the one rule it stores under another name.
+STORED_AS: dict[str, str] = {"links": "too_many_links"}
+
+
+def hold_reason(found: list[Finding]) -> str | None:
+    """Why a comment with these findings waits for a moderator, as comments.held_because keeps it;
+    None to publish it."""
+    return STORED_AS.get(found[0].rule, found[0].rule) if found else None

@@ -141,9 +141,10 @@ class Posting:
         if context.article is not None and context.article.locked:
             raise Forbidden(LOCKED, reason=Reason.LOCKED)
         parent = await self._parent(context, new.parent_id, author_id)
-        held_because = policy.hold_reason(
+        found = policy.findings(
             context.site, context.standing, body_html=draft.body_html, now=datetime.now(UTC)
         )
+        held_because = policy.hold_reason(found)
         title = draft.title
         if (
             context.article is None
@@ -168,6 +169,7 @@ class Posting:
             client_hash=draft.client_hash,
             body_hash=draft.body_hash,
             held_because=held_because,
+            held_findings=found,
             idempotency_key=draft.idempotency_key,
             request_hash=draft.request_hash,
         )

@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
+
+# Why an item is before a moderator, by the contract's names (API 1.1, `held_because`).
+Rule = Literal[
+    "pre_moderation",
+    "links",
+    "blocked_word",
+    "repeated_text",
+    "burst",
+    "first_comment",
+    "unverified_email",
+    "reports",
+    "spam_score",
+]
+
+
+class Finding(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A rule that held a comment (or put it before a moderator), with what it found."""
+
+    rule: Rule
+    # What was counted: links in the text, the author's comments in the burst, distinct reporters.
+    count: int | None = None
+    # The site's setting the count went over or reached: max_links, the burst's count.
+    limit: int | None = None
+    # The burst's window, in minutes.
+    minutes: int | None = None
+    # The site's blocked words found in the text, as the site lists them.
+    words: list[str] | None = None
 
 
 class Ban(msgspec.Struct, frozen=True):
@@ -23,6 +50,17 @@ class Standing(msgspec.Struct, frozen=True):
     same_text_before: bool
     ban: Ban | None  # in force on the site
     email_verified: bool
+
+
+class PastComment(msgspec.Struct, frozen=True):
+    """A comment written on a site, and its author's record there as it stood when they wrote it
+    (their earlier comments counted by their statuses now), for judging it again."""
+
+    body_html: str
+    created_at: datetime
+    standing: Standing
+    held_because: str | None
+    held_findings: list[Finding]
 
 
 class Report(msgspec.Struct, frozen=True):
@@ -53,6 +91,7 @@ class StoredItem(msgspec.Struct, frozen=True):
     opened_revision: int
     revision: int
     held_because: str | None  # as policy.hold_reason said it, when the comment was last held
+    held_findings: list[Finding]  # what policy.findings found then (empty for comments held before)
     article_key: str
     article_title: str | None
     article_url: str | None

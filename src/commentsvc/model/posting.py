@@ -7,7 +7,7 @@ import msgspec
 from commentsvc.model.articles import Article
 from commentsvc.model.comments import Parent, StoredComment
 from commentsvc.model.events import Event
-from commentsvc.model.moderation import Standing
+from commentsvc.model.moderation import Finding, Standing
 from commentsvc.model.sites import Site
 
 
@@ -58,6 +58,7 @@ class CommentToWrite(msgspec.Struct, frozen=True):
     client_hash: bytes
     body_hash: bytes
     held_because: str | None
+    held_findings: list[Finding]  # what each rule that held it found (empty: published)
     idempotency_key: str | None
     request_hash: bytes | None
 

@@ -78,6 +78,10 @@ class SiteSettings(msgspec.Struct, frozen=True, kw_only=True):
         int,
         Meta(ge=0, le=50, description="the deepest reply level; deeper replies hang at it (0: no nesting)"),
     ] = 5
+    language: Annotated[
+        Literal["fr", "en"],
+        Meta(description="the language of the site's comments, whose words moderators search in it"),
+    ] = "fr"
 
 
 class Site(msgspec.Struct, frozen=True, kw_only=True):

@@ -62,7 +62,7 @@ function show(linked) {
   if (item.article.link) article.href = item.article.link;
   else article.removeAttribute("href");
   $(".kind").textContent = t(item.kind === "held" ? "held" : "reported");
-  $(".why").textContent = item.held_because.length ? t("why", item.held_because.map((rule) => label("rules", rule))) : "";
+  $(".why").textContent = item.held_details.length ? t("why", item.held_details.map((finding) => explained(TEXT[lang], finding))) : "";
   $(".reports").replaceChildren(...item.reports.map((report) => {
     const li = document.createElement("li");
     li.textContent = label("reasons", report.reason) + (report.note ? ` — ${report.note}` : "");

@@ -1,5 +1,6 @@
-// The words both moderation pages say of an item: why it is held or reported, readers' report
-// reasons, and what was decided (the dashboard's audit log says more actions than a link can).
+// The words both moderation pages say of an item: why it is held or reported (and what each rule
+// found), readers' report reasons, a comment's status, and what was decided (the dashboard's
+// audit log says more actions than a link can).
 // Loaded before the page's own script, which adds them to its TEXT.
 "use strict";
 
@@ -12,6 +13,14 @@ const LABELS = {
       first_comment: "a new reader's first comment", unverified_email: "e-mail address not verified",
       reports: "reported by readers", spam_score: "spam score",
     },
+    // What a rule found (an item's held_details), said after its name; "" when the item does not say.
+    details: {
+      links: (f) => (f.count === undefined ? "" : `${f.count}, over the limit of ${f.limit}`),
+      blocked_word: (f) => (f.words || []).map((word) => `“${word}”`).join(", "),
+      burst: (f) => (f.count === undefined ? "" : `${f.count} already within ${f.minutes} min`),
+      reports: (f) => (f.count === undefined ? "" : String(f.count)),
+    },
+    statuses: { pending: "awaiting a decision", approved: "published", rejected: "rejected", spam: "spam", deleted: "deleted" },
     reasons: { spam: "Spam", abuse: "Abuse", off_topic: "Off topic", other: "Other" },
     actions: {
       approve: "approved", reject: "rejected", spam: "marked as spam", keep: "kept", ban: "banned", unban: "ban lifted",
@@ -30,6 +39,13 @@ const LABELS = {
       first_comment: "premier commentaire d'un nouveau lecteur", unverified_email: "adresse e-mail non vérifiée",
       reports: "signalé par des lecteurs", spam_score: "score de spam",
     },
+    details: {
+      links: (f) => (f.count === undefined ? "" : `${f.count}, au-delà de ${f.limit}`),
+      blocked_word: (f) => (f.words || []).map((word) => `« ${word} »`).join(", "),
+      burst: (f) => (f.count === undefined ? "" : `déjà ${f.count} en ${f.minutes} min`),
+      reports: (f) => (f.count === undefined ? "" : String(f.count)),
+    },
+    statuses: { pending: "en attente de décision", approved: "publié", rejected: "rejeté", spam: "spam", deleted: "supprimé" },
     reasons: { spam: "Spam", abuse: "Propos abusifs", off_topic: "Hors sujet", other: "Autre" },
     actions: {
       approve: "approuvé", reject: "rejeté", spam: "marqué comme spam", keep: "gardé", ban: "banni", unban: "bannissement levé",
@@ -41,3 +57,12 @@ const LABELS = {
     },
   },
 };
+
+// A rule that put an item before a moderator, in these words, with what it found when they say
+// more of it: "too many links (5, over the limit of 3)".
+function explained(words, finding) {
+  const rule = words.rules[finding.rule] || finding.rule;
+  const detail = words.details[finding.rule];
+  const said = detail ? detail(finding) : "";
+  return said ? `${rule} (${said})` : rule;
+}

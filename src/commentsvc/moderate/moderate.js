@@ -1,6 +1,6 @@
 // The moderators' dashboard: sign in, pick a site, clear the queue with the
 // mouse or the keyboard, ban and unban, close and reopen articles, read the audit
-// log. Tokens live in this origin's sessionStorage only; no framework, no inline
+// log (and search the comments: search.js). Tokens live in this origin's sessionStorage only; no framework, no inline
 // script (CSP). Every word on screen comes from TEXT and is drawn from the data
 // kept below, so switching the language redraws everything.
 "use strict";
@@ -42,8 +42,9 @@ const TEXT = {
       blocked_words: "Blocked words (separated by commas)", burst_count: "Comments a new account may post in a burst",
       burst_minutes: "How long a burst lasts, in minutes", report_threshold: "Readers' reports before a comment is reviewed",
       edit_window_minutes: "Minutes an author may edit a comment", max_depth: "Deepest reply level (0: no nesting)",
+      language: "Language of the comments (the moderators' search reads their words in it)",
     },
-    choices: { pre: "before publication (pre-moderation)", post: "after publication (post-moderation)" },
+    choices: { pre: "before publication (pre-moderation)", post: "after publication (post-moderation)", fr: "French", en: "English" },
     range: (min, max) => `from ${min} to ${max}`, length: (min, max) => `${min} to ${max} characters`,
     byDefault: (value) => `default: ${value}`, changedSetting: (name, before, after) => `${name}: ${before} → ${after}`,
     between: (min, max) => `Must be between ${min} and ${max}.`, lengthBetween: (min, max) => `Must be ${min} to ${max} characters long.`,
@@ -91,6 +92,13 @@ const TEXT = {
       ping: "a pingback or trackback, not a comment",
       type: "a WordPress comment of another type than a reader's comment (an order note, a review…)",
     },
+    search: "Search", searchTitle: "Search the comments", searchWords: "Words (any case, with or without accents)",
+    searchStatus: "Status", searchAnyStatus: "Any status", searchAuthor: "Author (id or username)",
+    searchArticle: "Article (its key)", searchFrom: "Written from", searchTo: "Written until", searchGo: "Search",
+    searchFound: (n, more) => (more ? `The ${n} most recent matching comments; more below.` : n === 0 ? "No comment matches."
+      : n === 1 ? "1 comment matches." : `${n} comments match.`),
+    searchReason: (reason) => `Moderator's reason: ${reason}`,
+    searchRecord: (name) => `${name}: their record`, searchOnlyBy: (name) => `${name}: only their comments`,
   },
   fr: {
     ...LABELS.fr,
@@ -126,8 +134,9 @@ const TEXT = {
       blocked_words: "Mots bloqués (séparés par des virgules)", burst_count: "Commentaires qu'un compte récent peut poster d'affilée",
       burst_minutes: "Durée d'une rafale, en minutes", report_threshold: "Signalements de lecteurs avant qu'un commentaire soit examiné",
       edit_window_minutes: "Minutes pendant lesquelles un auteur peut modifier un commentaire", max_depth: "Niveau de réponse le plus profond (0 : pas d'imbrication)",
+      language: "Langue des commentaires (la recherche des modérateurs lit leurs mots dans celle-ci)",
     },
-    choices: { pre: "avant publication (pré-modération)", post: "après publication (post-modération)" },
+    choices: { pre: "avant publication (pré-modération)", post: "après publication (post-modération)", fr: "français", en: "anglais" },
     range: (min, max) => `de ${min} à ${max}`, length: (min, max) => `de ${min} à ${max} caractères`,
     byDefault: (value) => `par défaut : ${value}`, changedSetting: (name, before, after) => `${name} : ${before} → ${after}`,
     between: (min, max) => `Doit être compris entre ${min} et ${max}.`, lengthBetween: (min, max) => `Doit compter de ${min} à ${max} caractères.`,
@@ -176,6 +185,13 @@ const TEXT = {
       ping: "un pingback ou un trackback, pas un commentaire",
       type: "un commentaire WordPress d'un autre type que celui d'un lecteur (une note de commande, un avis…)",
     },
+    search: "Recherche", searchTitle: "Rechercher dans les commentaires", searchWords: "Mots (casse et accents indifférents)",
+    searchStatus: "État", searchAnyStatus: "Tous les états", searchAuthor: "Auteur (id ou nom d'utilisateur)",
+    searchArticle: "Article (sa clé)", searchFrom: "Écrits depuis le", searchTo: "Écrits jusqu'au", searchGo: "Rechercher",
+    searchFound: (n, more) => (more ? `Les ${n} commentaires les plus récents qui correspondent ; d'autres plus bas.`
+      : n === 0 ? "Aucun commentaire ne correspond." : n === 1 ? "1 commentaire correspond." : `${n} commentaires correspondent.`),
+    searchReason: (reason) => `Motif du modérateur : ${reason}`,
+    searchRecord: (name) => `${name} : son dossier`, searchOnlyBy: (name) => `${name} : ses seuls commentaires`,
   },
 };
 let lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("fr") ? "fr" : "en";
@@ -272,6 +288,7 @@ function showSignIn() {
   $("#sign-in").hidden = false; $("#signed-in").hidden = true; showView(null); roles = [];
   shownItems.clear(); $("#items").replaceChildren();
   logEntries = []; logCursor = null; drawLog();
+  forgetResults();
   $("#sign-in input[name=login]").focus();
 }
 
@@ -345,8 +362,8 @@ function fill(li, item) {
   $(".closed", li).textContent = item.article.locked ? t("closedBadge") : "";
   $(".outcome", li).textContent = item.decision ? t("decided", item.decision.action) : "";
   const why = $(".why", li);
-  why.hidden = !item.held_because.length;
-  why.textContent = t("why", item.held_because.map((rule) => label("rules", rule)));
+  why.hidden = !item.held_details.length;
+  why.textContent = t("why", item.held_details.map((finding) => explained(TEXT[lang], finding)));
   if (item.parent) {
     const parent = $(".parent", li);
     parent.hidden = false;

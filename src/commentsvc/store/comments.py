@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
+import msgspec
 
 from commentsvc.model.accounts import AuthoredComment, OwnReport, OwnVote
 from commentsvc.model.appeals import AppealStatus
 from commentsvc.model.comments import CommentContext, StoredComment, Version
-from commentsvc.model.moderation import Ban, Standing
+from commentsvc.model.moderation import Ban, Finding, Standing
 from commentsvc.model.sites import Site
 from commentsvc.store import sites
 
@@ -56,6 +57,18 @@ SORTS = {
 _LISTED = """(c.status = 'approved' OR $3 OR (c.status <> 'deleted' AND c.author_id = $2)
     OR EXISTS (SELECT 1 FROM comments r WHERE r.root_id = c.id
                AND (r.status = 'approved' OR (r.status <> 'deleted' AND r.author_id = $2))))"""
+
+
+_FINDINGS = msgspec.json.Decoder(list[Finding])
+
+
+def findings_json(found: list[Finding]) -> str | None:
+    """What policy found, for comments.held_findings; None when nothing held the comment."""
+    return msgspec.json.encode(found).decode() if found else None
+
+
+def findings_from(stored: str | None) -> list[Finding]:
+    return _FINDINGS.decode(stored) if stored else []
 
 
 def comment_from(row: asyncpg.Record) -> StoredComment:
@@ -273,16 +286,18 @@ async def update_body(
     body_hash: bytes,
     status: str,
     held_because: str | None,
+    found: list[Finding],
 ) -> None:
     """Write an edit as the comment's next revision, in ``status``, keeping the text it replaces
     among the comment's versions (the statement's snapshot reads the row before the update); a held
-    comment keeps the reason it was first held for unless the new text gives one."""
+    comment keeps the reason it was first held for (and its findings) unless the new text gives one."""
     await conn.execute(
         """WITH kept AS (
                INSERT INTO comment_versions (comment_id, revision, body, edited_at)
                SELECT id, revision, body, edited_at FROM comments WHERE id = $1)
            UPDATE comments SET body = $2, body_html = $3, body_hash = $4, edited_at = now(),
-                  revision = revision + 1, status = $5, held_because = coalesce($6, held_because)
+                  revision = revision + 1, status = $5, held_because = coalesce($6, held_because),
+                  held_findings = coalesce($7::jsonb, held_findings)
            WHERE id = $1""",
         comment_id,
         body,
@@ -290,6 +305,7 @@ async def update_body(
         body_hash,
         status,
         held_because,
+        findings_json(found),
     )
 
 

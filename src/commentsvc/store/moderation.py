@@ -3,13 +3,15 @@ author's standing on a site, bans and the audit log."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import msgspec
 
-from commentsvc.model.moderation import Ban, Report, StoredAuditRecord, StoredItem
+from commentsvc.model.moderation import Ban, PastComment, Report, Standing, StoredAuditRecord, StoredItem
+from commentsvc.store.comments import findings_from
 
 
 async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
@@ -73,6 +75,7 @@ async def forget_queue(conn: asyncpg.Connection) -> int:
 # it when its comment is deleted afterwards (sql/0009).
 _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_id, i.decision, i.decided_by,
         i.decided_at, i.reason, i.ban_days, i.opened_revision, c.revision, c.held_because,
+        c.held_findings::text AS held_findings,
         a.key AS article_key, a.title AS article_title, a.url AS article_url, a.locked AS article_locked,
         u.created_at AS author_created_at,
         coalesce(st.approved, 0) AS author_approved, coalesce(st.rejected, 0) AS author_rejected,
@@ -95,8 +98,10 @@ _CHANGE = msgspec.json.Decoder(dict[str, Any])
 
 
 def _item(row: asyncpg.Record) -> StoredItem:
-    fields = {key: row[key] for key in row.keys() if key != "reports"}
-    return StoredItem(**fields, reports=_REPORTS.decode(row["reports"]))
+    fields = {key: row[key] for key in row.keys() if key not in ("reports", "held_findings")}
+    return StoredItem(
+        **fields, held_findings=findings_from(row["held_findings"]), reports=_REPORTS.decode(row["reports"])
+    )
 
 
 async def items(conn: asyncpg.Connection, item_ids: list[int]) -> list[StoredItem]:
@@ -245,3 +250,52 @@ async def closed_entries(conn: asyncpg.Connection, comment_ids: list[int]) -> li
         comment_ids,
     )
     return [(row["site_id"], row["stream_id"]) for row in rows]
+
+
+# Each comment of the site since $2 with its author's record before it: their earlier comments
+# on the site by their statuses now, those within the burst's window ($3) before it, and whether
+# one of them had the same text (as posting reads it, deleted ones aside).
+_PAST = """WITH authored AS (
+        SELECT c.id, c.author_id, c.created_at, c.status, c.body_hash, c.body_html, c.held_because,
+               c.held_findings::text AS held_findings,
+               count(*) FILTER (WHERE c.status = 'approved') OVER earlier AS approved,
+               count(*) FILTER (WHERE c.status IN ('rejected', 'spam')) OVER earlier AS rejected,
+               count(*) OVER burst - 1 AS recent
+        FROM comments c
+        WHERE c.site_id = $1 AND c.author_id IS NOT NULL
+        WINDOW earlier AS (PARTITION BY c.author_id ORDER BY c.created_at, c.id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+               burst AS (PARTITION BY c.author_id ORDER BY c.created_at
+                         RANGE BETWEEN $3::interval PRECEDING AND CURRENT ROW))
+    SELECT p.body_html, p.created_at, p.held_because, p.held_findings, p.approved, p.rejected, p.recent,
+           u.created_at AS account_created_at, u.email_verified,
+           p.body_hash IS NOT NULL AND EXISTS (
+               SELECT FROM comments o
+               WHERE o.author_id = p.author_id AND o.body_hash = p.body_hash AND o.site_id = $1
+                 AND o.status <> 'deleted' AND (o.created_at, o.id) < (p.created_at, p.id)) AS same_text
+    FROM authored p JOIN users u ON u.id = p.author_id
+    WHERE p.created_at >= $2"""
+
+
+async def past_comments(
+    conn: asyncpg.Connection, site_id: int, since: datetime, burst: timedelta
+) -> AsyncIterator[PastComment]:
+    """The site's comments written since ``since`` by authors who still have an account, each with
+    its author's record then, a batch at a time (a cursor: inside a transaction)."""
+    async for row in conn.cursor(_PAST, site_id, since, burst, prefetch=500):
+        standing = Standing(
+            account_created_at=row["account_created_at"],
+            approved=row["approved"],
+            rejected=row["rejected"],
+            recent_comments=row["recent"],
+            same_text_before=row["same_text"],
+            ban=None,
+            email_verified=row["email_verified"],
+        )
+        yield PastComment(
+            row["body_html"],
+            row["created_at"],
+            standing,
+            row["held_because"],
+            findings_from(row["held_findings"]),
+        )

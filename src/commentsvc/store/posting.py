@@ -15,7 +15,7 @@ from commentsvc.model.events import ARTICLE_STREAM, EventType
 from commentsvc.model.moderation import Ban, Standing
 from commentsvc.model.posting import CommentToWrite, ContextQuery, KeyUse, PostingContext, Written
 from commentsvc.store import sites
-from commentsvc.store.comments import comment_from
+from commentsvc.store.comments import comment_from, findings_json
 from commentsvc.store.events import event_from
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
@@ -153,10 +153,10 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[CommentToWrite]) -> li
                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
                                      $7::bigint[], $8::bigint[], $9::smallint[], $10::text[], $11::bigint[],
                                      $12::text[], $13::text[], $14::bytea[], $15::bytea[], $16::text[], $17::text[],
-                                     $18::bytea[])
+                                     $18::bytea[], $21::jsonb[])
                     WITH ORDINALITY AS arg (site_id, article_key, article_title, article_url, article_id, replied_to,
                                            parent_id, root_id, depth, status, author_id, body, body_html, client_hash,
-                                           body_hash, held_because, idempotency_key, request_hash, n)),
+                                           body_hash, held_because, idempotency_key, request_hash, held_findings, n)),
             created AS (
                 -- ON CONFLICT DO NOTHING: a concurrent first comment created it (the comment is read again).
                 INSERT INTO articles (site_id, key, title, url)
@@ -181,10 +181,10 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[CommentToWrite]) -> li
                       AND (p.status = 'approved' OR (p.status = 'pending' AND p.author_id = arg.author_id))))),
             c AS (
                 INSERT INTO comments (id, article_id, parent_id, root_id, depth, status, author_id, body, body_html,
-                                      client_hash, body_hash, held_because)
+                                      client_hash, body_hash, held_because, held_findings)
                 OVERRIDING SYSTEM VALUE
                 SELECT comment_id, target_article_id, parent_id, root_id, depth, status, author_id, body, body_html,
-                       client_hash, body_hash, held_because
+                       client_hash, body_hash, held_because, held_findings
                 FROM ready ORDER BY author_id, n
                 RETURNING *),
             held AS (
@@ -230,6 +230,7 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[CommentToWrite]) -> li
         [row.request_hash for row in rows],
         EventType.COMMENT_CREATED.value,
         ARTICLE_STREAM,
+        [findings_json(row.held_findings) for row in rows],
     )
     written = {record["n"]: Written(comment_from(record), event_from(record, "event_")) for record in result}
     return [written.get(n) for n in range(1, len(rows) + 1)]

@@ -13,10 +13,10 @@ import asyncpg
 
 from commentsvc.domain.decision_links import LIFETIME, LinkAction, decision_url
 from commentsvc.domain.letters.compose import Action, Quote, compose
-from commentsvc.domain.letters.texts import say
+from commentsvc.domain.letters.texts import rule_said, say
 from commentsvc.domain.letters.unsubscribe import Kind, unsubscribe_url
 from commentsvc.domain.links import Links
-from commentsvc.domain.moderation_views import held_because
+from commentsvc.domain.moderation_views import holding
 from commentsvc.domain.queue_feed import OPENING, opens
 from commentsvc.model.alerts import Moderator
 from commentsvc.model.comments import StoredComment
@@ -110,11 +110,16 @@ def quote(row: StoredItem, comment: StoredComment, lang: str, n: int | None = No
 
 
 def why(row: StoredItem, lang: str) -> list[str]:
-    """Why the item is before a moderator: the rule that held its comment, readers' reports."""
+    """Why the item is before a moderator: the rules that held its comment, with what each found
+    (as the dashboard shows them), readers' reports."""
     said = []
-    rules = [rule for rule in held_because(row.kind, row.held_because, row.reports) if rule != "reports"]
+    rules = [
+        finding
+        for finding in holding(row.kind, row.held_because, row.held_findings, row.reports)
+        if finding.rule != "reports"
+    ]
     if rules:
-        said.append(say(lang, "held", why=say(lang, "list").join(say(lang, f"rule_{r}") for r in rules)))
+        said.append(say(lang, "held", why=say(lang, "list").join(rule_said(lang, f) for f in rules)))
     if row.reports:
         reports = [
             say(lang, "report_note", reason=say(lang, f"report_{report.reason}"), note=report.note)

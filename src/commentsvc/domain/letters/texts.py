@@ -7,6 +7,8 @@ from functools import cache
 
 from babel import Locale
 
+from commentsvc.model.moderation import Finding
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
@@ -82,6 +84,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "rule_unverified_email": {"fr": "adresse e-mail non vérifiée", "en": "e-mail address not verified"},
     "rule_reports": {"fr": "signalé par des lecteurs", "en": "reported by readers"},
     "rule_spam_score": {"fr": "score de spam", "en": "spam score"},
+    # What a rule found (model.moderation.Finding), after its name: "too many links (5, over the limit of 3)".
+    "rule_detail": {"fr": "{rule} ({detail})", "en": "{rule} ({detail})"},
+    "detail_links": {"fr": "{count}, au-delà de {limit}", "en": "{count}, over the limit of {limit}"},
+    "detail_blocked_word": {"fr": "« {words} »", "en": "“{words}”"},
+    "detail_words": {"fr": " », « ", "en": "”, “"},
+    "detail_burst": {"fr": "déjà {count} en {minutes} min", "en": "{count} already within {minutes} min"},
     "report_spam": {"fr": "spam", "en": "spam"},
     "report_abuse": {"fr": "propos abusifs", "en": "abuse"},
     "report_off_topic": {"fr": "hors sujet", "en": "off topic"},
@@ -233,6 +241,17 @@ def say(language: str, sentence: str, **values: object) -> str:
     placeholders filled."""
     sentences = TEXTS[sentence]
     return sentences.get(language, sentences[DEFAULT_LANGUAGE]).format(**values)
+
+
+def rule_said(language: str, finding: Finding) -> str:
+    """A rule that held a comment, with what it found when its sentence says more."""
+    rule = say(language, f"rule_{finding.rule}")
+    detail = f"detail_{finding.rule}"
+    if detail not in TEXTS or finding == Finding(finding.rule):  # (held before findings were kept)
+        return rule
+    words = say(language, "detail_words").join(finding.words or ())
+    values = {"count": finding.count, "limit": finding.limit, "minutes": finding.minutes, "words": words}
+    return say(language, "rule_detail", rule=rule, detail=say(language, detail, **values))
 
 
 def say_count(language: str, sentence: str, count: int, **values: object) -> str:
