@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from commentsvc.model.moderation import Finding
 from commentsvc.model.sites import SiteSettings
 
 FORMAT = "commentsvc-export"
@@ -65,6 +66,7 @@ class CommentRecord(_Record, tag="comment"):
     body: str
     body_html: str
     held_because: str | None
+    held_findings: list[Finding] | None  # what each rule that held it found
     moderation_reason: str | None
     created_at: datetime
     edited_at: datetime | None

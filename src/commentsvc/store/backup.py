@@ -56,8 +56,8 @@ _EXPORTS: dict[type, str] = {
     ArticleRecord: "SELECT id, key, title, url, locked, created_at FROM articles WHERE site_id = $1 ORDER BY id",
     CommentRecord: f"""
         SELECT c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.status, c.author_id, c.body,
-               c.body_html, c.held_because, c.moderation_reason, c.created_at, c.edited_at,
-               c.deleted_at, c.revision, c.score
+               c.body_html, c.held_because, c.held_findings::text AS held_findings, c.moderation_reason,
+               c.created_at, c.edited_at, c.deleted_at, c.revision, c.score
         FROM {_SITE_COMMENTS} ORDER BY c.id""",
     VersionRecord: f"""
         SELECT v.comment_id, v.revision, v.body, v.edited_at
@@ -87,7 +87,7 @@ _EXPORTS: dict[type, str] = {
 
 
 # JSON columns, read and written as text (the connections have no JSON codec).
-_JSON = ("change",)
+_JSON = ("change", "held_findings")
 
 
 async def records(conn: asyncpg.Connection, site_id: int, kind: type) -> AsyncIterator:
@@ -120,7 +120,7 @@ _STAGES: dict[type, tuple[str, str]] = {
         "restore_comments",
         """id bigint PRIMARY KEY, article_id bigint NOT NULL, parent_id bigint, root_id bigint,
            depth smallint NOT NULL, status text NOT NULL, author_id bigint, body text NOT NULL,
-           body_html text NOT NULL, held_because text, moderation_reason text,
+           body_html text NOT NULL, held_because text, held_findings jsonb, moderation_reason text,
            created_at timestamptz NOT NULL, edited_at timestamptz, deleted_at timestamptz,
            revision integer NOT NULL, score integer NOT NULL, body_hash bytea NOT NULL""",
     ),
@@ -340,11 +340,12 @@ async def insert_comments(conn: asyncpg.Connection) -> int:
     await _new_ids(conn, "restore_comments", "comments")
     status = await conn.execute(
         """INSERT INTO comments (id, article_id, parent_id, root_id, depth, status, author_id, body,
-                                 body_html, body_hash, held_because, moderation_reason, created_at,
+                                 body_html, body_hash, held_because, held_findings, moderation_reason, created_at,
                                  edited_at, deleted_at, revision)
            OVERRIDING SYSTEM VALUE
            SELECT m.new_id, a.article_id, p.new_id, t.new_id, c.depth, c.status, u.user_id,
-                  c.body, c.body_html, c.body_hash, c.held_because, c.moderation_reason, c.created_at,
+                  c.body, c.body_html, c.body_hash, c.held_because, c.held_findings, c.moderation_reason,
+                  c.created_at,
                   c.edited_at, c.deleted_at, c.revision
            FROM restore_comments c
            JOIN restore_comments_map m USING (id)
