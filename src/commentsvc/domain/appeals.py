@@ -97,7 +97,7 @@ class Appeals:
 
 
 def removal_rule(row: StoredItem) -> str | None:
-    """The rule a removal decided from this item is counted under (sql/0024): readers' reports
+    """The rule a removal decided from this item is counted under (sql/0023): readers' reports
     for a reported comment, else the rule that held it."""
     if row.kind == "reported":
         return "reports"

@@ -27,7 +27,7 @@ LISTED = 100
 
 
 def upload_name() -> str:
-    """An upload's file name in the import directory (sql/0029 checks the form)."""
+    """An upload's file name in the import directory (sql/0026 checks the form)."""
     return f"{secrets.token_hex(16)}.upload"
 
 

@@ -1,4 +1,4 @@
-"""Imports started from the dashboard (sql/0029): a job as its site's owners see it, and as the
+"""Imports started from the dashboard (sql/0026): a job as its site's owners see it, and as the
 process that claimed it runs it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Imports started from the dashboard (sql/0029): each job queued, claimed under a lease by one
+"""Imports started from the dashboard (sql/0026): each job queued, claimed under a lease by one
 process, kept (progress, lease) while it runs, and ended done or failed. Every write of a running
 job names the claim it was made under: a process whose job was taken over changes nothing."""
 

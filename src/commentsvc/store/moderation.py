@@ -194,7 +194,7 @@ async def record(
 ) -> None:
     """``change``: what a site owner's change changed (a setting's old and new value, an origin…).
     ``rule``: of a removal, and of its appeal and the appeal's outcome, the rule that brought the
-    comment before a moderator (sql/0024)."""
+    comment before a moderator (sql/0023)."""
     await conn.execute(
         """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, change, rule)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)""",
