@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC
 from html import unescape
+from typing import NamedTuple
 
 import asyncpg
 import nh3
@@ -129,6 +130,53 @@ def _author_row(author: ImportedAuthor, slug: str) -> tuple:
     return (author.key[:600], guest_username(slug), name, email, url)
 
 
+class _Batch(NamedTuple):
+    """A batch of the file's records, as rows of the import's temporary tables."""
+
+    records: int
+    threads: list[tuple]
+    authors: list[tuple]
+    comments: list[tuple]
+
+
+class _Reading:
+    """The file's records, read and converted a batch at a time (in a thread: one batch at a
+    time), with what was read so far."""
+
+    def __init__(self, records: Iterator[Record], key_mode: KeyMode, slug: str) -> None:
+        self._records = records
+        self._key_mode = key_mode
+        self._slug = slug
+        self._authors_seen: set[str] = set()
+        self.threads = self.comments = 0
+        self.skipped: dict[str, int] = {}
+
+    def next_batch(self) -> _Batch | None:
+        records = list(itertools.islice(self._records, BATCH))
+        if not records:
+            return None
+        batch = _Batch(len(records), [], [], [])
+        for record in records:
+            if isinstance(record, ImportedThread):
+                self.threads += 1
+                batch.threads.append(
+                    (record.source_id, article_key(record, self._key_mode), record.title, record.url,
+                     record.created_at)
+                )  # fmt: skip
+                continue
+            self.comments += 1
+            kept = record.reason if isinstance(record, Skipped) else _body(record)
+            if isinstance(kept, str):
+                self.skipped[kept] = self.skipped.get(kept, 0) + 1
+                continue
+            author = record.author
+            if author is not None and author.key not in self._authors_seen:
+                self._authors_seen.add(author.key)
+                batch.authors.append(_author_row(author, self._slug))
+            batch.comments.append(_comment_row(self.comments, record, author, *kept))
+        return batch
+
+
 class _DryRun(Exception):
     """Rolls a dry run's transaction back, carrying what it would have done."""
 
@@ -188,34 +236,24 @@ class Importer:
     ) -> ImportSummary:
         conn = self._conn
         await store.stage(conn)
-        threads = comments = 0
-        skipped: dict[str, int] = {}
-        authors_seen: set[str] = set()
-        while batch := await asyncio.to_thread(lambda: list(itertools.islice(records, BATCH))):
-            thread_rows, author_rows, comment_rows = [], [], []
-            for record in batch:
-                if isinstance(record, ImportedThread):
-                    threads += 1
-                    thread_rows.append(
-                        (record.source_id, article_key(record, key_mode), record.title, record.url,
-                         record.created_at)
-                    )  # fmt: skip
-                    continue
-                comments += 1
-                kept = record.reason if isinstance(record, Skipped) else _body(record)
-                if isinstance(kept, str):
-                    skipped[kept] = skipped.get(kept, 0) + 1
-                    continue
-                author = record.author
-                if author is not None and author.key not in authors_seen:
-                    authors_seen.add(author.key)
-                    author_rows.append(_author_row(author, slug))
-                comment_rows.append(_comment_row(comments, record, author, *kept))
-            await store.copy_threads(conn, thread_rows)
-            await store.copy_authors(conn, author_rows)
-            await store.copy_comments(conn, comment_rows)
+        reading = _Reading(records, key_mode, slug)
+        # The next batch is read and converted in a thread while the last one is copied: the
+        # file's parsing and the database's work overlap.
+        batch = await asyncio.to_thread(reading.next_batch)
+        while batch is not None:
+            following = asyncio.ensure_future(asyncio.to_thread(reading.next_batch))
+            try:
+                await store.copy_threads(conn, batch.threads)
+                await store.copy_authors(conn, batch.authors)
+                await store.copy_comments(conn, batch.comments)
+            except BaseException:
+                following.cancel()
+                await asyncio.gather(following, return_exceptions=True)
+                raise
             if progress is not None:
-                progress(len(batch))
+                progress(batch.records)
+            batch = await following
+        threads, comments, skipped = reading.threads, reading.comments, reading.skipped
         articles_created = await store.merge_articles(conn, site_id)
         left_out = await store.select_new_comments(conn, site_id, source)
         already = left_out.pop("already", 0)
