@@ -11,8 +11,11 @@ from litestar.di import NamedDependency, Provide
 from commentsvc.api.security import provide_principal
 from commentsvc.domain.account_changes import AccountChanges
 from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.author_records import AuthorRecords
+from commentsvc.domain.bulk import BulkDecisions
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
+from commentsvc.domain.pins import Pins
 from commentsvc.domain.tokens import Principal
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.store.pool import connection
@@ -24,6 +27,9 @@ AccountChangesService = NamedDependency[AccountChanges]
 CommentsService = NamedDependency[Comments]
 ModerationService = NamedDependency[Moderation]
 WebhooksService = NamedDependency[Webhooks]
+BulkService = NamedDependency[BulkDecisions]
+AuthorRecordsService = NamedDependency[AuthorRecords]
+PinsService = NamedDependency[Pins]
 # The signed-in caller, on routes that require one.
 Caller = NamedDependency[Principal]
 
@@ -58,6 +64,18 @@ def provide_webhooks(state: State) -> Webhooks:
     return state.webhooks
 
 
+def provide_bulk(state: State) -> BulkDecisions:
+    return state.bulk
+
+
+def provide_author_records(state: State) -> AuthorRecords:
+    return state.author_records
+
+
+def provide_pins(state: State) -> Pins:
+    return state.pins
+
+
 DEPENDENCIES = {
     "conn": Provide(provide_connection),
     "db": Provide(provide_pool, sync_to_thread=False),
@@ -66,5 +84,8 @@ DEPENDENCIES = {
     "comments": Provide(provide_comments, sync_to_thread=False),
     "moderation": Provide(provide_moderation, sync_to_thread=False),
     "webhooks": Provide(provide_webhooks, sync_to_thread=False),
+    "bulk": Provide(provide_bulk, sync_to_thread=False),
+    "records": Provide(provide_author_records, sync_to_thread=False),
+    "pins": Provide(provide_pins, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
 }

@@ -28,6 +28,17 @@ class StoredComment(msgspec.Struct, frozen=True):
     my_vote: int
     # The moderator's statement of reasons: only for its author and moderators.
     moderation_reason: str | None
+    pinned: bool  # first in every sort of its thread (a top-level comment only)
+
+
+class CommentOnArticle(msgspec.Struct, frozen=True):
+    """A comment with the article it is on, as the article is now."""
+
+    comment: StoredComment
+    article_key: str
+    article_title: str | None
+    article_url: str | None
+    article_locked: bool
 
 
 class CommentContext(msgspec.Struct, frozen=True):

@@ -12,7 +12,8 @@ import msgspec
 
 
 class EventType(StrEnum):
-    """Every event type (API.md, "Domain events"; the last four are this service's additions)."""
+    """Every event type (API.md, "Domain events"; comment.voted, comment.unpinned, user.erased and
+    the article's but article.locked are this service's additions)."""
 
     COMMENT_CREATED = "comment.created"
     COMMENT_EDITED = "comment.edited"
@@ -21,6 +22,8 @@ class EventType(StrEnum):
     COMMENT_REJECTED = "comment.rejected"
     COMMENT_REPORTED = "comment.reported"
     COMMENT_VOTED = "comment.voted"  # its score moved
+    COMMENT_PINNED = "comment.pinned"  # first in every sort of its thread
+    COMMENT_UNPINNED = "comment.unpinned"
     USER_BANNED = "user.banned"
     USER_UNBANNED = "user.unbanned"
     USER_ERASED = "user.erased"  # one per article the erased account wrote or voted on
@@ -70,6 +73,13 @@ class CommentVoted(msgspec.Struct, frozen=True):
     score: int
 
 
+class CommentPinned(msgspec.Struct, frozen=True):
+    """The data of comment.pinned and .unpinned."""
+
+    id: int
+    pinned: bool
+
+
 class UserBanned(msgspec.Struct, frozen=True):
     user_id: int
     until: datetime | None  # None: permanent
@@ -105,6 +115,8 @@ DATA: dict[EventType, type[msgspec.Struct]] = {
     EventType.COMMENT_REJECTED: CommentChange,
     EventType.COMMENT_REPORTED: CommentReported,
     EventType.COMMENT_VOTED: CommentVoted,
+    EventType.COMMENT_PINNED: CommentPinned,
+    EventType.COMMENT_UNPINNED: CommentPinned,
     EventType.USER_BANNED: UserBanned,
     EventType.USER_UNBANNED: UserChange,
     EventType.USER_ERASED: UserChange,

@@ -3,12 +3,22 @@ author's standing on a site, bans and the audit log."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
 import msgspec
 
-from commentsvc.model.moderation import Ban, Report, StoredAuditRecord, StoredItem
+from commentsvc.model.moderation import (
+    Ban,
+    BanEntry,
+    NewAuditEntry,
+    OpenItem,
+    Report,
+    StoredAuditRecord,
+    StoredAuthor,
+    StoredItem,
+)
 
 
 async def open_item(conn: asyncpg.Connection, site_id: int, comment_id: int, kind: str) -> int | None:
@@ -116,16 +126,39 @@ async def decide(
     ban_days: int | None,
 ) -> bool:
     """Record the decision, once: False when the item was already decided."""
-    decided = await conn.fetchval(
+    return bool(await decide_all(conn, [item_id], action, moderator_id, reason, ban_days))
+
+
+async def decide_all(
+    conn: asyncpg.Connection,
+    item_ids: Sequence[int],
+    action: str,
+    moderator_id: int,
+    reason: str | None,
+    ban_days: int | None = None,
+) -> list[int]:
+    """Record one decision on each item, once: the ids of the items it decided (not those decided
+    already)."""
+    rows = await conn.fetch(
         """UPDATE moderation_items SET decision = $2, decided_by = $3, decided_at = now(), reason = $4, ban_days = $5
-           WHERE id = $1 AND decision IS NULL RETURNING true""",
-        item_id,
+           WHERE id = ANY($1::bigint[]) AND decision IS NULL RETURNING id""",
+        list(item_ids),
         action,
         moderator_id,
         reason,
         ban_days,
     )
-    return decided is not None
+    return [row["id"] for row in rows]
+
+
+async def open_items(conn: asyncpg.Connection, comment_ids: Sequence[int]) -> dict[int, OpenItem]:
+    """The items awaiting a decision of these comments, by comment (one at most each)."""
+    rows = await conn.fetch(
+        """SELECT id, comment_id, opened_revision FROM moderation_items
+           WHERE comment_id = ANY($1::bigint[]) AND decision IS NULL""",
+        list(comment_ids),
+    )
+    return {row["comment_id"]: OpenItem(**dict(row)) for row in rows}
 
 
 async def close_open_items(
@@ -183,17 +216,56 @@ async def record(
     article_key: str | None = None,
     reason: str | None = None,
 ) -> None:
+    await record_all(
+        conn,
+        [NewAuditEntry(site_id=site_id, actor_id=actor_id, action=action, comment_id=comment_id,
+                       target_user_id=target_user_id, article_key=article_key, reason=reason)],
+    )  # fmt: skip
+
+
+async def record_all(conn: asyncpg.Connection, entries: Sequence[NewAuditEntry]) -> None:
+    """Write the entries, in order."""
     await conn.execute(
         """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        site_id,
-        actor_id,
-        action,
-        comment_id,
-        target_user_id,
-        article_key,
-        reason,
+           SELECT site_id, actor_id, action, comment_id, target_user_id, article_key, reason
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])
+                WITH ORDINALITY AS e (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, n)
+           ORDER BY n""",
+        # The struct's fields are the columns, in this order.
+        *([getattr(entry, field) for entry in entries] for field in NewAuditEntry.__struct_fields__),
     )
+
+
+async def author(conn: asyncpg.Connection, site_id: int, user_id: int) -> StoredAuthor | None:
+    """The account, its standing on the site and the ban in force there; None: no such account."""
+    row = await conn.fetchrow(
+        """SELECT u.id, u.username, u.display_name, u.created_at,
+                  coalesce(st.approved, 0) AS approved, coalesce(st.rejected, 0) AS rejected,
+                  b.until AS ban_until, b.reason AS ban_reason, bu.username AS banned_by, b.created_at AS banned_at,
+                  b.user_id IS NOT NULL AS banned
+           FROM users u
+           LEFT JOIN author_standing st ON st.site_id = $1 AND st.user_id = u.id
+           LEFT JOIN bans b ON b.site_id = $1 AND b.user_id = u.id AND (b.until IS NULL OR b.until > now())
+           LEFT JOIN users bu ON bu.id = b.banned_by
+           WHERE u.id = $2""",
+        site_id,
+        user_id,
+    )
+    return StoredAuthor(**dict(row)) if row else None
+
+
+async def ban_history(conn: asyncpg.Connection, site_id: int, user_id: int, limit: int) -> list[BanEntry]:
+    """The author's bans and unbans on the site, newest first."""
+    rows = await conn.fetch(
+        """SELECT l.action, l.created_at AS at, u.username AS by, l.reason
+           FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+           WHERE l.site_id = $1 AND l.target_user_id = $2 AND l.action IN ('ban', 'unban')
+           ORDER BY l.id DESC LIMIT $3""",
+        site_id,
+        user_id,
+        limit,
+    )
+    return [BanEntry(**dict(row)) for row in rows]
 
 
 async def audit_page(
