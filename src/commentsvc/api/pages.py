@@ -54,7 +54,10 @@ async def decision_page() -> Response[bytes]:
 
 @get("/moderate/{name:str}", include_in_schema=False)
 async def dashboard_asset(
-    name: Annotated[Literal["moderate.js", "moderate.css", "decide.js", "labels.js"], PathParameter()],
+    name: Annotated[
+        Literal["moderate.js", "moderate.css", "decide.js", "labels.js", "bulk.js", "pins.js", "author.js"],
+        PathParameter(),
+    ],
 ) -> Response[bytes]:
     return _serve(name)
 

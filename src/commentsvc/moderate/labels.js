@@ -16,6 +16,7 @@ const LABELS = {
     actions: {
       approve: "approved", reject: "rejected", spam: "marked as spam", keep: "kept", ban: "banned", unban: "ban lifted",
       lock: "closed to new comments", unlock: "reopened to comments", delete: "deleted", describe: "title and address set",
+      pin: "pinned", unpin: "unpinned",
     },
   },
   fr: {
@@ -30,6 +31,7 @@ const LABELS = {
     actions: {
       approve: "approuvé", reject: "rejeté", spam: "marqué comme spam", keep: "gardé", ban: "banni", unban: "bannissement levé",
       lock: "fermé aux commentaires", unlock: "rouvert aux commentaires", delete: "supprimé", describe: "titre et adresse définis",
+      pin: "épinglé", unpin: "désépinglé",
     },
   },
 };

@@ -202,6 +202,7 @@
       c.author ? el("span", { class: "handle", text: " @" + c.author.username }) : null, " · ",
       el("time", { datetime: c.created_at, title: day(c.created_at), text: ago(c.created_at) }),
       c.edited_at ? " · " + t.edited : null,
+      c.pinned ? el("span", { class: "badge pinned", text: t.pinned }) : null,
       c.status === "pending" ? el("span", { class: "badge", text: t.pending }) : null,
       c.status === "rejected" || c.status === "spam" || c.status === "removed"
         ? el("span", { class: "badge", text: t.removed + (c.moderation_reason ? " : " + c.moderation_reason : "") }) : null,
