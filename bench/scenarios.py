@@ -490,6 +490,10 @@ SCENARIOS: list[Scenario] = [
         features.decide, "moderation",
     ),
     Scenario(
+        "bulk", features.moderated, "decide 1,000 held comments 100 at a time (POST .../moderation/bulk)",
+        features.bulk, "moderation",
+    ),
+    Scenario(
         "rebuild", features.moderated, "moderation queue rebuilt from PostgreSQL for 100,000 pending comments",
         features.rebuild, "moderation",
     ),
@@ -597,6 +601,8 @@ TARGETS: list[Target] = [
     ),
     Target(BIG_THREAD.label, at_most=True, threshold=2),
     Target(BIG_THREAD_SIGNED.label, at_most=True, threshold=2, counted=False),
+    # A moderator's bulk decision of 100 comments answers within a second.
+    Target("mod.bulk100.p99_ms", at_most=True, threshold=1000),
 ]
 
 REFERENCES: list[Reference] = [
