@@ -31,6 +31,9 @@ SIGNED_IN_ROUTES = {
     ("PUT", "/api/v1/sites/{site}/articles/lock"): {"article": "{article}", "locked": True},
     ("PUT", "/api/v1/sites/{site}/articles"): {"article": "{article}", "article_title": "Un titre"},
     ("POST", "/api/v1/moderation/items/{item_id}/decision"): {"action": "approve"},
+    ("POST", "/api/v1/sites/{site}/moderation/bulk"): {"comment_ids": [1], "action": "reject"},
+    ("GET", "/api/v1/sites/{site}/moderation/users/{user_id}"): None,
+    ("PUT", "/api/v1/comments/{id}/pin"): {"pinned": True},
     ("POST", "/api/v1/sites/{site}/webhooks"): {
         "url": "https://93.184.215.14/hook",
         "events": ["comment.created"],

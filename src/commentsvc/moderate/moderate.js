@@ -329,6 +329,7 @@ function markDecided(li, item) {
   li.classList.add("decided");
   li.querySelectorAll("[data-action], .reason").forEach((el) => { el.disabled = true; });
   fill(li, item);
+  pick(li, false); // off the selection, whichever way it was decided
 }
 
 function askItemBan(li) {
