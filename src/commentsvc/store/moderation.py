@@ -152,10 +152,12 @@ async def decide_all(
 
 
 async def open_items(conn: asyncpg.Connection, comment_ids: Sequence[int]) -> dict[int, OpenItem]:
-    """The items awaiting a decision of these comments, by comment (one at most each)."""
+    """The items awaiting a decision of these comments that a bulk decision may decide, by comment
+    (one at most each): held or reported comments; any other kind (an appeal, say) is decided on
+    its own, from the queue."""
     rows = await conn.fetch(
         """SELECT id, comment_id, opened_revision FROM moderation_items
-           WHERE comment_id = ANY($1::bigint[]) AND decision IS NULL""",
+           WHERE comment_id = ANY($1::bigint[]) AND decision IS NULL AND kind IN ('held', 'reported')""",
         list(comment_ids),
     )
     return {row["comment_id"]: OpenItem(**dict(row)) for row in rows}
