@@ -8,9 +8,11 @@ RUN pip install --no-cache-dir --prefix=/install -c constraints.txt .
 
 FROM python:3.11-slim
 COPY --from=build /install /usr/local
-# The mail folder (used only without a relay) is the service user's; a volume mounted there starts so.
+# The mail folder (used only without a relay) and the imports' uploads are the service user's; a
+# volume mounted there starts so (the uploads' readable by it alone: they hold personal data).
 RUN useradd --system --uid 10001 commentsvc \
-    && install -d -o commentsvc -g commentsvc /var/lib/commentsvc/mail
+    && install -d -o commentsvc -g commentsvc /var/lib/commentsvc/mail \
+    && install -d -m 0700 -o commentsvc -g commentsvc /var/lib/commentsvc/imports
 USER commentsvc
 ENV COMMENTSVC_HOST=0.0.0.0 \
     COMMENTSVC_WORKERS=2 \

@@ -18,7 +18,7 @@ WITH_SERVICES := $(VENV)/bin/python dev/services.py --mode $(SERVICES) --
 FAST := not browser and not faults and not contract and not slow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast chromium openid-provider bench lock clean
+.PHONY: help venv run test test-fast chromium openid-provider isso bench lock clean
 
 ## help    list these targets (the default)
 help:
@@ -32,7 +32,7 @@ run: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(WITH_SERVICES) sh -c 'commentsvc migrate && commentsvc demo --sso-host $(SSO_HOST) && { python dev/sso_host.py --port $(SSO_HOST_PORT) --site demo & } && exec commentsvc serve'
 
 ## test    run the test suite (PYTEST_ARGS="-k name" to narrow it)
-test: $(STAMP) chromium openid-provider
+test: $(STAMP) chromium openid-provider isso
 	$(VENV)/bin/ruff check src tests bench dev
 	$(WITH_SERVICES) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
@@ -58,6 +58,16 @@ $(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The Isso the import tests run to write a real Isso database (tests/isso_server.py): the
+# versions tests/isso/requirements.txt pins, from PyPI into a venv of its own, tests/isso/.venv.
+ISSO_STAMP := tests/isso/.venv/.installed
+isso: $(ISSO_STAMP)
+$(ISSO_STAMP): tests/isso/requirements.txt
+	rm -rf tests/isso/.venv
+	$(PYTHON) -m venv tests/isso/.venv
+	tests/isso/.venv/bin/python -m pip install --quiet -r tests/isso/requirements.txt
+	touch $@
+
 ## bench   run the benchmark (bench/run.py, BENCH_ARGS=...)
 bench: $(STAMP)
 	$(WITH_SERVICES) $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
@@ -70,7 +80,7 @@ lock: $(VENV)/bin/python
 
 ## clean   remove .venv, .data (throwaway databases) and caches
 clean:
-	rm -rf $(VENV) .data .pytest_cache .hypothesis .ruff_cache build dist tests/oidc/node_modules
+	rm -rf $(VENV) .data .pytest_cache .hypothesis .ruff_cache build dist tests/oidc/node_modules tests/isso/.venv
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
 

@@ -27,6 +27,8 @@ from tests.mailbox import Mailbox
 RUN_ID = uuid.uuid4().hex[:10]
 # Where a test service without an SMTP server writes its mail.
 MAIL_DIR = Path(tempfile.gettempdir()) / f"commentsvc-test-mail-{RUN_ID}"
+# Where the run's services keep uploaded imports: every process of a run shares it.
+IMPORT_DIR = Path(tempfile.gettempdir()) / f"commentsvc-test-imports-{RUN_ID}"
 # Tests that are not about rate limiting must never trip one.
 GENEROUS = RateLimit(1_000_000, 60)
 # Replies to one reader within this many seconds make one e-mail (600 in production): every
@@ -119,6 +121,7 @@ def settings_for_tests(
         rate_limits={group: GENEROUS for group in server_settings.rate_limits},
         smtp_url=smtp_url,
         mail_dir=str(MAIL_DIR),
+        import_dir=str(IMPORT_DIR),
         mail_from="commentsvc <no-reply@commentsvc.test>",
         reply_mail_batch_seconds=REPLY_MAIL_BATCH_SECONDS,
     )

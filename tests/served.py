@@ -38,6 +38,8 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
         # The tests' mail: to their SMTP server, else to files of the run's own (never the checkout).
         COMMENTSVC_MAIL_DIR=settings.mail_dir,
         COMMENTSVC_MAIL_FROM=settings.mail_from,
+        # Uploaded imports, where any process of the run may take them up.
+        COMMENTSVC_IMPORT_DIR=settings.import_dir,
         # Every process registers the subscribers' delays as it starts, the last one's standing:
         # a served process with the default window would hold the tests' reply mail for 10 minutes.
         COMMENTSVC_REPLY_MAIL_BATCH_SECONDS=str(settings.reply_mail_batch_seconds),

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -25,9 +26,11 @@ from commentsvc.api import (
     demo,
     health,
     home,
+    imports,
     moderation,
     notifications,
     oidc,
+    owners,
     pages,
     pins,
     sso,
@@ -46,15 +49,20 @@ from commentsvc.config import Settings, load_settings
 from commentsvc.domain.account_changes import AccountChanges
 from commentsvc.domain.account_tokens import AccountTokens
 from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.appeals import Appeals
 from commentsvc.domain.author_records import AuthorRecords
 from commentsvc.domain.bulk import BulkDecisions
 from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.decision_links import DecisionLinks
 from commentsvc.domain.events import Dispatcher, Subscriber
+from commentsvc.domain.guests import GuestClaims
 from commentsvc.domain.identities import ProviderSignIn
+from commentsvc.domain.import_jobs import ImportJobs
+from commentsvc.domain.import_runner import ImportRunner
 from commentsvc.domain.letters import alerts
 from commentsvc.domain.letters.accounts import ACCOUNT_TYPES, AccountLetters
+from commentsvc.domain.letters.appeals import appeal_mail
 from commentsvc.domain.letters.digest import Digest
 from commentsvc.domain.letters.postman import MailSubscriber, Postman
 from commentsvc.domain.letters.replies import reply_mail
@@ -83,6 +91,8 @@ from commentsvc.oidc.providers import providers_for
 from commentsvc.store.pool import (
     create_batches_pool,
     create_events_pool,
+    create_import_jobs_pool,
+    create_imports_pool,
     create_pool,
     create_webhooks_pool,
 )
@@ -117,18 +127,22 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     webhooks_pool = await create_webhooks_pool(settings)
     sender = WebhookSender(webhooks_pool, webhook_client)
     # What follows from each change is a subscriber of its events.
+    claims = GuestClaims()
     subscribers: list[Subscriber] = [
         StalePages(cache),
+        claims,
         feed,
         MailSubscriber(
             "account-mail", ACCOUNT_TYPES, AccountLetters(app.state.links, account_tokens), postman
         ),
         MailSubscriber(alerts.NAME, alerts.TYPES, moderator_alerts, postman, wants=OPENS),
         reply_mail(postman, app.state.links, timedelta(seconds=settings.reply_mail_batch_seconds)),
+        appeal_mail(postman),
         WebhookFanOut(sender),
     ]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
+    claims.events = events
     app.state.accounts = Accounts(
         passwords,
         app.state.access_tokens,
@@ -148,6 +162,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         app.state.links,
     )
     app.state.comments = Comments(cache, pool, events)
+    app.state.appeals = Appeals(pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
         queue, feed, events, timedelta(seconds=settings.moderation_claim_seconds)
@@ -157,18 +172,26 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     app.state.author_records = AuthorRecords(app.state.moderation)
     app.state.pins = Pins(events)
     digest = Digest(pool, postman, app.state.links)
+    import_jobs_pool = await create_import_jobs_pool(settings)
+    imports_pool = await create_imports_pool(settings)
+    import_runner = ImportRunner(import_jobs_pool, imports_pool, Path(settings.import_dir))
+    app.state.imports = ImportJobs(Path(settings.import_dir), settings.import_max_bytes, import_runner.wake)
     events.start()
     digest.start()
     sender.start()
+    import_runner.start()
     try:
         yield
     finally:
+        await import_runner.stop()
         await sender.stop()
         await digest.stop()
         await events.stop()
         await webhook_client.close()
         await provider_client.close()
         await webhooks_pool.close()
+        await imports_pool.close()
+        await import_jobs_pool.close()
         await events_pool.close()
         await app.state.pool.close()
         await batches_pool.close()
@@ -217,6 +240,8 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             pins.PinController,
             decision_links.DecisionLinkController,
             webhooks.SiteWebhooksController,
+            owners.SiteOwnersController,
+            imports.SiteImportsController,
             *health.HANDLERS,
             *pages.HANDLERS,
             *account_pages.HANDLERS,

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import errno
 import functools
+import json
 import os
 import shutil
 import signal
@@ -20,8 +21,9 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from commentsvc.config import PREFIX, ConfigError, Settings, load_settings
-from commentsvc.domain import roles, sites, sso
+from commentsvc.domain import appeals, roles, sites, sso
 from commentsvc.domain.articles import describe_article
+from commentsvc.domain.moderation_views import rule_named
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
 from commentsvc.kv.client import check as check_redis
@@ -315,7 +317,9 @@ SETTING_FLAGS = tuple(
     for name, setting in SETTINGS.items()
     if name != "burst_minutes"
 )
-_FLAG_NAMES = {"name": "--name"} | {name: said for flag in SETTING_FLAGS for name, said in flag.names.items()}
+_FLAG_NAMES = {"name": "--name", "months": "--months"} | {
+    name: said for flag in SETTING_FLAGS for name, said in flag.names.items()
+}
 
 
 def _site_change(args: argparse.Namespace) -> dict[str, object]:
@@ -372,6 +376,39 @@ async def _site_sso(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
         f"{args.slug}: SSO secret set {state.current_since:%Y-%m-%d %H:%M} UTC{previous}; "
         f"{state.accounts} account(s) signed in through it"
     )
+    return 0
+
+
+# What `site stats` counts, by its column's name: removals, appeals against them, and appeals
+# decided, as reinstated (reversals) or upheld.
+STATS_COLUMNS = ("removals", "appeals", "reversals", "upheld")
+# How `site stats` names removals no queue item brought before a moderator.
+NO_RULE = "none"
+
+
+async def _site_stats(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    """By month and by rule: the figures of a transparency report (a plain table, or JSON)."""
+    months = await appeals.transparency(conn, args.slug, args.months)
+    rows = [
+        {"month": f"{m.month:%Y-%m}", "rule": rule_named(m.rule) if m.rule else NO_RULE}
+        | {column: getattr(m, column) for column in STATS_COLUMNS}
+        for m in months
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    header = ("month", "rule", *STATS_COLUMNS)
+    lines = [header, *(tuple(str(row[column]) for column in header) for row in rows)]
+    totals = ("total", "", *(str(sum(getattr(m, column) for m in months)) for column in STATS_COLUMNS))
+    lines.append(totals)
+    widths = [max(len(line[n]) for line in lines) for n in range(len(header))]
+    for line in lines:
+        print(
+            "  ".join(
+                cell.ljust(width) if n < 2 else cell.rjust(width)
+                for n, (cell, width) in enumerate(zip(line, widths, strict=True))
+            ).rstrip()
+        )
     return 0
 
 
@@ -436,7 +473,7 @@ async def _user_revoke(conn: asyncpg.Connection, args: argparse.Namespace) -> in
 
 
 def _role_name(args: argparse.Namespace) -> str:
-    return f"moderator of {args.site}" if args.site else args.role
+    return f"{args.role} of {args.site}" if args.site else args.role
 
 
 # --- webhook ---------------------------------------------------------------------------
@@ -558,6 +595,15 @@ def _parser() -> argparse.ArgumentParser:
         "--rotate", action="store_true", help="print a new secret; the previous one works for 24 hours"
     )
     sso_cmd.set_defaults(run=_with_connection(_site_sso))
+    stats = site.add_parser(
+        "stats", help="removals, appeals, reversals and upheld removals, by month and by rule"
+    )
+    stats.add_argument("slug")
+    stats.add_argument(
+        "--months", type=_positive, default=12, help="this month and the N-1 before (default 12)"
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON rather than a table")
+    stats.set_defaults(run=_with_connection(_site_stats))
 
     counts = commands.add_parser("counts", help="check comment counts").add_subparsers(
         required=True, metavar="ACTION"
@@ -608,7 +654,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd = user.add_parser(action, help=f"{action} a role")
         cmd.add_argument("username")
         cmd.add_argument("role", choices=roles.ROLES)
-        cmd.add_argument("--site", help="the site, for the moderator role")
+        cmd.add_argument("--site", help="the site, for the moderator and owner roles")
         cmd.set_defaults(run=_with_connection(handler))
     return parser
 

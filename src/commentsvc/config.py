@@ -137,6 +137,10 @@ class Settings:
     # Webhooks may target loopback, private and link-local addresses (tests, a private network).
     webhook_allow_private: bool = False
     oidc_providers: tuple[OidcProvider, ...] = ()
+    # Files uploaded for import (dashboard) wait here until imported; every process of the service
+    # must see the same directory. They hold the old system's comments and authors' addresses.
+    import_dir: str = ".data/imports"
+    import_max_bytes: int = 1024**3
 
     @property
     def is_production(self) -> bool:
@@ -308,6 +312,10 @@ def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
         ),
         webhook_allow_private=_bool(PREFIX + "WEBHOOK_ALLOW_PRIVATE", get("WEBHOOK_ALLOW_PRIVATE")),
         oidc_providers=_oidc_providers(get, environment),
+        import_dir=get("IMPORT_DIR") or defaults.import_dir,
+        import_max_bytes=_int(
+            PREFIX + "IMPORT_MAX_BYTES", get("IMPORT_MAX_BYTES"), defaults.import_max_bytes, minimum=1
+        ),
     )
 
 

@@ -25,6 +25,7 @@ class Reason(StrEnum):
     EDIT_WINDOW_CLOSED = "edit_window_closed"  # with ``edit_window_minutes``
     REMOVED = "removed"  # a comment a moderator removed is no longer edited
     ALREADY_REPORTED = "already_reported"
+    ALREADY_APPEALED = "already_appealed"  # a removal is appealed once
     BAD_LINK = "bad_link"  # an e-mailed link or its token: unknown, altered, expired or used
     SSO_REFUSED = "sso_refused"  # a host site's sign-in token: forged, expired, retired secret, other site
     OTHER_SITE = "other_site"  # an account of a host site's sign-in comments on that site only
@@ -109,6 +110,13 @@ class RequestTimeout(ServiceError):
 
     status_code = 408
     code = "request_timeout"
+
+
+class TooLarge(ServiceError):
+    """A request body beyond what its route takes (an uploaded file over the configured size)."""
+
+    status_code = 413
+    code = "too_large"
 
 
 class UnsupportedMediaType(ServiceError):

@@ -1,6 +1,8 @@
 """uvicorn's HTTP protocol (httptools) with read deadlines, which uvicorn lacks: its keep-alive
 timer stops at a request's first byte, so a client sending half its headers, or a body a byte at
-a time, would otherwise hold a connection (and a slot of the proxy before it) for ever."""
+a time, would otherwise hold a connection (and a slot of the proxy before it) for ever. A large
+body that keeps coming (an import's upload, up to a gigabyte) is no such client: its deadline
+moves on with every BODY_PROGRESS_BYTES received while the service still reads it."""
 
 from __future__ import annotations
 
@@ -28,16 +30,23 @@ LATE_BODY_RESPONSE = b"".join(
 )
 
 
+# At least this much of a body within each body timeout keeps its connection: about 35 kB/s with
+# the default 30 s, well below any uplink that sends a gigabyte.
+BODY_PROGRESS_BYTES = 1024 * 1024
+
+
 class DeadlineProtocol(HttpToolsProtocol):
     """A request's headers must all arrive within ``header_timeout`` of its first byte (or of the
-    connection's opening), and its body within ``body_timeout`` of its headers. Between requests
-    uvicorn's keep-alive timeout applies, and no deadline runs while the service answers."""
+    connection's opening), and its body within ``body_timeout`` of its headers, or of its last
+    BODY_PROGRESS_BYTES while the service has not answered. Between requests uvicorn's keep-alive
+    timeout applies, and no deadline runs while the service answers."""
 
     def __init__(self, *args: Any, header_timeout: float, body_timeout: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.header_timeout = header_timeout
         self.body_timeout = body_timeout
         self._deadline: asyncio.TimerHandle | None = None
+        self._body_progress = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -57,7 +66,17 @@ class DeadlineProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
+        self._body_progress = 0
         self._arm(self.body_timeout, self._body_late)
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        self._body_progress += len(body)
+        cycle = self.cycle
+        answering = cycle is None or cycle.response_started
+        if self._body_progress >= BODY_PROGRESS_BYTES and self._deadline is not None and not answering:
+            self._body_progress = 0
+            self._arm(self.body_timeout, self._body_late)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

@@ -193,4 +193,11 @@ async def test_the_author_page_pins_bans_and_rejects_all_recent_after_a_confirma
     await author_page.get_by_text(words["not_banned"]).wait_for()
     assert await db.fetchval("SELECT count(*) FROM bans WHERE user_id = $1", author.id) == 0
     assert await serious_violations(page) == "[]"
+    # One view at a time: the log's button leaves the author's page, the queue's the log.
+    await page.locator("#show-log").click()
+    await page.locator("#log").wait_for()
+    assert await author_page.is_hidden() and await page.locator("#queue").is_hidden()
+    await page.locator("#show-queue").click()
+    await page.locator("#queue").wait_for()
+    assert await page.locator("#log").is_hidden() and await author_page.is_hidden()
     await context.close()

@@ -291,6 +291,28 @@ async def report_reported_from_another_tab(stage: Stage) -> None:
     await stage.button("report", node.locator("form")).click()
 
 
+@case("already_appealed", "appeal")
+async def appeal_appealed_from_another_tab(stage: Stage) -> None:
+    reader, reporter = await stage.reader(), await stage.reader()
+    mine = await post_comment(stage.api, reader, stage.site, ARTICLE)
+    report = await stage.api.post(
+        f"/api/v1/comments/{mine['id']}/reports", json={"reason": "spam"}, headers=reporter.auth
+    )
+    assert report.status_code == 202
+    moderator = await make_moderator(stage.api, stage.db, stage.site)
+    [item] = await moderation_queue(stage.api, stage.site, moderator)
+    await decide(stage.api, moderator, item["item_id"], action="reject", reason="hors sujet")
+    await stage.open(reader)
+    node = stage.comment(mine["id"])
+    await stage.button("appeal", node).click()
+    await node.locator("form.appeal textarea").fill("Relisez-le.")
+    first = await stage.api.post(
+        f"/api/v1/comments/{mine['id']}/appeal", json={"text": "Relisez-le."}, headers=reader.auth
+    )
+    assert first.status_code == 202
+    await stage.button("appealSend", node).click()
+
+
 @case("other_site", "post")
 async def post_with_another_sites_sso_account(stage: Stage) -> None:
     # A session of the frame's storage, as the widget of a page of another site (with its own

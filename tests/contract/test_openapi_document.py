@@ -46,7 +46,9 @@ CONTRACT = {
     ("GET", "/healthz"): "200",
     ("GET", "/readyz"): "200",
     ("GET", "/metrics"): "200",
-    # Moderation, further (API 1.1).
+    # Version 1.1, "Moderation, further".
+    ("GET", "/api/v1/comments/{id}/history"): "200",
+    ("POST", "/api/v1/comments/{id}/appeal"): "202",
     ("POST", "/api/v1/sites/{site}/moderation/bulk"): "200",
     ("GET", "/api/v1/sites/{site}/moderation/users/{user_id}"): "200",
     ("PUT", "/api/v1/comments/{id}/pin"): "200",
@@ -60,6 +62,20 @@ ADDITIONS = {
     # Linking an identity at a provider (OpenID Connect) to one's account: the popup's code, the confirmation.
     ("POST", "/api/v1/me/identities/link-code"): "201",
     ("POST", "/api/v1/auth/oidc/link"): "200",
+    # A site's owners manage it (API 1.1, "Site owners"): settings, origins, moderators, SSO secret.
+    ("GET", "/api/v1/sites/{site}/settings"): "200",
+    ("PATCH", "/api/v1/sites/{site}/settings"): "200",
+    ("POST", "/api/v1/sites/{site}/origins"): "201",
+    ("DELETE", "/api/v1/sites/{site}/origins"): "200",
+    ("GET", "/api/v1/sites/{site}/moderators"): "200",
+    ("POST", "/api/v1/sites/{site}/moderators"): "201",
+    ("DELETE", "/api/v1/sites/{site}/moderators/{username}"): "204",
+    ("GET", "/api/v1/sites/{site}/sso"): "200",
+    ("POST", "/api/v1/sites/{site}/sso/secret"): "201",
+    # Imports from the dashboard: the upload, queued (202), and the site's imports.
+    ("POST", "/api/v1/sites/{site}/imports"): "202",
+    ("GET", "/api/v1/sites/{site}/imports"): "200",
+    ("GET", "/api/v1/sites/{site}/imports/{id}"): "200",
 }
 PUBLIC = {
     ("POST", "/api/v1/auth/register"),
@@ -85,6 +101,8 @@ PUBLIC = {
 # RFC 8058's one-click unsubscribing, which mail clients post as a form (the token in its URL
 # acts, not a sign-in).
 ONE_CLICK = ("POST", "/unsubscribe")
+# An import's upload: the file itself is the body.
+UPLOAD = ("POST", "/api/v1/sites/{site}/imports")
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
 DOCUMENT = openapi_document()
@@ -113,7 +131,10 @@ def test_protected_routes_need_a_bearer_token_and_say_401(route):
     assert operation["responses"]["401"]["content"]["application/json"]["schema"] == ERROR_BODY
 
 
-@pytest.mark.parametrize("route", sorted(r for r in OPERATIONS if "moderation" in OPERATIONS[r]["tags"]))
+@pytest.mark.parametrize(
+    "route",
+    sorted(r for r in OPERATIONS if {"moderation", "owners", "webhooks"} & set(OPERATIONS[r]["tags"])),
+)
 def test_moderation_routes_say_403_for_readers_without_the_role(route):
     assert "403" in OPERATIONS[route]["responses"]
 
@@ -130,7 +151,7 @@ def test_every_error_has_the_one_error_shape():
 
 
 @pytest.mark.parametrize(
-    "route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r] and r != ONE_CLICK)
+    "route", sorted(r for r in OPERATIONS if "requestBody" in OPERATIONS[r] and r not in (ONE_CLICK, UPLOAD))
 )
 def test_request_bodies_are_json_that_refuses_unknown_fields_and_say_400_413_415(route):
     operation = OPERATIONS[route]
@@ -147,3 +168,12 @@ def test_one_click_unsubscribing_takes_the_form_mail_clients_send():
     assert media_type == "application/x-www-form-urlencoded"
     assert content["schema"]["properties"] == {"List-Unsubscribe": {"type": "string", "const": "One-Click"}}
     assert operation["requestBody"]["required"] is False
+
+
+def test_an_import_is_uploaded_as_the_file_itself_and_says_400_413_415():
+    operation = OPERATIONS[UPLOAD]
+    assert operation["requestBody"]["content"] == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
+    assert operation["requestBody"]["required"] is True
+    assert {"400", "403", "413", "415"} <= set(operation["responses"])

@@ -3,8 +3,8 @@ is called with generated requests, valid and invalid, and every answer must be
 documented: no 5xx, no undocumented status code, a body that matches the
 documented schema, the documented content type.
 
-Two passes: random requests (mostly by a signed-in reader, or a moderator on the
-moderation routes), whose parameters and a few body fields are swapped for rows
+Two passes: random requests (mostly by a signed-in reader, a moderator on the
+moderation routes, the site's owner on the owners' routes), whose parameters and a few body fields are swapped for rows
 that exist (the site, its article, comments, queue items, readers) some of the
 time so they get past the 404s; then every boundary and kind of wrong value of
 each parameter and field in turn, against existing rows.
@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from commentsvc.config import Settings
 from commentsvc.domain.decision_links import decision_url
 from commentsvc.domain.links import Links
+from commentsvc.domain.roles import grant
 from tests.builders import Reader, make_moderator, make_site, post_comment, register, unique_name
 from tests.contract.document import openapi_document
 from tests.served import serve
@@ -70,6 +71,7 @@ class Rows:
 
     reader: Reader
     moderator: Reader
+    owner: Reader
     existing: dict[str, list[Any]]
 
 
@@ -88,6 +90,8 @@ async def rows(service: str, db, settings: Settings) -> Rows:
     async with httpx.AsyncClient(base_url=service) as client:
         reader, other = await register(client), await register(client)
         moderator = await make_moderator(client, db, site)
+        owner = await register(client, username=unique_name("owner"))
+        await grant(db, owner.username, "owner", site)
         own = [(await post_comment(client, reader, site, article))["id"] for _ in range(6)]
         reply = await post_comment(client, other, site, article, parent_id=own[0])
         held = await post_comment(client, other, site, article, "Le casino du coin")
@@ -103,6 +107,7 @@ async def rows(service: str, db, settings: Settings) -> Rows:
     return Rows(
         reader,
         moderator,
+        owner,
         {
             "site": [site],
             "article": [article],
@@ -143,6 +148,8 @@ def point_at_existing_rows(case, data: st.DataObject, rows: Rows) -> None:
 
 def callers(case, rows: Rows) -> tuple[Reader, Reader]:
     """Whom the route is for, then the other role."""
+    if "owners" in (case.operation.tags or []):
+        return rows.owner, rows.moderator
     if "moderation" in (case.operation.tags or []):
         return rows.moderator, rows.reader
     return rows.reader, rows.moderator

@@ -1,9 +1,11 @@
 """Clients that stop half-way through a request, against the real `commentsvc serve`: their
 connection is closed once COMMENTSVC_HEADER_TIMEOUT_SECONDS or COMMENTSVC_BODY_TIMEOUT_SECONDS have
-passed, not before, and idle keep-alive connections are kept as before."""
+passed, not before, and idle keep-alive connections are kept as before; a large upload that keeps
+coming is no such client."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import http.client
 import json
@@ -12,9 +14,13 @@ import socket
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from commentsvc.config import Settings
+from commentsvc.domain.roles import grant
+from tests.builders import make_site, register, unique_name
+from tests.faults.conftest import database
 from tests.served import serve
 
 HEADER_TIMEOUT = 2.0
@@ -125,3 +131,34 @@ def test_an_idle_keep_alive_connection_outlives_the_header_timeout(address):
         assert quiet_for(sock, HEADER_TIMEOUT * 1.5)
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert response(sock).status == 200
+
+
+async def test_a_large_upload_that_keeps_coming_outlives_the_body_timeout(address, fault_settings):
+    """An import's upload the service is reading: each further MiB within the body timeout keeps
+    its connection, however long the whole takes (here twice the timeout)."""
+    base_url = "http://{}:{}".format(*address)
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        admin = await register(api, username=unique_name("admin"))
+    async with database(fault_settings) as conn:
+        await grant(conn, admin.username, "admin", None)
+        site = await make_site(conn)
+
+    def body() -> Iterator[bytes]:
+        for _ in range(int(BODY_TIMEOUT * 2 / 0.25)):  # 1 MiB/s, for twice the body timeout
+            yield b"<!-- " + b"x" * (256 * 1024 - 9) + b" -->"
+            time.sleep(0.25)
+
+    def upload() -> httpx.Response:
+        headers = {"Content-Type": "application/octet-stream", **admin.auth}
+        return httpx.post(
+            f"{base_url}/api/v1/sites/{site}/imports?format=disqus",
+            content=body(),
+            headers=headers,
+            timeout=PATIENCE,
+        )
+
+    started = time.monotonic()
+    response = await asyncio.to_thread(upload)
+    assert response.status_code == 202, response.text
+    assert time.monotonic() - started > BODY_TIMEOUT * 1.5
+    assert response.json()["file_bytes"] == int(BODY_TIMEOUT * 2 / 0.25) * 256 * 1024

@@ -5,6 +5,7 @@ and one event per change, refusals that change nothing, and two sweeps racing ea
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -19,6 +20,7 @@ from tests.builders import (
     unique_name,
 )
 from tests.integration.test_change_events import events_since, last_event
+from tests.served import commentsvc, service_environment
 
 HELD = "casino"  # a blocked word on the tests' sites: a comment with it is held
 
@@ -214,3 +216,55 @@ async def test_only_the_sites_moderators_may_sweep_it(client, db, article):
         await client.post("/api/v1/sites/no-such-site/moderation/bulk", json=body, headers=reader.auth)
     ).status_code == 404
     assert await db.fetchval("SELECT status FROM comments WHERE id = $1", comment["id"]) == "pending"
+
+
+async def test_bulk_removals_count_in_site_stats_by_rule_and_an_appeal_is_never_swept(
+    client, db, article, settings
+):
+    site = await make_site(db, blocked_words=[HELD])
+    raider, writer, reporter = await register(client), await register(client), await register(client)
+    moderator, other = await make_moderator(client, db, site), await make_moderator(client, db, site)
+    held = [await post_comment(client, raider, site, article, f"{HELD} {n}") for n in range(2)]
+    reported = await post_comment(client, writer, site, article, "Un avis publié, puis signalé")
+    plain = await post_comment(client, writer, site, article, "Un avis publié, trouvé sur sa page")
+    response = await client.post(
+        f"/api/v1/comments/{reported['id']}/reports", json={"reason": "abuse"}, headers=reporter.auth
+    )
+    assert response.status_code == 202, response.text
+    ids = [c["id"] for c in (*held, reported, plain)]
+    answer = await bulk(client, site, moderator, ids, "reject", "Raid")
+    assert outcomes(answer) == [(cid, "applied") for cid in ids]
+    rules = await db.fetch(
+        "SELECT comment_id, rule FROM audit_log WHERE comment_id = ANY($1::bigint[]) AND action = 'reject'",
+        ids,
+    )
+    assert dict(map(tuple, rules)) == {
+        held[0]["id"]: "blocked_word", held[1]["id"]: "blocked_word", reported["id"]: "reports", plain["id"]: None
+    }  # fmt: skip
+
+    # An appeal against one of them is never decided by a sweep, whichever way it goes.
+    appealed = await client.post(
+        f"/api/v1/comments/{held[0]['id']}/appeal",
+        json={"text": "Ce n'est pas un raid."},
+        headers=raider.auth,
+    )
+    assert appealed.status_code == 202, appealed.text
+    for action in ("approve", "reject"):
+        again = await bulk(client, site, other, [held[0]["id"]], action, "Vu")
+        assert outcomes(again) == [(held[0]["id"], "already_decided")]
+    assert await db.fetchval(
+        "SELECT decision FROM moderation_items WHERE comment_id = $1 AND kind = 'appeal'", held[0]["id"]
+    ) is None  # fmt: skip
+    # From the queue, another moderator than the remover reinstates it: a reversal of its rule.
+    [item] = await moderation_queue(client, site, other)
+    assert item["kind"] == "appeal" and item["comment"]["id"] == held[0]["id"]
+    await decide(client, other, item["item_id"], action="approve", reason="Faux positif")
+    assert await db.fetchval("SELECT status FROM comments WHERE id = $1", held[0]["id"]) == "approved"
+
+    listed = commentsvc("site", "stats", site, "--json", env=service_environment(settings))
+    assert listed.returncode == 0, listed.stderr
+    figures = {
+        row["rule"]: [row[c] for c in ("removals", "appeals", "reversals", "upheld")]
+        for row in json.loads(listed.stdout)
+    }
+    assert figures == {"blocked_word": [2, 1, 1, 0], "reports": [1, 0, 0, 0], "none": [1, 0, 0, 0]}

@@ -11,7 +11,8 @@ import msgspec
 import pytest
 
 from commentsvc.domain.cached_pages import StalePages
-from commentsvc.domain.letters import alerts, replies
+from commentsvc.domain.guests import GuestClaims
+from commentsvc.domain.letters import alerts, appeals, replies
 from commentsvc.domain.queue_feed import QueueFeed
 from commentsvc.domain.webhooks.fan_out import WebhookFanOut
 from commentsvc.model.events import DATA, EventType
@@ -52,7 +53,7 @@ async def last_event(db) -> int:
 
 
 # The subscribers served at commit; the others' deliveries are the dispatchers', a moment later.
-AT_COMMIT = [StalePages.name, QueueFeed.name, WebhookFanOut.name]
+AT_COMMIT = [StalePages.name, QueueFeed.name, WebhookFanOut.name, GuestClaims.name]
 
 
 async def undelivered_at_commit(db, site: str) -> int:
@@ -226,4 +227,5 @@ async def test_two_instances_of_two_workers_apply_every_consequence_once_for_all
     assert Counter(type_ for type_, _, _ in written) == {"comment.created": 12, "comment.approved": 12}
     assert await undelivered_at_commit(db, site) == 0
     subscribers = {row["name"] for row in await db.fetch("SELECT name FROM event_subscribers")}
-    assert subscribers == {*AT_COMMIT, alerts.NAME, replies.NAME, WebhookFanOut.name, "account-mail"}
+    mail = {alerts.NAME, replies.NAME, appeals.NAME, "account-mail"}
+    assert subscribers == {*AT_COMMIT, *mail, WebhookFanOut.name}

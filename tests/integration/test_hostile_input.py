@@ -64,6 +64,10 @@ ORIGIN = "https://news.example"
 WEBHOOK_URL = "https://93.184.215.14/hook"
 # No webhook has this id: a case may remove it only to be refused.
 NO_WEBHOOK = 999_999_999
+# No account has this username.
+NO_USERNAME = "hostile_nobody"
+# Nor has any import: a case may ask for it only to be refused.
+NO_IMPORT = 999_999_999
 HELD_WORD = "heldword"
 # Larger than any request the service accepts, by far.
 TEN_MEGABYTES = b'{"body": "' + b"x" * (10 * 1024 * 1024) + b'"}'
@@ -81,6 +85,7 @@ TABLES = (
     "bans",
     "audit_log",
     "webhooks",
+    "import_jobs",
     "account_tokens",
     "sso_secrets",
     "sso_accounts",
@@ -127,6 +132,7 @@ class World:
     erasable: object
     target: object
     moderator: object
+    owner: object
     admin: object
     comment: int
     item: int
@@ -153,6 +159,8 @@ async def world(client, db) -> AsyncIterator[World]:
     site = await make_site(db, origins=(ORIGIN,), blocked_words=[HELD_WORD])
     author, reader, erasable, target = [await register(client) for _ in range(4)]
     moderator = await make_moderator(client, db, site)
+    owner = await register(client)
+    await grant(db, owner.username, "owner", site)
     admin = await register(client)
     await grant(db, admin.username, "admin", None)
     article, other_article = unique_name("article"), unique_name("article")
@@ -178,6 +186,7 @@ async def world(client, db) -> AsyncIterator[World]:
         erasable=erasable,
         target=target,
         moderator=moderator,
+        owner=owner,
         admin=admin,
         comment=comments[0]["id"],
         item=item,
@@ -321,6 +330,10 @@ ROUTES = {
         body={"reason": "spam", "note": "n"},
         fields={"reason": "choice", "note": "optional_text"},
     ),
+    "history": Route("GET", "/api/v1/comments/{comment}/history", "author"),
+    "appeal": Route(
+        "POST", "/api/v1/comments/{comment}/appeal", "author", body={"text": "why"}, fields={"text": "text"}
+    ),
     "queue": Route("GET", "/api/v1/sites/{site}/moderation/queue", "moderator"),
     "decide": Route(
         "POST",
@@ -380,7 +393,42 @@ ROUTES = {
         fields={"url": "text", "events": "event_types"},
     ),
     "webhook-list": Route("GET", "/api/v1/sites/{site}/webhooks", "admin"),
+    # The site's owners: its settings, origins, moderators and SSO secret (a base body that changes nothing).
+    "site-settings": Route("GET", "/api/v1/sites/{site}/settings", "owner"),
+    "change-settings": Route(
+        "PATCH",
+        "/api/v1/sites/{site}/settings",
+        "owner",
+        body={"max_links": 3},
+        fields={
+            "name": "optional_text",
+            "moderation": "optional_choice",
+            "max_links": "setting_number",
+            "distrust_ratio": "setting_number",
+            "hold_first_comment": "optional_bool",
+            "blocked_words": "words",
+        },
+    ),
+    "origin-add": Route(
+        "POST", "/api/v1/sites/{site}/origins", "owner", body={"origin": ORIGIN}, fields={"origin": "text"}
+    ),
+    "origin-remove": Route("DELETE", "/api/v1/sites/{site}/origins", "owner"),
+    "moderators": Route("GET", "/api/v1/sites/{site}/moderators", "owner"),
+    "moderator-grant": Route(
+        "POST",
+        "/api/v1/sites/{site}/moderators",
+        "owner",
+        body={"username": NO_USERNAME},
+        fields={"username": "text"},
+    ),
+    "moderator-revoke": Route("DELETE", "/api/v1/sites/{site}/moderators/{username}", "owner"),
+    "sso-state": Route("GET", "/api/v1/sites/{site}/sso", "owner"),
+    "sso-rotate": Route("POST", "/api/v1/sites/{site}/sso/secret", "owner"),
     "webhook-remove": Route("DELETE", "/api/v1/sites/{site}/webhooks/{webhook}", "admin"),
+    # An import's upload: the file is the body (no JSON to mutate), the format and keys its query.
+    "import-start": Route("POST", "/api/v1/sites/{site}/imports", "admin"),
+    "import-list": Route("GET", "/api/v1/sites/{site}/imports", "admin"),
+    "import-one": Route("GET", "/api/v1/sites/{site}/imports/{job}", "admin"),
     "sso": Route(
         "POST",
         "/api/v1/auth/sso",
@@ -452,6 +500,24 @@ WRONG_VALUES: dict[str, dict[str, object]] = {
         "object": {"$in": [1]},
         "a-hundred-and-one": list(range(1, 102)),
     },
+    # A site setting's number: out of every setting's range, or no number.
+    "setting_number": {
+        "null": None,
+        "negative": -1,
+        "int64-overflow": 2**63,
+        "huge": 10**30,
+        "word": "three",
+        "array": [1],
+        "object": {"$gt": 0},
+    },
+    "words": {
+        "null": None,
+        "text": "casino",
+        "number": 1,
+        "object": {},
+        "too-many": [f"w{n}" for n in range(501)],
+        "too-long": ["w" * 101],
+    },
     "event_types": {
         "null": None,
         "empty": [],
@@ -463,9 +529,13 @@ WRONG_VALUES: dict[str, dict[str, object]] = {
         "upper-case": ["COMMENT.CREATED"],
         "sql": ["comment.created' OR '1'='1"],
         "nul": ["comment.created\x00"],
+        # One more than there are types (a new type must not make the list acceptable).
         "too-many": ["comment.created"] * (len(SITE_TYPES) + 1),
     },
 }
+# A change names only what it changes: these are left out at will, never given wrong.
+WRONG_VALUES["optional_choice"] = WRONG_VALUES["choice"]
+WRONG_VALUES["optional_bool"] = WRONG_VALUES["bool"]
 REQUIRED_KINDS = {"text", "id", "vote", "choice", "bool", "event_types", "ids"}
 MAX_LENGTHS = {
     ("register", "username"): 32,
@@ -492,6 +562,7 @@ MAX_LENGTHS = {
     ("edit", "body"): 10_000,
     ("preview", "body"): 10_000,
     ("report", "note"): 1000,
+    ("appeal", "text"): 2000,
     ("ban", "reason"): 1000,
     ("decide", "reason"): 1000,
     ("bulk", "reason"): 1000,
@@ -502,6 +573,9 @@ MAX_LENGTHS = {
     ("describe", "article_url"): 2048,
     ("webhook-add", "url"): 2000,
     ("sso", "token"): 4096,
+    ("change-settings", "name"): 200,
+    ("origin-add", "origin"): 2000,
+    ("moderator-grant", "username"): 100,
 }
 # Fields whose text readers, moderators or PostgreSQL see: control characters are refused.
 CHECKED_TEXT = [
@@ -521,6 +595,7 @@ CHECKED_TEXT = [
     ("edit", "body"),
     ("preview", "body"),
     ("report", "note"),
+    ("appeal", "text"),
     ("ban", "reason"),
     ("decide", "reason"),
     ("bulk", "reason"),
@@ -529,9 +604,17 @@ CHECKED_TEXT = [
     ("describe", "article_title"),
     ("describe", "article_url"),
     ("webhook-add", "url"),
+    ("change-settings", "name"),
+    ("origin-add", "origin"),
+    ("moderator-grant", "username"),
 ]
 # Where hostile text goes inside a value that is otherwise well-formed.
-WELL_FORMED = {"email": "{}@example.org", "article_url": ORIGIN + "/{}", "url": WEBHOOK_URL + "/{}"}
+WELL_FORMED = {
+    "email": "{}@example.org",
+    "article_url": ORIGIN + "/{}",
+    "url": WEBHOOK_URL + "/{}",
+    "origin": "https://{}.example",
+}
 # Names and addresses that identify someone: nothing invisible or disguising.
 IDENTIFYING_TEXT = [
     ("register", "username"),
@@ -614,6 +697,17 @@ def body_cases() -> list[Case]:
             )
     for label, url in {**DANGEROUS_URLS, **MISLEADING_URLS}.items():
         cases.append(Case("webhook-add", f"url-{label}", _with("webhook-add", url=url), field="url"))
+    for label, url in {**DANGEROUS_URLS, **MISLEADING_URLS}.items():
+        cases.append(Case("origin-add", f"origin-{label}", _with("origin-add", origin=url), field="origin"))
+    for label, value in {"number": 1, "null": None, "array": ["x"]}.items():
+        body = _with("change-settings", blocked_words=["casino", value])
+        cases.append(Case("change-settings", f"blocked_words-item-{label}", body, field="blocked_words[1]"))
+    for label, text in CONTROL.items():
+        body = _with("change-settings", blocked_words=["casino", text])
+        cases.append(Case("change-settings", f"blocked_words-{label}", body, field="blocked_words"))
+    cases.append(
+        Case("moderator-grant", "username-unknown", _with("moderator-grant"), statuses=frozenset({404}))
+    )
     for label, value in {"number": 1, "too-long": "c" * 65, "null": None}.items():
         body = _with("webhook-add", events=["comment.created", value])
         cases.append(Case("webhook-add", f"events-item-{label}", body, field="events[1]"))
@@ -663,13 +757,24 @@ def path_cases() -> list[Case]:
         ("delete", "{comment}"),
         ("vote", "{comment}"),
         ("report", "{comment}"),
+        ("history", "{comment}"),
+        ("appeal", "{comment}"),
         ("decide", "{item}"),
         ("unban", "{target}"),
         ("author-record", "{target}"),
         ("pin", "{comment}"),
         ("webhook-remove", "{webhook}"),
+        ("import-one", "{job}"),
     ]:
         cases += _segment_cases(name, placeholder, BAD_ID_SEGMENTS)
+    usernames = {
+        "nul": "a%00b",
+        "escape": "a%1Bb",
+        "too-long": "u" * 101,
+        "sql": "x'%20OR%201=1",
+        "unknown": NO_USERNAME,
+    }
+    cases += _segment_cases("moderator-revoke", "{username}", usernames)
     for name, template in [
         ("widget-asset", "/widget/{}"),
         ("moderate-asset", "/moderate/{}"),
@@ -771,6 +876,25 @@ def query_cases() -> list[Case]:
         cases.append(Case("thread", f"article-{label}", params={"article": text}, field="article"))
         cases.append(Case("counts", f"article-{label}", params=[("article", "ok"), ("article", text)]))
     cases.append(Case("thread", "article-missing", params={}, field="article"))
+    for label, text in {
+        **DANGEROUS_URLS,
+        **MISLEADING_URLS,
+        **CONTROL,
+        "too-long": "o" * 2001,
+        "empty": "",
+    }.items():
+        cases.append(Case("origin-remove", f"origin-{label}", params={"origin": text}, field="origin"))
+    cases.append(Case("origin-remove", "origin-missing", params={}, field="origin"))
+    cases.append(
+        Case(
+            "origin-remove",
+            "origin-not-there",
+            params={"origin": "https://elsewhere.example"},
+            statuses=frozenset({404}),
+        )
+    )
+    # The world's site has one origin: it stays.
+    cases.append(Case("origin-remove", "origin-the-last", params={"origin": ORIGIN}, field="origin"))
     for label, text in {**CONTROL, **FORGED_LINKS, "too-long": "k" * 2001, "empty": ""}.items():
         cases.append(Case("show-by-link", f"token-{label}", params={"token": text}, field="token"))
     cases.append(Case("show-by-link", "token-missing", params={}, field="token"))
@@ -942,7 +1066,55 @@ def sso_cases() -> list[Case]:
     return cases
 
 
-REFUSALS = body_cases() + path_cases() + query_cases() + token_cases() + sso_cases()
+def import_cases() -> list[Case]:
+    """Uploads refused before anything is queued: a format or key of no kind the service reads,
+    no file, a body that is not a file; and an import nobody has."""
+    file = {"body": b'<disqus xmlns="http://disqus.com"/>', "content_type": "application/octet-stream"}
+    cases = []
+    hostile = {
+        **CONTROL,
+        **SQL,
+        "unknown": "blogger",
+        "upper-case": "DISQUS",
+        "empty": "",
+        "too-long": "d" * 5000,
+    }
+    for label, value in hostile.items():
+        cases.append(
+            Case("import-start", f"format-{label}", params={"format": value}, field="format", **file)
+        )
+        params = {"format": "disqus", "key": value}
+        cases.append(Case("import-start", f"key-{label}", params=params, field="key", **file))
+    cases.append(Case("import-start", "format-missing", params={}, field="format", **file))
+    empty = {**file, "body": b""}
+    cases.append(Case("import-start", "empty-file", params={"format": "disqus"}, field="file", **empty))
+    for label, content_type in {
+        "json": "application/json",
+        "text": "text/plain",
+        "form": "multipart/form-data",
+    }.items():
+        cases.append(
+            Case(
+                "import-start",
+                f"content-type-{label}",
+                file["body"],
+                content_type=content_type,
+                params={"format": "disqus"},
+                statuses=frozenset({415}),
+            )
+        )
+    cases.append(
+        Case(
+            "import-one",
+            "unknown",
+            path=f"/api/v1/sites/{{site}}/imports/{NO_IMPORT}",
+            statuses=frozenset({404}),
+        )
+    )
+    return cases
+
+
+REFUSALS = body_cases() + path_cases() + query_cases() + token_cases() + sso_cases() + import_cases()
 
 
 async def snapshot(db) -> dict[str, str]:
@@ -962,7 +1134,13 @@ async def send(client: httpx.AsyncClient, world: World, case: Case) -> httpx.Res
         headers["Content-Type"] = case.content_type
     params = resolve(case.params, world) if case.params is not None else None
     path = (case.path or route.path).format(
-        site=world.site, comment=world.comment, item=world.item, target=world.target.id, webhook=NO_WEBHOOK
+        site=world.site,
+        comment=world.comment,
+        item=world.item,
+        target=world.target.id,
+        webhook=NO_WEBHOOK,
+        username=NO_USERNAME,
+        job=NO_IMPORT,
     )
     request = client.build_request(route.method, path, params=params, headers=headers, content=content)
     return await client.send(request)

@@ -21,7 +21,9 @@ def comment(status: str, revision: int = 1) -> Decidable:
     )
 
 
-OPEN = OpenItem(id=11, comment_id=7, opened_revision=1)
+OPEN = OpenItem(
+    id=11, comment_id=7, opened_revision=1, kind="held", held_because="first_comment", reported=False
+)
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,8 @@ def row(
         score=0,
         my_vote=0,
         moderation_reason="off topic" if status in ("rejected", "spam") else None,
+        appeal=None,
+        appeal_reason=None,
         pinned=False,
     )
 

@@ -66,7 +66,7 @@ class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RoleOut(msgspec.Struct):
-    role: Literal["admin", "moderator"]
+    role: Literal["admin", "moderator", "owner"]
     site: str | None
 
 

@@ -1,4 +1,5 @@
-"""Comments: threads, posting, editing, deleting, votes, reports and counts."""
+"""Comments: threads, posting, editing (and the versions edits replaced), deleting, votes, reports,
+appeals against removals and counts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from commentsvc.api.compression import json_page
-from commentsvc.api.deps import Caller, CommentsService
+from commentsvc.api.deps import AppealsService, Caller, CommentsService
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import client_address, rate_limit
 from commentsvc.api.security import (
@@ -20,11 +21,13 @@ from commentsvc.api.security import (
     requires_token,
     requires_user,
 )
+from commentsvc.domain.appeals import MAX_TEXT as MAX_APPEAL_TEXT
 from commentsvc.domain.articles import MAX_TITLE, MAX_URL
 from commentsvc.domain.comments import MAX_ARTICLE_KEY, NewComment, Thread, preview_html
 from commentsvc.domain.rendering import MAX_BODY_CHARS
 from commentsvc.domain.sites import SLUG
 from commentsvc.domain.threads import Comment
+from commentsvc.model.comments import Version
 
 SITE = Annotated[str, PathParameter(pattern=SLUG.pattern, description="The site's slug.")]
 COUNTS_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
@@ -57,6 +60,22 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 COMMENT_ID = Annotated[int, PathParameter(ge=1, le=2**62, description="The comment's id.")]
+
+
+class HistoryOut(msgspec.Struct):
+    versions: Annotated[
+        list[Version],
+        msgspec.Meta(
+            description=(
+                "Every text the comment had, oldest first, the current one last; `edited_at` is when"
+                " an edit wrote it, null for the text as first posted."
+            )
+        ),
+    ]
+
+
+class AppealIn(msgspec.Struct, forbid_unknown_fields=True):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_APPEAL_TEXT)]
 
 
 class SiteCommentsController(Controller):
@@ -237,3 +256,28 @@ class CommentController(Controller):
     ) -> None:
         """Report a published comment to the site's moderators, once per reader."""
         await comments.report(id, principal.user_id, data.reason, data.note)
+
+    @get(
+        "/history",
+        before_request=rate_limit(address="read"),
+        responses=error_responses(400, 401, 403, 404, 429, 503),
+    )
+    async def history(self, id: COMMENT_ID, principal: Caller, comments: CommentsService) -> HistoryOut:
+        """Every version of a comment's text, the current one included: for its author and the
+        site's moderators."""
+        return HistoryOut(await comments.history(id, principal.user_id))
+
+    @post(
+        "/appeal",
+        status_code=202,
+        before_request=rate_limit(user="report_user"),
+        responses=error_responses(400, 401, 403, 404, 409, 413, 415, 429, 503),
+    )
+    async def appeal(
+        self, id: COMMENT_ID, data: JSONBody[AppealIn], principal: Caller, appeals: AppealsService
+    ) -> None:
+        """Contest the removal of one's own comment (rejected or marked as spam by a moderator),
+        once: the appeal enters the site's moderation queue as an item of kind `appeal`, which the
+        moderator who removed the comment cannot decide. Its outcome (`appeal` on the comment, and
+        an e-mail) comes with the deciding moderator's reason."""
+        await appeals.appeal(id, principal.user_id, data.text)

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from commentsvc.api.security import provide_principal
 from commentsvc.domain.account_changes import AccountChanges
 from commentsvc.domain.accounts import Accounts
+from commentsvc.domain.appeals import Appeals
 from commentsvc.domain.author_records import AuthorRecords
 from commentsvc.domain.bulk import BulkDecisions
 from commentsvc.domain.comments import Comments
@@ -25,6 +26,7 @@ Pool = NamedDependency[asyncpg.Pool]
 AccountsService = NamedDependency[Accounts]
 AccountChangesService = NamedDependency[AccountChanges]
 CommentsService = NamedDependency[Comments]
+AppealsService = NamedDependency[Appeals]
 ModerationService = NamedDependency[Moderation]
 WebhooksService = NamedDependency[Webhooks]
 BulkService = NamedDependency[BulkDecisions]
@@ -56,6 +58,10 @@ def provide_comments(state: State) -> Comments:
     return state.comments
 
 
+def provide_appeals(state: State) -> Appeals:
+    return state.appeals
+
+
 def provide_moderation(state: State) -> Moderation:
     return state.moderation
 
@@ -82,6 +88,7 @@ DEPENDENCIES = {
     "accounts": Provide(provide_accounts, sync_to_thread=False),
     "account_changes": Provide(provide_account_changes, sync_to_thread=False),
     "comments": Provide(provide_comments, sync_to_thread=False),
+    "appeals": Provide(provide_appeals, sync_to_thread=False),
     "moderation": Provide(provide_moderation, sync_to_thread=False),
     "webhooks": Provide(provide_webhooks, sync_to_thread=False),
     "bulk": Provide(provide_bulk, sync_to_thread=False),

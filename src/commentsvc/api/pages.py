@@ -55,7 +55,18 @@ async def decision_page() -> Response[bytes]:
 @get("/moderate/{name:str}", include_in_schema=False)
 async def dashboard_asset(
     name: Annotated[
-        Literal["moderate.js", "moderate.css", "decide.js", "labels.js", "bulk.js", "pins.js", "author.js"],
+        Literal[
+            "moderate.js",
+            "moderate.css",
+            "decide.js",
+            "labels.js",
+            "settings.js",
+            "appeals.js",
+            "imports.js",
+            "bulk.js",
+            "pins.js",
+            "author.js",
+        ],
         PathParameter(),
     ],
 ) -> Response[bytes]:

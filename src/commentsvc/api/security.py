@@ -100,11 +100,17 @@ def provide_viewer(request: Request) -> Principal | None:
 # clients send it). Such a route acts on a token in its URL, never on a sign-in a cross-site form
 # could borrow.
 FORM_BODY = "form_body"
+# A route's ``opt`` key: the route takes a file as its body (an import's upload), sent as
+# UPLOAD_TYPE, which browsers, unlike a form's types, never send cross-site without a preflight.
+UPLOAD_BODY = "upload_body"
+UPLOAD_TYPE = "application/octet-stream"
+UPLOAD_ONLY = f"Send the file as the request body, with Content-Type: {UPLOAD_TYPE}."
 
 
 class JsonOnly:
-    """State-changing requests with a body must be JSON. A cross-site form or a
-    `text/plain` fetch, which browsers send without a preflight, is refused (CSRF)."""
+    """State-changing requests with a body must be JSON (or, on an upload's route, a file). A
+    cross-site form or a `text/plain` fetch, which browsers send without a preflight, is refused
+    (CSRF)."""
 
     BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
     FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -115,9 +121,15 @@ class JsonOnly:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in self.BODY_METHODS and _has_body(scope):
             media_type = header(scope, b"content-type").split(";", 1)[0].strip().lower()
-            form_allowed = media_type in self.FORM_TYPES and scope["route_handler"].opt.get(FORM_BODY)
-            if media_type != "application/json" and not form_allowed:
-                # Answered here rather than raised, so the outer layers (CORS) still see the response.
+            opt = scope["route_handler"].opt
+            # Answered here rather than raised, so the outer layers (CORS) still see the response.
+            if opt.get(UPLOAD_BODY):
+                if media_type != UPLOAD_TYPE:
+                    await send_error(send, UnsupportedMediaType(UPLOAD_ONLY))
+                    return
+            elif media_type != "application/json" and not (
+                media_type in self.FORM_TYPES and opt.get(FORM_BODY)
+            ):
                 await send_error(send, UnsupportedMediaType(JSON_ONLY))
                 return
         await self.app(scope, receive, send)

@@ -1,5 +1,5 @@
-"""A site's webhooks, for its admin: register one (its secret is shown this once), list them
-with their last delivery, remove one."""
+"""A site's webhooks, for its owners and the service's admins: register one (its secret is shown
+this once), list them with their last delivery, remove one."""
 
 from __future__ import annotations
 
@@ -48,15 +48,15 @@ class SiteWebhooksController(Controller):
     async def add(
         self, site: SITE, data: JSONBody[WebhookIn], principal: Caller, conn: Conn, webhooks: WebhooksService
     ) -> NewWebhook:
-        """Register a webhook (site admin only). The `secret` signs every delivery and is shown
-        only here: keep it."""
+        """Register a webhook (the site's owners and admins). The `secret` signs every delivery and
+        is shown only here: keep it."""
         return await webhooks.add(conn, site, data.url, data.events, principal.user_id)
 
     @get(responses=error_responses(400, 401, 403, 404, 503))
     async def listing(
         self, site: SITE, principal: Caller, conn: Conn, webhooks: WebhooksService
     ) -> WebhooksOut:
-        """The site's webhooks, each with its latest delivery attempt (site admin only)."""
+        """The site's webhooks, each with its latest delivery attempt (the site's owners and admins)."""
         return WebhooksOut(await webhooks.listing(conn, site, principal.user_id))
 
     @delete("/{id:int}", responses=error_responses(400, 401, 403, 404, 503))
@@ -68,5 +68,5 @@ class SiteWebhooksController(Controller):
         conn: Conn,
         webhooks: WebhooksService,
     ) -> None:
-        """Remove a webhook; its deliveries not yet made are dropped (site admin only)."""
+        """Remove a webhook; its deliveries not yet made are dropped (the site's owners and admins)."""
         await webhooks.remove(conn, site, id, principal.user_id)

@@ -71,11 +71,15 @@ class AccountChanges:
                 # The account changed its address since: this link proves nothing about the new one.
                 if not await users.verify_email(conn, used.user_id, used.email):
                     raise Invalid(BAD_LINK, field="token", reason=Reason.BAD_LINK)
-                return
-            old = await users.change_email(conn, used.user_id, used.email)
-            if old is None:
-                raise Conflict(TAKEN, reason=Reason.TAKEN)
-            await change.record(account_event(EventType.ACCOUNT_EMAIL_CHANGED, used.user_id, email=old))
+            else:
+                old = await users.change_email(conn, used.user_id, used.email)
+                if old is None:
+                    raise Conflict(TAKEN, reason=Reason.TAKEN)
+                await change.record(account_event(EventType.ACCOUNT_EMAIL_CHANGED, used.user_id, email=old))
+            # Guests imported under this address are the reader's: their claim follows from this.
+            await change.record(
+                account_event(EventType.ACCOUNT_EMAIL_VERIFIED, used.user_id, email=used.email)
+            )
 
     async def request_verification(self, conn: asyncpg.Connection, user_id: int) -> None:
         """The verification e-mail again; nothing for an address already verified."""

@@ -19,9 +19,6 @@ from commentsvc.store import comments, moderation
 
 MAX_COMMENTS = 100
 ACTIONS = ("approve", "reject", "spam")
-# A comment a moderator removed stays removed: reinstating one is an appeal's (decided by another
-# moderator), never a side effect of a sweep.
-REMOVED = ("rejected", "spam")
 
 # What became of each comment of a bulk decision (README, "Moderating"; the OpenAPI document).
 Outcome = Literal["applied", "already_decided", "edited", "deleted", "duplicate", "not_found"]
@@ -42,9 +39,16 @@ def outcome(comment: Decidable | None, item: OpenItem | None, action: str) -> Ou
         return "applied" if comment.revision == item.opened_revision else "edited"
     if comment.status == "deleted":
         return "deleted"
-    if comment.status in (decisions.NEW_STATUS[action], *REMOVED):
+    # A comment a moderator removed stays removed: reinstating one is an appeal's (decided by
+    # another moderator), never a side effect of a sweep.
+    if comment.status in (decisions.NEW_STATUS[action], *decisions.REMOVED):
         return "already_decided"
     return "applied"
+
+
+def _rule(item: OpenItem | None) -> str | None:
+    """What a removal is counted under: the rule that opened the comment's item (None: it had none)."""
+    return None if item is None else decisions.removal_rule(item.kind, item.held_because, item.reported)
 
 
 class BulkDecisions:
@@ -82,7 +86,14 @@ class BulkDecisions:
             await moderation.decide_all(
                 conn, [items[cid].id for cid in applied if cid in items], action, moderator_id, reason
             )
-            await decisions.apply(conn, change, moderator_id, action, reason, [found[cid] for cid in applied])
+            await decisions.apply(
+                conn,
+                change,
+                moderator_id,
+                action,
+                reason,
+                [decisions.Target(found[cid], _rule(items.get(cid))) for cid in applied],
+            )
         seen: set[int] = set()
         results = []
         for cid in comment_ids:

@@ -28,7 +28,9 @@ def counts_scope(slug: str) -> str:
 
 def _count_moved(event: Event) -> bool:
     """Whether the article's public count may have moved: a comment became, or stopped being,
-    published (or the event does not say)."""
+    published (or the event does not say), or an import added comments."""
+    if event.type == EventType.ARTICLE_IMPORTED:
+        return True
     if event.type not in COMMENT_STATUS_TYPES:
         return False
     before, after = event.data.get("previous_status"), event.data.get("status")
@@ -37,11 +39,13 @@ def _count_moved(event: Event) -> bool:
 
 class StalePages:
     """Every event about an article makes its thread's pages stale (and the site's counts when
-    its public count moved). Bumping a scope twice, or in another order, leaves it as stale:
-    delivered at commit."""
+    its public count moved, or an import added to it). Bumping a scope twice, or in another
+    order, leaves it as stale: delivered at commit."""
 
     name: ClassVar[str] = "cached-pages"
-    types: ClassVar[frozenset[EventType]] = SITE_TYPES - {EventType.USER_BANNED, EventType.USER_UNBANNED}
+    types: ClassVar[frozenset[EventType]] = (
+        SITE_TYPES - {EventType.USER_BANNED, EventType.USER_UNBANNED}
+    ) | {EventType.ARTICLE_GUESTS_CLAIMED}
     at_commit: ClassVar[bool] = True
     retries = RETRIES
     delay = timedelta(0)

@@ -1,5 +1,5 @@
-"""Comments: reading threads and counts, editing, deleting, voting, reporting (posting and
-replying are domain.posting's)."""
+"""Comments: reading threads and counts, editing (and reading what edits replaced), deleting,
+voting, reporting (posting and replying are domain.posting's)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from commentsvc.errors import (
 )
 from commentsvc.kv.cache import Computed, GenerationalCache
 from commentsvc.model.articles import Article, ThreadContext
-from commentsvc.model.comments import CommentContext, StoredComment
+from commentsvc.model.comments import CommentContext, StoredComment, Version
 from commentsvc.model.events import CommentReported, CommentVoted, EventType, NewEvent, comment_event
 from commentsvc.model.moderation import Ban
 from commentsvc.store import articles, comments, moderation, sites
@@ -323,6 +323,17 @@ class Comments:
             await change.record(_comment_event(EventType.COMMENT_EDITED, context, status))
             row = await comments.get_one(conn, comment_id, editor_id, context.viewer_moderates)
         return shown(row, Viewer(editor_id, context.viewer_moderates))
+
+    async def history(self, comment_id: int, viewer_id: int) -> list[Version]:
+        """Every text of the comment, oldest first, the current one last: for its author and the
+        site's moderators (what an edit withdrew is not for everyone)."""
+        async with connection(self._db) as conn:
+            context = await self._visible(conn, comment_id, viewer_id)
+            if context.comment.author_id != viewer_id and not context.viewer_moderates:
+                raise Forbidden(
+                    "Only its author and the site's moderators can read a comment's earlier versions."
+                )
+            return await comments.versions(conn, comment_id)
 
     async def delete(self, comment_id: int, user_id: int) -> None:
         async with connection(self._db) as conn, self._events.transaction(conn) as change:

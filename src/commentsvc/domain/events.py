@@ -81,6 +81,17 @@ class Change:
             self.written += await store.record(self._conn, events)
 
 
+@contextlib.asynccontextmanager
+async def outside_service(conn: asyncpg.Connection) -> AsyncIterator[Change]:
+    """A change's transaction in a process that runs no dispatcher (a command): once committed,
+    its events are due at once for the service's dispatchers, none of which wrote them."""
+    change = Change(conn)
+    async with conn.transaction():
+        yield change
+    if change.written:
+        await store.due_now(conn, [event.id for event in change.written])
+
+
 class Dispatcher:
     def __init__(
         self,

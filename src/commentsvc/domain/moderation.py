@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from commentsvc.domain import decisions
+from commentsvc.domain import appeals, decisions
 from commentsvc.domain.articles import Described, describe_article
 from commentsvc.domain.comments import check_article_key
 from commentsvc.domain.events import Change, Dispatcher
@@ -19,6 +19,7 @@ from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Viewer, shown
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, RedisUnavailable, Unavailable
 from commentsvc.kv.queue import ModerationQueue
+from commentsvc.model.appeals import StoredAppeal
 from commentsvc.model.events import ArticleChange, EventType, NewEvent, UserBanned, UserChange
 from commentsvc.model.moderation import Decidable, StoredItem
 from commentsvc.model.sites import Site
@@ -77,14 +78,27 @@ class Moderation:
             await self._queue.done(
                 site.id, [entry for entry, item in claimed.items() if item not in open_ids]
             )
+            appealed = await appeals.shown_with(conn, rows)
+            barred = appeals.barred(moderator_id, appealed)
+            if barred:
+                await self._requeue(conn, site.id, {e: item for e, item in claimed.items() if item in barred})
         except RedisUnavailable:
             raise Unavailable(QUEUE_DOWN) from None
         until = datetime.now(UTC) + self._lease
         return [
-            await self._item(conn, row, site.origins, moderator_id, until)
+            await self._item(conn, row, site.origins, moderator_id, until, appealed.get(row.id))
             for row in rows
-            if row.id in open_ids
+            if row.id in open_ids and row.id not in barred
         ]
+
+    async def _requeue(self, conn: asyncpg.Connection, site_id: int, entries: dict[str, int]) -> None:
+        """Items this moderator may not decide (appeals against their own removals), queued again
+        as new entries at the stream's end: the next moderator to read new entries gets them, and
+        this one meets them again only after whatever is queued before them."""
+        await self._queue.done(site_id, list(entries))
+        item_ids = list(entries.values())
+        pushed = await self._queue.push(site_id, item_ids)
+        await moderation.mark_queued(conn, list(zip(item_ids, pushed, strict=True)))
 
     async def decide(
         self,
@@ -110,6 +124,9 @@ class Moderation:
                 raise NotFound(NO_ITEM)
             if not await users.moderates(conn, moderator_id, row.site_id):
                 raise Forbidden(NOT_A_MODERATOR)
+            appeal = None
+            if row.kind == "appeal":
+                appeal = await appeals.check_decision(conn, row, moderator_id, action, reason, ban_days)
             # Taken first: an edit of this comment waits for the decision, or the decision for it.
             [comment] = await comments.lock_decidable(conn, [row.comment_id])
             first = await moderation.decide(conn, item_id, action, moderator_id, reason, ban_days)
@@ -119,7 +136,15 @@ class Moderation:
             if first and comment.revision != shown_revision:
                 raise Conflict(STALE.format(shown=shown_revision, current=comment.revision))
             if first:
-                await decisions.apply(conn, change, moderator_id, action, reason, [comment])
+                # An appeal's item reinstates or upholds, counted under the rule of the removal it contests.
+                applied, rule = (
+                    (appeals.OUTCOMES[action], appeal.removal.rule)
+                    if appeal is not None
+                    else (action, decisions.removal_rule(row.kind, row.held_because, bool(row.reports)))
+                )
+                await decisions.apply(
+                    conn, change, moderator_id, applied, reason, [decisions.Target(comment, rule)]
+                )
                 if ban_days is not None and comment.author_id is not None:  # (its reason checked above)
                     await self._ban_author(conn, change, comment, moderator_id, ban_days, reason)
         decided = await moderation.item(conn, item_id)
@@ -260,7 +285,8 @@ class Moderation:
 
     async def _unclaimed(self, conn: asyncpg.Connection, row: StoredItem) -> Item:
         site = await sites.get_site_by_id(conn, row.site_id)
-        return await self._item(conn, row, site.origins if site else [], None, None)
+        appealed = await appeals.shown_with(conn, [row])
+        return await self._item(conn, row, site.origins if site else [], None, None, appealed.get(row.id))
 
     async def _item(
         self,
@@ -269,6 +295,8 @@ class Moderation:
         origins: Sequence[str],
         claimed_by: int | None,
         claimed_until: datetime | None,
+        appeal: StoredAppeal | None,
     ) -> Item:
         comment = await comments.get_one(conn, row.comment_id, claimed_by, True)
-        return shown_item(row, shown(comment, Viewer(claimed_by, True)), origins, claimed_by, claimed_until)
+        viewed = shown(comment, Viewer(claimed_by, True))
+        return shown_item(row, viewed, origins, claimed_by, claimed_until, appeal)

@@ -11,6 +11,7 @@ import msgspec
 from ada_url import URL
 
 from commentsvc.domain.threads import Comment
+from commentsvc.model.appeals import StoredAppeal
 from commentsvc.model.moderation import AuditRecord, Report, StoredAuditRecord, StoredItem
 
 # Why an item is before a moderator, by the contract's names (API 1.1, `held_because`).
@@ -30,12 +31,17 @@ Rule = Literal[
 RULE_STORED_AS: dict[str, Rule] = {"too_many_links": "links"}
 
 
+def rule_named(stored: str) -> Rule:
+    """A rule by the contract's name, however it was stored."""
+    return RULE_STORED_AS.get(stored, stored)  # type: ignore[return-value]
+
+
 def held_because(kind: str, stored: str | None, reports: Sequence[Report]) -> list[Rule]:
     """The rules that put the item before a moderator: the one that held its comment (when it is
     held, not merely reported: a comment published since keeps its old reason), and readers' reports."""
     rules: list[Rule] = []
     if kind == "held" and stored is not None:
-        rules.append(RULE_STORED_AS.get(stored, stored))
+        rules.append(rule_named(stored))
     if reports:
         rules.append("reports")
     return rules
@@ -88,6 +94,19 @@ class Decision(msgspec.Struct, frozen=True):
     decided_at: datetime
 
 
+class ItemAppeal(msgspec.Struct, frozen=True):
+    """An appeal item's appeal: its author's text, and the removal it contests (who removed the
+    comment, reject or spam, why, and the rule that had brought it before them)."""
+
+    text: str
+    appealed_at: datetime
+    removal: str
+    removal_reason: str | None
+    removed_by: str | None
+    removed_by_id: int | None
+    rule: Rule | None
+
+
 class Item(msgspec.Struct, frozen=True):
     item_id: int
     kind: str
@@ -102,6 +121,8 @@ class Item(msgspec.Struct, frozen=True):
     parent: ParentComment | None
     decision: Decision | None
     held_because: list[Rule]
+    # Only for an item of kind appeal.
+    appeal: ItemAppeal | None = None
 
 
 class AuditEntry(AuditRecord, frozen=True):
@@ -131,8 +152,9 @@ def shown_item(
     origins: Sequence[str],
     claimed_by: int | None,
     claimed_until: datetime | None,
+    appeal: StoredAppeal | None = None,
 ) -> Item:
-    """The item of this row, its comment as the moderator sees it."""
+    """The item of this row, its comment as the moderator sees it (and its appeal, for one)."""
     decision = (
         Decision(row.decision, row.reason, row.ban_days, row.decided_by, row.decided_at)
         if row.decision is not None and row.decided_at is not None
@@ -159,4 +181,18 @@ def shown_item(
         else None,
         decision=decision,
         held_because=held_because(row.kind, row.held_because, row.reports),
+        appeal=_item_appeal(appeal) if appeal is not None else None,
+    )
+
+
+def _item_appeal(appeal: StoredAppeal) -> ItemAppeal:
+    removal = appeal.removal
+    return ItemAppeal(
+        text=appeal.text,
+        appealed_at=appeal.created_at,
+        removal=removal.action,
+        removal_reason=removal.reason,
+        removed_by=appeal.removed_by,
+        removed_by_id=removal.actor_id,
+        rule=rule_named(removal.rule) if removal.rule else None,
     )

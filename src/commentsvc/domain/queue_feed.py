@@ -16,10 +16,21 @@ from commentsvc.model.events import Event, EventType
 from commentsvc.store import moderation
 
 FILL_BATCH = 1000
-# Events that may open an item (a held comment, an edit held, reports reaching the threshold)...
-OPENING = frozenset({EventType.COMMENT_CREATED, EventType.COMMENT_EDITED, EventType.COMMENT_REPORTED})
+# Events that may open an item (a held comment, an edit held, reports reaching the threshold,
+# held comments imported)...
+OPENING = frozenset(
+    {
+        EventType.COMMENT_CREATED,
+        EventType.COMMENT_EDITED,
+        EventType.COMMENT_REPORTED,
+        EventType.ARTICLE_IMPORTED,
+    }
+)
 # ... and that close one (a decision, a moderator's deletion).
 CLOSING = frozenset({EventType.COMMENT_APPROVED, EventType.COMMENT_REJECTED, EventType.COMMENT_DELETED})
+# An appeal opens an item of its own, and its decision closes it (the moderators' alerts, which
+# take OPENING, are not about appeals).
+APPEALS = frozenset({EventType.COMMENT_APPEALED, EventType.APPEAL_DECIDED})
 
 
 # What opens an item, as patterns of the data of those events (a subscriber's ``wants``).
@@ -28,18 +39,20 @@ OPENS: tuple[dict[str, object], ...] = ({"status": "pending"}, {"item_opened": T
 
 def opens(event: Event) -> bool:
     """Whether the event put an item in its site's queue."""
-    if event.type == EventType.COMMENT_REPORTED:
+    if event.type in (EventType.COMMENT_REPORTED, EventType.ARTICLE_IMPORTED):
         return bool(event.data["item_opened"])
+    if event.type == EventType.COMMENT_APPEALED:
+        return True
     return event.type in OPENING and event.data["status"] == "pending"
 
 
 class QueueFeed:
-    """Pushes what a held comment or reports opened, and takes decided items off. Pushing is
-    idempotent (an item is pushed once, marked in PostgreSQL), taking off too, and neither cares
-    about order: delivered at commit, so a moderator's next claim already has the item."""
+    """Pushes what a held comment, reports or an appeal opened, and takes decided items off.
+    Pushing is idempotent (an item is pushed once, marked in PostgreSQL), taking off too, and
+    neither cares about order: delivered at commit, so a moderator's next claim already has the item."""
 
     name: ClassVar[str] = "moderation-queue"
-    types: ClassVar[frozenset[EventType]] = OPENING | CLOSING
+    types: ClassVar[frozenset[EventType]] = OPENING | CLOSING | APPEALS
     at_commit: ClassVar[bool] = True
     retries = RETRIES
     delay = timedelta(0)
@@ -50,7 +63,7 @@ class QueueFeed:
 
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         opened = {event.site_id for event in events if opens(event)}
-        closed = [event.data["id"] for event in events if event.type in CLOSING]
+        closed = [event.data["id"] for event in events if event.type in CLOSING | {EventType.APPEAL_DECIDED}]
         for site_id in sorted(opened):
             await self.fill(conn, site_id)
         if closed:

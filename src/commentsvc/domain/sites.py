@@ -11,12 +11,19 @@ import asyncpg
 import msgspec
 from ada_url import URL
 
+from commentsvc.domain.rendering import check_text
 from commentsvc.errors import Conflict, Invalid, NotFound
 from commentsvc.model.sites import NAME_LENGTH, SETTINGS, Site, SiteSettings
 from commentsvc.store import sites as store
 
 # The site `commentsvc demo` creates and the demo pages are wired to.
 DEMO_SITE = "demo"
+# Every cross-origin call compares its Origin with these, and every comment is matched against the
+# blocked words: bounds keep both cheap (and a refusal's sentence short).
+MAX_ORIGINS = 100
+MAX_BLOCKED_WORDS = 500
+MAX_WORD = 100
+SHOWN_VALUE = 60
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # What the URL Standard strips from both ends of a URL, as every parser does.
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))
@@ -34,10 +41,19 @@ def check_change(change: Mapping[str, object]) -> dict[str, object]:
         if name == "name":
             checked[name] = _check_name(value)
         elif name == "origins":
-            checked[name] = sorted({normalise_origin(str(origin)) for origin in value})  # type: ignore[attr-defined]
+            origins = sorted({normalise_origin(str(origin)) for origin in value})  # type: ignore[attr-defined]
+            if len(origins) > MAX_ORIGINS:
+                raise Invalid(f"origin: a site has at most {MAX_ORIGINS} origins.", field="origin")
+            checked[name] = origins
         elif name == "blocked_words":
-            words = {str(word).strip().lower() for word in check_setting(name, value)}  # type: ignore[attr-defined]
-            checked[name] = sorted(word for word in words if word)
+            words = {check_text(word, name).strip().lower() for word in check_setting(name, value)}  # type: ignore[attr-defined]
+            words.discard("")
+            if len(words) > MAX_BLOCKED_WORDS or any(len(word) > MAX_WORD for word in words):
+                raise Invalid(
+                    f"{name}: at most {MAX_BLOCKED_WORDS} words of at most {MAX_WORD} characters each.",
+                    field=name,
+                )
+            checked[name] = sorted(words)
         elif name in SETTINGS:
             checked[name] = check_setting(name, value)
         else:
@@ -52,14 +68,22 @@ def check_setting(name: str, value: object) -> object:
         # Strict: a boolean is no number, a number no boolean, and NaN within no range.
         return msgspec.convert(value, setting.annotation)
     except msgspec.ValidationError:
-        shown = f"{value:g}" if isinstance(value, float) else repr(value) if isinstance(value, str) else value
+        shown = (
+            f"{value:g}"
+            if isinstance(value, float)
+            else repr(value)
+            if isinstance(value, str)
+            else str(value)
+        )
+        if len(shown) > SHOWN_VALUE:
+            shown = shown[: SHOWN_VALUE - 1] + "…"
         raise Invalid(f"{name} must be {setting.allowed}, not {shown}.", field=name) from None
 
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or not NAME_LENGTH.minimum <= len(name) <= NAME_LENGTH.maximum:
         raise Invalid(f"name must be {NAME_LENGTH} characters long, not {len(str(name))}.", field="name")
-    return name
+    return check_text(name, "name")
 
 
 def check_slug(slug: str) -> str:
@@ -91,7 +115,7 @@ def normalise_origin(url: str) -> str:
         return web_url(url).origin
     except ValueError:
         raise Invalid(
-            f"origin: {url!r} is not an http(s) origin such as https://www.example.org.", field="origin"
+            f"origin: {url[:100]!r} is not an http(s) origin such as https://www.example.org.", field="origin"
         ) from None
 
 

@@ -31,6 +31,13 @@ class Author(msgspec.Struct, frozen=True):
     display_name: str
 
 
+class AppealState(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Where its author's appeal against its removal stands, with the reason its decision gave."""
+
+    status: Annotated[str, msgspec.Meta(description="pending, upheld or reinstated")]
+    reason: str | None = None
+
+
 class Comment(msgspec.Struct, omit_defaults=True):
     """A comment as one viewer sees it; ``body`` (the source) only for its author and moderators."""
 
@@ -50,6 +57,8 @@ class Comment(msgspec.Struct, omit_defaults=True):
     ]
     body: str | None = None
     moderation_reason: str | None = None
+    # Only for its author and moderators, once its author appealed its removal.
+    appeal: AppealState | None = None
     more_replies: Annotated[
         int, msgspec.Meta(description="Replies to this top-level comment the reader may see past this page.")
     ] = 0
@@ -75,7 +84,7 @@ def can_see(row: StoredComment, viewer: Viewer) -> bool:
 
 
 def shown(row: StoredComment, viewer: Viewer, replies: list[Comment] | None = None) -> Comment:
-    """The comment as this viewer sees it; the source and the moderator's reasons
+    """The comment as this viewer sees it; the source, the moderator's reasons and its appeal
     only for its author and moderators."""
     privileged = viewer.moderates or (row.author_id is not None and row.author_id == viewer.user_id)
     author = (
@@ -98,6 +107,7 @@ def shown(row: StoredComment, viewer: Viewer, replies: list[Comment] | None = No
         pinned=row.pinned,
         body=row.body if privileged else None,
         moderation_reason=row.moderation_reason if privileged else None,
+        appeal=AppealState(row.appeal, row.appeal_reason) if privileged and row.appeal else None,
     )
 
 

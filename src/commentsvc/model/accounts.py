@@ -13,6 +13,16 @@ class Role(msgspec.Struct, frozen=True):
     site: str | None
 
 
+class SiteRole(msgspec.Struct, frozen=True):
+    """A reader's role on one site (moderator or owner), as the site's owners see it."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    granted_at: datetime
+
+
 class User(msgspec.Struct, frozen=True):
     id: int
     username: str

@@ -28,6 +28,10 @@ class StoredComment(msgspec.Struct, frozen=True):
     my_vote: int
     # The moderator's statement of reasons: only for its author and moderators.
     moderation_reason: str | None
+    # Its appeal (model.appeals.AppealStatus) and the reason its decision gave: only for its
+    # author and moderators.
+    appeal: str | None
+    appeal_reason: str | None
     pinned: bool  # first in every sort of its thread (a top-level comment only)
 
 
@@ -61,3 +65,10 @@ class Parent(msgspec.Struct, frozen=True):
     depth: int
     status: str
     author_id: int | None
+
+
+class Version(msgspec.Struct, frozen=True):
+    """One text a comment had: ``edited_at`` is when an edit wrote it, None for the first."""
+
+    body: str
+    edited_at: datetime | None

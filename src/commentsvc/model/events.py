@@ -12,8 +12,7 @@ import msgspec
 
 
 class EventType(StrEnum):
-    """Every event type (API.md, "Domain events"; comment.voted, comment.unpinned, user.erased and
-    the article's but article.locked are this service's additions)."""
+    """Every event type (API.md, "Domain events", and this service's additions)."""
 
     COMMENT_CREATED = "comment.created"
     COMMENT_EDITED = "comment.edited"
@@ -30,16 +29,24 @@ class EventType(StrEnum):
     ARTICLE_LOCKED = "article.locked"
     ARTICLE_UNLOCKED = "article.unlocked"
     ARTICLE_DESCRIBED = "article.described"  # its title or URL was set
+    ARTICLE_IMPORTED = "article.imported"  # comments were imported into it (one event per article)
+    COMMENT_APPEALED = "comment.appealed"  # its author contests its removal: an item of kind appeal
+    APPEAL_DECIDED = "appeal.decided"  # reinstated (with comment.approved) or upheld
+    ARTICLE_GUESTS_CLAIMED = "article.guests_claimed"  # its imported comments now show a reader's account
     # An account's own, of no site and never sent to a site's webhooks: what its mail is about.
     ACCOUNT_REGISTERED = "account.registered"
     ACCOUNT_VERIFICATION_REQUESTED = "account.verification_requested"  # again, or for a new address
     ACCOUNT_RESET_REQUESTED = "account.reset_requested"
     ACCOUNT_PASSWORD_CHANGED = "account.password_changed"
     ACCOUNT_EMAIL_CHANGED = "account.email_changed"  # the old address is told
+    ACCOUNT_EMAIL_VERIFIED = "account.email_verified"  # its data's email is proved the account's
 
 
-# The types a site's webhooks may take: every type about a site.
-SITE_TYPES = frozenset(t for t in EventType if not t.value.startswith("account."))
+# The types a site's webhooks may take: every type about a site but a claim of guests, which
+# changes no webhook's payload (they name no author).
+SITE_TYPES = frozenset(t for t in EventType if not t.value.startswith("account.")) - {
+    EventType.ARTICLE_GUESTS_CLAIMED
+}
 
 
 # Types whose change may move an article's public count, or open or close a moderation item.
@@ -97,10 +104,37 @@ class ArticleChange(msgspec.Struct, frozen=True):
     locked: bool
 
 
+class ArticleImported(msgspec.Struct, frozen=True):
+    """The data of article.imported: how many comments the import added, and whether some of them
+    (``held`` of them) wait in the moderation queue."""
+
+    comments: int
+    held: int
+    item_opened: bool
+
+
+class CommentAppealed(msgspec.Struct, frozen=True):
+    id: int
+
+
+class AppealDecided(msgspec.Struct, frozen=True):
+    id: int
+    outcome: str  # model.appeals.AppealStatus: reinstated or upheld
+
+
+class GuestsClaimed(msgspec.Struct, frozen=True):
+    """The data of article.guests_claimed: ``comments`` of the article, imported under guests
+    whose address the account ``user_id`` verified, are now the account's."""
+
+    user_id: int
+    comments: int
+
+
 class AccountChange(msgspec.Struct, frozen=True, omit_defaults=True):
     """The data of the account.* events. ``token_id`` names the single-use token its e-mail
     carries (the token itself is never written); ``email`` is the address written to where it is
-    not the account's current one (a new address to verify, an old one to tell)."""
+    not the account's current one (a new address to verify, an old one to tell), or the address
+    account.email_verified proved."""
 
     user_id: int
     token_id: int | None = None
@@ -123,11 +157,16 @@ DATA: dict[EventType, type[msgspec.Struct]] = {
     EventType.ARTICLE_LOCKED: ArticleChange,
     EventType.ARTICLE_UNLOCKED: ArticleChange,
     EventType.ARTICLE_DESCRIBED: ArticleChange,
+    EventType.ARTICLE_IMPORTED: ArticleImported,
+    EventType.COMMENT_APPEALED: CommentAppealed,
+    EventType.APPEAL_DECIDED: AppealDecided,
+    EventType.ARTICLE_GUESTS_CLAIMED: GuestsClaimed,
     EventType.ACCOUNT_REGISTERED: AccountChange,
     EventType.ACCOUNT_VERIFICATION_REQUESTED: AccountChange,
     EventType.ACCOUNT_RESET_REQUESTED: AccountChange,
     EventType.ACCOUNT_PASSWORD_CHANGED: AccountChange,
     EventType.ACCOUNT_EMAIL_CHANGED: AccountChange,
+    EventType.ACCOUNT_EMAIL_VERIFIED: AccountChange,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -78,11 +79,15 @@ class Decidable(msgspec.Struct, frozen=True):
 
 
 class OpenItem(msgspec.Struct, frozen=True):
-    """A comment's item awaiting a decision, and the comment's revision when it was opened."""
+    """A comment's item awaiting a decision, the comment's revision when it was opened, and what
+    brought it (its removal is counted under that rule)."""
 
     id: int
     comment_id: int
     opened_revision: int
+    kind: str
+    held_because: str | None  # the comment's, as policy.hold_reason said it
+    reported: bool
 
 
 class NewAuditEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -93,6 +98,9 @@ class NewAuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     target_user_id: int | None = None
     article_key: str | None = None
     reason: str | None = None
+    # What a site owner's change changed; the rule a removal (or an appeal, its outcome) counts under.
+    change: dict[str, Any] | None = None
+    rule: str | None = None
 
 
 class StoredAuthor(msgspec.Struct, frozen=True):
@@ -133,6 +141,8 @@ class AuditRecord(msgspec.Struct, frozen=True):
     target_banned: bool  # from the site, now
     article_key: str | None
     reason: str | None
+    # What a site owner's change changed: {setting: [before, after]}, the origin, the webhook… (never a secret)
+    change: dict[str, Any] | None
     created_at: datetime
 
 

@@ -3,6 +3,7 @@
 // Reached from a queue item's author name, and from anywhere else through showAuthor(userId).
 "use strict";
 
+VIEWS.push("author");
 const REJECTABLE = ["approved", "pending"]; // what "Reject all recent" sweeps
 let record = null; // the author's record as the API gave it
 let outcomesById = new Map(); // comment id -> outcome of the last sweep
@@ -123,5 +124,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#confirm-reject-form").addEventListener("submit", rejectRecent);
   $("#confirm-reject-cancel").addEventListener("click", () => $("#confirm-reject").close());
   $("#confirm-reject").addEventListener("close", () => $("#reject-recent").focus());
-  redraws.push(drawAuthor, drawRejectDialog);
+  // After moderate.js has switched the language (its listener was added first).
+  $("#lang").addEventListener("click", () => { drawAuthor(); drawRejectDialog(); });
 });

@@ -7,10 +7,13 @@ const picked = new Set(); // item ids (strings, as li.dataset.item)
 let anchor = null; // the item a shift+click range starts from
 
 const queueItems = () => [...$("#items").children];
+// An appeal is decided on its own (by another moderator than the remover, with a reason): never in bulk.
+const bulkable = (li) => !li.classList.contains("decided") && shownItems.get(li.dataset.item).kind !== "appeal";
 
 // Wires an item's checkbox (moderate.js's render calls it for each item).
 function selectable(li) {
   const box = $(".select", li);
+  $(".pick", li).hidden = shownItems.get(li.dataset.item).kind === "appeal";
   box.addEventListener("click", (event) => {
     const on = box.checked; // (drawing the selection sets every box again)
     if (event.shiftKey && anchor && anchor !== li && anchor.isConnected) {
@@ -26,7 +29,7 @@ function selectable(li) {
 }
 
 function pick(li, on) {
-  if (on && !li.classList.contains("decided")) picked.add(li.dataset.item); else picked.delete(li.dataset.item);
+  if (on && bulkable(li)) picked.add(li.dataset.item); else picked.delete(li.dataset.item);
   drawSelection();
 }
 
@@ -41,7 +44,7 @@ function drawSelection() {
   queueItems().forEach((li) => {
     const box = $(".select", li);
     box.checked = picked.has(li.dataset.item);
-    box.disabled = li.classList.contains("decided");
+    box.disabled = !bulkable(li);
   });
   $("#bulk").hidden = picked.size === 0;
   $("#bulk-count").textContent = t("selected", picked.size);
@@ -109,5 +112,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#bulk-reason").addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); decideSelected("reject"); }
   });
-  redraws.push(drawSelection);
+  // After moderate.js has switched the language (its listener was added first).
+  $("#lang").addEventListener("click", drawSelection);
 });

@@ -5,7 +5,7 @@
 
 const LABELS = {
   en: {
-    held: "Held", reported: "Reported", why: (rules) => `Why: ${rules.join("; ")}`,
+    held: "Held", reported: "Reported", appeal: "Appeal", why: (rules) => `Why: ${rules.join("; ")}`,
     rules: {
       pre_moderation: "pre-moderation (author not trusted yet)", links: "too many links", blocked_word: "a blocked word",
       repeated_text: "the same text again", burst: "many comments from a new account",
@@ -16,11 +16,15 @@ const LABELS = {
     actions: {
       approve: "approved", reject: "rejected", spam: "marked as spam", keep: "kept", ban: "banned", unban: "ban lifted",
       lock: "closed to new comments", unlock: "reopened to comments", delete: "deleted", describe: "title and address set",
+      settings: "settings changed", origin_add: "origin allowed", origin_remove: "origin no longer allowed",
+      moderator_grant: "made a moderator", moderator_revoke: "moderator role taken back",
+      webhook_add: "webhook added", webhook_remove: "webhook removed", sso_rotate: "new SSO secret made",
+      appeal: "removal appealed", reinstate: "reinstated after appeal", uphold: "removal upheld after appeal",
       pin: "pinned", unpin: "unpinned",
     },
   },
   fr: {
-    held: "Retenu", reported: "Signalé", why: (rules) => `Pourquoi : ${rules.join(" ; ")}`,
+    held: "Retenu", reported: "Signalé", appeal: "Contestation", why: (rules) => `Pourquoi : ${rules.join(" ; ")}`,
     rules: {
       pre_moderation: "pré-modération (auteur pas encore de confiance)", links: "trop de liens", blocked_word: "un mot bloqué",
       repeated_text: "le même texte à nouveau", burst: "beaucoup de commentaires d'un compte récent",
@@ -31,6 +35,10 @@ const LABELS = {
     actions: {
       approve: "approuvé", reject: "rejeté", spam: "marqué comme spam", keep: "gardé", ban: "banni", unban: "bannissement levé",
       lock: "fermé aux commentaires", unlock: "rouvert aux commentaires", delete: "supprimé", describe: "titre et adresse définis",
+      settings: "réglages modifiés", origin_add: "origine autorisée", origin_remove: "origine retirée",
+      moderator_grant: "nommé modérateur", moderator_revoke: "rôle de modérateur retiré",
+      webhook_add: "webhook ajouté", webhook_remove: "webhook retiré", sso_rotate: "nouveau secret SSO créé",
+      appeal: "retrait contesté", reinstate: "rétabli après contestation", uphold: "retrait maintenu après contestation",
       pin: "épinglé", unpin: "désépinglé",
     },
   },

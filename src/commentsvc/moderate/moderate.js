@@ -32,6 +32,58 @@ const TEXT = {
     history: (h) => `${h.approved} approved, ${h.rejected} rejected · account since ${day(h.account_created_at)}`,
     anonymous: "(erased account)", failed: (detail) => `That did not work: ${detail}`,
     stale: "Its author edited this comment meanwhile: here is the new text. Decide again.",
+    // The site owners' Settings view (settings.js) and what the audit log says of their changes.
+    settings: "Settings", settingsTitle: "Site settings", save: "Save", saved: "Settings saved.", yes: "yes", no: "no",
+    settingNames: {
+      name: "Site name, as moderators see it", moderation: "When comments are reviewed",
+      trust_after: "Approved comments after which an author is trusted (0: never)",
+      distrust_ratio: "Rejection rate that withdraws trust", hold_first_comment: "Hold a new reader's first comment (after-publication review)",
+      require_verified_email: "Hold comments from unverified e-mail addresses", max_links: "Links a comment may hold before it is held",
+      blocked_words: "Blocked words (separated by commas)", burst_count: "Comments a new account may post in a burst",
+      burst_minutes: "How long a burst lasts, in minutes", report_threshold: "Readers' reports before a comment is reviewed",
+      edit_window_minutes: "Minutes an author may edit a comment", max_depth: "Deepest reply level (0: no nesting)",
+    },
+    choices: { pre: "before publication (pre-moderation)", post: "after publication (post-moderation)" },
+    range: (min, max) => `from ${min} to ${max}`, length: (min, max) => `${min} to ${max} characters`,
+    byDefault: (value) => `default: ${value}`, changedSetting: (name, before, after) => `${name}: ${before} → ${after}`,
+    between: (min, max) => `Must be between ${min} and ${max}.`, lengthBetween: (min, max) => `Must be ${min} to ${max} characters long.`,
+    fieldErrors: {
+      origin: "Give an http(s) address such as https://www.example.org.", username: "No account has that username.",
+      url: "Give an absolute http(s) address the service may reach (not a private one).", events: "Choose at least one event.",
+    },
+    origins: "Origins", originsHint: "The addresses whose pages may show the comments (a change takes up to 10 seconds).",
+    newOrigin: "Origin to allow", add: "Add", remove: "Remove", revoke: "Take the role back",
+    originAdded: (origin) => `${origin} may show the comments.`, originRemoved: (origin) => `${origin} may no longer show the comments.`,
+    moderators: "Moderators", newModerator: "Username of the new moderator",
+    roles: { moderator: "moderator", owner: "owner" },
+    moderatorAdded: (name) => `${name} moderates this site.`, moderatorRevoked: (name) => `${name} no longer moderates this site.`,
+    webhooks: "Webhooks", webhookUrl: "Address to post events to", webhookEvents: "Events",
+    webhookAdded: (url) => `Events now go to ${url}.`, webhookRemoved: (url) => `Events no longer go to ${url}.`,
+    neverSent: "never sent",
+    lastSent: (at, outcome) => `last sent ${at}: ${outcome}`, answered: (status) => `answered ${status}`,
+    secretOnce: (secret) => `Its secret, shown this once (keep it): ${secret}`,
+    sso: "Sign-in through your site (SSO)", ssoRotate: "Make a new secret",
+    ssoNone: "The site has no SSO secret yet.",
+    ssoState: (since, until, accounts) =>
+      `Secret made ${since}${until ? `; the previous one works until ${until}` : ""}. ${counted(accounts, "account", "accounts")} signed in through it.`,
+    ssoSecret: (secret) => `The new secret, shown this once (give it to your site's server; the previous one works for 24 more hours): ${secret}`,
+    imports: "Import", importsTitle: "Import comments",
+    importsHelp: "Bring in the comments of another system from its export file. The import runs on the server: you may leave this page, and nothing is imported twice if you upload the same file again.",
+    importFormat: "Exported from", importFormatShort: "Format", importKey: "Article keys", importFile: "Export file",
+    importStart: "Upload and import", importsEarlier: "Imports", importState: "State", importResult: "Result",
+    importKeys: { path: "the path of each page's address", url: "each page's whole address", identifier: "the old system's own identifiers" },
+    importStates: { queued: "waiting", running: "importing", done: "done", failed: "failed" },
+    uploading: (percent) => `Uploading the file: ${percent} %`,
+    importQueued: "File received: the import starts in a moment.",
+    importRunning: (records, size) => `Importing: ${records} records read from the file (${size}).`,
+    importDone: "Import done.", importFailed: (why) => `The import failed: ${why}`,
+    importRecords: (records) => `${records} records read`,
+    importSummary: {
+      threads: "Threads read", articles_created: "Articles created", comments: "Comments read",
+      comments_created: "Comments imported", already_imported: "Already imported before", authors_created: "Authors added (as guests)",
+    },
+    importSkipped: "Left out", skippedLine: (reason, n) => `${reason}: ${n}`, importLine: (s) => `${s.comments_created} of ${s.comments} comments imported`,
+    skipReasons: {},
     select: "Select", selected: (n) => (n === 1 ? "1 item selected" : `${n} items selected`),
     bulkReason: "Reason for all (their authors are shown it)", approveSelected: "Approve selected",
     rejectSelected: "Reject selected", spamSelected: "Spam selected", clearSelection: "Clear the selection",
@@ -77,6 +129,70 @@ const TEXT = {
       `${counted(h.approved, "approuvé", "approuvés")}, ${counted(h.rejected, "rejeté", "rejetés")} · compte depuis le ${day(h.account_created_at)}`,
     anonymous: "(compte effacé)", failed: (detail) => `Échec : ${detail}`,
     stale: "Son auteur a modifié ce commentaire entre-temps : voici le nouveau texte. Décidez à nouveau.",
+    settings: "Réglages", settingsTitle: "Réglages du site", save: "Enregistrer", saved: "Réglages enregistrés.", yes: "oui", no: "non",
+    settingNames: {
+      name: "Nom du site, tel que les modérateurs le voient", moderation: "Quand les commentaires sont examinés",
+      trust_after: "Commentaires approuvés après lesquels un auteur est de confiance (0 : jamais)",
+      distrust_ratio: "Taux de rejet qui retire la confiance", hold_first_comment: "Retenir le premier commentaire d'un nouveau lecteur (examen après publication)",
+      require_verified_email: "Retenir les commentaires des adresses e-mail non vérifiées", max_links: "Liens permis dans un commentaire avant qu'il soit retenu",
+      blocked_words: "Mots bloqués (séparés par des virgules)", burst_count: "Commentaires qu'un compte récent peut poster d'affilée",
+      burst_minutes: "Durée d'une rafale, en minutes", report_threshold: "Signalements de lecteurs avant qu'un commentaire soit examiné",
+      edit_window_minutes: "Minutes pendant lesquelles un auteur peut modifier un commentaire", max_depth: "Niveau de réponse le plus profond (0 : pas d'imbrication)",
+    },
+    choices: { pre: "avant publication (pré-modération)", post: "après publication (post-modération)" },
+    range: (min, max) => `de ${min} à ${max}`, length: (min, max) => `de ${min} à ${max} caractères`,
+    byDefault: (value) => `par défaut : ${value}`, changedSetting: (name, before, after) => `${name} : ${before} → ${after}`,
+    between: (min, max) => `Doit être compris entre ${min} et ${max}.`, lengthBetween: (min, max) => `Doit compter de ${min} à ${max} caractères.`,
+    fieldErrors: {
+      origin: "Donnez une adresse http(s) telle que https://www.example.org.", username: "Aucun compte n'a ce nom d'utilisateur.",
+      url: "Donnez une adresse http(s) absolue que le service peut joindre (pas une adresse privée).", events: "Choisissez au moins un événement.",
+    },
+    origins: "Origines", originsHint: "Les adresses dont les pages peuvent afficher les commentaires (un changement prend jusqu'à 10 secondes).",
+    newOrigin: "Origine à autoriser", add: "Ajouter", remove: "Retirer", revoke: "Retirer le rôle",
+    originAdded: (origin) => `${origin} peut afficher les commentaires.`, originRemoved: (origin) => `${origin} ne peut plus afficher les commentaires.`,
+    moderators: "Modérateurs", newModerator: "Nom d'utilisateur du nouveau modérateur",
+    roles: { moderator: "modérateur", owner: "propriétaire" },
+    moderatorAdded: (name) => `${name} modère ce site.`, moderatorRevoked: (name) => `${name} ne modère plus ce site.`,
+    webhooks: "Webhooks", webhookUrl: "Adresse où envoyer les événements", webhookEvents: "Événements",
+    webhookAdded: (url) => `Les événements partent désormais vers ${url}.`, webhookRemoved: (url) => `Les événements ne partent plus vers ${url}.`,
+    neverSent: "jamais envoyé",
+    lastSent: (at, outcome) => `dernier envoi ${at} : ${outcome}`, answered: (status) => `réponse ${status}`,
+    secretOnce: (secret) => `Son secret, montré cette seule fois (gardez-le) : ${secret}`,
+    sso: "Connexion par votre site (SSO)", ssoRotate: "Créer un nouveau secret",
+    ssoNone: "Le site n'a pas encore de secret SSO.",
+    ssoState: (since, until, accounts) =>
+      `Secret créé le ${since}${until ? ` ; le précédent fonctionne jusqu'au ${until}` : ""}. ${counted(accounts, "compte s'est connecté", "comptes se sont connectés")} par lui.`,
+    ssoSecret: (secret) => `Le nouveau secret, montré cette seule fois (donnez-le au serveur de votre site ; le précédent fonctionne encore 24 heures) : ${secret}`,
+    imports: "Importer", importsTitle: "Importer des commentaires",
+    importsHelp: "Reprenez les commentaires d'un autre système depuis son fichier d'export. L'import se fait sur le serveur : vous pouvez quitter cette page, et rien n'est importé deux fois si vous envoyez de nouveau le même fichier.",
+    importFormat: "Exporté de", importFormatShort: "Format", importKey: "Clés des articles", importFile: "Fichier d'export",
+    importStart: "Envoyer et importer", importsEarlier: "Imports", importState: "État", importResult: "Résultat",
+    importKeys: { path: "le chemin de l'adresse de chaque page", url: "l'adresse complète de chaque page", identifier: "les identifiants de l'ancien système" },
+    importStates: { queued: "en attente", running: "en cours", done: "terminé", failed: "échoué" },
+    uploading: (percent) => `Envoi du fichier : ${percent} %`,
+    importQueued: "Fichier reçu : l'import commence dans un instant.",
+    importRunning: (records, size) => `Import en cours : ${records} enregistrements lus dans le fichier (${size}).`,
+    importDone: "Import terminé.", importFailed: (why) => `L'import a échoué : ${why}`,
+    importRecords: (records) => `${records} enregistrements lus`,
+    importSummary: {
+      threads: "Fils lus", articles_created: "Articles créés", comments: "Commentaires lus",
+      comments_created: "Commentaires importés", already_imported: "Déjà importés auparavant", authors_created: "Auteurs ajoutés (comme invités)",
+    },
+    importSkipped: "Laissés de côté", skippedLine: (reason, n) => `${reason} : ${n}`, importLine: (s) => `${s.comments_created} commentaires importés sur ${s.comments}`,
+    // The service says why a comment was left out in English; a reason missing here shows as it is.
+    skipReasons: {
+      "its thread is not in the file": "son fil n'est pas dans le fichier",
+      "its thread has no URL or identifier to key it by": "son fil n'a ni adresse ni identifiant pour le nommer",
+      "the same id appears twice in the file": "le même identifiant apparaît deux fois dans le fichier",
+      "already imported": "déjà importé",
+      "in a reply cycle, or deeper than 50 replies": "dans un cycle de réponses, ou à plus de 50 réponses de profondeur",
+      "empty body": "texte vide",
+      "body longer than 10000 characters": "texte de plus de 10 000 caractères",
+      "body with control or invalid characters": "texte avec des caractères de contrôle ou invalides",
+      "a pingback or trackback, not a comment": "un pingback ou un trackback, pas un commentaire",
+      "a WordPress comment of another type than a reader's comment (an order note, a review…)":
+        "un commentaire WordPress d'un autre type que celui d'un lecteur (une note de commande, un avis…)",
+    },
     select: "Sélectionner", selected: (n) => `${counted(n, "élément sélectionné", "éléments sélectionnés")}`,
     bulkReason: "Motif pour tous (montré à leurs auteurs)", approveSelected: "Approuver la sélection",
     rejectSelected: "Rejeter la sélection", spamSelected: "Sélection en spam", clearSelection: "Vider la sélection",
@@ -133,19 +249,23 @@ async function api(method, path, body, retried = false) {
     session.clear();
   }
   const data = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw Object.assign(new Error(data && data.detail), { status: response.status });
+  if (!response.ok) throw Object.assign(new Error(data && data.detail), { status: response.status, field: data && data.field });
   return data;
 }
 
 let site = null;
+let roles = []; // the signed-in account's, as /me says them
+// The views, each a section of the page: showing one hides the others (a view's own file adds its name).
+const VIEWS = ["queue", "log"];
+const showView = (name) => VIEWS.forEach((view) => { $(`#${view}`).hidden = view !== name; });
+// What each view shows of itself for the chosen site (a nav button only some roles see), called as it changes.
+const siteChosen = [];
 let logCursor = null;
 // What is on screen, as the API gave it: drawn again in the other language on the toggle.
 const shownItems = new Map(); // item_id (a string, as in li.dataset.item) -> item
 let logEntries = [];
 let said = null; // the status line: a TEXT key and its arguments
 let banning = null; // what the ban dialog is about: { author, back (the element to return to), done? }
-// Redrawn in the other language on the toggle, besides the queue and the log (the views of other files).
-const redraws = [];
 
 function say(key, ...args) {
   said = key ? [key, ...args] : null;
@@ -159,13 +279,7 @@ function translate() {
   drawBanDialog();
   document.querySelectorAll("#items > li.item").forEach((li) => fill(li, shownItems.get(li.dataset.item)));
   drawLog();
-  redraws.forEach((redraw) => redraw());
   say(...(said || []));
-}
-
-// One view at a time (none: signed out).
-function showView(id) {
-  document.querySelectorAll("main > section").forEach((section) => { section.hidden = section.id !== id; });
 }
 
 async function start() {
@@ -173,8 +287,10 @@ async function start() {
   if (!session.access) return showSignIn();
   let me;
   try { me = await api("GET", "/api/v1/me"); } catch { session.clear(); return showSignIn(); }
-  const sites = me.roles.filter((r) => r.role === "moderator").map((r) => r.site);
-  const admin = me.roles.some((r) => r.role === "admin");
+  roles = me.roles;
+  // An owner moderates the site too.
+  const sites = [...new Set(roles.filter((r) => r.site).map((r) => r.site))];
+  const admin = roles.some((r) => r.role === "admin");
   if (!sites.length && !admin) { session.clear(); showSignIn(); return say("notModerator"); }
   const picker = $("#site");
   picker.replaceChildren(...sites.map((slug) => new Option(slug, slug)));
@@ -185,12 +301,13 @@ async function start() {
   site = picker.value || new URLSearchParams(location.search).get("site");
   $("#sign-in").hidden = true;
   $("#signed-in").hidden = false;
+  siteChosen.forEach((hook) => hook(site));
   showQueue();
 }
 
 // Before anyone signs in, and after they sign out, nothing but the form (and the language).
 function showSignIn() {
-  $("#sign-in").hidden = false; $("#signed-in").hidden = true; showView(null);
+  $("#sign-in").hidden = false; $("#signed-in").hidden = true; showView(null); roles = [];
   shownItems.clear(); $("#items").replaceChildren();
   logEntries = []; logCursor = null; drawLog();
   $("#sign-in input[name=login]").focus();
@@ -294,6 +411,8 @@ function fill(li, item) {
   $(".who", li).disabled = !author;
   $(".lock", li).textContent = t(item.article.locked ? "reopen" : "close");
   drawPin(li, item.comment);
+  fillAppeal(li, item);
+  fillVersions(li, item);
 }
 
 function select(li, focus = true) {
@@ -304,7 +423,7 @@ function select(li, focus = true) {
 }
 
 async function decide(li, action) {
-  if (li.classList.contains("decided")) return;
+  if (li.classList.contains("decided") || !appealDecidable(li, action)) return;
   const reason = $(".reason", li).value.trim();
   const body = { action, revision: Number(li.dataset.revision) };
   if (reason) body.reason = reason;
@@ -411,7 +530,7 @@ function drawLog() {
       who: [entry.actor ? handle(entry.actor) : t("anonymous")],
       what: [label("actions", entry.action)],
       target: target(entry),
-      reason: [entry.reason || ""],
+      reason: [entry.reason || changed(entry.change)],
     };
     Object.entries(cells).forEach(([column, content]) => {
       const cell = document.createElement("td");
@@ -441,6 +560,16 @@ function target(entry) {
   if (entry.action === "ban" && entry.target_banned) nodes.push(button(t("lift"), () => unban(entry)));
   if (entry.action === "lock" && entry.article && entry.article.locked) nodes.push(button(t("reopen"), () => reopen(entry.article)));
   return nodes;
+}
+
+// What a site owner's change changed: each setting from its old value to its new one, the origin,
+// the webhook (the account a moderator role was given to or taken from is the entry's target).
+function changed(change) {
+  if (!change) return "";
+  if (change.origin) return change.origin;
+  if (change.webhook) return `#${change.webhook} ${change.url}`;
+  const value = (v) => (Array.isArray(v) ? v.join(", ") || "–" : typeof v === "boolean" ? t(v ? "yes" : "no") : String(v));
+  return Object.entries(change).map(([name, [before, after]]) => t("changedSetting", label("settingNames", name), value(before), value(after))).join(" · ");
 }
 
 function button(text, onClick) {
@@ -493,7 +622,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#show-log").addEventListener("click", () => showLog());
   $("#more-log").addEventListener("click", () => showLog(true));
   $("#refresh").addEventListener("click", fetchItems);
-  $("#site").addEventListener("change", (event) => { site = event.target.value; showQueue(); });
+  $("#site").addEventListener("change", (event) => {
+    site = event.target.value;
+    siteChosen.forEach((hook) => hook(site));
+    showQueue();
+  });
   $("#sign-out").addEventListener("click", async () => {
     if (session.refresh) await api("POST", "/api/v1/auth/logout", { refresh_token: session.refresh }).catch(() => {});
     session.clear(); say(); showSignIn();

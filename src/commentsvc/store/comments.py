@@ -8,20 +8,32 @@ from datetime import datetime
 import asyncpg
 
 from commentsvc.model.accounts import AuthoredComment, OwnReport, OwnVote
-from commentsvc.model.comments import CommentContext, CommentOnArticle, StoredComment
+from commentsvc.model.appeals import AppealStatus
+from commentsvc.model.comments import CommentContext, CommentOnArticle, StoredComment, Version
 from commentsvc.model.moderation import Ban, Decidable, Standing
 from commentsvc.model.sites import Site
 from commentsvc.store import sites
+
+# A comment's appeal, read only for its author and moderators (an anonymous page never asks).
+_APPEAL = """(SELECT {what} FROM appeals ap JOIN moderation_items ai ON ai.id = ap.item_id
+              WHERE ap.comment_id = c.id)"""
+_APPEAL_STATUS = _APPEAL.format(
+    what=f"""CASE ai.decision WHEN 'approve' THEN '{AppealStatus.REINSTATED}'
+                 WHEN 'reject' THEN '{AppealStatus.UPHELD}' ELSE '{AppealStatus.PENDING}' END"""
+)
 
 
 def _columns(viewer_moderates: str) -> str:
     """A comment's columns as ``viewer`` ($2, a user id or NULL) may see them;
     ``viewer_moderates`` is the SQL expression saying whether they moderate it."""
+    privileged = f"{viewer_moderates} OR c.author_id = $2"
     return f"""c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.status, c.author_id,
         u.username AS author_username, u.display_name AS author_display_name,
-        CASE WHEN {viewer_moderates} OR c.author_id = $2 THEN c.body END AS body,
+        CASE WHEN {privileged} THEN c.body END AS body,
         c.body_html, c.created_at, c.edited_at, c.score, coalesce(v.value, 0)::int AS my_vote,
-        CASE WHEN {viewer_moderates} OR c.author_id = $2 THEN c.moderation_reason END AS moderation_reason,
+        CASE WHEN {privileged} THEN c.moderation_reason END AS moderation_reason,
+        CASE WHEN {privileged} THEN {_APPEAL_STATUS} END AS appeal,
+        CASE WHEN {privileged} THEN {_APPEAL.format(what="ai.reason")} END AS appeal_reason,
         c.pinned"""
 
 
@@ -339,10 +351,14 @@ async def update_body(
     status: str,
     held_because: str | None,
 ) -> None:
-    """Write an edit as the comment's next revision, in ``status``; a held comment keeps the reason
-    it was first held for unless the new text gives one."""
+    """Write an edit as the comment's next revision, in ``status``, keeping the text it replaces
+    among the comment's versions (the statement's snapshot reads the row before the update); a held
+    comment keeps the reason it was first held for unless the new text gives one."""
     await conn.execute(
-        """UPDATE comments SET body = $2, body_html = $3, body_hash = $4, edited_at = now(),
+        """WITH kept AS (
+               INSERT INTO comment_versions (comment_id, revision, body, edited_at)
+               SELECT id, revision, body, edited_at FROM comments WHERE id = $1)
+           UPDATE comments SET body = $2, body_html = $3, body_hash = $4, edited_at = now(),
                   revision = revision + 1, status = $5, held_because = coalesce($6, held_because)
            WHERE id = $1""",
         comment_id,
@@ -352,6 +368,19 @@ async def update_body(
         status,
         held_because,
     )
+
+
+async def versions(conn: asyncpg.Connection, comment_id: int) -> list[Version]:
+    """Every text the comment had since its versions were kept, oldest first, the current one last."""
+    rows = await conn.fetch(
+        """SELECT body, edited_at FROM (
+               SELECT revision, body, edited_at FROM comment_versions WHERE comment_id = $1
+               UNION ALL
+               SELECT revision, body, edited_at FROM comments WHERE id = $1) v
+           ORDER BY revision""",
+        comment_id,
+    )
+    return [Version(row["body"], row["edited_at"]) for row in rows]
 
 
 async def set_vote(conn: asyncpg.Connection, comment_id: int, user_id: int, value: int) -> int:

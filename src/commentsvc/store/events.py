@@ -193,6 +193,15 @@ async def replay(conn: asyncpg.Connection, subscriber: str | None, event_ids: Se
     return int(replayed)
 
 
+async def due_now(conn: asyncpg.Connection, event_ids: Sequence[int]) -> None:
+    """The events' deliveries, due at once (those left to their writer for a grace included)."""
+    await conn.execute(
+        """UPDATE event_deliveries SET due_at = clock_timestamp()
+           WHERE event_id = ANY ($1::bigint[]) AND due_at > clock_timestamp()""",
+        list(event_ids),
+    )
+
+
 async def prune(conn: asyncpg.Connection, older_than: timedelta, most: int) -> int:
     """Delete up to ``most`` events older than ``older_than`` that no subscriber still has to
     take (delivered, or never wanted); the number deleted."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -100,6 +101,7 @@ _ITEM = """SELECT i.id, i.site_id, i.comment_id, i.kind, i.created_at, i.stream_
     LEFT JOIN users pu ON pu.id = p.author_id"""
 
 _REPORTS = msgspec.json.Decoder(list[Report])
+_CHANGE = msgspec.json.Decoder(dict[str, Any])
 
 
 def _item(row: asyncpg.Record) -> StoredItem:
@@ -156,8 +158,10 @@ async def open_items(conn: asyncpg.Connection, comment_ids: Sequence[int]) -> di
     (one at most each): held or reported comments; any other kind (an appeal, say) is decided on
     its own, from the queue."""
     rows = await conn.fetch(
-        """SELECT id, comment_id, opened_revision FROM moderation_items
-           WHERE comment_id = ANY($1::bigint[]) AND decision IS NULL AND kind IN ('held', 'reported')""",
+        """SELECT i.id, i.comment_id, i.opened_revision, i.kind, c.held_because,
+                  EXISTS (SELECT FROM reports r WHERE r.comment_id = i.comment_id) AS reported
+           FROM moderation_items i JOIN comments c ON c.id = i.comment_id
+           WHERE i.comment_id = ANY($1::bigint[]) AND i.decision IS NULL AND i.kind IN ('held', 'reported')""",
         list(comment_ids),
     )
     return {row["comment_id"]: OpenItem(**dict(row)) for row in rows}
@@ -217,25 +221,37 @@ async def record(
     target_user_id: int | None = None,
     article_key: str | None = None,
     reason: str | None = None,
+    change: dict[str, object] | None = None,
+    rule: str | None = None,
 ) -> None:
+    """``change``: what a site owner's change changed (a setting's old and new value, an origin…).
+    ``rule``: of a removal, and of its appeal and the appeal's outcome, the rule that brought the
+    comment before a moderator (sql/0024)."""
     await record_all(
         conn,
         [NewAuditEntry(site_id=site_id, actor_id=actor_id, action=action, comment_id=comment_id,
-                       target_user_id=target_user_id, article_key=article_key, reason=reason)],
+                       target_user_id=target_user_id, article_key=article_key, reason=reason,
+                       change=change, rule=rule)],
     )  # fmt: skip
 
 
 async def record_all(conn: asyncpg.Connection, entries: Sequence[NewAuditEntry]) -> None:
-    """Write the entries, in order."""
+    """Write the entries, in order, in one statement."""
     await conn.execute(
-        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason)
-           SELECT site_id, actor_id, action, comment_id, target_user_id, article_key, reason
-           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])
-                WITH ORDINALITY AS e (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, n)
+        """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, change, rule)
+           SELECT site_id, actor_id, action, comment_id, target_user_id, article_key, reason, change::jsonb, rule
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
+                       $8::text[], $9::text[])
+                WITH ORDINALITY AS e (site_id, actor_id, action, comment_id, target_user_id, article_key, reason,
+                                      change, rule, n)
            ORDER BY n""",
-        # The struct's fields are the columns, in this order.
-        *([getattr(entry, field) for entry in entries] for field in NewAuditEntry.__struct_fields__),
+        # The struct's fields are the columns, in this order (a change as its JSON text).
+        *([_column(getattr(entry, field)) for entry in entries] for field in NewAuditEntry.__struct_fields__),
     )
+
+
+def _column(value: object) -> object:
+    return msgspec.json.encode(value).decode() if isinstance(value, dict) else value
 
 
 async def author(conn: asyncpg.Connection, site_id: int, user_id: int) -> StoredAuthor | None:
@@ -281,7 +297,7 @@ async def audit_page(
                   t.username AS target_username,
                   EXISTS (SELECT 1 FROM bans b WHERE b.site_id = l.site_id AND b.user_id = l.target_user_id
                           AND (b.until IS NULL OR b.until > now())) AS target_banned,
-                  l.article_key, l.reason, l.created_at,
+                  l.article_key, l.reason, l.change::text AS change, l.created_at,
                   coalesce(ka.key, ca.key) AS about_key, coalesce(ka.title, ca.title) AS about_title,
                   coalesce(ka.url, ca.url) AS about_url, coalesce(ka.locked, ca.locked) AS about_locked
            FROM audit_log l
@@ -296,7 +312,10 @@ async def audit_page(
         before_id,
         limit,
     )
-    return [StoredAuditRecord(**dict(row)) for row in rows]
+    return [
+        StoredAuditRecord(**{**dict(row), "change": row["change"] and _CHANGE.decode(row["change"])})
+        for row in rows
+    ]
 
 
 async def closed_entries(conn: asyncpg.Connection, comment_ids: list[int]) -> list[tuple[int, str]]:

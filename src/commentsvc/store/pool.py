@@ -126,12 +126,27 @@ async def create_webhooks_pool(settings: Settings) -> asyncpg.Pool:
     return await _pool(settings, WEBHOOKS_POOL_SIZE, {})
 
 
-async def _pool(settings: Settings, size: int, server_settings: dict[str, str]) -> asyncpg.Pool:
+async def create_imports_pool(settings: Settings) -> asyncpg.Pool:
+    """The connection of the import a process runs in the background (one at a time): its one
+    transaction reads a whole file and merges it, for minutes on a large one, so no statement of
+    it is cut short."""
+    return await _pool(settings, 1, {}, command_timeout=None)
+
+
+async def create_import_jobs_pool(settings: Settings) -> asyncpg.Pool:
+    """The background imports' short statements (claims, progress, leases), apart from the
+    requests' connections: one at a time."""
+    return await _pool(settings, 1, {})
+
+
+async def _pool(
+    settings: Settings, size: int, server_settings: dict[str, str], command_timeout: float | None = 10
+) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         settings.database_url,
         min_size=0,  # start even while PostgreSQL is down; /readyz says so
         max_size=size,
-        command_timeout=10,
+        command_timeout=command_timeout,
         # Idle connections are replaced so a restarted server is noticed quickly.
         max_inactive_connection_lifetime=60,
         reset=_nothing_to_reset,

@@ -63,8 +63,10 @@ async def update_site(conn: asyncpg.Connection, slug: str, change: dict[str, obj
     return _site(row) if row else None
 
 
-async def get_site(conn: asyncpg.Connection, slug: str) -> Site | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM sites WHERE slug = $1", slug)
+async def get_site(conn: asyncpg.Connection, slug: str, for_update: bool = False) -> Site | None:
+    """``for_update``: locked until the transaction ends, for a change made from what it holds now."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM sites WHERE slug = $1{lock}", slug)
     return _site(row) if row else None
 
 

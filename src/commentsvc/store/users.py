@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from commentsvc.model.accounts import Credentials, Role, User
+from commentsvc.model.accounts import Credentials, Role, SiteRole, User
 
 # An SSO account's address is the one its host site gave (store.sso).
 _USER_COLUMNS = (
@@ -163,6 +163,27 @@ async def moderates(conn: asyncpg.Connection, user_id: int, site_id: int) -> boo
         user_id,
         site_id,
     )
+
+
+async def owns(conn: asyncpg.Connection, user_id: int, site_id: int) -> bool:
+    """Whether the user is an owner of the site, or an admin."""
+    return await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM user_roles
+                          WHERE user_id = $1 AND (role = 'admin' OR (role = 'owner' AND site_id = $2)))""",
+        user_id,
+        site_id,
+    )
+
+
+async def site_roles(conn: asyncpg.Connection, site_id: int) -> list[SiteRole]:
+    """Who moderates the site by a role of that site (admins moderate every site and are not listed)."""
+    rows = await conn.fetch(
+        """SELECT u.id AS user_id, u.username, u.display_name, r.role, r.granted_at
+           FROM user_roles r JOIN users u ON u.id = r.user_id
+           WHERE r.site_id = $1 ORDER BY lower(u.username), r.role""",
+        site_id,
+    )
+    return [SiteRole(**dict(row)) for row in rows]
 
 
 async def is_admin(conn: asyncpg.Connection, user_id: int) -> bool:

@@ -47,12 +47,12 @@ async def of_site(conn: asyncpg.Connection, site_id: int) -> list[Webhook]:
     return [_webhook(row) for row in rows]
 
 
-async def delete(conn: asyncpg.Connection, site_id: int, webhook_id: int) -> bool:
-    """True when the site had that webhook; its deliveries, pending ones too, go with it."""
-    deleted = await conn.fetchval(
-        "DELETE FROM webhooks WHERE id = $1 AND site_id = $2 RETURNING true", webhook_id, site_id
+async def delete(conn: asyncpg.Connection, site_id: int, webhook_id: int) -> str | None:
+    """The URL of the site's webhook, deleted with its deliveries (pending ones too); None when
+    the site had no such webhook."""
+    return await conn.fetchval(
+        "DELETE FROM webhooks WHERE id = $1 AND site_id = $2 RETURNING url", webhook_id, site_id
     )
-    return deleted is not None
 
 
 async def fan_out(conn: asyncpg.Connection, events: Sequence[Event]) -> int:

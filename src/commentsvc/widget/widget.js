@@ -195,17 +195,22 @@
 
   function comment(c) {
     var mine = me && c.author && c.author.id === me.id, node = el("article", { class: "comment", tabindex: -1, "data-id": c.id });
+    var removed = c.status === "rejected" || c.status === "spam" || c.status === "removed";
     var allowed = me && !(viewer && viewer.banned), open = allowed && !locked;
     var head = el("p", { class: "meta" }, [
       // The unique @username beside the free-form display name: namesakes and look-alikes stay apart.
       el("strong", { text: c.author ? c.author.display_name : "—" }),
       c.author ? el("span", { class: "handle", text: " @" + c.author.username }) : null, " · ",
       el("time", { datetime: c.created_at, title: day(c.created_at), text: ago(c.created_at) }),
-      c.edited_at ? " · " + t.edited : null,
+      c.edited_at ? " · " : null,
+      // Its author (and moderators, who are sent its source) may open the texts edits replaced.
+      c.edited_at ? (c.body != null ? el("button", { type: "button", class: "link", "aria-expanded": "false",
+        "aria-label": t.showVersions, text: t.edited,
+        onclick: function (e) { versions(c, node, e.currentTarget); } }) : t.edited) : null,
       c.pinned ? el("span", { class: "badge pinned", text: t.pinned }) : null,
       c.status === "pending" ? el("span", { class: "badge", text: t.pending }) : null,
-      c.status === "rejected" || c.status === "spam" || c.status === "removed"
-        ? el("span", { class: "badge", text: t.removed + (c.moderation_reason ? " : " + c.moderation_reason : "") }) : null,
+      removed ? el("span", { class: "badge", text: t.removed + (c.moderation_reason ? " : " + c.moderation_reason : "") }) : null,
+      c.appeal ? el("span", { class: "badge appeal", text: fillIn(t.appealState[c.appeal.status], { reason: c.appeal.reason }) }) : null,
     ]);
     var body = el("div", { class: "body" });
     if (c.status === "deleted") body.textContent = t.deleted;
@@ -247,6 +252,8 @@
       actions.append(editButton);
       setTimeout(function () { editButton.remove(); }, Math.min(left, 2147483647));
     }
+    // A removal is contested once, by its author, banned or not.
+    if (mine && removed && !c.appeal) actions.append(appealButton(c, actions, box));
     if (mine && c.status !== "deleted") {
       actions.append(el("button", { type: "button", text: t.del, onclick: function () {
         if (!confirm(t.confirmDel)) return;
@@ -278,6 +285,44 @@
     if (c.replies.length) node.append(el("div", { class: "replies" }, c.replies.map(comment)));
     if (c.more_replies) node.append(moreReplies(c, node));
     return node;
+  }
+
+  // The texts a comment had, oldest first, under it; the button opens and closes them.
+  function versions(c, node, button) {
+    var shown = node.querySelector(":scope > .versions"), box = node.querySelector(":scope > .status");
+    if (shown) { shown.remove(); button.setAttribute("aria-expanded", "false"); return; }
+    note(box);
+    api("GET", "/api/v1/comments/" + c.id + "/history").then(function (r) {
+      var list = el("div", { class: "versions" }, [el("p", { class: "caption", text: t.versionsTitle }),
+        el("ol", {}, r.versions.map(function (v) {
+          return el("li", {}, [
+            el("p", { class: "meta", text: v.edited_at ? fillIn(t.editedOn, { when: day(v.edited_at) }) : t.firstVersion }),
+            el("p", { class: "source", text: v.body }),
+          ]);
+        }))]);
+      node.querySelector(":scope > .body").after(list);
+      button.setAttribute("aria-expanded", "true");
+    }, failed(box));
+  }
+
+  // The author of a removed comment asks, once, that another moderator look at it again.
+  function appealButton(c, actions, box) {
+    var form = null, button = el("button", { type: "button", text: t.appeal, onclick: function () {
+      if (form) { form.querySelector("textarea").focus(); return; }
+      var area = checked(el("textarea", { name: "text", rows: 3, maxlength: 2000, required: true, "aria-label": t.appealWhy, placeholder: t.appealWhy }), "text");
+      var close = function () { form.remove(); form = null; };
+      form = el("form", { class: "appeal", onsubmit: function (e) {
+        e.preventDefault(); note(box);
+        api("POST", "/api/v1/comments/" + c.id + "/appeal", { text: area.value }).then(function () {
+          return reloadAt(c.id, t.appealSent);
+        }, failed(box));
+      } }, [area, el("div", { class: "row" }, [
+        el("button", { type: "submit", class: "primary", text: t.appealSend }),
+        el("button", { type: "button", text: t.cancel, onclick: function () { close(); button.focus(); } }),
+      ])]);
+      actions.after(form); area.focus();
+    } });
+    return button;
   }
 
   // A long thread's page carries its first replies; this button appends the next ones.

@@ -17,7 +17,10 @@ from commentsvc.model.events import AccountChange, Event, EventType
 from commentsvc.model.mail import Letter
 from commentsvc.store import account_tokens, users
 
-ACCOUNT_TYPES = frozenset(t for t in EventType if t.value.startswith("account."))
+# An address verified is written no letter (its confirmation was the letter).
+ACCOUNT_TYPES = frozenset(t for t in EventType if t.value.startswith("account.")) - {
+    EventType.ACCOUNT_EMAIL_VERIFIED
+}
 # The page each token's link opens, and the sentences its letter is made of.
 PAGES = {Purpose.VERIFY: "/account/verify", Purpose.EMAIL: "/account/verify", Purpose.RESET: "/account/reset"}
 TOKEN_LETTERS = {Purpose.VERIFY: "verify", Purpose.EMAIL: "new_address", Purpose.RESET: "reset"}

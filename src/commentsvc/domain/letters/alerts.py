@@ -20,13 +20,14 @@ from commentsvc.domain.moderation_views import held_because
 from commentsvc.domain.queue_feed import OPENING, opens
 from commentsvc.model.alerts import Moderator
 from commentsvc.model.comments import StoredComment
-from commentsvc.model.events import Event
+from commentsvc.model.events import Event, EventType
 from commentsvc.model.mail import Letter
 from commentsvc.model.moderation import StoredItem
 from commentsvc.store import alerts, comments, moderation, sites
 
 NAME = "moderator-mail"
-TYPES = OPENING
+# An import's held comments are old news: the daily digest counts them, no alert goes out.
+TYPES = OPENING - {EventType.ARTICLE_IMPORTED}
 
 
 class AlertWriter:

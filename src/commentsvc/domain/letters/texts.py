@@ -126,6 +126,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "C'est fait : vous ne recevrez plus d'alerte de modération.",
         "en": "Done: you will no longer get moderation alerts.",
     },
+    # An appeal's outcome, told to the comment's author (appeals.py).
+    "appeal_reinstated_subject": {
+        "fr": "{site} : votre recours est accepté, votre commentaire est rétabli",
+        "en": "{site}: your appeal is accepted, your comment is reinstated",
+    },
+    "appeal_upheld_subject": {
+        "fr": "{site} : votre recours est rejeté, le retrait de votre commentaire est maintenu",
+        "en": "{site}: your appeal is rejected, your comment stays removed",
+    },
+    "appeal_reinstated": {
+        "fr": "Un modérateur de {site} a réexaminé votre commentaire sur « {article} », comme vous l'aviez "
+        "demandé : il est de nouveau publié.",
+        "en": "A moderator of {site} looked at your comment on “{article}” again, as you asked: it is "
+        "published again.",
+    },
+    "appeal_upheld": {
+        "fr": "Un modérateur de {site} a réexaminé votre commentaire sur « {article} », comme vous l'aviez "
+        "demandé : son retrait est maintenu.",
+        "en": "A moderator of {site} looked at your comment on “{article}” again, as you asked: its "
+        "removal stands.",
+    },
+    "appeal_reason": {
+        "fr": "Motif de la décision : {reason}",
+        "en": "The reason for this decision: {reason}",
+    },
+    "appeal_quoted": {"fr": "Votre commentaire", "en": "Your comment"},
+    "appeal_read": {"fr": "Voir le commentaire", "en": "See the comment"},
     # The account's own e-mails (letters/accounts.py): each has a subject, two paragraphs and,
     # where it has a link, the link's label.
     "verify_subject": {"fr": "Confirmez votre adresse e-mail", "en": "Confirm your e-mail address"},
