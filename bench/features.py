@@ -2,7 +2,8 @@
 
 - ``moderation``: moderators claim and decide 1,000 held comments through the API, one alone and
   then two at once (items/s, claim and decision latencies, every decision checked in
-  PostgreSQL); and the queue rebuilt from PostgreSQL for 100,000 pending comments after Redis
+  PostgreSQL); 1,000 more decided 100 at a time with bulk decisions (each request's latency,
+  checked the same way); and the queue rebuilt from PostgreSQL for 100,000 pending comments after Redis
   lost it (seconds, items/s, the stream's length checked);
 - ``widget``: the bytes a first view downloads from the service, gzipped as sent, against the
   budget (a broken budget fails the run), and the time from navigation to the thread shown in
@@ -59,7 +60,7 @@ HTTP_TIMEOUT = 300  # seconds: a rebuild of 100,000 items is one long request
 MODERATED_SITE = "bench-moderated"  # the 1,000 held comments, decided twice over (two articles)
 REBUILD_SITE = "bench-rebuild"  # the 100,000 pending comments
 MODERATORS = 2  # the first accounts registered; the others are readers
-READERS = 10  # per run, new ones: post the held comments, HELD / READERS each
+READERS = 10  # per run (two of decide, one of bulk), new ones: post the held comments, HELD / READERS each
 # A moderator whose claim comes back empty while another's claim is still feeding the stream
 # (the items are locked, not yet in it) tries again after this pause, for at most RETRY_S.
 RETRY_PAUSE_S = 0.05
@@ -69,6 +70,8 @@ POST_CONCURRENCY = 8
 CLAIM_LIMIT = 50  # the most one claim may ask for
 REJECT_EVERY = 10  # every tenth decision rejects, with a reason; the others approve
 REJECT_REASON = "Hors sujet : merci de rester sur le thème de l'article."
+BULK = 100  # comments per bulk decision: the most one may hold
+BULK_ARTICLE = "held-in-bulk"
 REBUILT = 100_000
 REBUILD_ARTICLES = 100
 REBUILD_AUTHORS = 1_000
@@ -158,7 +161,7 @@ def moderated(run: Run) -> Iterator[Context]:
         harness.cli(run.database_url, "site", "create", slug, "--origin", origin, "--moderation", "pre",
                     "--trust-after", "0")  # fmt: skip
     with scenarios._serve(run, "commentsvc-moderation.log") as (base_url, pid):
-        accounts = asyncio.run(scenarios._register(base_url, MODERATORS + 2 * READERS, "bench_mod"))
+        accounts = asyncio.run(scenarios._register(base_url, MODERATORS + 3 * READERS, "bench_mod"))
         for account in accounts[:MODERATORS]:
             for slug in (MODERATED_SITE, REBUILD_SITE):
                 harness.cli(run.database_url, "user", "grant", account.username, "moderator", "--site", slug)
@@ -387,6 +390,82 @@ async def _check_decided(
     if problems:
         raise BenchError(f"moderation check failed on {article!r}: " + "; ".join(problems))
     return {"approved": actions["approve"], "rejected": actions["reject"], "comment_count": count}
+
+
+# --- moderation: bulk decisions ----------------------------------------------------------------
+
+
+def bulk(ctx: Context) -> list[Measurement]:
+    """HELD comments held (new readers), then decided BULK at a time by one moderator through
+    POST .../moderation/bulk, one request after the other (every tenth request rejects with a
+    reason, the others approve); checked in PostgreSQL as ``decide`` is."""
+    measured, s = asyncio.run(_bulk(ctx, ctx.accounts[0], ctx.accounts[MODERATORS + 2 * READERS :]))
+    print(f"\nmoderation: {HELD:,} held comments decided {BULK} at a time (POST .../moderation/bulk)")
+    _line("requests, each of 100 comments", f"{s['requests']:>10}")
+    _line("one request: p50 / slowest (ms)", f"{s['p50_ms']:>10.1f} / {s['max_ms']:.1f}")
+    _line("comments decided per second (wall time of all requests)", f"{s['items_per_s']:>10,.0f}")
+    print(
+        f"checked: {s['decided']:,} comments decided once each in PostgreSQL (items, statuses, one audit entry "
+        f"each), {s['approved']} approved and {s['rejected']} rejected, comment_count {s['comment_count']} = approved"
+    )
+    return [measured]
+
+
+async def _bulk(ctx: Context, moderator: Account, readers: list[Account]) -> tuple[Measurement, dict]:
+    async with httpx.AsyncClient(base_url=ctx.base_url, timeout=HTTP_TIMEOUT) as client:
+        await _post_held(client, readers, BULK_ARTICLE)
+    conn = await asyncpg.connect(ctx.run.database_url)
+    try:
+        me = await conn.fetchval("SELECT id FROM users WHERE username = $1", moderator.username)
+        comment_ids = [row["id"] for row in await conn.fetch(
+            """SELECT c.id FROM comments c JOIN articles a ON a.id = c.article_id JOIN sites s ON s.id = a.site_id
+               WHERE s.slug = $1 AND a.key = $2 ORDER BY c.id""",
+            MODERATED_SITE, BULK_ARTICLE,
+        )]  # fmt: skip
+        url = f"/api/v1/sites/{MODERATED_SITE}/moderation/bulk"
+        times: list[float] = []
+        decided: Counter[int] = Counter()  # item id: decisions sent
+        actions: Counter[str] = Counter()
+        items = dict(await conn.fetch(
+            "SELECT comment_id, id FROM moderation_items WHERE comment_id = ANY($1::bigint[])", comment_ids
+        ))  # fmt: skip
+        cpu = harness.CpuUse()
+        started = time.perf_counter()
+        async with httpx.AsyncClient(
+            base_url=ctx.base_url, timeout=HTTP_TIMEOUT, headers=_bearer(moderator)
+        ) as client:
+            for n, first in enumerate(range(0, len(comment_ids), BULK), start=1):
+                batch = comment_ids[first : first + BULK]
+                action = "reject" if n % REJECT_EVERY == 0 else "approve"
+                body = {
+                    "comment_ids": batch,
+                    "action": action,
+                    **({"reason": REJECT_REASON} if action == "reject" else {}),
+                }
+                sent = time.perf_counter()
+                response = await client.post(url, json=body)
+                times.append(_ms(time.perf_counter() - sent))
+                results = _expect(response, 200, f"bulk decision {n}")["results"]
+                if [r["outcome"] for r in results] != ["applied"] * len(batch):
+                    raise BenchError(f"bulk decision {n}: not every comment applied: {results[:3]}...")
+                decided.update(items[cid] for cid in batch)
+                actions[action] += len(batch)
+        wall = time.perf_counter() - started
+        shares = cpu.shares()
+        checked = await _check_decided(conn, BULK_ARTICLE, decided, actions, Counter({me: len(comment_ids)}))
+    finally:
+        await conn.close()
+    summary = {
+        "requests": len(times),
+        "p50_ms": statistics.median(times),
+        "max_ms": max(times),
+        "items_per_s": len(comment_ids) / wall,
+        "decided": len(decided),
+        **checked,
+    }
+    # req/s: bulk requests per second; p50..p99: one request of 100 decisions.
+    return harness.observed("mod.bulk100", ctx.base_url + url, 1, wall, times, len(times) / wall, shares,
+                            summary), summary  # fmt: skip
 
 
 # --- moderation: queue rebuild ------------------------------------------------------------------

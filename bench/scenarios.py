@@ -567,6 +567,10 @@ SCENARIOS: list[Scenario] = [
         features.decide, "moderation",
     ),
     Scenario(
+        "bulk", features.moderated, "decide 1,000 held comments 100 at a time (POST .../moderation/bulk)",
+        features.bulk, "moderation",
+    ),
+    Scenario(
         "rebuild", features.moderated, "moderation queue rebuilt from PostgreSQL for 100,000 pending comments",
         features.rebuild, "moderation",
     ),
@@ -683,6 +687,8 @@ TARGETS: list[Target] = [
     Target(BIG_THREAD_SIGNED.label, at_most=True, threshold=2, counted=False),
     # The issue's: 1,000,000 comments imported in under 5 minutes (its peak RSS: importing.py says).
     Target("import.rps", at_most=False, threshold=importing.COMMENTS / importing.TARGET_SECONDS),
+    # A moderator's bulk decision of 100 comments answers within a second.
+    Target("mod.bulk100.p99_ms", at_most=True, threshold=1000),
 ]
 
 REFERENCES: list[Reference] = [

@@ -19,6 +19,8 @@ from commentsvc.api import (
     account_changes,
     account_pages,
     accounts,
+    author_records,
+    bulk,
     comments,
     decision_links,
     demo,
@@ -30,6 +32,7 @@ from commentsvc.api import (
     oidc,
     owners,
     pages,
+    pins,
     search,
     sso,
     webhooks,
@@ -48,6 +51,8 @@ from commentsvc.domain.account_changes import AccountChanges
 from commentsvc.domain.account_tokens import AccountTokens
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.appeals import Appeals
+from commentsvc.domain.author_records import AuthorRecords
+from commentsvc.domain.bulk import BulkDecisions
 from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.decision_links import DecisionLinks
@@ -65,6 +70,7 @@ from commentsvc.domain.letters.replies import reply_mail
 from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
+from commentsvc.domain.pins import Pins
 from commentsvc.domain.posting import Posting
 from commentsvc.domain.queue_feed import OPENS, QueueFeed
 from commentsvc.domain.sites import OriginDirectory
@@ -163,6 +169,9 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         queue, feed, events, timedelta(seconds=settings.moderation_claim_seconds)
     )
     app.state.decision_links = DecisionLinks(app.state.links, app.state.moderation)
+    app.state.bulk = BulkDecisions(app.state.moderation, events)
+    app.state.author_records = AuthorRecords(app.state.moderation)
+    app.state.pins = Pins(events)
     digest = Digest(pool, postman, app.state.links)
     import_jobs_pool = await create_import_jobs_pool(settings)
     imports_pool = await create_imports_pool(settings)
@@ -228,6 +237,9 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             moderation.SiteModerationController,
             moderation.DecisionController,
             search.CommentSearchController,
+            bulk.BulkController,
+            author_records.AuthorRecordController,
+            pins.PinController,
             decision_links.DecisionLinkController,
             webhooks.SiteWebhooksController,
             owners.SiteOwnersController,

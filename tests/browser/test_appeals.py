@@ -63,6 +63,11 @@ async def test_the_author_appeals_in_the_widget_and_another_moderator_reinstates
         assert remover.username in await appeal.locator(".appeal-removal").inner_text()
         # The spam and keep buttons are not an appeal's.
         assert await appeal.locator(".spam").is_hidden() and await appeal.locator(".keep").is_hidden()
+        # Nor is a bulk selection: an appeal is decided on its own, with its reason (x selects nothing).
+        assert await appeal.locator(".select").is_hidden()
+        await appeal.focus()
+        await dashboard.keyboard.press("x")
+        assert await dashboard.locator("#bulk").is_hidden()
         await appeal.get_by_role("button", name=versions).click()
         await appeal.locator(".versions").get_by_text("Premier jet").wait_for()
         assert await serious_violations(dashboard) == "[]"

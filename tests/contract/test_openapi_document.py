@@ -50,6 +50,9 @@ CONTRACT = {
     # Version 1.1, "Moderation, further".
     ("GET", "/api/v1/comments/{id}/history"): "200",
     ("POST", "/api/v1/comments/{id}/appeal"): "202",
+    ("POST", "/api/v1/sites/{site}/moderation/bulk"): "200",
+    ("GET", "/api/v1/sites/{site}/moderation/users/{user_id}"): "200",
+    ("PUT", "/api/v1/comments/{id}/pin"): "200",
 }
 # Additions to the contract (allowed: additive), documented in the README.
 ADDITIONS = {

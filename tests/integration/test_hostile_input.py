@@ -349,6 +349,21 @@ ROUTES = {
     ),
     "log": Route("GET", "/api/v1/sites/{site}/moderation/log", "moderator"),
     "search": Route("GET", "/api/v1/sites/{site}/moderation/comments", "moderator"),
+    "bulk": Route(
+        "POST",
+        "/api/v1/sites/{site}/moderation/bulk",
+        "moderator",
+        body={"comment_ids": [Ref("comment")], "action": "reject", "reason": "r"},
+        fields={"comment_ids": "ids", "action": "choice", "reason": "optional_text"},
+    ),
+    "author-record": Route("GET", "/api/v1/sites/{site}/moderation/users/{target}", "moderator"),
+    "pin": Route(
+        "PUT",
+        "/api/v1/comments/{comment}/pin",
+        "moderator",
+        body={"pinned": False},
+        fields={"pinned": "bool"},
+    ),
     "ban": Route(
         "POST",
         "/api/v1/sites/{site}/bans",
@@ -478,6 +493,14 @@ WRONG_VALUES: dict[str, dict[str, object]] = {
         "array": ["spam"],
     },
     "bool": {"null": None, "word": "yes", "number": 2, "array": [True], "object": {}},
+    "ids": {
+        "null": None,
+        "empty": [],
+        "number": 1,
+        "text": "1",
+        "object": {"$in": [1]},
+        "a-hundred-and-one": list(range(1, 102)),
+    },
     # A site setting's number: out of every setting's range, or no number.
     "setting_number": {
         "null": None,
@@ -514,7 +537,7 @@ WRONG_VALUES: dict[str, dict[str, object]] = {
 # A change names only what it changes: these are left out at will, never given wrong.
 WRONG_VALUES["optional_choice"] = WRONG_VALUES["choice"]
 WRONG_VALUES["optional_bool"] = WRONG_VALUES["bool"]
-REQUIRED_KINDS = {"text", "id", "vote", "choice", "bool", "event_types"}
+REQUIRED_KINDS = {"text", "id", "vote", "choice", "bool", "event_types", "ids"}
 MAX_LENGTHS = {
     ("register", "username"): 32,
     ("register", "email"): 254,
@@ -543,6 +566,7 @@ MAX_LENGTHS = {
     ("appeal", "text"): 2000,
     ("ban", "reason"): 1000,
     ("decide", "reason"): 1000,
+    ("bulk", "reason"): 1000,
     ("decide-by-link", "token"): 2000,
     ("lock", "article"): 512,
     ("describe", "article"): 512,
@@ -575,6 +599,7 @@ CHECKED_TEXT = [
     ("appeal", "text"),
     ("ban", "reason"),
     ("decide", "reason"),
+    ("bulk", "reason"),
     ("lock", "article"),
     ("describe", "article"),
     ("describe", "article_title"),
@@ -687,6 +712,9 @@ def body_cases() -> list[Case]:
     for label, value in {"number": 1, "too-long": "c" * 65, "null": None}.items():
         body = _with("webhook-add", events=["comment.created", value])
         cases.append(Case("webhook-add", f"events-item-{label}", body, field="events[1]"))
+    for label, value in {**BAD_INTEGERS, "null": None}.items():
+        body = _with("bulk", comment_ids=[Ref("comment"), value])
+        cases.append(Case("bulk", f"comment_ids-item-{label}", body, field="comment_ids[1]"))
     # Header values are bytes, read as Latin-1: the control characters that survive that.
     header_control = {k: v for k, v in CONTROL.items() if max(v) <= "\xff"}
     for label, value in {**header_control, "too-long": "k" * 256, "empty": ""}.items():
@@ -734,6 +762,8 @@ def path_cases() -> list[Case]:
         ("appeal", "{comment}"),
         ("decide", "{item}"),
         ("unban", "{target}"),
+        ("author-record", "{target}"),
+        ("pin", "{comment}"),
         ("webhook-remove", "{webhook}"),
         ("import-one", "{job}"),
     ]:
@@ -804,7 +834,7 @@ def query_cases() -> list[Case]:
     cases = []
     article = {"article": Ref("article")}
     for label, value in BAD_LIMITS.items():
-        for name in ("thread", "queue", "log", "search"):
+        for name in ("thread", "queue", "log", "search", "author-record"):
             params = {**(article if name == "thread" else {}), "limit": value}
             cases.append(Case(name, f"limit-{label}", params=params, field="limit"))
     for label, value in {"unknown": "random", "sql": "top' --", "upper-case": "TOP", "empty": ""}.items():

@@ -55,6 +55,9 @@ CONTRACT_ROUTES = {
     ("get", "/api/v1/me/notifications"),
     ("put", "/api/v1/me/notifications"),
     ("post", "/unsubscribe"),
+    ("post", "/api/v1/sites/{site}/moderation/bulk"),
+    ("get", "/api/v1/sites/{site}/moderation/users/{user_id}"),
+    ("put", "/api/v1/comments/{id}/pin"),
     # Additive: the widget's Markdown preview.
     ("post", "/api/v1/preview"),
     # Additive: moderators set an article's title and URL (a reader's first comment does not).

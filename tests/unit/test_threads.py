@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import gc
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from commentsvc.domain.threads import (
@@ -47,6 +49,7 @@ def row(
         moderation_reason="off topic" if status in ("rejected", "spam") else None,
         appeal=None,
         appeal_reason=None,
+        pinned=False,
     )
 
 
@@ -138,13 +141,22 @@ def test_the_source_is_given_to_its_author_and_moderators_only():
 
 
 @pytest.mark.parametrize("sort", ["oldest", "newest", "top"])
-def test_a_cursor_round_trips(sort):
-    comment = row()
+@pytest.mark.parametrize("pinned", [False, True])
+def test_a_cursor_round_trips(sort, pinned):
+    comment = msgspec.structs.replace(row(), pinned=pinned)
     assert decode_cursor(sort, encode_cursor(sort, comment)) == (
         comment.created_at,
         comment.id,
         comment.score,
+        pinned,
     )
+
+
+def test_a_cursor_given_out_before_pins_is_after_an_unpinned_comment():
+    comment = row()
+    raw = msgspec.json.encode(["newest", comment.created_at.isoformat(), comment.id, comment.score])
+    cursor = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    assert decode_cursor("newest", cursor) == (comment.created_at, comment.id, comment.score, False)
 
 
 @pytest.mark.parametrize("cursor", ["", "%%%", "bm90IGpzb24", "WyJvbGRlc3QiXQ"])

@@ -12,8 +12,11 @@ from commentsvc.api.security import provide_principal
 from commentsvc.domain.account_changes import AccountChanges
 from commentsvc.domain.accounts import Accounts
 from commentsvc.domain.appeals import Appeals
+from commentsvc.domain.author_records import AuthorRecords
+from commentsvc.domain.bulk import BulkDecisions
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
+from commentsvc.domain.pins import Pins
 from commentsvc.domain.tokens import Principal
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.store.pool import connection
@@ -26,6 +29,9 @@ CommentsService = NamedDependency[Comments]
 AppealsService = NamedDependency[Appeals]
 ModerationService = NamedDependency[Moderation]
 WebhooksService = NamedDependency[Webhooks]
+BulkService = NamedDependency[BulkDecisions]
+AuthorRecordsService = NamedDependency[AuthorRecords]
+PinsService = NamedDependency[Pins]
 # The signed-in caller, on routes that require one.
 Caller = NamedDependency[Principal]
 
@@ -64,6 +70,18 @@ def provide_webhooks(state: State) -> Webhooks:
     return state.webhooks
 
 
+def provide_bulk(state: State) -> BulkDecisions:
+    return state.bulk
+
+
+def provide_author_records(state: State) -> AuthorRecords:
+    return state.author_records
+
+
+def provide_pins(state: State) -> Pins:
+    return state.pins
+
+
 DEPENDENCIES = {
     "conn": Provide(provide_connection),
     "db": Provide(provide_pool, sync_to_thread=False),
@@ -73,5 +91,8 @@ DEPENDENCIES = {
     "appeals": Provide(provide_appeals, sync_to_thread=False),
     "moderation": Provide(provide_moderation, sync_to_thread=False),
     "webhooks": Provide(provide_webhooks, sync_to_thread=False),
+    "bulk": Provide(provide_bulk, sync_to_thread=False),
+    "records": Provide(provide_author_records, sync_to_thread=False),
+    "pins": Provide(provide_pins, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
 }

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from commentsvc.domain.events import Change, Dispatcher
-from commentsvc.domain.moderation_views import holding
+from commentsvc.domain import decisions
+from commentsvc.domain.events import Dispatcher
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Viewer, can_see
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Reason
-from commentsvc.model.appeals import AppealStatus, MonthOfRule, StoredAppeal
-from commentsvc.model.events import AppealDecided, CommentAppealed, EventType, NewEvent, comment_event
+from commentsvc.model.appeals import MonthOfRule, StoredAppeal
+from commentsvc.model.events import CommentAppealed, EventType, NewEvent
 from commentsvc.model.moderation import StoredItem
 from commentsvc.store import appeals as store
 from commentsvc.store import comments, moderation, sites
@@ -35,10 +35,9 @@ APPEAL_ACTIONS = (
 )
 APPEAL_NEEDS_REASON = "reason: an appeal's decision needs a reason, which its author is told."
 APPEAL_BANS_NOBODY = "ban_days: deciding an appeal bans nobody."
-REMOVED = ("rejected", "spam")
-# What deciding an appeal's item does, and what the audit log calls it.
-OUTCOMES = {"approve": AppealStatus.REINSTATED, "reject": AppealStatus.UPHELD}
-AUDITED = {AppealStatus.REINSTATED: "reinstate", AppealStatus.UPHELD: "uphold"}
+# The decision (domain/decisions.py) that approving or rejecting an appeal's item applies, which
+# the audit log calls it by.
+OUTCOMES = {"approve": "reinstate", "reject": "uphold"}
 MAX_MONTHS = 120
 
 
@@ -66,7 +65,9 @@ class Appeals:
             comment = context.comment
             if comment.author_id != author_id:
                 raise Forbidden(NOT_THE_AUTHOR)
-            removal = await store.last_removal(conn, comment_id) if comment.status in REMOVED else None
+            removal = (
+                await store.last_removal(conn, comment_id) if comment.status in decisions.REMOVED else None
+            )
             if removal is None:
                 raise Forbidden(NOT_REMOVED)
             if await store.exists(conn, comment_id):
@@ -96,15 +97,6 @@ class Appeals:
             )
 
 
-def removal_rule(row: StoredItem) -> str | None:
-    """The rule a removal decided from this item is counted under (sql/0023): readers' reports
-    for a reported comment, else the rule that held it."""
-    if row.kind == "reported":
-        return "reports"
-    rules = holding(row.kind, row.held_because, row.held_findings, row.reports)
-    return rules[0].rule if rules else None
-
-
 async def shown_with(conn: asyncpg.Connection, rows: Sequence[StoredItem]) -> dict[int, StoredAppeal]:
     """The appeals of those items that are appeals, by item id."""
     ids = [row.id for row in rows if row.kind == "appeal"]
@@ -123,8 +115,9 @@ async def check_decision(
     action: str,
     reason: str | None,
     ban_days: int | None,
-) -> None:
-    """Refuse a decision about an appeal that its rules do not allow, before anything is written."""
+) -> StoredAppeal:
+    """The appeal the item is; refuse a decision about it that its rules do not allow, before
+    anything is written."""
     appeal = (await store.of_items(conn, [row.id]))[row.id]
     if appeal.removal.actor_id == moderator_id:
         raise Forbidden(OWN_REMOVAL)
@@ -134,55 +127,7 @@ async def check_decision(
         raise Invalid(APPEAL_NEEDS_REASON, field="reason")
     if ban_days is not None:
         raise Invalid(APPEAL_BANS_NOBODY, field="ban_days")
-
-
-async def apply_decision(
-    conn: asyncpg.Connection,
-    change: Change,
-    row: StoredItem,
-    moderator_id: int,
-    action: str,
-    reason: str | None,
-) -> None:
-    """What an appeal's first decision does (check_decision allowed it): the comment published
-    again (a reversal) or left removed (upheld), in the audit log under the removal's rule."""
-    appeal = (await store.of_items(conn, [row.id]))[row.id]
-    comment = await comments.get_one(conn, row.comment_id, moderator_id, True)
-    outcome = OUTCOMES[action]
-    # Guarded: a comment its author deleted meanwhile stays deleted.
-    if outcome is AppealStatus.REINSTATED and comment.status in REMOVED:
-        await comments.change_status(conn, comment.id, comment.status, "approved")
-        await comments.set_moderation_reason(conn, comment.id, None)
-        await change.record(
-            comment_event(
-                EventType.COMMENT_APPROVED,
-                row.site_id,
-                comment.article_id,
-                comment.id,
-                comment.parent_id,
-                "approved",
-                comment.status,
-            )
-        )
-    await moderation.record(
-        conn,
-        site_id=row.site_id,
-        actor_id=moderator_id,
-        action=AUDITED[outcome],
-        comment_id=comment.id,
-        target_user_id=comment.author_id,
-        article_key=row.article_key,
-        reason=reason,
-        rule=appeal.removal.rule,
-    )
-    await change.record(
-        NewEvent(
-            EventType.APPEAL_DECIDED,
-            row.site_id,
-            comment.article_id,
-            AppealDecided(comment.id, outcome.value),
-        )
-    )
+    return appeal
 
 
 async def transparency(conn: asyncpg.Connection, slug: str, months: int) -> list[MonthOfRule]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from commentsvc.domain import appeals
+from commentsvc.domain import appeals, decisions
 from commentsvc.domain.articles import Described, describe_article
 from commentsvc.domain.comments import check_article_key
 from commentsvc.domain.events import Change, Dispatcher
@@ -20,8 +20,8 @@ from commentsvc.domain.threads import Viewer, shown
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, RedisUnavailable, Unavailable
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.model.appeals import StoredAppeal
-from commentsvc.model.events import ArticleChange, EventType, NewEvent, UserBanned, UserChange, comment_event
-from commentsvc.model.moderation import StoredItem
+from commentsvc.model.events import ArticleChange, EventType, NewEvent, UserBanned, UserChange
+from commentsvc.model.moderation import Decidable, StoredItem
 from commentsvc.model.sites import Site
 from commentsvc.store import articles, comments, moderation, sites, users
 
@@ -36,22 +36,12 @@ STALE = (
 QUEUE_DOWN = (
     "The moderation queue is unavailable for a moment; decisions already made are safe. Try again shortly."
 )
-# What each decision does to the comment's status (None: leaves it as it is).
-NEW_STATUS = {"approve": "approved", "reject": "rejected", "spam": "spam", "keep": None}
 BAN_WITHOUT_REASON = "reason: a ban needs a reason, which the banned reader is shown."
 
 
 def _ban_until(days: int | None) -> datetime | None:
     """None: permanent (no days, or 0)."""
     return datetime.now(UTC) + timedelta(days=days) if days else None
-
-
-# The event of each decision (a comment kept as it was changed nothing: none).
-DECIDED = {
-    "approve": EventType.COMMENT_APPROVED,
-    "reject": EventType.COMMENT_REJECTED,
-    "spam": EventType.COMMENT_REJECTED,
-}
 
 
 class Moderation:
@@ -134,18 +124,29 @@ class Moderation:
                 raise NotFound(NO_ITEM)
             if not await users.moderates(conn, moderator_id, row.site_id):
                 raise Forbidden(NOT_A_MODERATOR)
+            appeal = None
             if row.kind == "appeal":
-                await appeals.check_decision(conn, row, moderator_id, action, reason, ban_days)
+                appeal = await appeals.check_decision(conn, row, moderator_id, action, reason, ban_days)
             # Taken first: an edit of this comment waits for the decision, or the decision for it.
-            current = await comments.lock(conn, row.comment_id)
+            [comment] = await comments.lock_decidable(conn, [row.comment_id])
             first = await moderation.decide(conn, item_id, action, moderator_id, reason, ban_days)
             shown_revision = row.opened_revision if revision is None else revision
             # Only the first decision can be stale (a later one returns it, whatever it was shown);
             # refusing it rolls its record back.
-            if first and current != shown_revision:
-                raise Conflict(STALE.format(shown=shown_revision, current=current))
+            if first and comment.revision != shown_revision:
+                raise Conflict(STALE.format(shown=shown_revision, current=comment.revision))
             if first:
-                await self._apply(conn, change, row, moderator_id, action, reason, ban_days)
+                # An appeal's item reinstates or upholds, counted under the rule of the removal it contests.
+                applied, rule = (
+                    (appeals.OUTCOMES[action], appeal.removal.rule)
+                    if appeal is not None
+                    else (action, decisions.removal_rule(row.kind, row.held_because, bool(row.reports)))
+                )
+                await decisions.apply(
+                    conn, change, moderator_id, applied, reason, [decisions.Target(comment, rule)]
+                )
+                if ban_days is not None and comment.author_id is not None:  # (its reason checked above)
+                    await self._ban_author(conn, change, comment, moderator_id, ban_days, reason)
         decided = await moderation.item(conn, item_id)
         return await self._unclaimed(conn, decided or row)  # (gone only if its site was deleted meanwhile)
 
@@ -258,66 +259,29 @@ class Moderation:
             str(entries[limit - 1].id) if more else None,
         )
 
-    async def _apply(
+    async def _ban_author(
         self,
         conn: asyncpg.Connection,
         change: Change,
-        row: StoredItem,
+        comment: Decidable,
         moderator_id: int,
-        action: str,
+        days: int,
         reason: str | None,
-        ban_days: int | None,
     ) -> None:
-        if row.kind == "appeal":
-            await appeals.apply_decision(conn, change, row, moderator_id, action, reason)
-            return
-        comment = await comments.get_one(conn, row.comment_id, moderator_id, True)
-        new_status = NEW_STATUS[action]
-        status = comment.status
-        if new_status is not None and new_status != comment.status and comment.status != "deleted":
-            # Guarded: of two racing decisions only one changes it (the count follows, in the database).
-            await comments.change_status(conn, comment.id, comment.status, new_status)
-            status = new_status
-        if action in DECIDED:
-            await change.record(
-                comment_event(
-                    DECIDED[action],
-                    row.site_id,
-                    comment.article_id,
-                    comment.id,
-                    comment.parent_id,
-                    status,
-                    comment.status,
-                )
-            )
-        if action in ("reject", "spam"):
-            await comments.set_moderation_reason(conn, comment.id, reason)
+        until = _ban_until(days)
+        await moderation.ban(conn, comment.site_id, comment.author_id, until, reason, moderator_id)
+        await change.record(
+            NewEvent(EventType.USER_BANNED, comment.site_id, None, UserBanned(comment.author_id, until))
+        )
         await moderation.record(
             conn,
-            site_id=row.site_id,
+            site_id=comment.site_id,
             actor_id=moderator_id,
-            action=action,
+            action="ban",
             comment_id=comment.id,
             target_user_id=comment.author_id,
-            article_key=row.article_key,
             reason=reason,
-            rule=appeals.removal_rule(row) if action in ("reject", "spam") else None,
         )
-        if ban_days is not None and comment.author_id is not None:  # (decide saw to its reason)
-            until = _ban_until(ban_days)
-            await moderation.ban(conn, row.site_id, comment.author_id, until, reason, moderator_id)
-            await change.record(
-                NewEvent(EventType.USER_BANNED, row.site_id, None, UserBanned(comment.author_id, until))
-            )
-            await moderation.record(
-                conn,
-                site_id=row.site_id,
-                actor_id=moderator_id,
-                action="ban",
-                comment_id=comment.id,
-                target_user_id=comment.author_id,
-                reason=reason,
-            )
 
     async def _unclaimed(self, conn: asyncpg.Connection, row: StoredItem) -> Item:
         site = await sites.get_site_by_id(conn, row.site_id)

@@ -10,7 +10,7 @@ from html import unescape
 from urllib.parse import unquote
 
 from commentsvc.model.moderation import Finding, Standing
-from commentsvc.model.sites import Site
+from commentsvc.model.sites import Site, SiteSettings
 
 NEW_ACCOUNT = timedelta(hours=24)
 # How a link starts; "www." right after "//" is the same link again.
@@ -70,12 +70,11 @@ def blocked_words_found(html: str, words: list[str]) -> list[str]:
     return [word for word in words if re.search(rf"(?<!\w){re.escape(fold(word))}(?!\w)", folded)]
 
 
-def is_trusted(site: Site, standing: Standing) -> bool:
-    settings = site.settings
-    if settings.trust_after == 0 or standing.approved < settings.trust_after:
+def is_trusted(settings: SiteSettings, approved: int, rejected: int) -> bool:
+    """Whether an author with this record on the site skips its pre-moderation."""
+    if settings.trust_after == 0 or approved < settings.trust_after:
         return False
-    decided = standing.approved + standing.rejected
-    return standing.rejected / decided <= settings.distrust_ratio
+    return rejected / (approved + rejected) <= settings.distrust_ratio
 
 
 def findings(site: Site, standing: Standing, *, body_html: str, now: datetime) -> list[Finding]:
@@ -102,7 +101,7 @@ def findings(site: Site, standing: Standing, *, body_html: str, now: datetime) -
         )
     if settings.require_verified_email and not standing.email_verified:
         found.append(Finding("unverified_email"))
-    if settings.moderation == "pre" and not is_trusted(site, standing):
+    if settings.moderation == "pre" and not is_trusted(settings, standing.approved, standing.rejected):
         found.append(Finding("pre_moderation"))
     if settings.moderation == "post" and settings.hold_first_comment and standing.approved == 0:
         found.append(Finding("first_comment"))

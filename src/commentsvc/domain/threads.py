@@ -52,6 +52,9 @@ class Comment(msgspec.Struct, omit_defaults=True):
     depth: int
     my_vote: int
     replies: list[Comment]
+    pinned: Annotated[
+        bool, msgspec.Meta(description="Pinned by a moderator: first in every sort of its thread.")
+    ]
     body: str | None = None
     moderation_reason: str | None = None
     # Only for its author and moderators, once its author appealed its removal.
@@ -101,6 +104,7 @@ def shown(row: StoredComment, viewer: Viewer, replies: list[Comment] | None = No
         depth=row.depth,
         my_vote=row.my_vote,
         replies=replies or [],
+        pinned=row.pinned,
         body=row.body if privileged else None,
         moderation_reason=row.moderation_reason if privileged else None,
         appeal=AppealState(row.appeal, row.appeal_reason) if privileged and row.appeal else None,
@@ -121,6 +125,7 @@ def placeholder(row: StoredComment, replies: list[Comment]) -> Comment:
         depth=row.depth,
         my_vote=0,
         replies=replies,
+        pinned=False,  # nothing to show of it: it marks nothing
     )
 
 
@@ -187,27 +192,33 @@ def _nested(row: StoredComment, children: dict[int, list[StoredComment]], viewer
 
 
 def encode_cursor(sort: str, row: StoredComment) -> str:
-    raw = msgspec.json.encode([sort, row.created_at.isoformat(), row.id, row.score])
+    raw = msgspec.json.encode([sort, row.created_at.isoformat(), row.id, row.score, row.pinned])
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 # What a cursor holds, within what PostgreSQL can compare it with (comment ids are
-# bigint, scores integer), so a forged one is refused rather than overflowing.
+# bigint, scores integer), so a forged one is refused rather than overflowing. A cursor given
+# out before comments could be pinned lacks the last value: it was after an unpinned comment.
 _CursorFields = tuple[
     str,
     datetime,
     Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)],
     Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)],
+    bool,
 ]
+_BEFORE_PINS = 4
 
 
-def decode_cursor(sort: str, cursor: str) -> tuple[datetime, int, int]:
-    """(created_at, id, score) of the last comment of the previous page."""
+def decode_cursor(sort: str, cursor: str) -> tuple[datetime, int, int, bool]:
+    """(created_at, id, score, pinned) of the last comment of the previous page."""
     not_ours = Invalid("cursor: not a cursor this service gave out.", field="cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, created_at, comment_id, score = msgspec.json.decode(raw, type=_CursorFields)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
+        values = msgspec.json.decode(raw)
+        if isinstance(values, list) and len(values) == _BEFORE_PINS:
+            values.append(False)
+        cursor_sort, created_at, comment_id, score, pinned = msgspec.convert(values, type=_CursorFields)
+    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
         raise not_ours from None
     if cursor_sort != sort:
         raise Invalid("cursor: it belongs to another sort order; start again without it.", field="cursor")
@@ -217,4 +228,4 @@ def decode_cursor(sort: str, cursor: str) -> tuple[datetime, int, int]:
         created_at.astimezone(UTC)  # a time at the edge of year 1 or 9999 has no UTC equivalent
     except OverflowError:
         raise not_ours from None
-    return created_at, comment_id, score
+    return created_at, comment_id, score, pinned

@@ -32,6 +32,17 @@ class StoredComment(msgspec.Struct, frozen=True):
     # author and moderators.
     appeal: str | None
     appeal_reason: str | None
+    pinned: bool  # first in every sort of its thread (a top-level comment only)
+
+
+class CommentOnArticle(msgspec.Struct, frozen=True):
+    """A comment with the article it is on, as the article is now."""
+
+    comment: StoredComment
+    article_key: str
+    article_title: str | None
+    article_url: str | None
+    article_locked: bool
 
 
 class CommentContext(msgspec.Struct, frozen=True):

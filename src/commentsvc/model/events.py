@@ -21,6 +21,8 @@ class EventType(StrEnum):
     COMMENT_REJECTED = "comment.rejected"
     COMMENT_REPORTED = "comment.reported"
     COMMENT_VOTED = "comment.voted"  # its score moved
+    COMMENT_PINNED = "comment.pinned"  # first in every sort of its thread
+    COMMENT_UNPINNED = "comment.unpinned"
     USER_BANNED = "user.banned"
     USER_UNBANNED = "user.unbanned"
     USER_ERASED = "user.erased"  # one per article the erased account wrote or voted on
@@ -76,6 +78,13 @@ class CommentReported(msgspec.Struct, frozen=True):
 class CommentVoted(msgspec.Struct, frozen=True):
     id: int
     score: int
+
+
+class CommentPinned(msgspec.Struct, frozen=True):
+    """The data of comment.pinned and .unpinned."""
+
+    id: int
+    pinned: bool
 
 
 class UserBanned(msgspec.Struct, frozen=True):
@@ -140,6 +149,8 @@ DATA: dict[EventType, type[msgspec.Struct]] = {
     EventType.COMMENT_REJECTED: CommentChange,
     EventType.COMMENT_REPORTED: CommentReported,
     EventType.COMMENT_VOTED: CommentVoted,
+    EventType.COMMENT_PINNED: CommentPinned,
+    EventType.COMMENT_UNPINNED: CommentPinned,
     EventType.USER_BANNED: UserBanned,
     EventType.USER_UNBANNED: UserChange,
     EventType.USER_ERASED: UserChange,

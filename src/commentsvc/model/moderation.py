@@ -104,6 +104,69 @@ class StoredItem(msgspec.Struct, frozen=True):
     reports: list[Report]
 
 
+class Decidable(msgspec.Struct, frozen=True):
+    """A comment as deciding about it needs it, read under its lock."""
+
+    id: int
+    site_id: int
+    article_id: int
+    article_key: str
+    parent_id: int | None
+    author_id: int | None
+    status: str
+    revision: int
+
+
+class OpenItem(msgspec.Struct, frozen=True):
+    """A comment's item awaiting a decision, the comment's revision when it was opened, and what
+    brought it (its removal is counted under that rule)."""
+
+    id: int
+    comment_id: int
+    opened_revision: int
+    kind: str
+    held_because: str | None  # the comment's, as policy.hold_reason said it
+    reported: bool
+
+
+class NewAuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    site_id: int
+    actor_id: int
+    action: str
+    comment_id: int | None = None
+    target_user_id: int | None = None
+    article_key: str | None = None
+    reason: str | None = None
+    # What a site owner's change changed; the rule a removal (or an appeal, its outcome) counts under.
+    change: dict[str, Any] | None = None
+    rule: str | None = None
+
+
+class StoredAuthor(msgspec.Struct, frozen=True):
+    """An account and its record on one site: its standing and the ban in force there."""
+
+    id: int
+    username: str
+    display_name: str
+    created_at: datetime
+    approved: int
+    rejected: int
+    ban_until: datetime | None
+    ban_reason: str | None
+    banned_by: str | None
+    banned_at: datetime | None
+    banned: bool
+
+
+class BanEntry(msgspec.Struct, frozen=True):
+    """A ban or unban of an author on a site, as the audit log has it."""
+
+    action: str  # 'ban' or 'unban'
+    at: datetime
+    by: str | None  # the moderator's username (None: an erased account)
+    reason: str | None
+
+
 class AuditRecord(msgspec.Struct, frozen=True):
     """What an audit-log entry says, its target's names and standing read now."""
 

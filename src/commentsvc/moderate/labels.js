@@ -29,6 +29,7 @@ const LABELS = {
       moderator_grant: "made a moderator", moderator_revoke: "moderator role taken back",
       webhook_add: "webhook added", webhook_remove: "webhook removed", sso_rotate: "new SSO secret made",
       appeal: "removal appealed", reinstate: "reinstated after appeal", uphold: "removal upheld after appeal",
+      pin: "pinned", unpin: "unpinned",
     },
   },
   fr: {
@@ -54,6 +55,7 @@ const LABELS = {
       moderator_grant: "nommé modérateur", moderator_revoke: "rôle de modérateur retiré",
       webhook_add: "webhook ajouté", webhook_remove: "webhook retiré", sso_rotate: "nouveau secret SSO créé",
       appeal: "retrait contesté", reinstate: "rétabli après contestation", uphold: "retrait maintenu après contestation",
+      pin: "épinglé", unpin: "désépinglé",
     },
   },
 };

@@ -14,7 +14,7 @@ const TEXT = {
     title: "Moderation", site: "Site", queue: "Queue", log: "Audit log", signOut: "Sign out",
     signInTitle: "Moderators, sign in", login: "Username or email", password: "Password", signIn: "Sign in",
     queueTitle: "Awaiting a decision",
-    keys: "Keys: j / k next / previous · a approve · r reject · s spam · e keep · / reason (Enter rejects with it, Escape leaves it) · b ban the author (asks how long and why)",
+    keys: "Keys: j / k next / previous · a approve · r reject · s spam · e keep · / reason (Enter rejects with it, Escape leaves it) · b ban the author (asks how long and why) · x select · shift+j / shift+k (or shift+arrows) select while moving · with a selection, a / r / s decide every selected item, Escape clears it · shift+click selects a range",
     refresh: "Fetch more", when: "When", who: "Who", what: "What", target: "Target", reason: "Reason", more: "More",
     reasonHint: "Enter: reject with this reason · Escape: back to the keys",
     approve: "Approve", reject: "Reject", spam: "Spam", keep: "Keep", ban: "Ban author…",
@@ -99,13 +99,31 @@ const TEXT = {
       : n === 1 ? "1 comment matches." : `${n} comments match.`),
     searchReason: (reason) => `Moderator's reason: ${reason}`,
     searchRecord: (name) => `${name}: their record`, searchOnlyBy: (name) => `${name}: only their comments`,
+    select: "Select", selected: (n) => (n === 1 ? "1 item selected" : `${n} items selected`),
+    bulkReason: "Reason for all (their authors are shown it)", approveSelected: "Approve selected",
+    rejectSelected: "Reject selected", spamSelected: "Spam selected", clearSelection: "Clear the selection",
+    bulkDone: (action, n) => `${label("actions", action)}: ${n === 1 ? "1 comment" : `${n} comments`}.`,
+    outcomes: {
+      applied: "done", already_decided: "already decided: nothing to do", edited: "edited since it was held: decide it on its own",
+      deleted: "deleted meanwhile", duplicate: "sent twice", not_found: "not on this site",
+    },
+    pin: "Pin first in its thread", unpin: "Unpin", pinnedMark: "· pinned", pinnedNow: "Pinned first in its thread.", unpinnedNow: "Unpinned.",
+    authorTitle: (a) => `@${a.username} (${a.display_name})`, accountSince: (iso) => `Account since ${day(iso)}.`,
+    standing: (s) => `${s.approved} approved, ${s.rejected} rejected on this site · ${s.trusted ? "trusted" : "not trusted"}.`,
+    notBannedHere: "Not banned from this site.",
+    bannedHere: (b) => `Banned ${b.until ? `until ${day(b.until)}` : "for good"}${b.banned_by ? ` by @${b.banned_by}` : ""}: ${b.reason}`,
+    rejectRecent: (n) => `Reject all recent (${n})…`,
+    confirmReject: (n, name) => `Reject the ${n === 1 ? "latest published or held comment" : `${n} latest published or held comments`} of ${name}?`,
+    rejectThem: "Reject them", recentTitle: "Latest comments on this site", bansTitle: "Bans on this site",
+    noComments: "No comment on this site.", noBans: "Never banned from this site.",
+    banEntry: (e) => `${new Date(e.at).toLocaleString(lang)} · ${label("actions", e.action)}${e.by ? ` by @${e.by}` : ""}${e.reason ? ` — ${e.reason}` : ""}`,
   },
   fr: {
     ...LABELS.fr,
     title: "Modération", site: "Site", queue: "File d'attente", log: "Journal", signOut: "Se déconnecter",
     signInTitle: "Modérateurs, connectez-vous", login: "Nom d'utilisateur ou e-mail", password: "Mot de passe", signIn: "Se connecter",
     queueTitle: "En attente de décision",
-    keys: "Touches : j / k suivant / précédent · a approuver · r rejeter · s spam · e garder · / motif (Entrée rejette avec lui, Échap en sort) · b bannir l'auteur (demande pour combien de temps et pourquoi)",
+    keys: "Touches : j / k suivant / précédent · a approuver · r rejeter · s spam · e garder · / motif (Entrée rejette avec lui, Échap en sort) · b bannir l'auteur (demande pour combien de temps et pourquoi) · x sélectionner · maj+j / maj+k (ou maj+flèches) sélectionner en se déplaçant · avec une sélection, a / r / s décident de chaque élément sélectionné, Échap la vide · maj+clic sélectionne une plage",
     refresh: "En charger d'autres", when: "Quand", who: "Qui", what: "Quoi", target: "Cible", reason: "Motif", more: "Plus",
     reasonHint: "Entrée : rejeter avec ce motif · Échap : revenir aux touches",
     approve: "Approuver", reject: "Rejeter", spam: "Spam", keep: "Garder", ban: "Bannir l'auteur…",
@@ -192,6 +210,26 @@ const TEXT = {
       : n === 0 ? "Aucun commentaire ne correspond." : n === 1 ? "1 commentaire correspond." : `${n} commentaires correspondent.`),
     searchReason: (reason) => `Motif du modérateur : ${reason}`,
     searchRecord: (name) => `${name} : son dossier`, searchOnlyBy: (name) => `${name} : ses seuls commentaires`,
+    select: "Sélectionner", selected: (n) => `${counted(n, "élément sélectionné", "éléments sélectionnés")}`,
+    bulkReason: "Motif pour tous (montré à leurs auteurs)", approveSelected: "Approuver la sélection",
+    rejectSelected: "Rejeter la sélection", spamSelected: "Sélection en spam", clearSelection: "Vider la sélection",
+    bulkDone: (action, n) => `${label("actions", action)} : ${counted(n, "commentaire", "commentaires")}.`,
+    outcomes: {
+      applied: "fait", already_decided: "déjà décidé : rien à faire", edited: "modifié depuis sa retenue : décidez-en seul",
+      deleted: "supprimé entre-temps", duplicate: "envoyé deux fois", not_found: "absent de ce site",
+    },
+    pin: "Épingler en tête du fil", unpin: "Désépingler", pinnedMark: "· épinglé", pinnedNow: "Épinglé en tête du fil.", unpinnedNow: "Désépinglé.",
+    authorTitle: (a) => `@${a.username} (${a.display_name})`, accountSince: (iso) => `Compte créé le ${day(iso)}.`,
+    standing: (s) =>
+      `${counted(s.approved, "approuvé", "approuvés")}, ${counted(s.rejected, "rejeté", "rejetés")} sur ce site · ${s.trusted ? "de confiance" : "pas encore de confiance"}.`,
+    notBannedHere: "Pas banni de ce site.",
+    bannedHere: (b) => `Banni ${b.until ? `jusqu'au ${day(b.until)}` : "définitivement"}${b.banned_by ? ` par @${b.banned_by}` : ""} : ${b.reason}`,
+    rejectRecent: (n) => `Rejeter tous les récents (${n})…`,
+    confirmReject: (n, name) =>
+      `Rejeter ${n === 1 ? "le dernier commentaire publié ou retenu" : `les ${n} derniers commentaires publiés ou retenus`} de ${name} ?`,
+    rejectThem: "Les rejeter", recentTitle: "Derniers commentaires sur ce site", bansTitle: "Bannissements sur ce site",
+    noComments: "Aucun commentaire sur ce site.", noBans: "Jamais banni de ce site.",
+    banEntry: (e) => `${new Date(e.at).toLocaleString(lang)} · ${label("actions", e.action)}${e.by ? ` par @${e.by}` : ""}${e.reason ? ` — ${e.reason}` : ""}`,
   },
 };
 let lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("fr") ? "fr" : "en";
@@ -243,7 +281,7 @@ let logCursor = null;
 const shownItems = new Map(); // item_id (a string, as in li.dataset.item) -> item
 let logEntries = [];
 let said = null; // the status line: a TEXT key and its arguments
-let banning = null; // the item whose author the ban dialog is about
+let banning = null; // what the ban dialog is about: { author, back (the element to return to), done? }
 
 function say(key, ...args) {
   said = key ? [key, ...args] : null;
@@ -255,7 +293,7 @@ function translate() {
   document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
   $("#lang").textContent = lang === "fr" ? "EN" : "FR";
   drawBanDialog();
-  document.querySelectorAll("li.item").forEach((li) => fill(li, shownItems.get(li.dataset.item)));
+  document.querySelectorAll("#items > li.item").forEach((li) => fill(li, shownItems.get(li.dataset.item)));
   drawLog();
   say(...(said || []));
 }
@@ -337,8 +375,11 @@ function render(item) {
   reason.setAttribute("aria-describedby", hint.id);
   fill(li, item);
   li.querySelectorAll("[data-action]").forEach((button) => button.addEventListener("click", () => decide(li, button.dataset.action)));
-  $(".ban", li).addEventListener("click", () => askBan(li));
+  $(".ban", li).addEventListener("click", () => askItemBan(li));
   $(".lock", li).addEventListener("click", () => lock(li));
+  $(".who", li).addEventListener("click", () => showAuthor(shownItems.get(li.dataset.item).comment.author.id));
+  $(".pin", li).addEventListener("click", () => pinItem(li));
+  selectable(li);
   reason.addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); decide(li, "reject"); }
     // Back to the item, where the keys mean decisions again.
@@ -360,7 +401,7 @@ function fill(li, item) {
   $(".kind", li).textContent = t(item.kind);
   showArticle($(".article", li), item.article);
   $(".closed", li).textContent = item.article.locked ? t("closedBadge") : "";
-  $(".outcome", li).textContent = item.decision ? t("decided", item.decision.action) : "";
+  $(".outcome", li).textContent = item.decision ? t("decided", item.decision.action) : item.outcome ? label("outcomes", item.outcome) : "";
   const why = $(".why", li);
   why.hidden = !item.held_details.length;
   why.textContent = t("why", item.held_details.map((finding) => explained(TEXT[lang], finding)));
@@ -384,7 +425,9 @@ function fill(li, item) {
     return entry;
   }));
   $(".ban", li).disabled = !author;
+  $(".who", li).disabled = !author;
   $(".lock", li).textContent = t(item.article.locked ? "reopen" : "close");
+  drawPin(li, item.comment);
   fillAppeal(li, item);
   fillVersions(li, item);
 }
@@ -403,11 +446,7 @@ async function decide(li, action) {
   if (reason) body.reason = reason;
   try {
     const decided = await api("POST", `/api/v1/moderation/items/${li.dataset.item}/decision`, body);
-    shownItems.set(li.dataset.item, decided);
-    li.classList.add("decided");
-    // Decided once and for all; its author can still be banned and its article closed.
-    li.querySelectorAll("[data-action], .reason").forEach((el) => { el.disabled = true; });
-    fill(li, decided);
+    markDecided(li, decided);
     say("decided", decided.decision.action);
     const next = li.parentElement.querySelector(".item:not(.decided)");
     if (next) select(next); else fetchItems();
@@ -420,15 +459,28 @@ async function decide(li, action) {
   }
 }
 
-// A ban is never one key away: the dialog asks how long and why (the banned reader is shown the reason).
-function askBan(li) {
-  const author = shownItems.get(li.dataset.item).comment.author;
+// Decided once and for all; its author can still be banned and its article closed.
+function markDecided(li, item) {
+  shownItems.set(li.dataset.item, item);
+  li.classList.add("decided");
+  li.querySelectorAll("[data-action], .reason").forEach((el) => { el.disabled = true; });
+  fill(li, item);
+  pick(li, false); // off the selection, whichever way it was decided
+}
+
+function askItemBan(li) {
+  askBan(shownItems.get(li.dataset.item).comment.author, li, $(".reason", li).value.trim());
+}
+
+// A ban is never one key away: the dialog asks how long and why (the banned reader is shown the
+// reason). ``back``: where the keys go once it closes; ``done``: what follows a ban.
+function askBan(author, back, reason = "", done = null) {
   if (!author) return;
-  banning = li;
+  banning = { author, back, done };
   const form = $("#ban-form");
   form.reset();
   $("#ban-error").textContent = "";
-  form.reason.value = $(".reason", li).value.trim();
+  form.reason.value = reason;
   drawBanDialog();
   $("#ban").showModal();
   form.days.focus();
@@ -439,13 +491,13 @@ function drawBanDialog() {
   const chosen = days.value;
   days.replaceChildren(new Option(t("choose"), ""), ...BAN_DAYS.map((n) => new Option(t("days", n), String(n))));
   days.value = chosen;
-  if (banning) $("#ban-title").textContent = t("banTitle", handle(shownItems.get(banning.dataset.item).comment.author.username));
+  if (banning) $("#ban-title").textContent = t("banTitle", handle(banning.author.username));
 }
 
 async function ban(event) {
   event.preventDefault();
   const form = event.target;
-  const author = shownItems.get(banning.dataset.item).comment.author;
+  const { author, done } = banning;
   const days = Number(form.days.value);
   const body = { user_id: author.id, reason: form.reason.value.trim() };
   if (days > 0) body.days = days;
@@ -457,6 +509,7 @@ async function ban(event) {
   }
   $("#ban").close();
   say("banned", handle(author.username), days);
+  if (done) done();
 }
 
 async function lock(li) {
@@ -565,16 +618,17 @@ async function reopen(article) {
 
 function onKey(event) {
   if ($("#queue").hidden || $("#ban").open || event.altKey || event.ctrlKey || event.metaKey) return;
-  if (event.target.matches("input, select, textarea")) return;
+  if (event.target.matches("input:not([type=checkbox]), select, textarea")) return;
   const current = $(".item.selected");
-  const open = [...document.querySelectorAll(".item:not(.decided)")];
+  const open = [...document.querySelectorAll("#items .item:not(.decided)")];
+  if (selectionKey(event, current, open)) return event.preventDefault();
   const move = (step) => select(open[Math.max(0, Math.min(open.length - 1, open.indexOf(current) + step))]);
   const actions = { a: "approve", r: "reject", s: "spam", e: "keep" };
   if (event.key === "j" || event.key === "ArrowDown") move(1);
   else if (event.key === "k" || event.key === "ArrowUp") move(-1);
   else if (current && actions[event.key]) decide(current, actions[event.key]);
   else if (current && event.key === "/") $(".reason", current).focus();
-  else if (current && event.key === "b") askBan(current);
+  else if (current && event.key === "b") askItemBan(current);
   else return;
   event.preventDefault();
 }
@@ -598,7 +652,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#ban-form").addEventListener("submit", ban);
   $("#ban-cancel").addEventListener("click", () => $("#ban").close());
   // However the dialog closes (Escape included), the keys work on the item again.
-  $("#ban").addEventListener("close", () => { select(banning); banning = null; });
+  $("#ban").addEventListener("close", () => {
+    if (banning.back.matches("li.item")) select(banning.back); else banning.back.focus();
+    banning = null;
+  });
   document.addEventListener("keydown", onKey);
   start();
 });

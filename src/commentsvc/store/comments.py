@@ -10,8 +10,8 @@ import msgspec
 
 from commentsvc.model.accounts import AuthoredComment, OwnReport, OwnVote
 from commentsvc.model.appeals import AppealStatus
-from commentsvc.model.comments import CommentContext, StoredComment, Version
-from commentsvc.model.moderation import Ban, Finding, Standing
+from commentsvc.model.comments import CommentContext, CommentOnArticle, StoredComment, Version
+from commentsvc.model.moderation import Ban, Decidable, Finding, Standing
 from commentsvc.model.sites import Site
 from commentsvc.store import sites
 
@@ -34,7 +34,8 @@ def _columns(viewer_moderates: str) -> str:
         c.body_html, c.created_at, c.edited_at, c.score, coalesce(v.value, 0)::int AS my_vote,
         CASE WHEN {privileged} THEN c.moderation_reason END AS moderation_reason,
         CASE WHEN {privileged} THEN {_APPEAL_STATUS} END AS appeal,
-        CASE WHEN {privileged} THEN {_APPEAL.format(what="ai.reason")} END AS appeal_reason"""
+        CASE WHEN {privileged} THEN {_APPEAL.format(what="ai.reason")} END AS appeal_reason,
+        c.pinned"""
 
 
 _COLUMNS = _columns("$3")
@@ -42,7 +43,8 @@ _JOINS = """LEFT JOIN users u ON u.id = c.author_id
     LEFT JOIN votes v ON v.comment_id = c.id AND v.user_id = $2"""
 
 # Per sort: the order of top-level comments, and the keyset condition after a
-# cursor ($5 and on: the cursor's values). The only text put into the page query.
+# cursor ($5 and on: the cursor's values). The only text put into the page query. Pinned comments
+# come first, in the same order among themselves (``page`` reads them apart).
 SORTS = {
     "oldest": ("c.created_at, c.id", "(c.created_at, c.id) > ($5::timestamptz, $6::bigint)"),
     "newest": ("c.created_at DESC, c.id DESC", "(c.created_at, c.id) < ($5::timestamptz, $6::bigint)"),
@@ -81,25 +83,34 @@ async def page(
     viewer_id: int | None,
     viewer_moderates: bool,
     sort: str,
-    after: tuple[datetime, int, int] | None,
+    after: tuple[datetime, int, int, bool] | None,
     limit: int,
     replies: int,
 ) -> list[StoredComment]:
-    """Up to ``limit + 1`` top-level comments after the cursor, in order, then the first
-    ``replies + 1`` replies (oldest first) of each of the first ``limit`` of them: one query
-    whatever the thread size, each thread's replies read from its index up to the bound."""
+    """Up to ``limit + 1`` top-level comments after the cursor, pinned ones first, in order, then
+    the first ``replies + 1`` replies (oldest first) of each of the first ``limit`` of them: one
+    query whatever the thread size, each thread's replies read from its index up to the bound.
+    The pinned comments (a few, on their own index) and the others (on the sort's index) are read
+    apart, each from the cursor when it is in their part: the others all come after the pinned."""
     order, keyset = SORTS[sort]
     cursor_values: tuple[object, ...] = ()
+    pinned_after, others_after = "", ""
     if after is not None:
-        created_at, comment_id, score = after
+        created_at, comment_id, score, pinned = after
         cursor_values = (created_at, comment_id, score) if sort == "top" else (created_at, comment_id)
+        pinned_after, others_after = (f"AND {keyset}", "") if pinned else ("AND false", f"AND {keyset}")
     rows = await conn.fetch(
         f"""WITH top AS MATERIALIZED (
-                SELECT c.id, row_number() OVER (ORDER BY {order}) AS position
-                FROM comments c
-                WHERE c.article_id = $1 AND c.parent_id IS NULL AND {_LISTED}
-                  {"AND " + keyset if after is not None else ""}
-                ORDER BY {order} LIMIT $4 + 1)
+                SELECT c.id, row_number() OVER (ORDER BY c.pinned DESC, {order}) AS position
+                FROM ((SELECT c.id, c.pinned, c.created_at, c.score FROM comments c
+                       WHERE c.article_id = $1 AND c.pinned AND {_LISTED} {pinned_after}
+                       ORDER BY {order} LIMIT $4 + 1)
+                      UNION ALL
+                      (SELECT c.id, c.pinned, c.created_at, c.score FROM comments c
+                       WHERE c.article_id = $1 AND c.parent_id IS NULL AND NOT c.pinned AND {_LISTED}
+                         {others_after}
+                       ORDER BY {order} LIMIT $4 + 1)) c
+                ORDER BY c.pinned DESC, {order} LIMIT $4 + 1)
             SELECT {_COLUMNS}, t.position FROM top t JOIN comments c ON c.id = t.id {_JOINS}
             UNION ALL
             SELECT r.* FROM top t CROSS JOIN LATERAL (
@@ -222,19 +233,85 @@ async def get_one(
 
 async def change_status(conn: asyncpg.Connection, comment_id: int, from_status: str, to_status: str) -> bool:
     """Move a comment from one status to another, once: False if it was no longer in ``from_status``."""
-    row = await conn.fetchval(
-        """UPDATE comments SET status = $3,
-                  deleted_at = CASE WHEN $3 = 'deleted' THEN now() END
-           WHERE id = $1 AND status = $2 RETURNING true""",
-        comment_id,
-        from_status,
+    return bool(await change_statuses(conn, [(comment_id, from_status)], to_status))
+
+
+async def change_statuses(
+    conn: asyncpg.Connection, moves: Sequence[tuple[int, str]], to_status: str
+) -> list[int]:
+    """Move each comment (id, the status it is in) to ``to_status``, once: the ids of those still in
+    the status given, which moved."""
+    rows = await conn.fetch(
+        """UPDATE comments c SET status = $3, deleted_at = CASE WHEN $3 = 'deleted' THEN now() END
+           FROM unnest($1::bigint[], $2::text[]) AS m (id, status)
+           WHERE c.id = m.id AND c.status = m.status RETURNING c.id""",
+        [comment_id for comment_id, _ in moves],
+        [status for _, status in moves],
         to_status,
     )
-    return row is not None
+    return [row["id"] for row in rows]
 
 
-async def set_moderation_reason(conn: asyncpg.Connection, comment_id: int, reason: str | None) -> None:
-    await conn.execute("UPDATE comments SET moderation_reason = $2 WHERE id = $1", comment_id, reason)
+async def set_moderation_reasons(
+    conn: asyncpg.Connection, comment_ids: Sequence[int], reason: str | None
+) -> None:
+    await conn.execute(
+        "UPDATE comments SET moderation_reason = $2 WHERE id = ANY($1::bigint[])", list(comment_ids), reason
+    )
+
+
+async def lock_decidable(
+    conn: asyncpg.Connection, comment_ids: Sequence[int], site_id: int | None = None
+) -> list[Decidable]:
+    """The comments (of the site, if given) as a decision needs them, locked until the transaction
+    ends (as ``lock`` does), in id order: two bulk decisions sharing comments cannot deadlock."""
+    rows = await conn.fetch(
+        """SELECT c.id, a.site_id, c.article_id, a.key AS article_key, c.parent_id, c.author_id, c.status,
+                  c.revision
+           FROM comments c JOIN articles a ON a.id = c.article_id
+           WHERE c.id = ANY($1::bigint[]) AND ($2::bigint IS NULL OR a.site_id = $2)
+           ORDER BY c.id FOR NO KEY UPDATE OF c""",
+        list(comment_ids),
+        site_id,
+    )
+    return [Decidable(**dict(row)) for row in rows]
+
+
+async def set_pinned(conn: asyncpg.Connection, comment_id: int, pinned: bool) -> bool:
+    """False when the comment already was (or was not) pinned."""
+    status = await conn.execute(
+        "UPDATE comments SET pinned = $2 WHERE id = $1 AND pinned <> $2", comment_id, pinned
+    )
+    return status.endswith(" 1")
+
+
+async def recent_on_site(
+    conn: asyncpg.Connection, site_id: int, author_id: int, viewer_id: int, limit: int
+) -> list[CommentOnArticle]:
+    """The author's latest comments on the site, of any status, newest first, as a moderator
+    (``viewer_id``) sees them, each with its article."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS}, a.key AS article_key, a.title AS article_title, a.url AS article_url,
+                   a.locked AS article_locked
+            FROM comments c JOIN articles a ON a.id = c.article_id {_JOINS}
+            WHERE c.author_id = $4 AND a.site_id = $1
+            ORDER BY c.created_at DESC, c.id DESC LIMIT $5""",
+        site_id,
+        viewer_id,
+        True,
+        author_id,
+        limit,
+    )
+    return [
+        CommentOnArticle(
+            comment_from(row),
+            row["article_key"],
+            row["article_title"],
+            row["article_url"],
+            row["article_locked"],
+        )
+        for row in rows
+    ]
 
 
 async def lock(conn: asyncpg.Connection, comment_id: int) -> int | None:

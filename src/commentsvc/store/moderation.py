@@ -3,14 +3,25 @@ author's standing on a site, bans and the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import msgspec
 
-from commentsvc.model.moderation import Ban, PastComment, Report, Standing, StoredAuditRecord, StoredItem
+from commentsvc.model.moderation import (
+    Ban,
+    BanEntry,
+    NewAuditEntry,
+    OpenItem,
+    PastComment,
+    Report,
+    Standing,
+    StoredAuditRecord,
+    StoredAuthor,
+    StoredItem,
+)
 from commentsvc.store.comments import findings_from
 
 
@@ -123,16 +134,43 @@ async def decide(
     ban_days: int | None,
 ) -> bool:
     """Record the decision, once: False when the item was already decided."""
-    decided = await conn.fetchval(
+    return bool(await decide_all(conn, [item_id], action, moderator_id, reason, ban_days))
+
+
+async def decide_all(
+    conn: asyncpg.Connection,
+    item_ids: Sequence[int],
+    action: str,
+    moderator_id: int,
+    reason: str | None,
+    ban_days: int | None = None,
+) -> list[int]:
+    """Record one decision on each item, once: the ids of the items it decided (not those decided
+    already)."""
+    rows = await conn.fetch(
         """UPDATE moderation_items SET decision = $2, decided_by = $3, decided_at = now(), reason = $4, ban_days = $5
-           WHERE id = $1 AND decision IS NULL RETURNING true""",
-        item_id,
+           WHERE id = ANY($1::bigint[]) AND decision IS NULL RETURNING id""",
+        list(item_ids),
         action,
         moderator_id,
         reason,
         ban_days,
     )
-    return decided is not None
+    return [row["id"] for row in rows]
+
+
+async def open_items(conn: asyncpg.Connection, comment_ids: Sequence[int]) -> dict[int, OpenItem]:
+    """The items awaiting a decision of these comments that a bulk decision may decide, by comment
+    (one at most each): held or reported comments; any other kind (an appeal, say) is decided on
+    its own, from the queue."""
+    rows = await conn.fetch(
+        """SELECT i.id, i.comment_id, i.opened_revision, i.kind, c.held_because,
+                  EXISTS (SELECT FROM reports r WHERE r.comment_id = i.comment_id) AS reported
+           FROM moderation_items i JOIN comments c ON c.id = i.comment_id
+           WHERE i.comment_id = ANY($1::bigint[]) AND i.decision IS NULL AND i.kind IN ('held', 'reported')""",
+        list(comment_ids),
+    )
+    return {row["comment_id"]: OpenItem(**dict(row)) for row in rows}
 
 
 async def close_open_items(
@@ -195,19 +233,63 @@ async def record(
     """``change``: what a site owner's change changed (a setting's old and new value, an origin…).
     ``rule``: of a removal, and of its appeal and the appeal's outcome, the rule that brought the
     comment before a moderator (sql/0023)."""
+    await record_all(
+        conn,
+        [NewAuditEntry(site_id=site_id, actor_id=actor_id, action=action, comment_id=comment_id,
+                       target_user_id=target_user_id, article_key=article_key, reason=reason,
+                       change=change, rule=rule)],
+    )  # fmt: skip
+
+
+async def record_all(conn: asyncpg.Connection, entries: Sequence[NewAuditEntry]) -> None:
+    """Write the entries, in order, in one statement."""
     await conn.execute(
         """INSERT INTO audit_log (site_id, actor_id, action, comment_id, target_user_id, article_key, reason, change, rule)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)""",
-        site_id,
-        actor_id,
-        action,
-        comment_id,
-        target_user_id,
-        article_key,
-        reason,
-        None if change is None else msgspec.json.encode(change).decode(),
-        rule,
+           SELECT site_id, actor_id, action, comment_id, target_user_id, article_key, reason, change::jsonb, rule
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
+                       $8::text[], $9::text[])
+                WITH ORDINALITY AS e (site_id, actor_id, action, comment_id, target_user_id, article_key, reason,
+                                      change, rule, n)
+           ORDER BY n""",
+        # The struct's fields are the columns, in this order (a change as its JSON text).
+        *([_column(getattr(entry, field)) for entry in entries] for field in NewAuditEntry.__struct_fields__),
     )
+
+
+def _column(value: object) -> object:
+    return msgspec.json.encode(value).decode() if isinstance(value, dict) else value
+
+
+async def author(conn: asyncpg.Connection, site_id: int, user_id: int) -> StoredAuthor | None:
+    """The account, its standing on the site and the ban in force there; None: no such account."""
+    row = await conn.fetchrow(
+        """SELECT u.id, u.username, u.display_name, u.created_at,
+                  coalesce(st.approved, 0) AS approved, coalesce(st.rejected, 0) AS rejected,
+                  b.until AS ban_until, b.reason AS ban_reason, bu.username AS banned_by, b.created_at AS banned_at,
+                  b.user_id IS NOT NULL AS banned
+           FROM users u
+           LEFT JOIN author_standing st ON st.site_id = $1 AND st.user_id = u.id
+           LEFT JOIN bans b ON b.site_id = $1 AND b.user_id = u.id AND (b.until IS NULL OR b.until > now())
+           LEFT JOIN users bu ON bu.id = b.banned_by
+           WHERE u.id = $2""",
+        site_id,
+        user_id,
+    )
+    return StoredAuthor(**dict(row)) if row else None
+
+
+async def ban_history(conn: asyncpg.Connection, site_id: int, user_id: int, limit: int) -> list[BanEntry]:
+    """The author's bans and unbans on the site, newest first."""
+    rows = await conn.fetch(
+        """SELECT l.action, l.created_at AS at, u.username AS by, l.reason
+           FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+           WHERE l.site_id = $1 AND l.target_user_id = $2 AND l.action IN ('ban', 'unban')
+           ORDER BY l.id DESC LIMIT $3""",
+        site_id,
+        user_id,
+        limit,
+    )
+    return [BanEntry(**dict(row)) for row in rows]
 
 
 async def audit_page(

@@ -204,7 +204,7 @@ async def insert(conn: asyncpg.Connection, rows: Sequence[CommentToWrite]) -> li
             SELECT ready.n, c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.status, c.author_id,
                    u.username AS author_username, u.display_name AS author_display_name, c.body,
                    c.body_html, c.created_at, c.edited_at, c.score, 0 AS my_vote, c.moderation_reason,
-                   NULL AS appeal, NULL AS appeal_reason,
+                   NULL AS appeal, NULL AS appeal_reason, c.pinned,
                    e.id AS event_id, e.type AS event_type, e.site_id AS event_site_id, s.slug AS event_site,
                    ready.article_key AS event_article, e.occurred_at AS event_occurred_at,
                    e.data::text AS event_data

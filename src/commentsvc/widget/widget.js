@@ -207,6 +207,7 @@
       c.edited_at ? (c.body != null ? el("button", { type: "button", class: "link", "aria-expanded": "false",
         "aria-label": t.showVersions, text: t.edited,
         onclick: function (e) { versions(c, node, e.currentTarget); } }) : t.edited) : null,
+      c.pinned ? el("span", { class: "badge pinned", text: t.pinned }) : null,
       c.status === "pending" ? el("span", { class: "badge", text: t.pending }) : null,
       removed ? el("span", { class: "badge", text: t.removed + (c.moderation_reason ? " : " + c.moderation_reason : "") }) : null,
       c.appeal ? el("span", { class: "badge appeal", text: fillIn(t.appealState[c.appeal.status], { reason: c.appeal.reason }) }) : null,
