@@ -33,6 +33,7 @@ SIGNED_IN_ROUTES = {
     ("POST", "/api/v1/moderation/items/{item_id}/decision"): {"action": "approve"},
     ("POST", "/api/v1/sites/{site}/moderation/bulk"): {"comment_ids": [1], "action": "reject"},
     ("GET", "/api/v1/sites/{site}/moderation/users/{user_id}"): None,
+    ("GET", "/api/v1/sites/{site}/moderation/comments"): None,
     ("PUT", "/api/v1/comments/{id}/pin"): {"pinned": True},
     ("GET", "/api/v1/comments/{id}/history"): None,
     ("POST", "/api/v1/comments/{id}/appeal"): {"text": "Je conteste"},

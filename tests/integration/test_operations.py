@@ -57,6 +57,7 @@ CONTRACT_ROUTES = {
     ("post", "/unsubscribe"),
     ("post", "/api/v1/sites/{site}/moderation/bulk"),
     ("get", "/api/v1/sites/{site}/moderation/users/{user_id}"),
+    ("get", "/api/v1/sites/{site}/moderation/comments"),
     ("put", "/api/v1/comments/{id}/pin"),
     # Additive: the widget's Markdown preview.
     ("post", "/api/v1/preview"),

@@ -87,7 +87,7 @@ def _checked(asked: Search) -> CommentQuery:
         raise Invalid("to: it must come after from.", field="to")
     before = None
     if asked.cursor is not None:
-        created_at, comment_id, _ = decode_cursor(CURSOR, asked.cursor)
+        created_at, comment_id, *_ = decode_cursor(CURSOR, asked.cursor)
         before = (created_at, comment_id)
     return CommentQuery(
         words=words or None,
