@@ -98,7 +98,7 @@ const TEXT = {
     searchFound: (n, more) => (more ? `The ${n} most recent matching comments; more below.` : n === 0 ? "No comment matches."
       : n === 1 ? "1 comment matches." : `${n} comments match.`),
     searchReason: (reason) => `Moderator's reason: ${reason}`,
-    searchRecord: (name) => `${name}: their record`, searchOnlyBy: (name) => `${name}: only their comments`,
+    searchRecord: (name) => `${name}: their record`,
     select: "Select", selected: (n) => (n === 1 ? "1 item selected" : `${n} items selected`),
     bulkReason: "Reason for all (their authors are shown it)", approveSelected: "Approve selected",
     rejectSelected: "Reject selected", spamSelected: "Spam selected", clearSelection: "Clear the selection",
@@ -209,7 +209,7 @@ const TEXT = {
     searchFound: (n, more) => (more ? `Les ${n} commentaires les plus récents qui correspondent ; d'autres plus bas.`
       : n === 0 ? "Aucun commentaire ne correspond." : n === 1 ? "1 commentaire correspond." : `${n} commentaires correspondent.`),
     searchReason: (reason) => `Motif du modérateur : ${reason}`,
-    searchRecord: (name) => `${name} : son dossier`, searchOnlyBy: (name) => `${name} : ses seuls commentaires`,
+    searchRecord: (name) => `${name} : son dossier`,
     select: "Sélectionner", selected: (n) => `${counted(n, "élément sélectionné", "éléments sélectionnés")}`,
     bulkReason: "Motif pour tous (montré à leurs auteurs)", approveSelected: "Approuver la sélection",
     rejectSelected: "Rejeter la sélection", spamSelected: "Sélection en spam", clearSelection: "Vider la sélection",

@@ -68,8 +68,8 @@ function resultElement(comment) {
   if (author) {
     // The name alone, and its unique @username apart: a display name cannot pass for another's handle.
     name.textContent = author.display_name;
-    name.setAttribute("aria-label", t(typeof showAuthor === "function" ? "searchRecord" : "searchOnlyBy", author.display_name));
-    name.addEventListener("click", () => byAuthor(author));
+    name.setAttribute("aria-label", t("searchRecord", author.display_name));
+    name.addEventListener("click", () => showAuthor(author.id));
     $(".handle", li).textContent = handle(author.username);
   } else {
     name.replaceWith(t("anonymous"));
@@ -79,15 +79,6 @@ function resultElement(comment) {
   removal.hidden = !comment.moderation_reason;
   removal.textContent = comment.moderation_reason ? t("searchReason", comment.moderation_reason) : "";
   return li;
-}
-
-// The author's record (the author page's), or else every comment of theirs on the site.
-function byAuthor(author) {
-  if (typeof showAuthor === "function") return showAuthor(author.id);
-  const form = $("#search-form");
-  form.reset();
-  form.author.value = String(author.id);
-  return runSearch();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
