@@ -9,11 +9,17 @@ SERVICES ?= auto
 SSO_HOST_PORT ?= 8001
 SSO_HOST := http://localhost:$(SSO_HOST_PORT)
 PYTEST_ARGS ?=
+# Test processes run side by side (pytest-xdist): most tests wait on a server, a browser or a
+# subprocess, so more processes than cores still shorten the run. TEST_WORKERS=0 runs one process.
+TEST_WORKERS ?= 3
 BENCH_ARGS ?=
 
 VENV := .venv
 STAMP := $(VENV)/.installed
 WITH_SERVICES := $(VENV)/bin/python dev/services.py --mode $(SERVICES) --
+# worksteal: a process that runs out of tests takes some of another's, so long tests (a browser
+# journey, a served process) do not leave one process running alone at the end.
+PYTEST := $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 # The markers are registered in pyproject.toml; tests/conftest.py marks the three suites by folder.
 FAST := not browser and not faults and not contract and not slow
 
@@ -34,12 +40,12 @@ run: $(STAMP)
 ## test    run the test suite (PYTEST_ARGS="-k name" to narrow it)
 test: $(STAMP) chromium openid-provider isso
 	$(VENV)/bin/ruff check src tests bench dev
-	$(WITH_SERVICES) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(WITH_SERVICES) $(PYTEST) $(PYTEST_ARGS)
 
 ## test-fast the suite but its browser, fault, contract and slow tests, for quick checks while working
 test-fast: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench dev
-	$(WITH_SERVICES) $(VENV)/bin/python -m pytest -m "$(FAST)" $(PYTEST_ARGS)
+	$(WITH_SERVICES) $(PYTEST) -m "$(FAST)" $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium: installed here when running as root (as CI does);
 # elsewhere the tests say loudly that they were skipped (and fail under CI=true).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import statistics
 import string
 import time
 
@@ -189,14 +188,16 @@ async def test_failed_login_looks_the_same_for_unknown_account_and_wrong_passwor
         )
         return time.perf_counter() - started, response.json(), response.status_code
 
-    wrong_password = [await attempt(reader.username) for _ in range(5)]
-    unknown_user = [await attempt(unique_name("ghost")) for _ in range(5)]
+    # In turn, so that whatever else the machine does weighs on both alike; each one's fastest
+    # attempt is its own cost, the others' work only ever adds to it.
+    wrong_password, unknown_user = [], []
+    for _ in range(7):
+        wrong_password.append(await attempt(reader.username))
+        unknown_user.append(await attempt(unique_name("ghost")))
     assert {status for _, _, status in wrong_password + unknown_user} == {401}
     assert {str(body) for _, body, _ in wrong_password + unknown_user} == {str(wrong_password[0][1])}
     # Both verify a real argon2 hash, so their times are of the same order.
-    ratio = statistics.median(t for t, _, _ in unknown_user) / statistics.median(
-        t for t, _, _ in wrong_password
-    )
+    ratio = min(t for t, _, _ in unknown_user) / min(t for t, _, _ in wrong_password)
     assert 0.5 < ratio < 2.0, ratio
 
 
