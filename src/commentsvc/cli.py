@@ -32,6 +32,7 @@ from commentsvc.domain.moderation_views import rule_named
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.errors import Conflict, Invalid, ServiceError, Unavailable
 from commentsvc.imports import READERS
+from commentsvc.imports.reach import Reached
 from commentsvc.kv.client import check as check_redis
 from commentsvc.model.events import SITE_TYPES
 from commentsvc.model.imports import ImportSummary, KeyMode, Source
@@ -626,29 +627,50 @@ async def _import(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     if not path.is_file():
         raise Invalid(f"there is no file {str(path)!r} to import.")
     source = Source(args.format)
-    with _import_progress(path) as progress:
+    with _import_progress(path) as (reached, progress):
         summary = await Importer(conn).run(
-            args.site, source, READERS[source](path), KeyMode(args.key), args.dry_run, progress
+            args.site, source, READERS[source](path, reached), KeyMode(args.key), args.dry_run, progress
         )
     print("\n".join(_summary(summary, path, args.site)))
     return 0
 
 
 @contextlib.contextmanager
-def _import_progress(path: Path) -> Iterator[Progress | None]:
-    """Records read so far, on a terminal (stderr) only: redirected, the command says only its
-    summary. The spinner goes on while the records are merged, after the last one is read."""
+def _import_progress(path: Path) -> Iterator[tuple[Reached | None, Progress | None]]:
+    """A bar of how much of the file has been read, with the records read so far, on a terminal
+    (stderr) only: redirected, the command says only its summary. Once the file is read, the
+    bar says that the records are being written, which takes a while more."""
     if not sys.stderr.isatty():
-        yield None
+        yield None, None
         return
     from rich.console import Console
+    from rich.progress import BarColumn, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
-    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}: {task.completed:,} records read"))
-    with Bar(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"importing {path.name} ({path.stat().st_size / 1e6:,.1f} MB)")
-        yield lambda n: bar.advance(task, n)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[records]:,} records"),
+        TimeElapsedColumn(),
+    )
+    with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
+        size = f"{path.stat().st_size / 1e6:,.1f} MB"
+        task = bar.add_task(f"reading {path.name} ({size})", total=1.0, records=0)
+        read = 0
+
+        def reached(share: float) -> None:
+            bar.update(task, completed=share)
+            if share >= 1:
+                bar.update(task, description=f"writing what {path.name} holds")
+
+        def progress(records: int) -> None:
+            nonlocal read
+            read += records
+            bar.update(task, records=read)
+
+        yield reached, progress
 
 
 def _summary(summary: ImportSummary, path: Path, site: str) -> list[str]:

@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from commentsvc.imports import disqus, isso, remark42, wordpress
+from commentsvc.imports.reach import Reached
 from commentsvc.model.imports import Record, Source
 
-READERS: dict[Source, Callable[[Path], Iterator[Record]]] = {
+# Each reader takes the file, and whom to tell how far into it it is (a progress bar, or None).
+READERS: dict[Source, Callable[[Path, Reached | None], Iterator[Record]]] = {
     Source.DISQUS: disqus.read,
     Source.WORDPRESS: wordpress.read,
     Source.ISSO: isso.read,

@@ -10,6 +10,7 @@ from pathlib import Path
 from lxml import etree
 
 from commentsvc.errors import Invalid
+from commentsvc.imports.reach import Reached
 from commentsvc.imports.xml import children, ends, release, root, text
 from commentsvc.model.imports import ImportedAuthor, ImportedComment, ImportedThread, Record, Status
 
@@ -22,9 +23,9 @@ AUTHOR, NAME, EMAIL, USERNAME = f"{NS}author", f"{NS}name", f"{NS}email", f"{NS}
 ANONYMOUS, DELETED, SPAM = f"{NS}isAnonymous", f"{NS}isDeleted", f"{NS}isSpam"
 
 
-def read(path: Path) -> Iterator[Record]:
+def read(path: Path, reached: Reached | None = None) -> Iterator[Record]:
     top = root(path, EXPORT, ROOT)
-    for element in ends(path, EXPORT, (THREAD, POST)):
+    for element in ends(path, EXPORT, (THREAD, POST), reached):
         # <thread> is also a post's reference to its thread: only the root's children are records.
         if element.getparent().tag != top.tag:
             continue

@@ -16,9 +16,11 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from html import unescape
+from itertools import chain
 from pathlib import Path
 
 from commentsvc.errors import Invalid
+from commentsvc.imports.reach import Reached, reporting
 from commentsvc.model.imports import ImportedAuthor, ImportedComment, ImportedThread, Record, Status
 
 MODES: dict[int, Status] = {1: "approved", 2: "pending", 4: "deleted"}
@@ -30,12 +32,17 @@ COLUMNS = {
 NOT_ISSO = "{name} is not an Isso database: {why}."
 
 
-def read(path: Path) -> Iterator[Record]:
+def read(path: Path, reached: Reached | None = None) -> Iterator[Record]:
     """The threads, then the comments, of the Isso database at ``path``."""
     conn = _open(path)
     try:
-        yield from _threads(conn)
-        yield from _comments(conn)
+        rows = max(
+            conn.execute(
+                "SELECT (SELECT count(*) FROM threads) + (SELECT count(*) FROM comments)"
+            ).fetchone()[0],
+            1,
+        )
+        yield from reporting(chain(_threads(conn), _comments(conn)), reached, lambda n: n / rows)
     except sqlite3.DatabaseError as exc:  # a file damaged past its first pages
         raise Invalid(NOT_ISSO.format(name=path.name, why=f"SQLite could not read it ({exc})")) from exc
     finally:

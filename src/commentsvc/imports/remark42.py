@@ -28,6 +28,7 @@ from typing import IO
 import msgspec
 
 from commentsvc.errors import Invalid
+from commentsvc.imports.reach import Reached, reporting
 from commentsvc.model.imports import ImportedAuthor, ImportedComment, ImportedThread, Record
 
 VERSIONS = (0, 1)  # what native.go's Import accepts
@@ -72,18 +73,20 @@ class _Meta(msgspec.Struct):
 _comment = msgspec.json.Decoder(_Comment)
 
 
-def read(path: Path) -> Iterator[Record]:
+def read(path: Path, reached: Reached | None = None) -> Iterator[Record]:
     """Each thread as its first comment names it, then that comment; and so on to the end."""
     if not path.is_file():
         raise Invalid(f"There is no file {str(path)!r}.")
+    size = max(path.stat().st_size, 1)
     with path.open("rb") as raw:
         gzipped = raw.read(2) == GZIP_MAGIC
-    opened: IO[bytes] = gzip.open(path, "rb") if gzipped else path.open("rb")
-    with opened as lines:
-        try:
-            yield from _records(path.name, lines)
-        except (OSError, EOFError, zlib.error) as exc:  # a damaged or cut gzip stream
-            raise Invalid(f"{path.name} cannot be read to its end: {exc}.") from exc
+        raw.seek(0)
+        # How far: the bytes read of the file itself, compressed or not.
+        with gzip.GzipFile(fileobj=raw) if gzipped else raw as lines:
+            try:
+                yield from reporting(_records(path.name, lines), reached, lambda _: raw.tell() / size)
+            except (OSError, EOFError, zlib.error) as exc:  # a damaged or cut gzip stream
+                raise Invalid(f"{path.name} cannot be read to its end: {exc}.") from exc
 
 
 def _records(name: str, lines: IO[bytes]) -> Iterator[Record]:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from commentsvc.errors import Invalid
+from commentsvc.imports.reach import Reached
 from commentsvc.imports.xml import ends, release, root, text
 from commentsvc.model.imports import ImportedAuthor, ImportedComment, ImportedThread, Record, Skipped, Status
 
@@ -38,11 +39,11 @@ PAGE_TYPES = {None, "post", "page"}
 NO_DATE = "0000-00-00 00:00:00"  # what WordPress writes for a date it never set
 
 
-def read(path: Path) -> Iterator[Record]:
+def read(path: Path, reached: Reached | None = None) -> Iterator[Record]:
     wp = _namespace(path, root(path, EXPORT, ROOT))
     comment_tag = f"{wp}comment"
     threads: dict[etree._Element, str] = {}  # an open item → its thread's source id
-    for element in ends(path, EXPORT, (ITEM, comment_tag)):
+    for element in ends(path, EXPORT, (ITEM, comment_tag), reached):
         parent = element.getparent()
         if element.tag == comment_tag and parent.tag == ITEM:
             if parent not in threads:

@@ -12,6 +12,7 @@ from pathlib import Path
 from lxml import etree
 
 from commentsvc.errors import Invalid
+from commentsvc.imports.reach import Reached, reporting
 
 # The root element of each XML export we read: to say what a file given as another one looks like.
 ROOTS = {"{http://disqus.com}disqus": "a Disqus export", "rss": "a WordPress export (WXR)"}
@@ -38,11 +39,14 @@ def root(path: Path, export: str, tag: str) -> etree._Element:
         return element
 
 
-def ends(path: Path, export: str, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+def ends(path: Path, export: str, tags: tuple[str, ...], reached: Reached | None) -> Iterator[etree._Element]:
     """Every element of ``tags`` in the file as it ends (check its ``root`` first). libxml2
-    builds the others too, but only these cost a turn of Python."""
-    with _reading(path, export):
-        yield from (element for _, element in etree.iterparse(str(path), events=("end",), tag=tags, **SAFE))
+    builds the others too, but only these cost a turn of Python. ``reached`` is told how much
+    of the file has been read."""
+    with _reading(path, export), path.open("rb") as file:
+        size = max(path.stat().st_size, 1)
+        elements = (element for _, element in etree.iterparse(file, events=("end",), tag=tags, **SAFE))
+        yield from reporting(elements, reached, lambda _: file.tell() / size)
 
 
 @contextlib.contextmanager
