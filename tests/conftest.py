@@ -27,6 +27,11 @@ from tests.mailbox import Mailbox
 RUN_ID = uuid.uuid4().hex[:10]
 # Where a test service without an SMTP server writes its mail.
 MAIL_DIR = Path(tempfile.gettempdir()) / f"commentsvc-test-mail-{RUN_ID}"
+# The requests' connections of each app a test runs (in process or served), fewer than a service's:
+# the test processes run side by side, and several apps at once each, on one PostgreSQL server
+# (100 connections by default), and no test sends more requests at once than this serves.
+TEST_POOL_SIZE = 4
+
 # Where the run's services keep uploaded imports: every process of a run shares it.
 IMPORT_DIR = Path(tempfile.gettempdir()) / f"commentsvc-test-imports-{RUN_ID}"
 # Tests that are not about rate limiting must never trip one.
@@ -124,6 +129,7 @@ def settings_for_tests(
         import_dir=str(IMPORT_DIR),
         mail_from="commentsvc <no-reply@commentsvc.test>",
         reply_mail_batch_seconds=REPLY_MAIL_BATCH_SECONDS,
+        db_pool_size=TEST_POOL_SIZE,
     )
 
 

@@ -44,6 +44,7 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
         # a served process with the default window would hold the tests' reply mail for 10 minutes.
         COMMENTSVC_REPLY_MAIL_BATCH_SECONDS=str(settings.reply_mail_batch_seconds),
         COMMENTSVC_MODERATOR_ALERT_SECONDS=str(settings.moderator_alert_seconds),
+        COMMENTSVC_DB_POOL_SIZE=str(settings.db_pool_size),
     )
     if settings.smtp_url is not None:
         env["COMMENTSVC_SMTP_URL"] = settings.smtp_url
