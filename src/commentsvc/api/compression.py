@@ -1,5 +1,6 @@
 """Pages (JSON, a thread's HTML fragment, feeds) gzipped for clients that accept it: a thread page
-is large and shrinks several times over, which is what a reader on a phone waits for (bench/README.md, "Figures behind the code").
+is large and shrinks several times over, which is what a reader on a phone waits for
+(bench/README.md, "Figures behind the code").
 
 Pages shared by every anonymous reader come back from the cache as the very same bytes object
 on every hit, so their compressed form is kept beside them (keyed by the page itself: CPython
