@@ -27,6 +27,7 @@ from commentsvc.api import (
     health,
     home,
     imports,
+    indexable,
     moderation,
     notifications,
     oidc,
@@ -57,6 +58,8 @@ from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.decision_links import DecisionLinks
 from commentsvc.domain.events import Dispatcher, Subscriber
+from commentsvc.domain.feeds import Feeds
+from commentsvc.domain.fragments import Fragments
 from commentsvc.domain.guests import GuestClaims
 from commentsvc.domain.identities import ProviderSignIn
 from commentsvc.domain.import_jobs import ImportJobs
@@ -163,6 +166,8 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         app.state.links,
     )
     app.state.comments = Comments(cache, pool, events)
+    app.state.fragments = Fragments(app.state.comments, cache, pool)
+    app.state.feeds = Feeds(cache, pool, app.state.links)
     app.state.appeals = Appeals(pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
@@ -234,6 +239,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             comments.SiteCommentsController,
             comments.CommentController,
             comments.preview,
+            *indexable.HANDLERS,
             moderation.SiteModerationController,
             moderation.DecisionController,
             search.CommentSearchController,

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 
 from tests.builders import make_site
@@ -34,6 +35,9 @@ CHROMIUM_ARGS = [
 DARK_HOST_STYLE = (
     "<style>:root { color-scheme: dark; } body, main { background: #16161a; color: #e8e8e8; }</style>"
 )
+# The demo article's key, and the end of the element its comments go in.
+DEMO_ARTICLE = "un-tiers-lieu-pour-les-rassembler-tous"
+DEMO_ELEMENT_END = 'data-article-title="Un tiers-lieu pour les rassembler tous"></div>'
 MISSING = "BROWSER TESTS SKIPPED: Debian's Chromium is not installed (apt-get install chromium)"
 
 
@@ -112,6 +116,14 @@ class HostPages:
     def url(self, name: str) -> str:
         return f"{self.origin}/{name}"
 
+    def fragment(self) -> str:
+        """The demo article's comments as the service renders them, and the element's end."""
+        answer = httpx.get(
+            f"{self.service}/api/v1/sites/{self.site}/comments.html", params={"article": DEMO_ARTICLE}
+        )
+        answer.raise_for_status()
+        return answer.text + "</div>"
+
     def handler(self) -> type[BaseHTTPRequestHandler]:
         pages = self
 
@@ -128,6 +140,10 @@ class HostPages:
                     text = text.replace('<html lang="fr">', '<html lang="en">')
                 if asked.get("theme") == ["dark"]:  # the same host page, in dark colours
                     text = text.replace("</head>", DARK_HOST_STYLE + "</head>")
+                if asked.get("fragment") == ["1"]:  # the comments included on the server (README)
+                    text = text.replace(
+                        DEMO_ELEMENT_END, DEMO_ELEMENT_END.replace("</div>", pages.fragment())
+                    )
                 body = text.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

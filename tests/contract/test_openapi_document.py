@@ -53,6 +53,11 @@ CONTRACT = {
     ("POST", "/api/v1/sites/{site}/moderation/bulk"): "200",
     ("GET", "/api/v1/sites/{site}/moderation/users/{user_id}"): "200",
     ("PUT", "/api/v1/comments/{id}/pin"): "200",
+    # Version 1.1, "Live updates, indexable comments, feeds". Litestar's path parameters are whole
+    # segments: `/feeds/{site}.atom` is `/feeds/{feed}`, whose pattern asks for the slug and ".atom".
+    ("GET", "/api/v1/sites/{site}/comments.html"): "200",
+    ("GET", "/feeds/{feed}"): "200",
+    ("GET", "/feeds/{site}/article.atom"): "200",
 }
 # Additions to the contract (allowed: additive), documented in the README.
 ADDITIONS = {
@@ -89,6 +94,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/sso"),
     ("GET", "/api/v1/sites/{site}/comments"),
     ("GET", "/api/v1/sites/{site}/counts"),
+    ("GET", "/api/v1/sites/{site}/comments.html"),
+    ("GET", "/feeds/{feed}"),
+    ("GET", "/feeds/{site}/article.atom"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),

@@ -315,6 +315,10 @@ ROUTES = {
         },
     ),
     "counts": Route("GET", "/api/v1/sites/{site}/counts"),
+    # Indexable comments and feeds: what crawlers and feed readers ask for.
+    "fragment": Route("GET", "/api/v1/sites/{site}/comments.html"),
+    "site-feed": Route("GET", "/feeds/{feed}"),  # /feeds/{site}.atom: a segment is one parameter
+    "article-feed": Route("GET", "/feeds/{site}/article.atom"),
     "preview": Route("POST", "/api/v1/preview", "reader", body={"body": "hi"}, fields={"body": "text"}),
     "edit": Route(
         "PATCH", "/api/v1/comments/{comment}", "author", body={"body": "edited"}, fields={"body": "text"}
@@ -776,6 +780,14 @@ def path_cases() -> list[Case]:
         "unknown": NO_USERNAME,
     }
     cases += _segment_cases("moderator-revoke", "{username}", usernames)
+    feeds = {label: segment + ".atom" for label, segment in SITE_SEGMENTS.items()}
+    feeds |= {
+        "no-suffix": "site",
+        "other-suffix": "site.rss",
+        "suffix-alone": ".atom",
+        "unknown": "nobody.atom",
+    }
+    cases += _segment_cases("site-feed", "{feed}", feeds)
     for name, template in [
         ("widget-asset", "/widget/{}"),
         ("moderate-asset", "/moderate/{}"),
@@ -876,7 +888,10 @@ def query_cases() -> list[Case]:
     for label, text in {**CONTROL, "too-long": "k" * 513, "empty": ""}.items():
         cases.append(Case("thread", f"article-{label}", params={"article": text}, field="article"))
         cases.append(Case("counts", f"article-{label}", params=[("article", "ok"), ("article", text)]))
-    cases.append(Case("thread", "article-missing", params={}, field="article"))
+        for name in ("fragment", "article-feed"):
+            cases.append(Case(name, f"article-{label}", params={"article": text}, field="article"))
+    for name in ("thread", "fragment", "article-feed"):
+        cases.append(Case(name, "article-missing", params={}, field="article"))
     for label, text in {
         **DANGEROUS_URLS,
         **MISLEADING_URLS,
@@ -1170,6 +1185,7 @@ async def send(client: httpx.AsyncClient, world: World, case: Case) -> httpx.Res
     params = resolve(case.params, world) if case.params is not None else None
     path = (case.path or route.path).format(
         site=world.site,
+        feed=f"{world.site}.atom",
         comment=world.comment,
         item=world.item,
         target=world.target.id,

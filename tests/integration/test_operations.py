@@ -59,6 +59,9 @@ CONTRACT_ROUTES = {
     ("get", "/api/v1/sites/{site}/moderation/users/{user_id}"),
     ("get", "/api/v1/sites/{site}/moderation/comments"),
     ("put", "/api/v1/comments/{id}/pin"),
+    ("get", "/api/v1/sites/{site}/comments.html"),
+    ("get", "/feeds/{feed}"),
+    ("get", "/feeds/{site}/article.atom"),
     # Additive: the widget's Markdown preview.
     ("post", "/api/v1/preview"),
     # Additive: moderators set an article's title and URL (a reader's first comment does not).

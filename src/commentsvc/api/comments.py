@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
-from commentsvc.api.compression import json_page
+from commentsvc.api.compression import page_response
 from commentsvc.api.deps import AppealsService, Caller, CommentsService
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import client_address, rate_limit
@@ -120,7 +120,7 @@ class SiteCommentsController(Controller):
         state = request.app.state
         page = await state.comments.thread_json(site, article, viewer_id, sort, limit, cursor, replies_to)
         # Already JSON, and from the cache when anonymous: shared by every anonymous reader.
-        return json_page(request, page, shared=viewer is None)
+        return page_response(request, page, shared=viewer is None)
 
     @post(
         "/comments",
@@ -168,7 +168,7 @@ class SiteCommentsController(Controller):
         """Public comment counts of up to 100 articles, in one request."""
         state = request.app.state
         counted = await state.comments.counts_json(site, article)
-        return json_page(request, counted, shared=True, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
+        return page_response(request, counted, shared=True, headers={"Cache-Control": COUNTS_CACHE_CONTROL})
 
 
 class PreviewIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,5 +1,6 @@
-"""JSON pages gzipped for clients that accept it: a thread page is large and shrinks several
-times over, which is what a reader on a phone waits for (bench/README.md, "Figures behind the code").
+"""Pages (JSON, a thread's HTML fragment, feeds) gzipped for clients that accept it: a thread page
+is large and shrinks several times over, which is what a reader on a phone waits for
+(bench/README.md, "Figures behind the code").
 
 Pages shared by every anonymous reader come back from the cache as the very same bytes object
 on every hit, so their compressed form is kept beside them (keyed by the page itself: CPython
@@ -25,17 +26,22 @@ PERSONAL_CACHE_CONTROL = "private, no-store"
 _shared: OrderedDict[bytes, bytes] = OrderedDict()
 
 
-def json_page(
-    request: Request, page: bytes, *, shared: bool, headers: dict[str, str] | None = None
+def page_response(
+    request: Request,
+    page: bytes,
+    *,
+    shared: bool,
+    headers: dict[str, str] | None = None,
+    media_type: str = MediaType.JSON,
 ) -> Response:
-    """``page`` (JSON already) as the response, gzipped when the client accepts it."""
+    """``page`` (encoded already) as the response, gzipped when the client accepts it."""
     headers = {"Vary": "Accept-Encoding", **(headers or {})}
     if not shared:
         headers["Cache-Control"] = PERSONAL_CACHE_CONTROL
     if len(page) >= MIN_BYTES and accepts_gzip(request):
         headers["Content-Encoding"] = "gzip"
         page = _compressed_shared(page) if shared else gzip.compress(page, ONE_OFF_LEVEL, mtime=0)
-    return Response(page, media_type=MediaType.JSON, headers=headers)
+    return Response(page, media_type=media_type, headers=headers)
 
 
 def accepts_gzip(request: Request) -> bool:

@@ -1,5 +1,6 @@
-"""What anonymous readers are served from the cache (thread pages and counts, by scope), and the
-subscriber that marks a scope stale when an event changes what it shows."""
+"""What anonymous readers are served from the cache (thread pages, with their HTML fragment and
+feed, counts, and the site's feed, by scope), and the subscriber that marks a scope stale when an
+event changes what it shows."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def counts_scope(slug: str) -> str:
     return f"counts:{slug}"
 
 
+def feed_scope(slug: str) -> str:
+    """The site's feed: any change to a comment of the site may show in it."""
+    return f"feed:{slug}"
+
+
 def _count_moved(event: Event) -> bool:
     """Whether the article's public count may have moved: a comment became, or stopped being,
     published (or the event does not say), or an import added comments."""
@@ -38,8 +44,8 @@ def _count_moved(event: Event) -> bool:
 
 
 class StalePages:
-    """Every event about an article makes its thread's pages stale (and the site's counts when
-    its public count moved, or an import added to it). Bumping a scope twice, or in another
+    """Every event about an article makes its thread's pages stale, and the site's feed (and the
+    site's counts when its public count moved, or an import added to it). Bumping a scope twice, or in another
     order, leaves it as stale: delivered at commit."""
 
     name: ClassVar[str] = "cached-pages"
@@ -56,6 +62,7 @@ class StalePages:
 
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         scopes = {thread_scope(e.site, e.article) for e in events if e.article is not None}
+        scopes |= {feed_scope(e.site) for e in events if e.article is not None}
         scopes |= {counts_scope(e.site) for e in events if _count_moved(e)}
         # The cache keeps what Redis could not be told and sends it once Redis answers.
         await self._cache.invalidate(*sorted(scopes))

@@ -6,7 +6,7 @@
   var script = document.currentScript, service = new URL(script.src).origin, site = script.dataset.site;
   var canonical = document.querySelector("link[rel=canonical]");
   var pageUrl = canonical ? canonical.href : location.href;
-  var frames = [], elements = [];
+  var frames = [], elements = [], fragments = [];
 
   // The widget is drawn in the colours of what surrounds it: the first opaque background up from
   // its element, else the page's canvas (dark only when the page's color-scheme allows dark and,
@@ -62,14 +62,22 @@
     f.title = lang === "en" ? "Comments" : "Commentaires";
     f.style.cssText = "width:100%;border:0;height:320px;color-scheme:normal";
     f.setAttribute("loading", "lazy");
-    el.replaceChildren(f);
-    frames[n] = f; elements[n] = el;
+    // The page's HTML fragment of the comments stays until the widget is ready.
+    var kept = document.createElement("div");
+    if (el.children.length) {
+      kept.append.apply(kept, el.childNodes);
+      el.style.position = "relative";
+      f.style.cssText += ";position:absolute;top:0;opacity:0;pointer-events:none";
+    }
+    el.replaceChildren(kept, f);
+    frames[n] = f; elements[n] = el; fragments[n] = kept;
   });
   addEventListener("message", function (e) {
     var m = e.data, f = m && frames[m.id];
     if (e.origin !== service || !f || e.source !== f.contentWindow) return;
     if (typeof m.height === "number") f.style.height = Math.ceil(m.height) + "px";
     if (m.commentsvc === "refused") console.error(m.text);
+    if (m.commentsvc === "ready") { fragments[m.id].style.display = "none"; f.style.position = f.style.opacity = f.style.pointerEvents = ""; }
     // The frame asks for the host's token when it starts: sent to the service's origin alone.
     if (m.commentsvc === "sso") ssoToken(elements[m.id].dataset).then(function (token) {
       f.contentWindow.postMessage({ commentsvc: "sso", token: token }, service);

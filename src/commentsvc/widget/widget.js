@@ -376,6 +376,8 @@
       $("#add").hidden = locked || !!(viewer && viewer.banned);
       accountForms();
       resize(); // a frame out of view is not observed until it is scrolled to
+      // The host page may now hide the comments' HTML fragment that stood in for the widget.
+      parent.postMessage({ commentsvc: "ready", id: Number(cfg.id) }, cfg.origin);
     }, function (e) { if (!e.shown) fail(explain(e)); });
   }
 
