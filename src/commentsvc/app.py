@@ -164,6 +164,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         SignInFlows(redis, keys),
         app.state.accounts,
         app.state.links,
+        events,
     )
     app.state.comments = Comments(cache, pool, events)
     app.state.fragments = Fragments(app.state.comments, cache, pool)

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from commentsvc.config import Settings
-from tests.builders import register
+from tests.builders import make_site, register
 from tests.integration.oidc_flow import callback, outcome, refusal, service_with, start
+from tests.integration.test_guest_claims import backup, import_backup, shown_authors
 from tests.openid import NodeProvider, sign_in_at_provider, signing_key
 
 pytestmark = pytest.mark.slow  # a Node.js process, started again to rotate its keys
@@ -101,3 +102,14 @@ async def test_an_identity_linked_to_one_account_is_not_linked_to_another(servic
     code = (await service.post("/api/v1/me/identities/link-code", headers=other.auth)).json()["code"]
     response = await sign_in(service, "morgan", link=code)
     assert response.status_code == 409 and refusal(response) == "identity_taken"
+
+
+async def test_an_address_the_provider_vouches_for_claims_the_guests_imported_under_it(service, db, tmp_path):
+    site = await make_site(db)
+    await import_backup(db, site, backup(tmp_path, "sasha@example.test"))
+    guest, bob = await shown_authors(service, site)
+    said = outcome(await sign_in(service, "sasha"))
+    user = said["auth"]["user"]
+    # Served at once: the claim is made with the account, and the cached page refreshed.
+    assert await shown_authors(service, site) == [(user["id"], user["display_name"]), bob]
+    assert guest[0] != user["id"]

@@ -16,10 +16,12 @@ import msgspec
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from commentsvc.domain.accounts import Accounts, SignedIn
+from commentsvc.domain.events import Dispatcher
 from commentsvc.domain.links import Links
 from commentsvc.domain.names import clean_display_name, look_alike_key
 from commentsvc.errors import Conflict, Invalid, NotFound, Reason, ServiceError, Unauthorized
 from commentsvc.kv.sign_in_flows import SignInFlows
+from commentsvc.model.events import EventType, account_event
 from commentsvc.model.identities import Flow, ProviderIdentity
 from commentsvc.oidc.providers import Provider
 from commentsvc.store import identities, users
@@ -60,12 +62,18 @@ class Started(msgspec.Struct, frozen=True):
 
 class ProviderSignIn:
     def __init__(
-        self, providers: dict[str, Provider], flows: SignInFlows, accounts: Accounts, links: Links
+        self,
+        providers: dict[str, Provider],
+        flows: SignInFlows,
+        accounts: Accounts,
+        links: Links,
+        events: Dispatcher,
     ) -> None:
         self.providers = providers
         self._flows = flows
         self._accounts = accounts
         self._links = links
+        self._events = events
 
     def provider(self, name: str) -> Provider:
         found = self.providers.get(name)
@@ -129,10 +137,16 @@ class ProviderSignIn:
         async with connection(db) as conn:
             if flow.link_user_id is not None:
                 return Outcome(confirmation=await self._confirmation(conn, flow.link_user_id, identity))
-            async with conn.transaction():
+            async with self._events.transaction(conn) as change:
                 user_id = await identities.owner(conn, identity.provider, identity.subject)
                 if user_id is None:
                     user_id = await self._new_account(conn, identity, flow.lang)
+                    if identity.email_verified:
+                        # The provider vouches for the address: guests imported under it are the
+                        # reader's, as after a verification link (their claim follows from this).
+                        await change.record(
+                            account_event(EventType.ACCOUNT_EMAIL_VERIFIED, user_id, email=identity.email)
+                        )
                 return Outcome(signed_in=await self._accounts.sign_in_as(conn, user_id))
 
     async def confirm(self, db: asyncpg.Pool, token: str) -> str:
