@@ -115,6 +115,10 @@ class Batched:
 
     async def _round_trip(self, commands: Sequence[Command]) -> list[Any]:
         connection = self._connection
+        if not connection.is_connected:
+            # Through connect(), which behind Sentinels asks them for the master's address: left to
+            # send_packed_command, the connection would go to its default address instead.
+            await connection.connect()
         # Packed by hiredis, in C: redis-py's own packer, in Python, took longer than the round trip.
         packed = [hiredis.pack_command(command) for command in commands]
         # Checked first (a PING, after health_check_interval idle seconds), so a connection Redis
