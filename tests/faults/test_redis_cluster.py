@@ -4,12 +4,18 @@ its replica has taken over."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import tempfile
 from pathlib import Path
 
+import pytest
+
+from commentsvc.errors import Unavailable
+from commentsvc.kv.client import check
 from commentsvc.kv.keys import Keys
 from tests.builders import eventually
-from tests.faults.conftest import ready
+from tests.faults.conftest import ready, services
 from tests.faults.redis_topologies import (
     fail_over_cluster,
     journey,
@@ -35,3 +41,13 @@ async def test_the_journey_passes_on_a_cluster_and_after_a_master_fails_over(ser
 
                 await journey(first, second, settings)
                 assert await visible_ids(second, site, article) == visible
+
+
+async def test_a_cluster_nobody_answers_at_is_named_in_one_sentence(service_settings):
+    hosts = f"127.0.0.1:{services.free_port()},127.0.0.1:{services.free_port()}"
+    settings = dataclasses.replace(service_settings, redis_url=f"redis+cluster://:secret@{hosts}")
+    with pytest.raises(
+        Unavailable, match="^" + re.escape(f"cannot reach Redis at {hosts} (a Redis Cluster)")
+    ) as refused:
+        await check(settings)
+    assert "secret" not in str(refused.value)

@@ -4,11 +4,16 @@ the replica the master."""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
+import pytest
+
+from commentsvc.errors import Unavailable
+from commentsvc.kv.client import check
 from tests.builders import eventually
-from tests.faults.conftest import ready
+from tests.faults.conftest import ready, services
 from tests.faults.redis_topologies import (
     fail_over_sentinels,
     journey,
@@ -33,3 +38,14 @@ async def test_the_journey_passes_behind_sentinels_and_after_a_failover(service_
 
                 await journey(first, second, settings)
                 assert await visible_ids(second, site, article) == visible
+
+
+async def test_sentinels_nobody_answers_at_are_named_in_one_sentence(service_settings):
+    host = f"127.0.0.1:{services.free_port()}"
+    settings = dataclasses.replace(service_settings, redis_url=f"redis+sentinel://:secret@{host}/mymaster")
+    with pytest.raises(Unavailable) as refused:
+        await check(settings)
+    assert str(refused.value) == (
+        f"cannot reach Redis at {host} (Sentinels of mymaster): no Sentinel answered with its master's "
+        "address; is COMMENTSVC_REDIS_URL right?"
+    )

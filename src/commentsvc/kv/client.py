@@ -8,7 +8,9 @@ from typing import Any
 
 import redis.asyncio as redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import MasterNotFoundError, Sentinel
+from redis.backoff import NoBackoff
 from redis.exceptions import ClusterError, RedisClusterException, RedisError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -61,7 +63,10 @@ def create_client(settings: Settings) -> Client:
         )
     if endpoint.kind == SENTINEL:
         # The Sentinels are asked without credentials (they seldom have any); the master with them.
-        sentinel = Sentinel(list(endpoint.nodes), sentinel_kwargs=timeouts, **timeouts)
+        # Each Sentinel once, as a server is: the others are the retry, and a retry with backoff
+        # would hold a request for seconds while none answers.
+        asked_once = {**timeouts, "retry": Retry(NoBackoff(), 0)}
+        sentinel = Sentinel(list(endpoint.nodes), sentinel_kwargs=asked_once, **timeouts)
         # Its pool, asking the Sentinels for the master's address at each new connection, does not
         # block: past its bound a burst would fail, so it has none.
         return sentinel.master_for(
@@ -99,6 +104,11 @@ async def check(settings: Settings) -> None:
     client = create_client(settings)
     try:
         await client.ping()
+    except MasterNotFoundError:  # its own message holds a client's whole repr
+        raise Unavailable(
+            f"cannot reach Redis at {where}: no Sentinel answered with its master's address; "
+            "is COMMENTSVC_REDIS_URL right?"
+        ) from None
     except UNAVAILABLE_ERRORS as exc:
         raise Unavailable(f"cannot reach Redis at {where} ({exc}); is COMMENTSVC_REDIS_URL right?") from None
     except RedisError as exc:  # it answered, with a refusal: a password, a database index out of range
