@@ -53,6 +53,8 @@ def create_client(settings: Settings) -> Client:
         "socket_connect_timeout": settings.redis_timeout_seconds,
     }
     credentials = {"username": endpoint.username, "password": endpoint.password}
+    # The pools of a Cluster's nodes and of the Sentinels' master do not block: past the bound a
+    # call fails at once. Only the calls outside the batches (queue, sign-in flows) use them.
     if endpoint.kind == CLUSTER:
         return RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in endpoint.nodes],
@@ -67,12 +69,12 @@ def create_client(settings: Settings) -> Client:
         # would hold a request for seconds while none answers.
         asked_once = {**timeouts, "retry": Retry(NoBackoff(), 0)}
         sentinel = Sentinel(list(endpoint.nodes), sentinel_kwargs=asked_once, **timeouts)
-        # Its pool, asking the Sentinels for the master's address at each new connection, does not
-        # block: past its bound a burst would fail, so it has none.
+        # Its pool asks the Sentinels for the master's address at each new connection.
         return sentinel.master_for(
             endpoint.service_name,
             redis_class=SentinelMaster,
             db=endpoint.db,
+            max_connections=MAX_CONNECTIONS,
             health_check_interval=30,
             **credentials,
             **timeouts,
