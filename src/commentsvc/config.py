@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from commentsvc.redis_endpoint import BadRedisUrl, RedisEndpoint, parse_redis_url
+
 PREFIX = "COMMENTSVC_"
 
 # The development default of earlier versions, published with the source: anyone could sign
@@ -143,6 +145,10 @@ class Settings:
     import_max_bytes: int = 1024**3
 
     @property
+    def redis(self) -> RedisEndpoint:
+        return parse_redis_url(self.redis_url)
+
+    @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
@@ -257,10 +263,8 @@ def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
         database_url=_url(
             PREFIX + "DATABASE_URL", get("DATABASE_URL") or defaults.database_url, ("postgresql", "postgres")
         ),
-        redis_url=_url(
-            PREFIX + "REDIS_URL", get("REDIS_URL") or defaults.redis_url, ("redis", "rediss", "unix")
-        ),
-        redis_prefix=get("REDIS_PREFIX") or defaults.redis_prefix,
+        redis_url=_redis_url(get("REDIS_URL") or defaults.redis_url),
+        redis_prefix=_redis_prefix(get("REDIS_PREFIX") or defaults.redis_prefix),
         environment=environment,
         jwt_secret=jwt_secret or defaults.jwt_secret,
         host=host,
@@ -371,6 +375,21 @@ def _float(name: str, raw: str | None, default: float) -> float:
 def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
     if urlsplit(raw).scheme not in schemes:
         raise ConfigError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}.")
+    return raw
+
+
+def _redis_url(raw: str) -> str:
+    try:
+        parse_redis_url(raw)
+    except BadRedisUrl as exc:
+        raise ConfigError(f"{PREFIX}REDIS_URL {exc}.") from None
+    return raw
+
+
+def _redis_prefix(raw: str) -> str:
+    # A brace in it would make the prefix every key's hash tag: one Cluster slot for all of them.
+    if "{" in raw or "}" in raw:
+        raise ConfigError(f"{PREFIX}REDIS_PREFIX must not contain {{ or }}: the keys' hash tags follow it.")
     return raw
 
 

@@ -662,7 +662,9 @@ async def test_anonymous_pages_come_from_the_cache_and_every_change_shows_at_onc
     assert [c["id"] for c in (await read_thread(client, site, article))["comments"]] == [first["id"]]
     redis = create_client(settings)
     try:
-        cached = [key async for key in redis.scan_iter(match=f"{settings.redis_prefix}cache:thread:{site}:*")]
+        cached = [
+            key async for key in redis.scan_iter(match=f"{settings.redis_prefix}cache:{{thread:{site}:*")
+        ]
         assert len(cached) == 1
     finally:
         await redis.aclose()

@@ -29,18 +29,23 @@ from commentsvc.kv.keys import Keys
 
 log = logging.getLogger("commentsvc.cache")
 
-# KEYS[1]: the scope's generation. ARGV[1], ARGV[2]: the entry key around the generation; ARGV[3]:
-# the generation the caller already has a page for. One round trip: nothing if the scope has no
-# generation, else the generation and, if the caller's page is not of it, the entry.
+# KEYS[1]: the scope's generation; KEYS[2]: its entry (one key per variant, whatever the generation,
+# so that the script knows every key it touches, as a Redis Cluster requires). The entry's value is
+# the generation it was computed under, then the page. ARGV[1]: the generation the caller already
+# has a page for. One round trip: nothing if the scope has no generation, else the generation and,
+# if the caller's page is not of it, the entry if it is of it (else nothing).
 _READ = """
 local generation = redis.call('GET', KEYS[1])
 if not generation then return {} end
-if generation == ARGV[3] then return {generation} end
-return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
+if generation == ARGV[1] then return {generation} end
+local entry = redis.call('GET', KEYS[2])
+if entry and string.sub(entry, 1, #generation) == generation then return {generation, entry} end
+return {generation, false}
 """
-# KEYS[1]: the scope's generation; KEYS[2]: the entry under a new one. ARGV: the new generation,
-# its lifetime, the page, its lifetime. The scope had no generation when the page was computed:
-# the page is filed under a new one unless a change gave it one meanwhile (the page may predate it).
+# KEYS[1]: the scope's generation; KEYS[2]: its entry. ARGV: the new generation, its lifetime, the
+# entry (the new generation, then the page), its lifetime. The scope had no generation when the
+# page was computed: the page is filed under a new one unless a change gave it one meanwhile (the
+# page may predate it).
 _START = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
@@ -96,11 +101,13 @@ class GenerationalCache:
         if local is not None and local.generation == generation:
             local.checked_at = now
             return local.value
-        value = reply[1] if len(reply) > 1 else None
-        if value is None:
+        entry = reply[1] if len(reply) > 1 else None
+        if entry is not None:
+            value = entry[len(generation) :]
+        else:
             value, keep = await compute()
             if keep:
-                await self._store(self._keys.cache_entry(scope, generation, variant), value)
+                await self._store(self._keys.cache_entry(scope, variant), generation.encode() + value)
         self._local.put(scope, variant, LocalPage(generation, value, checked_at=now))
         return value
 
@@ -124,8 +131,8 @@ class GenerationalCache:
         try:
             started = await self._redis.script(
                 self._start_script,
-                [self._keys.cache_generation(scope), self._keys.cache_entry(scope, generation, variant)],
-                [generation, GENERATION_TTL_SECONDS, value, ENTRY_TTL_SECONDS],
+                [self._keys.cache_generation(scope), self._keys.cache_entry(scope, variant)],
+                [generation, GENERATION_TTL_SECONDS, generation.encode() + value, ENTRY_TTL_SECONDS],
             )
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
@@ -143,12 +150,11 @@ class GenerationalCache:
         be asked."""
         if self._lost and not await self._send_lost():
             return None
-        before, after = self._keys.cache_entry_around(scope, variant)
         try:
             return await self._redis.script(
                 self._read_script,
-                [self._keys.cache_generation(scope)],
-                [before, after, known_generation],
+                [self._keys.cache_generation(scope), self._keys.cache_entry(scope, variant)],
+                [known_generation],
             )
         except UNAVAILABLE_ERRORS as exc:
             log.warning("cache unavailable: %r", exc)
@@ -196,7 +202,8 @@ class GenerationalCache:
 
 def _new_generation() -> str:
     """Random, not counted: after Redis restarts empty a counter would start again at values that
-    pages computed before the restart (here or in Redis) were filed under."""
+    pages computed before the restart (here or in Redis) were filed under. All of one length, so an
+    entry that begins with the scope's generation is of that generation."""
     return secrets.token_hex(8)
 
 
