@@ -73,7 +73,7 @@ from commentsvc.domain.letters.replies import reply_mail
 from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
-from commentsvc.domain.pins import Pins
+from commentsvc.domain.pins import Pins, UnpinRemoved
 from commentsvc.domain.posting import Posting
 from commentsvc.domain.queue_feed import OPENS, QueueFeed
 from commentsvc.domain.sites import OriginDirectory
@@ -131,10 +131,11 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     webhooks_pool = await create_webhooks_pool(settings)
     sender = WebhookSender(webhooks_pool, webhook_client)
     # What follows from each change is a subscriber of its events.
-    claims = GuestClaims()
+    claims, unpin = GuestClaims(), UnpinRemoved()
     subscribers: list[Subscriber] = [
         StalePages(cache),
         claims,
+        unpin,
         feed,
         MailSubscriber(
             "account-mail", ACCOUNT_TYPES, AccountLetters(app.state.links, account_tokens), postman
@@ -146,7 +147,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     ]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
-    claims.events = events
+    claims.events = unpin.events = events
     app.state.accounts = Accounts(
         passwords,
         app.state.access_tokens,

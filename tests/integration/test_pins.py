@@ -139,3 +139,24 @@ async def test_only_a_published_top_level_comment_is_pinned_and_only_by_its_site
         )
         == 0
     )
+
+
+async def test_a_pinned_comment_that_is_deleted_loses_its_pin(client, db):
+    site, article = await make_site(db), unique_name("article")
+    author, replier = await register(client), await register(client)
+    moderator = await make_moderator(client, db, site)
+    older, newer = [await post_comment(client, author, site, article) for _ in range(2)]
+    await post_comment(client, replier, site, article, parent_id=newer["id"])  # keeps its place shown
+    await pin(client, moderator, newer["id"])
+    since = await last_event(db)
+
+    deleted = await client.delete(f"/api/v1/comments/{newer['id']}", headers=author.auth)
+    assert deleted.status_code in (200, 204), deleted.text
+
+    # Served at once: the deleted comment's place, with its reply, is back in its own order.
+    shown = (await read_thread(client, site, article))["comments"]
+    assert [(c["id"], c["pinned"]) for c in shown] == [(older["id"], False), (newer["id"], False)]
+    assert await db.fetchval("SELECT pinned FROM comments WHERE id = $1", newer["id"]) is False
+    assert [(t, d) for t, _, d in await events_since(db, site, since) if t.startswith("comment.unpin")] == [
+        ("comment.unpinned", {"id": newer["id"], "pinned": False})
+    ]

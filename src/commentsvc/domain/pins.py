@@ -1,16 +1,21 @@
 """Pinning: a moderator puts a published top-level comment first in every sort of its thread
-(store.comments.page reads the pinned ones first), and takes it off again."""
+(store.comments.page reads the pinned ones first), and takes it off again; a pinned comment that
+stops being published (rejected, deleted) is no longer pinned."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import ClassVar
 
 import asyncpg
 
 from commentsvc.domain.comments import NO_SUCH_COMMENT
-from commentsvc.domain.events import Dispatcher
+from commentsvc.domain.events import RETRIES, Dispatcher
 from commentsvc.domain.moderation import NOT_A_MODERATOR
 from commentsvc.domain.threads import Comment, Viewer, shown
 from commentsvc.errors import Conflict, Forbidden, NotFound, Unprocessable
-from commentsvc.model.events import CommentPinned, EventType, NewEvent
+from commentsvc.model.events import CommentChange, CommentPinned, Event, EventType, NewEvent
 from commentsvc.store import comments, moderation
 
 A_REPLY = "Only a top-level comment can be pinned: this one is a reply."
@@ -59,3 +64,35 @@ class Pins:
                 )
             row = await comments.get_one(conn, comment_id, moderator_id, True)
         return shown(row, Viewer(moderator_id, True))
+
+
+class UnpinRemoved:
+    """Only a published comment may be pinned: one that is rejected or deleted loses its pin, with
+    comment.unpinned for whoever follows pins (the thread's pages, webhooks). Unpinning one that
+    is not pinned changes nothing: delivered at commit."""
+
+    name: ClassVar[str] = "pins"
+    types: ClassVar[frozenset[EventType]] = frozenset({EventType.COMMENT_REJECTED, EventType.COMMENT_DELETED})
+    at_commit: ClassVar[bool] = True
+    retries = RETRIES
+    delay = timedelta(0)
+    wants = None
+
+    def __init__(self) -> None:
+        # Set once the dispatcher exists (it is made with its subscribers), as its unpinning is a
+        # change whose events go through it.
+        self.events: Dispatcher | None = None
+
+    async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
+        assert self.events is not None, "UnpinRemoved.events is set when the dispatcher is made"
+        async with self.events.transaction(conn) as change:
+            for event in events:
+                removed = CommentChange(**event.data)
+                unpinned = await comments.unpin_unpublished(conn, removed.id)
+                if unpinned is not None:
+                    site_id, article_id = unpinned
+                    await change.record(
+                        NewEvent(
+                            EventType.COMMENT_UNPINNED, site_id, article_id, CommentPinned(removed.id, False)
+                        )
+                    )

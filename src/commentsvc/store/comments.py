@@ -277,6 +277,18 @@ async def lock_decidable(
     return [Decidable(**dict(row)) for row in rows]
 
 
+async def unpin_unpublished(conn: asyncpg.Connection, comment_id: int) -> tuple[int, int] | None:
+    """Unpin the comment if it is pinned but no longer published; its site's and article's ids
+    when it was, else None."""
+    row = await conn.fetchrow(
+        """UPDATE comments c SET pinned = false FROM articles a
+           WHERE c.id = $1 AND c.pinned AND c.status <> 'approved' AND a.id = c.article_id
+           RETURNING a.site_id, c.article_id""",
+        comment_id,
+    )
+    return None if row is None else (row["site_id"], row["article_id"])
+
+
 async def set_pinned(conn: asyncpg.Connection, comment_id: int, pinned: bool) -> bool:
     """False when the comment already was (or was not) pinned."""
     status = await conn.execute(
