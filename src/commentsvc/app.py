@@ -73,6 +73,7 @@ from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.pins import Pins
 from commentsvc.domain.posting import Posting
 from commentsvc.domain.queue_feed import OPENS, QueueFeed
+from commentsvc.domain.reading import Reading
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.sso import HostSignIn
 from commentsvc.domain.tokens import AccessTokens
@@ -85,6 +86,7 @@ from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
+from commentsvc.kv.recent import RecentChanges
 from commentsvc.kv.sign_in_flows import SignInFlows
 from commentsvc.mail.transport import transport_for
 from commentsvc.oidc.http import ProviderClient
@@ -97,6 +99,7 @@ from commentsvc.store.pool import (
     create_pool,
     create_webhooks_pool,
 )
+from commentsvc.store.replicas import Reads, ReplicaMonitor, fresh_window_ms, open_replicas
 from commentsvc.webhooks.client import WebhookClient
 
 REQUEST_MAX_BODY_BYTES = 128 * 1024
@@ -116,6 +119,10 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     app.state.limiter = RateLimiter(batched, keys)
     app.state.pool = pool = await create_pool(settings)
     batches_pool = await create_batches_pool(settings)
+    replicas = await open_replicas(settings)
+    replica_monitor = ReplicaMonitor(pool, replicas, settings.replica_max_lag_seconds)
+    recent = RecentChanges(batched, keys, fresh_window_ms(settings))
+    app.state.reading = reading = Reading(Reads(pool, replicas), recent)
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
     app.state.postman = postman = Postman(transport_for(settings), settings.mail_from)
@@ -130,7 +137,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     # What follows from each change is a subscriber of its events.
     claims = GuestClaims()
     subscribers: list[Subscriber] = [
-        StalePages(cache),
+        StalePages(cache, recent),
         claims,
         feed,
         MailSubscriber(
@@ -162,7 +169,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         app.state.accounts,
         app.state.links,
     )
-    app.state.comments = Comments(cache, pool, events)
+    app.state.comments = Comments(cache, pool, events, reading)
     app.state.appeals = Appeals(pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(
@@ -178,6 +185,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     import_runner = ImportRunner(import_jobs_pool, imports_pool, Path(settings.import_dir))
     app.state.imports = ImportJobs(Path(settings.import_dir), settings.import_max_bytes, import_runner.wake)
     events.start()
+    replica_monitor.start()
     digest.start()
     sender.start()
     import_runner.start()
@@ -188,6 +196,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         await sender.stop()
         await digest.stop()
         await events.stop()
+        await replica_monitor.stop()
         await webhook_client.close()
         await provider_client.close()
         await webhooks_pool.close()
@@ -196,6 +205,8 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         await events_pool.close()
         await app.state.pool.close()
         await batches_pool.close()
+        for replica in replicas:
+            await replica.pool.close()
         await batched.aclose()
         await redis.aclose()
         passwords.close()

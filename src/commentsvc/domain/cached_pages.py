@@ -1,5 +1,6 @@
 """What anonymous readers are served from the cache (thread pages and counts, by scope), and the
-subscriber that marks a scope stale when an event changes what it shows."""
+subscriber that marks a scope stale when an event changes what it shows (and recently changed, so
+that reads of it see the change at once: domain.reading)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import asyncpg
 
 from commentsvc.domain.events import RETRIES
 from commentsvc.kv.cache import GenerationalCache
+from commentsvc.kv.recent import RecentChanges
 from commentsvc.model.events import COMMENT_STATUS_TYPES, SITE_TYPES, Event, EventType
 
 PUBLIC = "approved"
@@ -24,6 +26,11 @@ def thread_scope(slug: str, key: str) -> str:
 
 def counts_scope(slug: str) -> str:
     return f"counts:{slug}"
+
+
+def site_scope(slug: str) -> str:
+    """Every comment of the site (moderators' search); nothing of it is cached."""
+    return f"site:{slug}"
 
 
 def _count_moved(event: Event) -> bool:
@@ -40,7 +47,9 @@ def _count_moved(event: Event) -> bool:
 class StalePages:
     """Every event about an article makes its thread's pages stale (and the site's counts when
     its public count moved, or an import added to it). Bumping a scope twice, or in another
-    order, leaves it as stale: delivered at commit."""
+    order, leaves it as stale: delivered at commit. Each scope is marked recently changed before
+    it is made stale, so a page computed for its new generation is never read from a replica that
+    has not replayed the change yet."""
 
     name: ClassVar[str] = "cached-pages"
     types: ClassVar[frozenset[EventType]] = (
@@ -51,11 +60,13 @@ class StalePages:
     delay = timedelta(0)
     wants = None
 
-    def __init__(self, cache: GenerationalCache) -> None:
+    def __init__(self, cache: GenerationalCache, recent: RecentChanges) -> None:
         self._cache = cache
+        self._recent = recent
 
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         scopes = {thread_scope(e.site, e.article) for e in events if e.article is not None}
         scopes |= {counts_scope(e.site) for e in events if _count_moved(e)}
+        await self._recent.mark(sorted(scopes | {site_scope(e.site) for e in events if e.site is not None}))
         # The cache keeps what Redis could not be told and sends it once Redis answers.
         await self._cache.invalidate(*sorted(scopes))

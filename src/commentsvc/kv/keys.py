@@ -25,6 +25,9 @@ class Keys:
     def cache_generation(self, scope: str) -> str:
         return f"{self.prefix}gen:{scope}"
 
+    def recent_change(self, scope: str) -> str:
+        return f"{self.prefix}recent:{scope}"
+
     def cache_entry(self, scope: str, generation: str, variant: str) -> str:
         before, after = self.cache_entry_around(scope, variant)
         return before + generation + after
