@@ -4,14 +4,19 @@ sees the change at once (their own above all), as a replica may not have replaye
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import asyncpg
 
 from commentsvc.kv.recent import RecentChanges
-from commentsvc.store.replicas import Reads
 
 T = TypeVar("T")
+
+
+class Reads(Protocol):
+    """Where a read runs (store.replicas.Reads): ``fresh``, where it sees every change committed."""
+
+    async def run(self, read: Callable[[asyncpg.Connection], Awaitable[T]], fresh: bool = False) -> T: ...
 
 
 class Reading:
