@@ -34,7 +34,9 @@ REPLICA_ACQUIRE_SECONDS = 1.0
 # How long a check waits for an answer from a server.
 CHECK_TIMEOUT_SECONDS = 2.0
 
-_PRIMARY_POSITION = "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"
+# Where the primary inserts WAL, not where it has written it to: a commit made with
+# synchronous_commit off is in the former at once, in the latter only later.
+_PRIMARY_POSITION = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn"
 _REPLAYED = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
 
 
@@ -133,11 +135,15 @@ class ReplicaMonitor:
         now = time.monotonic()
         position = await _position(self._primary, _PRIMARY_POSITION)
         if position is not None:
-            self._positions.append((now, int(position[0])))
+            self.note(now, int(position[0]))
+        await asyncio.gather(*(self._check(replica, now) for replica in self._replicas))
+
+    def note(self, now: float, position: int) -> None:
+        """The primary's WAL position at ``now``."""
+        self._positions.append((now, position))
         # One position older than the bound is kept: a replica short of it is too far behind.
         while len(self._positions) > 1 and self._positions[1][0] < now - self._max_lag:
             self._positions.popleft()
-        await asyncio.gather(*(self._check(replica, now) for replica in self._replicas))
 
     async def _check(self, replica: Replica, now: float) -> None:
         replayed = await _position(replica.pool, _REPLAYED)
