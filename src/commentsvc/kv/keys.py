@@ -26,7 +26,8 @@ class Keys:
         return f"{self.prefix}gen:{scope}"
 
     def recent_change(self, scope: str) -> str:
-        return f"{self.prefix}recent:{scope}"
+        """Tagged with its scope, as the cache's keys of the scope are on a Redis Cluster."""
+        return f"{self.prefix}recent:{{{scope}}}"
 
     def cache_entry(self, scope: str, generation: str, variant: str) -> str:
         before, after = self.cache_entry_around(scope, variant)

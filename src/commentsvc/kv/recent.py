@@ -36,8 +36,9 @@ class RecentChanges:
         if not self._window_ms:
             return False
         try:
-            [found] = await self._redis.execute(("EXISTS", *(self._keys.recent_change(s) for s in scopes)))
+            # One key a command: scopes hash to different slots of a Redis Cluster.
+            found = await self._redis.execute(*(("EXISTS", self._keys.recent_change(s)) for s in scopes))
         except UNAVAILABLE_ERRORS as exc:
             log.warning("recent changes unavailable: %r", exc)
             return True
-        return bool(found)
+        return any(found)
