@@ -76,6 +76,7 @@ from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.pins import Pins, UnpinRemoved
 from commentsvc.domain.posting import Posting
 from commentsvc.domain.queue_feed import OPENS, QueueFeed
+from commentsvc.domain.reading import Reading
 from commentsvc.domain.sites import OriginDirectory
 from commentsvc.domain.sso import HostSignIn
 from commentsvc.domain.tokens import AccessTokens
@@ -88,6 +89,7 @@ from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
+from commentsvc.kv.recent import RecentChanges
 from commentsvc.kv.sign_in_flows import SignInFlows
 from commentsvc.mail.transport import transport_for
 from commentsvc.oidc.http import ProviderClient
@@ -100,6 +102,7 @@ from commentsvc.store.pool import (
     create_pool,
     create_webhooks_pool,
 )
+from commentsvc.store.replicas import Reads, ReplicaMonitor, fresh_window_ms, open_replicas
 from commentsvc.webhooks.client import WebhookClient
 
 REQUEST_MAX_BODY_BYTES = 128 * 1024
@@ -119,6 +122,10 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     app.state.limiter = RateLimiter(batched, keys)
     app.state.pool = pool = await create_pool(settings)
     batches_pool = await create_batches_pool(settings)
+    replicas = await open_replicas(settings)
+    replica_monitor = ReplicaMonitor(pool, replicas, settings.replica_max_lag_seconds)
+    recent = RecentChanges(batched, keys, fresh_window_ms(settings))
+    app.state.reading = reading = Reading(Reads(pool, replicas), recent)
     queue = ModerationQueue(redis, keys)
     feed = QueueFeed(queue)
     app.state.postman = postman = Postman(transport_for(settings), settings.mail_from)
@@ -133,7 +140,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     # What follows from each change is a subscriber of its events.
     claims, unpin = GuestClaims(), UnpinRemoved()
     subscribers: list[Subscriber] = [
-        StalePages(cache),
+        StalePages(cache, recent),
         claims,
         unpin,
         feed,
@@ -167,7 +174,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         app.state.links,
         events,
     )
-    app.state.comments = Comments(cache, pool, events)
+    app.state.comments = Comments(cache, pool, events, reading)
     app.state.fragments = Fragments(app.state.comments, cache, pool)
     app.state.feeds = Feeds(cache, pool, app.state.links)
     app.state.appeals = Appeals(pool, events)
@@ -185,6 +192,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     import_runner = ImportRunner(import_jobs_pool, imports_pool, Path(settings.import_dir))
     app.state.imports = ImportJobs(Path(settings.import_dir), settings.import_max_bytes, import_runner.wake)
     events.start()
+    replica_monitor.start()
     digest.start()
     sender.start()
     import_runner.start()
@@ -195,6 +203,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         await sender.stop()
         await digest.stop()
         await events.stop()
+        await replica_monitor.stop()
         await webhook_client.close()
         await provider_client.close()
         await webhooks_pool.close()
@@ -203,6 +212,8 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         await events_pool.close()
         await app.state.pool.close()
         await batches_pool.close()
+        for replica in replicas:
+            await replica.pool.close()
         await batched.aclose()
         await redis.aclose()
         passwords.close()

@@ -40,6 +40,7 @@ from commentsvc.model.sites import SETTINGS, Range, Setting, Site, SiteSettings
 from commentsvc.store import articles, events
 from commentsvc.store.migrations import migrate
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect, unreachable
+from commentsvc.store.replicas import connect_for_reading
 
 
 def say(sentence: str) -> None:
@@ -90,14 +91,18 @@ Action = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[int]]
 
 
 def _with_connection(
-    action: Action, in_transaction: bool = True, create_database: bool = False
+    action: Action, in_transaction: bool = True, create_database: bool = False, reading: bool = False
 ) -> Callable[[Settings, argparse.Namespace], int]:
     """Run ``action`` with one PostgreSQL connection, by default in a transaction; with
-    ``create_database``, on a database made first if it is missing."""
+    ``create_database``, on a database made first if it is missing; ``reading`` (it writes
+    nothing), on a replica that has caught up when there is one."""
 
     def run(settings: Settings, args: argparse.Namespace) -> int:
         async def go() -> int:
-            conn = await connect(settings, created=_tell if create_database else None)
+            if reading:
+                conn = await connect_for_reading(settings)
+            else:
+                conn = await connect(settings, created=_tell if create_database else None)
             try:
                 if not in_transaction:
                     return await action(conn, args)
@@ -815,7 +820,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", type=Path, metavar="FILE", help="the file (gzipped when it ends in .gz; default: stdout)"
     )
-    export.set_defaults(run=_with_connection(_export, in_transaction=False))
+    export.set_defaults(run=_with_connection(_export, in_transaction=False, reading=True))
     restore = commands.add_parser("restore", help="write an export's site into an empty site")
     restore.add_argument("file", type=Path, metavar="FILE", help="a file `commentsvc export` wrote")
     restore.add_argument("--site", required=True, help="the site to restore into: it must have no article")

@@ -97,6 +97,10 @@ class OidcProvider:
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = "postgresql://postgres@127.0.0.1:5432/commentsvc"
+    # Streaming replicas of database_url that thread pages, counts, search and exports read from.
+    database_replica_urls: tuple[str, ...] = field(default=(), repr=False)
+    # A replica further behind the primary than this is taken out until it catches up.
+    replica_max_lag_seconds: float = 5.0
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Every Redis key starts with this, so several instances (or test runs) can share a server.
     redis_prefix: str = "commentsvc:"
@@ -262,6 +266,16 @@ def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
     return Settings(
         database_url=_url(
             PREFIX + "DATABASE_URL", get("DATABASE_URL") or defaults.database_url, ("postgresql", "postgres")
+        ),
+        database_replica_urls=tuple(
+            _url(PREFIX + "DATABASE_REPLICA_URLS", url.strip(), ("postgresql", "postgres"))
+            for url in (get("DATABASE_REPLICA_URLS") or "").split(",")
+            if url.strip()
+        ),
+        replica_max_lag_seconds=_float(
+            PREFIX + "REPLICA_MAX_LAG_SECONDS",
+            get("REPLICA_MAX_LAG_SECONDS"),
+            defaults.replica_max_lag_seconds,
         ),
         redis_url=_redis_url(get("REDIS_URL") or defaults.redis_url),
         redis_prefix=_redis_prefix(get("REDIS_PREFIX") or defaults.redis_prefix),

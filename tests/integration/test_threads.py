@@ -14,12 +14,15 @@ import pytest
 
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.events import Dispatcher
+from commentsvc.domain.reading import Reading
 from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
+from commentsvc.kv.recent import RecentChanges
 from commentsvc.store import posting as store_posting
 from commentsvc.store.pool import connection, create_pool
+from commentsvc.store.replicas import Reads
 from tests.builders import (
     eventually,
     flatten,
@@ -108,9 +111,11 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
     try:
         async with connection(pool) as conn:
             conn.add_query_logger(lambda record: queries.append(record.query))
-        cache = GenerationalCache(Batched(create_client(settings)), Keys(settings.redis_prefix))
+        batched = Batched(create_client(settings))
+        cache = GenerationalCache(batched, Keys(settings.redis_prefix))
+        primary_only = Reading(Reads(pool), RecentChanges(batched, Keys(settings.redis_prefix), 0))
         # Signed in: read from PostgreSQL, never from the cache.
-        reading = Comments(cache, pool, Dispatcher(pool, settings.database_url, []))
+        reading = Comments(cache, pool, Dispatcher(pool, settings.database_url, []), primary_only)
         page = await reading.thread_json(site, article, alice.id, "oldest", 20, None, None)
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:

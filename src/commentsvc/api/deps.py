@@ -17,6 +17,7 @@ from commentsvc.domain.bulk import BulkDecisions
 from commentsvc.domain.comments import Comments
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.pins import Pins
+from commentsvc.domain.reading import Reading
 from commentsvc.domain.tokens import Principal
 from commentsvc.domain.webhooks.registry import Webhooks
 from commentsvc.store.pool import connection
@@ -32,6 +33,8 @@ WebhooksService = NamedDependency[Webhooks]
 BulkService = NamedDependency[BulkDecisions]
 AuthorRecordsService = NamedDependency[AuthorRecords]
 PinsService = NamedDependency[Pins]
+# Reads a replica may serve (see domain.reading).
+ReadingService = NamedDependency[Reading]
 # The signed-in caller, on routes that require one.
 Caller = NamedDependency[Principal]
 
@@ -82,6 +85,10 @@ def provide_pins(state: State) -> Pins:
     return state.pins
 
 
+def provide_reading(state: State) -> Reading:
+    return state.reading
+
+
 DEPENDENCIES = {
     "conn": Provide(provide_connection),
     "db": Provide(provide_pool, sync_to_thread=False),
@@ -94,5 +101,6 @@ DEPENDENCIES = {
     "bulk": Provide(provide_bulk, sync_to_thread=False),
     "records": Provide(provide_author_records, sync_to_thread=False),
     "pins": Provide(provide_pins, sync_to_thread=False),
+    "reading": Provide(provide_reading, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
 }

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from litestar import Controller, get
 from litestar.params import QueryParameter
 
-from commentsvc.api.deps import Caller, Conn, ModerationService
+from commentsvc.api.deps import Caller, Conn, ModerationService, ReadingService
 from commentsvc.api.errors import error_responses
 from commentsvc.api.moderation import SITE
 from commentsvc.api.security import requires_user
@@ -32,6 +32,7 @@ class CommentSearchController(Controller):
         principal: Caller,
         conn: Conn,
         moderation: ModerationService,
+        reading: ReadingService,
         q: Annotated[
             str | None,
             QueryParameter(
@@ -77,4 +78,4 @@ class CommentSearchController(Controller):
             cursor=cursor,
             limit=limit,
         )
-        return await search.find(conn, found_in, principal.user_id, asked)
+        return await search.find(reading, found_in, principal.user_id, asked)

@@ -13,6 +13,7 @@ import msgspec
 from commentsvc.domain import policy, rendering
 from commentsvc.domain.cached_pages import counts_scope, thread_scope
 from commentsvc.domain.events import Dispatcher
+from commentsvc.domain.reading import Reading
 from commentsvc.domain.threads import (
     REPLIES,
     REPLIES_PER_PAGE,
@@ -145,15 +146,19 @@ def body_hash(body: str) -> bytes:
 
 class Comments:
     """Every method takes its connection from the pool it was given, and only once it knows
-    PostgreSQL must be asked (a page the cache has costs none). Each change records its event;
+    PostgreSQL must be asked (a page the cache has costs none); pages and counts are read
+    through ``reading`` (a replica's, unless they changed lately). Each change records its event;
     what follows from it (stale pages, the moderation queue) is its subscribers'."""
 
-    def __init__(self, cache: GenerationalCache, db: asyncpg.Pool, events: Dispatcher) -> None:
+    def __init__(
+        self, cache: GenerationalCache, db: asyncpg.Pool, events: Dispatcher, reading: Reading
+    ) -> None:
         # Pages as anonymous readers see them; signed-in readers see their own
         # votes and pending comments, so theirs are never cached.
         self._cache = cache
         self._db = db
         self._events = events
+        self._reading = reading
 
     async def thread_json(
         self,
@@ -170,13 +175,15 @@ class Comments:
         when PostgreSQL must be asked). Both are of the article's cache scope, which any change
         to its comments makes stale."""
         check_article_key(key)
+        scope = thread_scope(slug, key)
+
+        async def read(conn: asyncpg.Connection) -> Thread:
+            if replies_to is None:
+                return await self._thread(conn, slug, key, viewer_id, sort, limit, cursor)
+            return await self._replies(conn, slug, key, viewer_id, replies_to, cursor)
 
         async def page() -> Computed:
-            async with connection(self._db) as conn:
-                if replies_to is None:
-                    thread = await self._thread(conn, slug, key, viewer_id, sort, limit, cursor)
-                else:
-                    thread = await self._replies(conn, slug, key, viewer_id, replies_to, cursor)
+            thread = await self._reading.run(read, scope)
             # Redis keeps no page without comments: readers may ask about any key they make up.
             return Computed(msgspec.json.encode(thread), keep=bool(thread.comments))
 
@@ -187,14 +194,13 @@ class Comments:
             if replies_to is None
             else f"{REPLIES}:{replies_to}:{cursor or ''}"
         )
-        return await self._cache.read_through(thread_scope(slug, key), variant, page)
+        return await self._cache.read_through(scope, variant, page)
 
     async def counts_json(self, slug: str, keys: list[str]) -> bytes:
         check_article_keys(keys)
 
         async def counted() -> Computed:
-            async with connection(self._db) as conn:
-                counts = await self._counts(conn, slug, keys)
+            counts = await self._reading.run(lambda conn: self._counts(conn, slug, keys), counts_scope(slug))
             return Computed(msgspec.json.encode(counts), keep=any(counts.values()))
 
         variant = hashlib.sha1(msgspec.json.encode(sorted(keys))).hexdigest()

@@ -73,15 +73,16 @@ class Moderation:
                 site.id, moderator_id, limit, int(self._lease.total_seconds() * 1000)
             )
             rows = await moderation.items(conn, list(claimed.values()))
-            open_ids = {row.id for row in rows if row.decision is None}
-            # Decided meanwhile (or queued twice): off the stream.
-            await self._queue.done(
-                site.id, [entry for entry, item in claimed.items() if item not in open_ids]
-            )
+            # Only the entry PostgreSQL names is the item's; another (pushed before a rebuild of
+            # the queue), or a decided item's, comes off the stream: no item goes to two moderators.
+            entry_of = {row.id: row.stream_id for row in rows if row.decision is None}
+            live = {entry: item for entry, item in claimed.items() if entry_of.get(item) == entry}
+            open_ids = set(live.values())
+            await self._queue.done(site.id, [entry for entry in claimed if entry not in live])
             appealed = await appeals.shown_with(conn, rows)
             barred = appeals.barred(moderator_id, appealed)
             if barred:
-                await self._requeue(conn, site.id, {e: item for e, item in claimed.items() if item in barred})
+                await self._requeue(conn, site.id, {e: item for e, item in live.items() if item in barred})
         except RedisUnavailable:
             raise Unavailable(QUEUE_DOWN) from None
         until = datetime.now(UTC) + self._lease

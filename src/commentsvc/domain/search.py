@@ -9,12 +9,15 @@ from datetime import UTC, date, datetime, time, timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.domain.cached_pages import site_scope
 from commentsvc.domain.comments import check_article_key
 from commentsvc.domain.moderation_views import ItemArticle, article_link
+from commentsvc.domain.reading import Reading
 from commentsvc.domain.rendering import check_text
 from commentsvc.domain.threads import Comment, Viewer, decode_cursor, encode_cursor, shown
 from commentsvc.errors import Invalid
 from commentsvc.model.search import CommentQuery
+from commentsvc.model.search import FoundComment as FoundRow
 from commentsvc.model.sites import Site
 from commentsvc.store import search
 
@@ -51,11 +54,15 @@ class Search(msgspec.Struct, frozen=True, kw_only=True):
     limit: int = 20
 
 
-async def find(conn: asyncpg.Connection, site: Site, moderator_id: int, asked: Search) -> SearchPage:
+async def find(reading: Reading, site: Site, moderator_id: int, asked: Search) -> SearchPage:
     """The site's comments that match, newest first (the caller has checked that the moderator
-    moderates the site)."""
+    moderates the site); from a replica unless the site changed lately."""
     query = _checked(asked)
-    rows = await search.find(conn, site.id, site.settings.language, moderator_id, query)
+
+    async def read(conn: asyncpg.Connection) -> list[FoundRow]:
+        return await search.find(conn, site.id, site.settings.language, moderator_id, query)
+
+    rows = await reading.run(read, site_scope(site.slug))
     viewer = Viewer(moderator_id, True)
     found = []
     for row in rows[: query.limit]:

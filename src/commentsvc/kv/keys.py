@@ -42,6 +42,10 @@ class Keys:
     def cache_generation(self, scope: str) -> str:
         return f"{self.prefix}gen:{{{scope}}}"
 
+    def recent_change(self, scope: str) -> str:
+        """Tagged with its scope, as the cache's keys of the scope are on a Redis Cluster."""
+        return f"{self.prefix}recent:{{{scope}}}"
+
     def cache_entry(self, scope: str, variant: str) -> str:
         """The scope's page in this variant, whatever its generation (which the value begins with)."""
         return f"{self.prefix}cache:{{{scope}}}:{variant}"

@@ -139,11 +139,20 @@ async def create_import_jobs_pool(settings: Settings) -> asyncpg.Pool:
     return await _pool(settings, 1, {})
 
 
+async def create_replica_pool(settings: Settings, url: str) -> asyncpg.Pool:
+    """Connections to one streaming replica, as many as the primary's for requests."""
+    return await _pool(settings, settings.db_pool_size, {}, url=url)
+
+
 async def _pool(
-    settings: Settings, size: int, server_settings: dict[str, str], command_timeout: float | None = 10
+    settings: Settings,
+    size: int,
+    server_settings: dict[str, str],
+    command_timeout: float | None = 10,
+    url: str | None = None,
 ) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        settings.database_url,
+        url or settings.database_url,
         min_size=0,  # start even while PostgreSQL is down; /readyz says so
         max_size=size,
         command_timeout=command_timeout,
