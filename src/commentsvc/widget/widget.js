@@ -1,9 +1,9 @@
 // The comment widget, running in an iframe on the service's origin: the host
 // page can neither style it nor read its tokens. No framework, no inline code;
-// its words are messages.js's, loaded first.
+// its words are its language's catalogue (words.js), loaded first.
 "use strict";
 (function () {
-  var app = document.getElementById("app"), cfg = app.dataset, lang = cfg.lang === "en" ? "en" : "fr";
+  var app = document.getElementById("app"), cfg = app.dataset, lang = cfg.lang;
   var t = MESSAGES[lang], E = t.errors, plural = new Intl.PluralRules(lang);
   var relative = new Intl.RelativeTimeFormat(lang);
   var base = "/api/v1/sites/" + encodeURIComponent(cfg.site);
@@ -44,7 +44,7 @@
   }
   function unit(n, name) { return new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "long" }).format(n); }
   function day(iso) { return new Date(iso).toLocaleString(lang, { dateStyle: "long", timeStyle: "short" }); }
-  function points(n) { return fillIn(t.points[plural.select(n)] || t.points.other, { n: n }); }
+  function points(n) { return fillIn(t.points[plural.select(n)], { n: n }); }
   function ago(iso) {
     var s = (Date.now() - new Date(iso)) / 1000;
     if (s < 60) return t.justNow;
@@ -117,7 +117,7 @@
   }
 
   // The content's own height (scrollHeight is never less than the frame's): the frame shrinks too.
-  function resize() { parent.postMessage({ commentsvc: "height", id: Number(cfg.id), height: document.documentElement.getBoundingClientRect().height }, cfg.origin); }
+  function resize() { parent.postMessage({ commentsvc: "height", id: Number(cfg.id), title: document.title, height: document.documentElement.getBoundingClientRect().height }, cfg.origin); }
   new ResizeObserver(resize).observe(document.documentElement);
 
   // The browser checks what it can before sending, and says it with the widget's own sentence.
@@ -337,7 +337,7 @@
         if (first) first.focus();
       }, function (e) { button.disabled = false; if (!e.shown) fail(explain(e)); });
     } });
-    function label(n) { button.textContent = fillIn(t.moreReplies[plural.select(n)] || t.moreReplies.other, { n: n }); }
+    function label(n) { button.textContent = fillIn(t.moreReplies[plural.select(n)], { n: n }); }
     label(c.more_replies);
     return button;
   }
