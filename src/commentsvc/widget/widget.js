@@ -132,9 +132,9 @@
   // A text box with its preview; `onCancel` (replies, edits) adds a Cancel button.
   function composer(parentId, initial, onDone, onCancel) {
     var key = initial == null ? draftKey(parentId) : null, box = el("div", { class: "status" });
-    var area = checked(el("textarea", { name: "body", rows: 4, maxlength: 10000, required: true, "aria-label": t.write, placeholder: t.write }), "body");
+    var area = checked(el("textarea", { name: "body", dir: "auto", rows: 4, maxlength: 10000, required: true, "aria-label": t.write, placeholder: t.write }), "body");
     area.value = initial != null ? initial : get(key) || "";
-    var shown = el("div", { class: "body" });
+    var shown = el("div", { class: "body", dir: "auto" });
     var preview = el("div", { class: "preview", hidden: true }, [el("p", { class: "caption", text: t.previewTitle }), shown]);
     // A preview of another text than the box's would mislead: it goes as soon as the text changes.
     area.addEventListener("input", function () { if (key) set(key, area.value || null); preview.hidden = true; });
@@ -199,8 +199,9 @@
     var allowed = me && !(viewer && viewer.banned), open = allowed && !locked;
     var head = el("p", { class: "meta" }, [
       // The unique @username beside the free-form display name: namesakes and look-alikes stay apart.
-      el("strong", { text: c.author ? c.author.display_name : "—" }),
-      c.author ? el("span", { class: "handle", text: " @" + c.author.username }) : null, " · ",
+      // Readers' own words take their own direction (dir=auto), whatever the widget's language.
+      el("strong", { dir: "auto", text: c.author ? c.author.display_name : "—" }),
+      c.author ? " " : null, c.author ? el("span", { class: "handle", dir: "ltr", text: "@" + c.author.username }) : null, " · ",
       el("time", { datetime: c.created_at, title: day(c.created_at), text: ago(c.created_at) }),
       c.edited_at ? " · " : null,
       // Its author (and moderators, who are sent its source) may open the texts edits replaced.
@@ -212,7 +213,7 @@
       removed ? el("span", { class: "badge", text: t.removed + (c.moderation_reason ? " : " + c.moderation_reason : "") }) : null,
       c.appeal ? el("span", { class: "badge appeal", text: fillIn(t.appealState[c.appeal.status], { reason: c.appeal.reason }) }) : null,
     ]);
-    var body = el("div", { class: "body" });
+    var body = el("div", { class: "body", dir: "auto" });
     if (c.status === "deleted") body.textContent = t.deleted;
     else body.innerHTML = c.body_html; // sanitised by the service
     body.querySelectorAll("a[href]").forEach(function (a) { a.target = "_blank"; });
