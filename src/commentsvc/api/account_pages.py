@@ -12,7 +12,7 @@ from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
 from commentsvc.api.pages import MEDIA_TYPES, TOKEN_PAGE_HEADERS
-from commentsvc.domain.letters.texts import LANGUAGES, language_of
+from commentsvc.i18n import LANGUAGES, from_accept_language
 
 
 @cache
@@ -21,7 +21,7 @@ def _asset(name: str) -> bytes:
 
 
 def _page(name: str, request: Request, lang: str | None) -> Response[bytes]:
-    language = lang if lang in LANGUAGES else language_of(request.headers.get("accept-language"))
+    language = lang if lang in LANGUAGES else from_accept_language(request.headers.get("accept-language"))
     body = _asset(f"{name}.html").replace(b"{lang}", language.encode())
     return Response(body, media_type=MEDIA_TYPES["html"], headers=TOKEN_PAGE_HEADERS)
 
