@@ -210,7 +210,7 @@
         onclick: function (e) { versions(c, node, e.currentTarget); } }) : t.edited) : null,
       c.pinned ? el("span", { class: "badge pinned", text: t.pinned }) : null,
       c.status === "pending" ? el("span", { class: "badge", text: t.pending }) : null,
-      removed ? el("span", { class: "badge", text: t.removed + (c.moderation_reason ? " : " + c.moderation_reason : "") }) : null,
+      removed ? el("span", { class: "badge", text: c.moderation_reason ? fillIn(t.removedWhy, { reason: c.moderation_reason }) : t.removed }) : null,
       c.appeal ? el("span", { class: "badge appeal", text: fillIn(t.appealState[c.appeal.status], { reason: c.appeal.reason }) }) : null,
     ]);
     var body = el("div", { class: "body", dir: "auto" });
