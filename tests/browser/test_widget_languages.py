@@ -79,3 +79,13 @@ async def test_data_lang_beats_the_pages_lang_which_beats_the_browsers(
     assert await frame.locator("html").get_attribute("lang") == chosen
     await frame.get_by_text(catalogue("widget", chosen)["count"].strip()).wait_for()
     await context.close()
+
+
+@pytest.mark.parametrize("name", ["reset", "verify"])
+async def test_an_account_page_in_arabic_is_right_to_left_and_axe_clean(page, live_url, name):
+    await page.goto(f"{live_url}/account/{name}?lang=ar&token=1.abc")
+    words = catalogue("account", "ar")
+    await page.get_by_role("heading", name=words[f"{name}Title"]).wait_for()
+    assert await page.locator("html").evaluate("h => getComputedStyle(h).direction") == "rtl"
+    assert await page.title() == words[f"{name}Title"]
+    assert await serious_violations(page) == "[]"
