@@ -1,6 +1,6 @@
 """The widget in each of its languages: its own words, axe-clean, Arabic laid out right to left
 (replies indented on the right); and the language chosen as the loader says: the element's
-data-lang, else the host page's lang, else the browser's, else the service's default."""
+data-lang, else the host page's lang, else the browser's, else the site's language."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ async def test_the_widget_speaks_each_language_and_stays_axe_clean(page, live_ur
         ("de-DE", "?lang=es&data_lang=ar", "ar"),  # data-lang first
         ("de-DE", "?lang=es", "es"),  # then the page's lang
         ("de-DE", "?lang=ja", "de"),  # then the browser's, when the service does not speak the page's
-        ("ja-JP", "?lang=ja", DEFAULT_LANGUAGE),  # then the service's own
+        ("ja-JP", "?lang=ja", DEFAULT_LANGUAGE),  # then the site's (French here)
         ("pt-BR", "?lang=ja&data_lang=xx", "pt"),  # a regional tag names its language
     ],
 )

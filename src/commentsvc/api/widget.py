@@ -16,9 +16,9 @@ from commentsvc.api.assets import asset, hashed_assets, words
 from commentsvc.domain.articles import MAX_TITLE, MAX_URL
 from commentsvc.domain.comments import MAX_ARTICLE_KEY, check_article_key
 from commentsvc.domain.rendering import check_text
-from commentsvc.domain.sites import SLUG, OriginDirectory, normalise_origin
+from commentsvc.domain.sites import SLUG, OriginDirectory, get_site, normalise_origin
 from commentsvc.errors import Invalid
-from commentsvc.i18n import catalogue, direction, nearest
+from commentsvc.i18n import DEFAULT_LANGUAGE, catalogue, direction, nearest
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The loader's own URL never changes, so it is cached briefly; what it loads is immutable.
@@ -53,7 +53,7 @@ REFUSED_BODY = (
 # What a page opened from a file gives as its origin (location.origin: Chromium's, others').
 NO_ORIGIN = frozenset({"file://", "null"})
 # The reader's languages, most wanted first ("de-CH,de,en"): the element's data-lang, the page's
-# lang, the browser's; the first the service speaks wins.
+# lang, the browser's; the first the service speaks wins, else the site's language.
 LANGUAGE_TAGS = r"^[A-Za-z0-9_,-]*$"
 
 
@@ -101,9 +101,12 @@ async def embed_document(
     state = request.app.state
     directory: OriginDirectory = state.origins
     origins = await directory.origins(state.pool, site)
-    lang = nearest(lang.split(","))
+    lang = nearest(lang.split(","), fallback="")
     if not origins or origin not in origins:
-        return _refused(site, origin, lang, theme, id, known=bool(origins))
+        return _refused(site, origin, lang or DEFAULT_LANGUAGE, theme, id, known=bool(origins))
+    if not lang:  # the service speaks none of the reader's languages: the site's, then
+        async with state.pool.acquire() as conn:
+            lang = (await get_site(conn, site)).settings.language
     body = EMBED_BODY.format(
         lang=lang,
         site=html.escape(site),
