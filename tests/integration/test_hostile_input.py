@@ -1513,7 +1513,7 @@ async def test_a_refused_embed_is_a_page_naming_only_the_slug_and_the_asking_ori
         origin,
     )
     scripts = [attrs["src"] for tag, attrs in document.elements if tag == "script"]
-    assert [src.split(".")[0] for src in scripts] == ["/widget/words-en", "/widget/refused"]
+    assert [src.split(".")[0] for src in scripts] == ["/widget/words-refused-en", "/widget/refused"]
     policy = response.headers["content-security-policy"]
     assert "frame-ancestors * file:" in policy and "'unsafe-inline'" not in policy
 

@@ -50,16 +50,30 @@ def asset(name: str) -> Asset:
     return Asset(stem, extension, _source(name))
 
 
+# The groups of the widget's catalogue that only another page reads: the one-line page of a
+# refused embed, and the sign-in popup's last page (with the refusals' sentences).
+PAGE_GROUPS = {"refused": ("refused",), "popup": ("popup", "errors")}
+
+
 @cache
-def words(language: str) -> Asset:
-    """The widget's words in one language: words.js, then that language's catalogue."""
-    entries = json.dumps(catalogue("widget", language), ensure_ascii=False, separators=(",", ":"))
-    return Asset(f"words-{language}", "js", f"{_source('words.js')}\nMESSAGES.{language} = {entries};\n")
+def words(language: str, page: str = "widget") -> Asset:
+    """What a page of the widget's says, in one language: words.js, then the page's part of that
+    language's catalogue (the widget's: all but the other pages' groups)."""
+    entries = catalogue("widget", language)
+    if page in PAGE_GROUPS:
+        entries = {group: entries[group] for group in PAGE_GROUPS[page]}
+    else:
+        entries = {key: said for key, said in entries.items() if key not in ("refused", "popup")}
+    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    stem = "words" if page == "widget" else f"words-{page}"
+    return Asset(f"{stem}-{language}", "js", f"{_source('words.js')}\nMESSAGES.{language} = {text};\n")
 
 
 @cache
 def hashed_assets() -> dict[str, Asset]:
-    served = [asset("widget.js"), asset("refused.js"), asset("widget.css"), *map(words, LANGUAGES)]
+    pages = ("widget", "refused", "popup")
+    served = [asset("widget.js"), asset("refused.js"), asset("widget.css")]
+    served += [words(language, page) for language in LANGUAGES for page in pages]
     return {a.hashed_name: a for a in served}
 
 

@@ -75,7 +75,7 @@ def _page(settings: Settings, lang: str, outcome: dict[str, object], status: int
     data = msgspec.json.encode({**outcome, "origin": settings.public_url}).decode()
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     response = Response(
-        PAGE.format(lang=lang, dir=direction(lang), messages=words(lang).hashed_name, outcome=data),
+        PAGE.format(lang=lang, dir=direction(lang), messages=words(lang, "popup").hashed_name, outcome=data),
         status_code=status,
         media_type="text/html",
         headers=TOKEN_PAGE_HEADERS,

@@ -154,7 +154,7 @@ def _document(script: str, lang: str, theme: str, body: str) -> str:
         theme=f' data-theme="{theme}"' if theme else "",
         title=catalogue("widget", lang)["title"],
         css=asset("widget.css").hashed_name,
-        messages=words(lang).hashed_name,
+        messages=words(lang, script.split(".")[0]).hashed_name,
         js=asset(script).hashed_name,
         body=body,
     )
