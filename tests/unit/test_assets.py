@@ -19,6 +19,7 @@ from commentsvc.api.assets import minify_css, minify_js
         ("return /a b/.test(s);", "return/a b/.test(s);\n"),  # a pattern, not a division
         ("a = b\n++c", "a=b\n++c\n"),  # the break ends the statement: it stays
         ("a = b + +c - -d;", "a=b+ +c- -d;\n"),
+        ("n = i++ / 2 + ++j;", "n=i++/2+ ++j;\n"),
         ("if (a) {\n  b();\n}\n", "if(a){b();}\n"),
         ("typeof x === 'y'", "typeof x==='y'\n"),
     ],

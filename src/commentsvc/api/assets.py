@@ -18,8 +18,9 @@ from commentsvc.i18n import LANGUAGES, catalogue
 # Litestar adds "; charset=utf-8" to text types itself.
 MEDIA_TYPES = {"js": "text/javascript", "css": "text/css"}
 WORD = re.compile(r"[\w$]+")
-# After these a "/" opens a regular expression; after anything else it divides.
+# After these a "/" opens a regular expression; after anything else (and "++", "--") it divides.
 BEFORE_A_PATTERN = frozenset("(,=:[!&|?{};+-*%<>~^")
+STEPS = ("++", "--")
 KEYWORDS_BEFORE_A_PATTERN = frozenset({"return", "typeof", "case", "do", "else", "in", "of", "void", "throw"})
 # After these a line break can never end a statement, so it can go.
 OPEN = frozenset("{;,([")
@@ -120,10 +121,18 @@ def minify_js(source: str) -> str:
             end = _closing(source, i, c)
             emit(source[i:end])
             i = end
-        elif c == "/" and (not last or last[-1] in BEFORE_A_PATTERN or last in KEYWORDS_BEFORE_A_PATTERN):
+        elif c == "/" and (
+            not last
+            or last[-1] in BEFORE_A_PATTERN
+            and last not in STEPS
+            or last in KEYWORDS_BEFORE_A_PATTERN
+        ):
             end = _pattern_end(source, i)
             emit(source[i:end])
             i = end
+        elif source.startswith(STEPS, i):
+            emit(source[i : i + 2])
+            i += 2
         elif word := WORD.match(source, i):
             emit(word.group())
             i = word.end()
