@@ -47,6 +47,7 @@ import seed
 from harness import BenchError, Measurement, say
 
 from commentsvc.domain import rendering
+from commentsvc.i18n import LANGUAGES
 from commentsvc.kv.keys import Keys
 
 if TYPE_CHECKING:
@@ -709,11 +710,11 @@ async def _host_origin(database_url: str) -> str:
         await conn.close()
 
 
-def _embed_query(origin: str) -> str:
-    """The /embed query embed.js builds on the demo page (its first widget, in French)."""
+def _embed_query(origin: str, lang: str = "fr") -> str:
+    """The /embed query embed.js builds on the demo page (its first widget), for a reader of `lang`."""
     return urlencode({
         "site": WIDGET_SITE, "id": 0, "origin": origin, "article": WIDGET_ARTICLE, "title": WIDGET_TITLE,
-        "url": WIDGET_URL, "lang": "fr", "theme": "",
+        "url": WIDGET_URL, "lang": lang, "theme": "",
     })  # fmt: skip
 
 
@@ -722,8 +723,10 @@ def _embed_query(origin: str) -> str:
 
 def widget_bytes(ctx: Context) -> list[Measurement]:
     """What a first view downloads from the service, bar the thread's JSON, asked with
-    `Accept-Encoding: gzip`: the loader, the widget's document, the two hashed assets it names;
-    and count.js on its own. Bytes as sent: the body on the wire, compressed where the service
+    `Accept-Encoding: gzip`: the loader, the widget's document, every hashed asset it names (the
+    script, the style, the reader's catalogue); and count.js on its own. The first view is a
+    French reader's; the budget holds the heaviest language's (its document and catalogue in
+    place of the French ones). Bytes as sent: the body on the wire, compressed where the service
     compresses (headers not counted)."""
     origin = asyncio.run(_host_origin(ctx.run.database_url))
     files: list[dict[str, object]] = []
@@ -753,19 +756,31 @@ def widget_bytes(ctx: Context) -> list[Measurement]:
 
         fetch("loader", "/embed.js")
         document = fetch("document", "/embed?" + _embed_query(origin)).decode()
-        assets = re.findall(r'(?:href|src)="(/widget/[^"]+)"', document)
-        scripts = [a for a in assets if a.endswith(".js")]
-        styles = [a for a in assets if a.endswith(".css")]
-        if len(scripts) != 1 or len(styles) != 1 or len(assets) != 2:
-            raise BenchError(f"the widget's document names {assets}, not one script and one style sheet")
-        fetch("script", scripts[0])
-        fetch("style", styles[0])
+        for path in re.findall(r'(?:href|src)="(/widget/[^"]+)"', document):
+            fetch("words" if "/words-" in path else "style" if path.endswith(".css") else "script", path)
+        if sorted(str(f["role"]) for f in files) != ["document", "loader", "script", "style", "words"]:
+            raise BenchError(
+                f"the widget's document names {[f['path'] for f in files[2:]]}, not a script, a style and words"
+            )
         fetch("count.js", "/count.js")
+        # Every other language: its document and catalogue, in place of the French ones.
+        others = {}
+        for lang in LANGUAGES[1:]:
+            document = fetch(f"document {lang}", "/embed?" + _embed_query(origin, lang)).decode()
+            words = re.search(r'src="(/widget/words-[^"]+)"', document)
+            if words is None:
+                raise BenchError(f"the widget's document in {lang} names no catalogue")
+            fetch(f"words {lang}", words.group(1))
+            others[lang] = int(files[-2]["bytes"]) + int(files[-1]["bytes"])
     seconds = time.perf_counter() - started
     size = {f["role"]: f["bytes"] for f in files}
-    total = sum(size[role] for role in ("loader", "document", "script", "style"))
+    total = sum(size[role] for role in ("loader", "document", "script", "style", "words"))
+    others[LANGUAGES[0]] = size["document"] + size["words"]
+    heaviest = max(others, key=others.__getitem__)
+    worst = total - others[LANGUAGES[0]] + others[heaviest]
     budget = [  # (label, value, goal, counted)
-        ("total: loader + document + script + style", total, BUDGET_TOTAL, True),
+        ("total: loader + document + script + style + words", total, BUDGET_TOTAL, True),
+        (f"the same in the heaviest language ({heaviest})", worst, BUDGET_TOTAL, True),
         ("total, the aim (not counted)", total, BUDGET_AIM, False),
         ("loader (/embed.js)", size["loader"], BUDGET_LOADER, True),
         ("count.js", size["count.js"], BUDGET_COUNT, True),
@@ -782,8 +797,8 @@ def widget_bytes(ctx: Context) -> list[Measurement]:
     print(header + "\n" + "-" * len(header))
     for f in files:
         if f["role"] == "count.js":
-            print(f"{'total (loader + document + script + style)':<58}{total:>10,}"
-                  f"{sum(int(f['decoded']) for f in files[:4]):>10,}")  # fmt: skip
+            print(f"{'total (loader + document + script + style + words)':<58}{total:>10,}"
+                  f"{sum(int(f['decoded']) for f in files[:5]):>10,}")  # fmt: skip
         path = str(f["path"])
         label = f"{f['role']:<9}{path if len(path) <= 38 else path[:37] + '…'}"
         print(f"{label:<48}{f['encoding']:>10}{f['bytes']:>10,}{f['decoded']:>10,}")
@@ -842,7 +857,7 @@ async def _first_views(ctx: Context, page_url: str) -> tuple[Measurement, dict]:
             warmup_ms, downloads = await _first_view(browser, page_url, ctx.base_url, record=True)
             unexpected = [
                 d["path"] for d in downloads
-                if not re.fullmatch(r"/embed\.js|/embed\?.*|/widget/widget\.[0-9a-f]+\.(js|css)"
+                if not re.fullmatch(r"/embed\.js|/embed\?.*|/widget/(widget|words-[a-z]+)\.[0-9a-f]+\.(js|css)"
                                     rf"|/api/v1/sites/{WIDGET_SITE}/comments\?.*", d["path"])
             ]  # fmt: skip
             failed = [d for d in downloads if d["status"] != 200]

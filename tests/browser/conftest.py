@@ -136,8 +136,12 @@ class HostPages:
                 text = resources.files("commentsvc").joinpath("demo", name).read_text(encoding="utf-8")
                 text = text.replace("{{SERVICE_ORIGIN}}", pages.service).replace("{{SITE_ID}}", pages.site)
                 asked = parse_qs(query)
-                if asked.get("lang") == ["en"]:  # the same host page, written in English
-                    text = text.replace('<html lang="fr">', '<html lang="en">')
+                if asked.get("lang"):  # the same host page, written in another language
+                    text = text.replace('<html lang="fr">', f'<html lang="{asked["lang"][0]}">')
+                if asked.get("data_lang"):  # its widget asked for in a language of its own
+                    text = text.replace(
+                        "<div data-commentsvc", f'<div data-lang="{asked["data_lang"][0]}" data-commentsvc'
+                    )
                 if asked.get("theme") == ["dark"]:  # the same host page, in dark colours
                     text = text.replace("</head>", DARK_HOST_STYLE + "</head>")
                 if asked.get("fragment") == ["1"]:  # the comments included on the server (README)

@@ -60,8 +60,11 @@ async def test_the_frame_follows_the_host_pages_language_without_data_lang(
     browser, demo, query, title, count
 ):
     context, page, frame = await open_article(browser, demo, f"article.html{query}")
-    assert await page.locator("section.reactions iframe").get_attribute("title") == title
     await frame.get_by_text(count).wait_for()
+    # The frame names itself, in its language, to the loader.
+    await page.wait_for_function(
+        "t => document.querySelector('section.reactions iframe').title === t", arg=title
+    )
     await context.close()
 
 

@@ -3,8 +3,11 @@ no inline code, never framed, cached or referred; opening one spends nothing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from commentsvc.i18n import catalogue
 from tests.account_mail import link_in, mail_about
 from tests.builders import register
 
@@ -19,7 +22,7 @@ async def test_an_account_page_is_locked_down(client, page):
     assert response.headers["x-frame-options"] == "DENY"
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
-    assert '<html lang="en">' in response.text
+    assert '<html lang="en" dir="ltr">' in response.text
     assert "<script>" not in response.text and "style=" not in response.text
     assert f'data-page="{page}"' in response.text
 
@@ -30,14 +33,19 @@ async def test_an_account_page_is_locked_down(client, page):
         ({}, {}, "fr"),
         ({}, {"Accept-Language": "en-US,en;q=0.8"}, "en"),
         ({"lang": "fr"}, {"Accept-Language": "en"}, "fr"),
-        ({"lang": "de"}, {"Accept-Language": "de, en;q=0.5"}, "en"),
+        ({"lang": "de"}, {"Accept-Language": "pl, en;q=0.5"}, "de"),
+        ({"lang": "xx"}, {"Accept-Language": "ja, nl;q=0.5"}, "nl"),
+        ({"lang": "ar"}, {}, "ar"),
         ({"lang": '"><b>'}, {}, "fr"),
     ],
 )
 async def test_an_account_page_speaks_the_links_language_else_the_browsers(client, query, headers, lang):
     response = await client.get("/account/reset", params=query, headers=headers)
     assert response.status_code == 200
-    assert f'<html lang="{lang}">' in response.text and "<script>" not in response.text
+    direction = "rtl" if lang == "ar" else "ltr"
+    assert f'<html lang="{lang}" dir="{direction}">' in response.text and "<script>" not in response.text
+    # Its words, in its language, as data the page's script reads.
+    assert json.dumps(catalogue("account", lang)["resetTitle"], ensure_ascii=False) in response.text
 
 
 @pytest.mark.parametrize("name", ["account.js", "account.css"])

@@ -946,7 +946,9 @@ def query_cases() -> list[Case]:
         "article-escape": {"article": "a\x1b[31mb"},
         "title-nul": {"title": "t\x00"},
         "lang-markup": {"lang": '"><script>'},
-        "lang-long": {"lang": "english"},
+        # A list of language tags (the reader's, most wanted first), at most 200 characters.
+        "lang-long": {"lang": "en," * 70},
+        "lang-quality": {"lang": "en;q=0.5"},
         "theme-markup": {"theme": 'dark" onload="alert(1)'},
         "id-negative": {"id": "-1"},
         "id-huge": {"id": str(2**64)},
@@ -1490,7 +1492,7 @@ async def test_embed_puts_hostile_parameters_only_into_attribute_values(client, 
     assert (app["data-article"], app["data-title"], app["data-url"]) == (text, text, "")
     assert all(not name.startswith("on") for _, attrs in document.elements for name in attrs)
     scripts = [attrs["src"] for tag, attrs in document.elements if tag == "script"]
-    assert [src.split(".")[0] for src in scripts] == ["/widget/messages", "/widget/widget"]
+    assert [src.split(".")[0] for src in scripts] == ["/widget/words-fr", "/widget/widget"]
     assert "".join(document.text).strip() == "Commentaires"
     assert response.headers["content-security-policy"].endswith(f"frame-ancestors {ORIGIN}")
 
@@ -1527,7 +1529,7 @@ async def test_a_refused_embed_is_a_page_naming_only_the_slug_and_the_asking_ori
         origin,
     )
     scripts = [attrs["src"] for tag, attrs in document.elements if tag == "script"]
-    assert [src.split(".")[0] for src in scripts] == ["/widget/messages", "/widget/refused"]
+    assert [src.split(".")[0] for src in scripts] == ["/widget/words-refused-en", "/widget/refused"]
     policy = response.headers["content-security-policy"]
     assert "frame-ancestors * file:" in policy and "'unsafe-inline'" not in policy
 

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from commentsvc.config import Settings
 from commentsvc.domain.letters.compose import compose
@@ -102,6 +103,35 @@ async def test_a_reply_is_written_in_the_readers_language(client, db, mailbox: M
     assert plain.startswith("Hello Sam,") and "Kim, replying to “Opening hours changed”" in plain
     # The site never said the article's URL: there is nothing to link to but the unsubscribing.
     assert "#comment-" not in plain
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "subject", "greeting"),
+    [
+        ("de-CH,de;q=0.9,en;q=0.5", "3 Antworten auf Ihre Kommentare", "Hallo Sam,"),
+        ("pl-PL", "3 odpowiedzi na Twoje komentarze", "Dzień dobry, Sam,"),  # Polish "few"
+    ],
+)
+async def test_replies_are_counted_in_the_language_the_reader_registered_in(
+    client, db, mailbox: Mailbox, accept_language, subject, greeting
+):
+    site, article = await make_site(db), unique_name("article")
+    client.headers["Accept-Language"] = accept_language
+    try:
+        author = await wanting_replies(client, display_name="Sam")
+    finally:
+        del client.headers["Accept-Language"]
+    other = await register(client, display_name="Kim")
+    comment = await post_comment(client, author, site, article, "Opening hours changed")
+    await asyncio.gather(
+        *(
+            post_comment(client, other, site, article, f"Since when? ({n})", parent_id=comment["id"])
+            for n in range(3)
+        )
+    )
+    [received] = await mailbox.wait_for_kind(author.email, "replies")
+    assert received.message["Subject"] == subject
+    assert received.part("plain").startswith(greeting)
 
 
 async def test_no_email_for_ones_own_replies(client, db, mailbox: Mailbox):

@@ -4,6 +4,7 @@ sent on (no referrer), never stored (no-store), and spent only by the page's but
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
@@ -12,7 +13,7 @@ from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
 from commentsvc.api.pages import MEDIA_TYPES, TOKEN_PAGE_HEADERS
-from commentsvc.domain.letters.texts import LANGUAGES, language_of
+from commentsvc.i18n import LANGUAGES, catalogue, direction, from_accept_language
 
 
 @cache
@@ -21,8 +22,15 @@ def _asset(name: str) -> bytes:
 
 
 def _page(name: str, request: Request, lang: str | None) -> Response[bytes]:
-    language = lang if lang in LANGUAGES else language_of(request.headers.get("accept-language"))
-    body = _asset(f"{name}.html").replace(b"{lang}", language.encode())
+    language = lang if lang in LANGUAGES else from_accept_language(request.headers.get("accept-language"))
+    # Inside <script>, "<" never appears as itself: no sentence can close the element.
+    words = json.dumps(catalogue("account", language), ensure_ascii=False).replace("<", "\\u003c")
+    body = (
+        _asset(f"{name}.html")
+        .replace(b"{lang}", language.encode())
+        .replace(b"{dir}", direction(language).encode())
+        .replace(b"{words}", words.encode())
+    )
     return Response(body, media_type=MEDIA_TYPES["html"], headers=TOKEN_PAGE_HEADERS)
 
 

@@ -14,7 +14,7 @@ from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import enforce, rate_limit
 from commentsvc.api.security import requires_token
 from commentsvc.domain.accounts import AccountExport, Profile, SignedIn
-from commentsvc.domain.letters.texts import language_of
+from commentsvc.i18n import from_accept_language
 from commentsvc.model.accounts import AuthoredComment, OwnReport, OwnVote
 
 USERNAME = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -138,7 +138,7 @@ class AuthController(Controller):
             email=data.email,
             password=data.password,
             display_name=data.display_name,
-            language=language_of(request.headers.get("accept-language")),
+            language=from_accept_language(request.headers.get("accept-language")),
         )
         return auth_out(signed_in)
 

@@ -18,15 +18,16 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect
 
 from commentsvc.api.accounts import auth_out
+from commentsvc.api.assets import words
 from commentsvc.api.deps import Caller, Pool
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import rate_limit
 from commentsvc.api.pages import TOKEN_PAGE_HEADERS
 from commentsvc.api.security import requires_user
-from commentsvc.api.widget import asset
 from commentsvc.config import Settings
 from commentsvc.domain.identities import Outcome, ProviderSignIn
 from commentsvc.errors import Invalid, ServiceError
+from commentsvc.i18n import LANGUAGES, direction, from_accept_language
 from commentsvc.kv.sign_in_flows import FLOW_SECONDS, LINK_CODE_SECONDS
 
 COOKIE = "commentsvc_oidc_state"
@@ -34,7 +35,7 @@ COOKIE_PATH = "/auth/oidc/"
 # What a provider sends back: codes and states are short; anything longer is no provider's.
 PARAMETER_MAX = 2048
 PAGE = """<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="{lang}" dir="{dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>commentsvc</title>
 <link rel="stylesheet" href="/auth/oidc/popup.css"><script src="/widget/{messages}" defer></script>
 <script src="/auth/oidc/popup.js" defer></script></head>
@@ -64,9 +65,9 @@ def provide_sign_in(state: State) -> ProviderSignIn:
 
 
 def _language(request: Request, lang: str | None) -> str:
-    if lang in ("fr", "en"):
+    if lang in LANGUAGES:
         return lang
-    return "en" if request.headers.get("accept-language", "").lower().startswith("en") else "fr"
+    return from_accept_language(request.headers.get("accept-language"))
 
 
 def _page(settings: Settings, lang: str, outcome: dict[str, object], status: int = 200) -> Response[str]:
@@ -74,7 +75,7 @@ def _page(settings: Settings, lang: str, outcome: dict[str, object], status: int
     data = msgspec.json.encode({**outcome, "origin": settings.public_url}).decode()
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     response = Response(
-        PAGE.format(lang=lang, messages=asset("messages.js").hashed_name, outcome=data),
+        PAGE.format(lang=lang, dir=direction(lang), messages=words(lang, "popup").hashed_name, outcome=data),
         status_code=status,
         media_type="text/html",
         headers=TOKEN_PAGE_HEADERS,

@@ -4,27 +4,22 @@ or, when the embed is refused, a one-line page saying why."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import html
 import json
-from functools import cache
-from importlib import resources
 from typing import Annotated
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 
-from commentsvc.api.compression import accepts_gzip
+from commentsvc.api.assets import asset, hashed_assets, words
 from commentsvc.domain.articles import MAX_TITLE, MAX_URL
 from commentsvc.domain.comments import MAX_ARTICLE_KEY, check_article_key
 from commentsvc.domain.rendering import check_text
-from commentsvc.domain.sites import SLUG, OriginDirectory, normalise_origin
+from commentsvc.domain.sites import SLUG, OriginDirectory, get_site, normalise_origin
 from commentsvc.errors import Invalid
+from commentsvc.i18n import DEFAULT_LANGUAGE, catalogue, direction, nearest
 
-# Litestar adds "; charset=utf-8" to text types itself.
-MEDIA_TYPES = {"js": "text/javascript", "css": "text/css"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The loader's own URL never changes, so it is cached briefly; what it loads is immutable.
 LOADER_CACHE = "public, max-age=600"
@@ -32,9 +27,9 @@ EMBED_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors {origin}"
 )
-# The widget's documents share their head: its styles, its words (messages.js), and one script.
+# The widget's documents share their head: its styles, its words (one language's), and one script.
 DOCUMENT = """<!doctype html>
-<html lang="{lang}"{theme}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="{lang}" dir="{dir}"{theme}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title><link rel="stylesheet" href="/widget/{css}"><script src="/widget/{messages}" defer></script><script src="/widget/{js}" defer></script></head>
 <body>{body}</body></html>
 """
@@ -57,36 +52,9 @@ REFUSED_BODY = (
 )
 # What a page opened from a file gives as its origin (location.origin: Chromium's, others').
 NO_ORIGIN = frozenset({"file://", "null"})
-TITLES = {"fr": "Commentaires", "en": "Comments"}
-
-
-class Asset:
-    def __init__(self, name: str) -> None:
-        self.raw = resources.files("commentsvc").joinpath("widget", name).read_bytes()
-        self.gzipped = gzip.compress(self.raw, 9, mtime=0)
-        stem, extension = name.rsplit(".", 1)
-        self.media_type = MEDIA_TYPES[extension]
-        self.hashed_name = f"{stem}.{hashlib.sha256(self.raw).hexdigest()[:12]}.{extension}"
-
-    def response(self, request: Request, cache_control: str) -> Response[bytes]:
-        headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding"}
-        if accepts_gzip(request):
-            headers["Content-Encoding"] = "gzip"
-            return Response(self.gzipped, media_type=self.media_type, headers=headers)
-        return Response(self.raw, media_type=self.media_type, headers=headers)
-
-
-@cache
-def asset(name: str) -> Asset:
-    return Asset(name)
-
-
-@cache
-def hashed_assets() -> dict[str, Asset]:
-    return {
-        a.hashed_name: a
-        for a in (asset("messages.js"), asset("widget.js"), asset("refused.js"), asset("widget.css"))
-    }
+# The reader's languages, most wanted first ("de-CH,de,en"): the element's data-lang, the page's
+# lang, the browser's; the first the service speaks wins, else the site's language.
+LANGUAGE_TAGS = r"^[A-Za-z0-9_,-]*$"
 
 
 @get("/embed.js", include_in_schema=False)
@@ -118,7 +86,7 @@ async def embed_document(
     id: Annotated[int, QueryParameter(ge=0, le=1000)] = 0,
     title: Annotated[str, QueryParameter(max_length=MAX_TITLE)] = "",
     url: Annotated[str, QueryParameter(max_length=MAX_URL)] = "",
-    lang: Annotated[str, QueryParameter(pattern=r"^[a-z]{2}$")] = "fr",
+    lang: Annotated[str, QueryParameter(max_length=200, pattern=LANGUAGE_TAGS)] = "",
     theme: Annotated[str, QueryParameter(pattern=r"^(|light|dark)$")] = "",
     sso: Annotated[str, QueryParameter(pattern=r"^(|1)$")] = "",
     login: Annotated[str, QueryParameter(max_length=MAX_URL)] = "",
@@ -133,9 +101,12 @@ async def embed_document(
     state = request.app.state
     directory: OriginDirectory = state.origins
     origins = await directory.origins(state.pool, site)
-    lang = "en" if lang == "en" else "fr"
+    lang = nearest(lang.split(","), fallback="")
     if not origins or origin not in origins:
-        return _refused(site, origin, lang, theme, id, known=bool(origins))
+        return _refused(site, origin, lang or DEFAULT_LANGUAGE, theme, id, known=bool(origins))
+    if not lang:  # the service speaks none of the reader's languages: the site's, then
+        async with state.pool.acquire() as conn:
+            lang = (await get_site(conn, site)).settings.language
     body = EMBED_BODY.format(
         lang=lang,
         site=html.escape(site),
@@ -179,10 +150,11 @@ def _refused(site: str, origin: str, lang: str, theme: str, id: int, *, known: b
 def _document(script: str, lang: str, theme: str, body: str) -> str:
     return DOCUMENT.format(
         lang=lang,
+        dir=direction(lang),
         theme=f' data-theme="{theme}"' if theme else "",
-        title=TITLES[lang],
+        title=catalogue("widget", lang)["title"],
         css=asset("widget.css").hashed_name,
-        messages=asset("messages.js").hashed_name,
+        messages=words(lang, script.split(".")[0]).hashed_name,
         js=asset(script).hashed_name,
         body=body,
     )

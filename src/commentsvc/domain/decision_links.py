@@ -12,11 +12,11 @@ from typing import Literal
 import asyncpg
 import msgspec
 
-from commentsvc.domain.letters.texts import DEFAULT_LANGUAGE, LANGUAGES
 from commentsvc.domain.links import Links
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.moderation_views import Item
 from commentsvc.errors import Invalid, Reason
+from commentsvc.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from commentsvc.store import users
 
 PURPOSE = "decide"

@@ -7,10 +7,10 @@ import asyncpg
 import msgspec
 
 from commentsvc.domain.accounts import ACCOUNT_GONE
-from commentsvc.domain.letters.texts import DEFAULT_LANGUAGE
 from commentsvc.domain.letters.unsubscribe import Kind, unsubscribing
 from commentsvc.domain.links import Links
 from commentsvc.errors import Reason, Unauthorized
+from commentsvc.i18n import DEFAULT_LANGUAGE
 from commentsvc.model.notifications import AlertsChoice, NotificationSettings
 from commentsvc.store import notifications as store
 

@@ -104,7 +104,8 @@ async function start() {
   }
   try {
     const linked = await call("GET");
-    lang = linked.language;
+    // The mail's language, where the dashboard speaks it (else the browser's, as until now).
+    if (TEXT[linked.language]) lang = linked.language;
     translate();
     show(linked);
     // The button the e-mail's link named has the focus: Enter confirms it.

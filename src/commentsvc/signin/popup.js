@@ -4,8 +4,8 @@
 "use strict";
 (function () {
   var data = JSON.parse(document.getElementById("outcome").textContent);
-  var lang = document.documentElement.lang === "en" ? "en" : "fr";
-  // The widget's catalogue (messages.js, loaded first): its popup words and refusal sentences.
+  var lang = document.documentElement.lang;
+  // The widget's catalogue in the page's language (loaded first): its popup words and refusals.
   var TEXT = MESSAGES[lang].popup, E = MESSAGES[lang].errors;
   var title = document.getElementById("title"), message = document.getElementById("message");
   var actions = document.getElementById("actions");

@@ -45,9 +45,10 @@
 
   document.querySelectorAll("[data-commentsvc]").forEach(function (el, n) {
     var d = el.dataset;
-    // The element's own data-lang, else the page's lang, else the browser's: English or French.
-    var lang = (d.lang || document.documentElement.lang || navigator.language || "").slice(0, 2).toLowerCase();
-    lang = lang === "en" ? "en" : "fr";
+    // The reader's languages, most wanted first: the element's data-lang, the page's lang, the
+    // browser's; the service speaks the first it knows (else its default).
+    var langs = [d.lang, document.documentElement.lang].concat(navigator.languages || [navigator.language]);
+    var lang = langs.filter(Boolean).join(",").slice(0, 200);
     var q = new URLSearchParams({
       site: site, id: n, origin: location.origin,
       article: d.articleId || new URL(pageUrl).pathname,
@@ -59,7 +60,8 @@
     }
     var f = document.createElement("iframe");
     f.src = service + "/embed?" + q;
-    f.title = lang === "en" ? "Comments" : "Commentaires";
+    // Until the frame names itself in its own language (see the messages below).
+    f.title = "commentsvc";
     f.style.cssText = "width:100%;border:0;height:320px;color-scheme:normal";
     f.setAttribute("loading", "lazy");
     // The page's HTML fragment of the comments stays until the widget is ready.
@@ -76,6 +78,7 @@
     var m = e.data, f = m && frames[m.id];
     if (e.origin !== service || !f || e.source !== f.contentWindow) return;
     if (typeof m.height === "number") f.style.height = Math.ceil(m.height) + "px";
+    if (typeof m.title === "string") f.title = m.title;
     if (m.commentsvc === "refused") console.error(m.text);
     if (m.commentsvc === "ready") { fragments[m.id].style.display = "none"; f.style.position = f.style.opacity = f.style.pointerEvents = ""; }
     // The frame asks for the host's token when it starts: sent to the service's origin alone.

@@ -6,7 +6,7 @@
   var line = document.getElementById("refused"), d = line.dataset;
   line.textContent = fillIn(MESSAGES[d.lang].refused[d.reason], { site: d.site, origin: d.origin });
   function tell(what) {
-    parent.postMessage({ commentsvc: what, id: Number(d.id), text: line.textContent, height: document.documentElement.getBoundingClientRect().height }, "*");
+    parent.postMessage({ commentsvc: what, id: Number(d.id), title: document.title, text: line.textContent, height: document.documentElement.getBoundingClientRect().height }, "*");
   }
   // At once (a frame out of view may not be rendered, so not observed, until it is scrolled to),
   // then whenever the line wraps differently.

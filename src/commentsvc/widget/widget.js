@@ -1,9 +1,9 @@
 // The comment widget, running in an iframe on the service's origin: the host
 // page can neither style it nor read its tokens. No framework, no inline code;
-// its words are messages.js's, loaded first.
+// its words are its language's catalogue (words.js), loaded first.
 "use strict";
 (function () {
-  var app = document.getElementById("app"), cfg = app.dataset, lang = cfg.lang === "en" ? "en" : "fr";
+  var app = document.getElementById("app"), cfg = app.dataset, lang = cfg.lang;
   var t = MESSAGES[lang], E = t.errors, plural = new Intl.PluralRules(lang);
   var relative = new Intl.RelativeTimeFormat(lang);
   var base = "/api/v1/sites/" + encodeURIComponent(cfg.site);
@@ -44,7 +44,7 @@
   }
   function unit(n, name) { return new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "long" }).format(n); }
   function day(iso) { return new Date(iso).toLocaleString(lang, { dateStyle: "long", timeStyle: "short" }); }
-  function points(n) { return fillIn(t.points[plural.select(n)] || t.points.other, { n: n }); }
+  function points(n) { return fillIn(t.points[plural.select(n)], { n: n }); }
   function ago(iso) {
     var s = (Date.now() - new Date(iso)) / 1000;
     if (s < 60) return t.justNow;
@@ -117,7 +117,7 @@
   }
 
   // The content's own height (scrollHeight is never less than the frame's): the frame shrinks too.
-  function resize() { parent.postMessage({ commentsvc: "height", id: Number(cfg.id), height: document.documentElement.getBoundingClientRect().height }, cfg.origin); }
+  function resize() { parent.postMessage({ commentsvc: "height", id: Number(cfg.id), title: document.title, height: document.documentElement.getBoundingClientRect().height }, cfg.origin); }
   new ResizeObserver(resize).observe(document.documentElement);
 
   // The browser checks what it can before sending, and says it with the widget's own sentence.
@@ -132,9 +132,9 @@
   // A text box with its preview; `onCancel` (replies, edits) adds a Cancel button.
   function composer(parentId, initial, onDone, onCancel) {
     var key = initial == null ? draftKey(parentId) : null, box = el("div", { class: "status" });
-    var area = checked(el("textarea", { name: "body", rows: 4, maxlength: 10000, required: true, "aria-label": t.write, placeholder: t.write }), "body");
+    var area = checked(el("textarea", { name: "body", dir: "auto", rows: 4, maxlength: 10000, required: true, "aria-label": t.write, placeholder: t.write }), "body");
     area.value = initial != null ? initial : get(key) || "";
-    var shown = el("div", { class: "body" });
+    var shown = el("div", { class: "body", dir: "auto" });
     var preview = el("div", { class: "preview", hidden: true }, [el("p", { class: "caption", text: t.previewTitle }), shown]);
     // A preview of another text than the box's would mislead: it goes as soon as the text changes.
     area.addEventListener("input", function () { if (key) set(key, area.value || null); preview.hidden = true; });
@@ -199,8 +199,9 @@
     var allowed = me && !(viewer && viewer.banned), open = allowed && !locked;
     var head = el("p", { class: "meta" }, [
       // The unique @username beside the free-form display name: namesakes and look-alikes stay apart.
-      el("strong", { text: c.author ? c.author.display_name : "—" }),
-      c.author ? el("span", { class: "handle", text: " @" + c.author.username }) : null, " · ",
+      // Readers' own words take their own direction (dir=auto), whatever the widget's language.
+      el("strong", { dir: "auto", text: c.author ? c.author.display_name : "—" }),
+      c.author ? " " : null, c.author ? el("span", { class: "handle", dir: "ltr", text: "@" + c.author.username }) : null, " · ",
       el("time", { datetime: c.created_at, title: day(c.created_at), text: ago(c.created_at) }),
       c.edited_at ? " · " : null,
       // Its author (and moderators, who are sent its source) may open the texts edits replaced.
@@ -209,10 +210,10 @@
         onclick: function (e) { versions(c, node, e.currentTarget); } }) : t.edited) : null,
       c.pinned ? el("span", { class: "badge pinned", text: t.pinned }) : null,
       c.status === "pending" ? el("span", { class: "badge", text: t.pending }) : null,
-      removed ? el("span", { class: "badge", text: t.removed + (c.moderation_reason ? " : " + c.moderation_reason : "") }) : null,
+      removed ? el("span", { class: "badge", text: c.moderation_reason ? fillIn(t.removedWhy, { reason: c.moderation_reason }) : t.removed }) : null,
       c.appeal ? el("span", { class: "badge appeal", text: fillIn(t.appealState[c.appeal.status], { reason: c.appeal.reason }) }) : null,
     ]);
-    var body = el("div", { class: "body" });
+    var body = el("div", { class: "body", dir: "auto" });
     if (c.status === "deleted") body.textContent = t.deleted;
     else body.innerHTML = c.body_html; // sanitised by the service
     body.querySelectorAll("a[href]").forEach(function (a) { a.target = "_blank"; });
@@ -337,7 +338,7 @@
         if (first) first.focus();
       }, function (e) { button.disabled = false; if (!e.shown) fail(explain(e)); });
     } });
-    function label(n) { button.textContent = fillIn(t.moreReplies[plural.select(n)] || t.moreReplies.other, { n: n }); }
+    function label(n) { button.textContent = fillIn(t.moreReplies[plural.select(n)], { n: n }); }
     label(c.more_replies);
     return button;
   }

@@ -13,7 +13,7 @@ import asyncpg
 
 from commentsvc.domain.decision_links import LIFETIME, LinkAction, decision_url
 from commentsvc.domain.letters.compose import Action, Quote, compose
-from commentsvc.domain.letters.texts import rule_said, say
+from commentsvc.domain.letters.texts import rule_said, say, say_count
 from commentsvc.domain.letters.unsubscribe import Kind, unsubscribe_url
 from commentsvc.domain.links import Links
 from commentsvc.domain.moderation_views import holding
@@ -74,7 +74,7 @@ class AlertWriter:
             subject=say(lang, "alert_subject", site=site),
             written_at=event.occurred_at,
             paragraphs=[
-                say(lang, "waiting_one" if count == 1 else "waiting_many", site=site, count=count),
+                say_count(lang, "waiting", count, site=site),
                 *why(row, lang),
                 say(lang, "alert_rhythm", days=LIFETIME.days, minutes=minutes),
             ],
