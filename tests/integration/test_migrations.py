@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 
 import asyncpg
 import pytest
 
+from commentsvc.i18n import LANGUAGES
 from commentsvc.store.migrations import Migration, load_migrations, migrate
 from tests.conftest import RUN_ID, empty_database
 
@@ -130,3 +132,11 @@ async def test_comments_written_before_0022_are_found_by_the_search(server_setti
             assert found == comment
         finally:
             await conn.close()
+
+
+async def test_the_languages_an_account_may_have_are_those_the_service_speaks(db):
+    """sql/0029 lists them in a check; commentsvc.i18n.LANGUAGES is the list the service reads."""
+    check = await db.fetchval(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'users_language_check'"
+    )
+    assert sorted(re.findall(r"'(\w+)'", check)) == sorted(LANGUAGES)
