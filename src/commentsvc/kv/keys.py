@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 
 class Keys:
     def __init__(self, prefix: str) -> None:
@@ -32,3 +34,12 @@ class Keys:
     def cache_entry_around(self, scope: str, variant: str) -> tuple[str, str]:
         """An entry key's text before and after its generation (for the Lua side)."""
         return f"{self.prefix}cache:{scope}:", f":{variant}"
+
+    def live_channel(self, slug: str, article: str) -> str:
+        """The pub/sub channel of one article's live updates (article keys can be long: hashed)."""
+        digest = hashlib.sha1(article.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"{self.prefix}live:{slug}:{digest}"
+
+    def live_pattern(self) -> str:
+        """Every article's live channel, as one subscription."""
+        return f"{self.prefix}live:*"
