@@ -53,6 +53,8 @@ CONTRACT = {
     ("POST", "/api/v1/sites/{site}/moderation/bulk"): "200",
     ("GET", "/api/v1/sites/{site}/moderation/users/{user_id}"): "200",
     ("PUT", "/api/v1/comments/{id}/pin"): "200",
+    # Version 1.1, "Live updates".
+    ("GET", "/api/v1/sites/{site}/live"): "200",
 }
 # Additions to the contract (allowed: additive), documented in the README.
 ADDITIONS = {
@@ -89,6 +91,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/sso"),
     ("GET", "/api/v1/sites/{site}/comments"),
     ("GET", "/api/v1/sites/{site}/counts"),
+    ("GET", "/api/v1/sites/{site}/live"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),

@@ -5,6 +5,7 @@ shutdown that streams do not hold up."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import time
 
@@ -28,7 +29,11 @@ async def test_a_comment_posted_through_one_instance_is_announced_on_every_strea
     service_settings,
 ):
     key, held_key = unique_name("article"), unique_name("article")
-    with serve(service_settings) as first_url, serve(service_settings) as second_url:
+    with contextlib.ExitStack() as instances:
+        # Started side by side: each takes seconds.
+        first_url, second_url = await asyncio.gather(
+            *(asyncio.to_thread(instances.enter_context, serve(service_settings)) for _ in range(2))
+        )
         async with httpx.AsyncClient(base_url=first_url) as first, database(service_settings) as db:
             site, pre = await make_site(db), await make_site(db, moderation="pre")
             author = await register(first)

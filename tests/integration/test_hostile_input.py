@@ -315,6 +315,7 @@ ROUTES = {
         },
     ),
     "counts": Route("GET", "/api/v1/sites/{site}/counts"),
+    "live": Route("GET", "/api/v1/sites/{site}/live"),
     "preview": Route("POST", "/api/v1/preview", "reader", body={"body": "hi"}, fields={"body": "text"}),
     "edit": Route(
         "PATCH", "/api/v1/comments/{comment}", "author", body={"body": "edited"}, fields={"body": "text"}
@@ -876,7 +877,17 @@ def query_cases() -> list[Case]:
     for label, text in {**CONTROL, "too-long": "k" * 513, "empty": ""}.items():
         cases.append(Case("thread", f"article-{label}", params={"article": text}, field="article"))
         cases.append(Case("counts", f"article-{label}", params=[("article", "ok"), ("article", text)]))
+        cases.append(Case("live", f"article-{label}", params={"article": text}, field="article"))
     cases.append(Case("thread", "article-missing", params={}, field="article"))
+    cases.append(Case("live", "article-missing", params={}, field="article"))
+    # An article nobody commented on has no stream (its reader's widget polls until one exists).
+    cases.append(
+        Case("live", "article-unknown", params={"article": "nobody-here"}, statuses=frozenset({404}))
+    )
+    for label, value in {"word": "abc", "negative": "-1", "huge": "9" * 40, "sql": "1 OR 1=1"}.items():
+        cases.append(
+            Case("live", f"last-event-id-{label}", params={"article": "a"}, headers={"Last-Event-ID": value})
+        )
     for label, text in {
         **DANGEROUS_URLS,
         **MISLEADING_URLS,

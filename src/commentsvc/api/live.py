@@ -45,7 +45,7 @@ async def live(
     last_event_id: Annotated[
         int | None,
         HeaderParameter(
-            header="Last-Event-ID",
+            name="Last-Event-ID",
             ge=0,
             le=2**62,
             description="The `id` of the last event received: the events since then (within a few minutes) come first.",

@@ -41,6 +41,7 @@ var MESSAGES = {
     appealState: { pending: "contestation en cours d'examen", upheld: "retrait maintenu après contestation : {reason}", reinstated: "rétabli après contestation" },
     points: { one: "{n} point", other: "{n} points" },
     moreReplies: { one: "{n} autre réponse", other: "{n} autres réponses" },
+    fresh: { one: "{n} nouveau commentaire", other: "{n} nouveaux commentaires" },
     refused: {
       site: "commentsvc : il n'existe pas de site « {site} ». Vérifiez data-site, ou créez le site : commentsvc site create {site} --origin {origin}",
       origin: "commentsvc : le site « {site} » n'accepte pas les pages de {origin}. Ajoutez cette origine à celles du site : commentsvc site update {site} --origin {origin} (répétez --origin pour chaque origine à garder).",
@@ -138,6 +139,7 @@ var MESSAGES = {
     appealState: { pending: "appeal pending", upheld: "removal upheld after appeal: {reason}", reinstated: "reinstated after appeal" },
     points: { one: "{n} point", other: "{n} points" },
     moreReplies: { one: "{n} more reply", other: "{n} more replies" },
+    fresh: { one: "{n} new comment", other: "{n} new comments" },
     refused: {
       site: "commentsvc: there is no site “{site}”. Check data-site, or create the site: commentsvc site create {site} --origin {origin}",
       origin: "commentsvc: the site “{site}” does not accept pages from {origin}. Add this origin to the site's: commentsvc site update {site} --origin {origin} (repeat --origin for each origin to keep).",

@@ -14,6 +14,7 @@ from datetime import timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.domain.comments import check_article_key
 from commentsvc.domain.live.announcing import TYPES, told_of
 from commentsvc.errors import NotFound, RateLimited, Unavailable
 from commentsvc.kv.live import LiveChannels
@@ -67,6 +68,7 @@ class Hub:
 
     async def open(self, slug: str, key: str, address: str, last_event_id: int | None) -> Stream:
         """A stream of the article's announcements (after ``last_event_id``, when resuming)."""
+        check_article_key(key)
         if self._closing:
             raise Unavailable("The service is shutting down; reconnect in a moment.")
         if self._per_address[address] >= self._most_per_address:
