@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 
 import redis.asyncio as redis
+from redis.exceptions import RedisError
 
 from commentsvc.kv.client import UNAVAILABLE_ERRORS, reaching_redis
 from commentsvc.kv.keys import Keys
@@ -57,7 +58,7 @@ class LiveChannels:
                         # Also after the driver's own reconnection, which subscribes again.
                         backoff = FIRST_BACKOFF_SECONDS
                         on_subscribed()
-            except UNAVAILABLE_ERRORS as exc:
+            except (*UNAVAILABLE_ERRORS, RedisError) as exc:  # away, or refusing (a wrong URL)
                 log.warning("live: Redis subscription lost, again in %.1f s: %r", backoff, exc)
             finally:
                 on_lost()
@@ -69,5 +70,5 @@ class LiveChannels:
 async def _closed(pubsub: redis.client.PubSub) -> None:
     try:
         await pubsub.aclose()
-    except UNAVAILABLE_ERRORS:
+    except (*UNAVAILABLE_ERRORS, RedisError):
         pass
