@@ -126,14 +126,20 @@ async def test_streams_past_the_cap_are_refused_and_shutdown_ends_the_rest_at_on
     ) as served:
         async with httpx.AsyncClient(base_url=served.url) as client, database(service_settings) as db:
             site = await make_site(db)
-            unknown = await client.get(f"/api/v1/sites/{site}/live", params={"article": key})
+            # The site's pages may open it (CORS as for the other widget reads), and read its refusals.
+            page = {"Origin": "https://news.example"}
+            unknown = await client.get(f"/api/v1/sites/{site}/live", params={"article": key}, headers=page)
             assert unknown.status_code == 404, unknown.text
+            assert unknown.headers["access-control-allow-origin"] == "https://news.example"
             await post_comment(client, await register(client), site, key)
             async with listening(served.url, site, key) as one, listening(served.url, site, key) as two:
-                refused = await client.get(f"/api/v1/sites/{site}/live", params={"article": key})
+                refused = await client.get(
+                    f"/api/v1/sites/{site}/live", params={"article": key}, headers=page
+                )
                 assert refused.status_code == 429, refused.text
                 assert refused.json()["code"] == "rate_limited"
                 assert refused.headers["retry-after"]
+                assert "Retry-After" in refused.headers["access-control-expose-headers"]
                 stopping = time.monotonic()
                 served.process.send_signal(signal.SIGTERM)
                 for stream in (one, two):
