@@ -25,21 +25,27 @@ async def stream_start(conn: asyncpg.Connection, slug: str, key: str) -> StreamS
 
 
 async def missed(
-    conn: asyncpg.Connection, article_id: int, after: int, window: timedelta, types: Sequence[EventType]
+    conn: asyncpg.Connection,
+    article_id: int,
+    after: int,
+    window: timedelta,
+    types: Sequence[EventType],
+    public: str,
 ) -> list[Event]:
-    """The article's events of these types after event ``after``, written within ``window``, that
-    made a comment public or stopped one being public, in the order they were written."""
+    """The article's events of these types after event ``after``, written within ``window``, whose
+    comment was in the ``public`` status before or after, in the order they were written."""
     rows = await conn.fetch(
         """SELECT e.id, e.type, e.site_id, s.slug AS site, a.key AS article, e.occurred_at, e.data::text AS data
            FROM events e JOIN sites s ON s.id = e.site_id JOIN articles a ON a.id = e.article_id
            WHERE e.article_id = $1 AND e.id > $2 AND e.occurred_at > now() - $3::interval
              AND e.type = ANY ($4::text[])
-             AND 'approved' IN (e.data->>'status', e.data->>'previous_status')
+             AND $5 IN (e.data->>'status', e.data->>'previous_status')
            ORDER BY e.id""",
         article_id,
         after,
         window,
         [t.value for t in types],
+        public,
     )
     return [event_from(row) for row in rows]
 

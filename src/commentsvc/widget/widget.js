@@ -376,6 +376,7 @@
       $("#closed").hidden = !locked;
       $("#add").hidden = locked || !!(viewer && viewer.banned);
       accountForms();
+      showFresh();
       resize(); // a frame out of view is not observed until it is scrolled to
     }, function (e) { if (!e.shown) fail(explain(e)); });
   }
@@ -539,7 +540,7 @@
     );
     accountForms();
     checkVerified();
-    load(true).then(showFresh);
+    load(true);
   }
 
   // Live updates: comments published meanwhile are announced by the service (Server-Sent
@@ -549,6 +550,8 @@
   var STREAM_ERRORS = 3, POLL_SECONDS = 60;
   function freshCount() { return Object.keys(fresh).length || polled; }
   function showFresh() {
+    // Those a reload brought in (the reader's own post, a sort) are news no more.
+    Object.keys(fresh).forEach(function (id) { if (app.querySelector("[data-id='" + id + "']")) delete fresh[id]; });
     var button = $("#fresh"), n = freshCount();
     if (!button) return;
     button.style.visibility = n ? "visible" : "hidden";

@@ -14,6 +14,7 @@ from datetime import timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.domain.cached_pages import PUBLIC
 from commentsvc.domain.comments import check_article_key
 from commentsvc.domain.live.announcing import TYPES, told_of
 from commentsvc.errors import NotFound, RateLimited, Unavailable
@@ -62,7 +63,11 @@ class Hub:
             for stream in streams:
                 stream.end()
         if self._task is not None:
-            self._task.cancel()
+            # Cancelled again until it ends: on Python 3.11, a timeout inside the driver's read
+            # (asyncio.wait_for) swallows a cancellation that lands as its wait ends.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait([self._task], timeout=0.05)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
@@ -102,7 +107,7 @@ class Hub:
         """The article's events after event ``after`` (in the resume window) as ``told_of`` has
         them, by id, and its public count now if any of them moved it."""
         async with connection(self._pool) as conn:
-            events = await store.missed(conn, article_id, after, RESUME_WINDOW, sorted(TYPES))
+            events = await store.missed(conn, article_id, after, RESUME_WINDOW, sorted(TYPES), PUBLIC)
             told = [(event.id, *told_of(event)) for event in events]
             moved = any(m for _, _, m in told)
             count = await store.public_count(conn, article_id) if moved else None
