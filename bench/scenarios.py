@@ -29,6 +29,7 @@ import features
 import harness
 import httpx
 import importing
+import live
 import seed
 import soak
 from harness import UNIQUE, BenchError, Load, Measurement, Plan, Request
@@ -188,9 +189,9 @@ def ceiling(run: Run) -> Iterator[Context]:
 
 
 @contextlib.contextmanager
-def _serve(run: Run, log: str) -> Iterator[tuple[str, int]]:
-    """`commentsvc serve` on the run's database and Redis prefix, every rate limit lifted: its
-    base URL and pid."""
+def _serve(run: Run, log: str, **extra: str) -> Iterator[tuple[str, int]]:
+    """`commentsvc serve` on the run's database and Redis prefix, every rate limit lifted (and
+    ``extra`` settings): its base URL and pid."""
     port = harness.free_port()
     # Only our settings: a COMMENTSVC_* left in the caller's shell must not change what is measured.
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTSVC_")}
@@ -204,6 +205,7 @@ def _serve(run: Run, log: str) -> Iterator[tuple[str, int]]:
     )
     # Every group the service knows, so a group added later is lifted too.
     env.update({f"COMMENTSVC_RATE_LIMIT_{group.upper()}": NO_LIMIT for group in DEFAULT_RATE_LIMITS})
+    env.update(extra)
     cmd = [harness.PYTHON, "-m", "commentsvc.cli", "serve", "--workers", str(WORKERS)]
     base_url = f"http://127.0.0.1:{port}"
     with harness.server("commentsvc serve", cmd, env, f"{base_url}/readyz", run.logs / log) as pid:
@@ -582,6 +584,11 @@ SCENARIOS: list[Scenario] = [
         "widget-load", features.widget_host, "Chromium: navigation to a 200-comment thread shown (10 loads)",
         features.widget_load, "widget",
     ),
+    # bench/live.py: a server and data of its own.
+    Scenario(
+        "live", live.live_service, f"{live.STREAMS} live update streams: delivery after commit, reads beside them",
+        live.live, "live",
+    ),
     # bench/importing.py: minutes long, and a 700 MB file written, so only when named.
     Scenario(
         "import", importing.empty_site, "commentsvc import disqus: 1,000,000 comments over 50,000 threads",
@@ -637,6 +644,17 @@ BIG_THREAD_SIGNED = Ratio(
     "5,000- ÷ 200-comment thread, signed in (p50)", "thread5000.signed.p50_ms", "thread200.signed.p50_ms"
 )
 
+# What holding the live streams costs anonymous readers (bench/live.py), measured in one run.
+LIVE_THREAD = Ratio(
+    f"thread page req/s with {live.STREAMS} live streams ÷ without",
+    "live.thread.streams.rps",
+    "live.thread.alone.rps",
+)
+LIVE_COUNTS = Ratio(
+    f"counts req/s with {live.STREAMS} live streams ÷ without",
+    "live.counts.streams.rps",
+    "live.counts.alone.rps",
+)
 RATIOS: list[Ratio] = [
     Ratio("/me req/s ÷ ceiling /select1 req/s", "me.rps", "select1.rps"),
     Ratio("/me req/s ÷ ceiling /plain req/s", "me.rps", "plain.rps"),
@@ -655,6 +673,8 @@ RATIOS: list[Ratio] = [
     POST,
     BIG_THREAD,
     BIG_THREAD_SIGNED,
+    LIVE_THREAD,
+    LIVE_COUNTS,
 ]
 
 # The issue's targets are about what readers get: anonymous reads (most readers, served from the
@@ -687,6 +707,11 @@ TARGETS: list[Target] = [
     Target(BIG_THREAD_SIGNED.label, at_most=True, threshold=2, counted=False),
     # The issue's: 1,000,000 comments imported in under 5 minutes (its peak RSS: importing.py says).
     Target("import.rps", at_most=False, threshold=importing.COMMENTS / importing.TARGET_SECONDS),
+    # Live updates: every stream hears a comment within a second of its POST, and the streams
+    # cost the reads beside them at most 15 %.
+    Target("live.delivery.p99_ms", at_most=True, threshold=1000),
+    Target(LIVE_THREAD.label, at_most=False, threshold=0.85),
+    Target(LIVE_COUNTS.label, at_most=False, threshold=0.85),
     # A moderator's bulk decision of 100 comments answers within a second.
     Target("mod.bulk100.p99_ms", at_most=True, threshold=1000),
 ]

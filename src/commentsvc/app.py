@@ -28,6 +28,7 @@ from commentsvc.api import (
     home,
     imports,
     indexable,
+    live,
     moderation,
     notifications,
     oidc,
@@ -71,6 +72,8 @@ from commentsvc.domain.letters.digest import Digest
 from commentsvc.domain.letters.postman import MailSubscriber, Postman
 from commentsvc.domain.letters.replies import reply_mail
 from commentsvc.domain.links import Links
+from commentsvc.domain.live.announcing import LiveUpdates
+from commentsvc.domain.live.streams import Hub
 from commentsvc.domain.moderation import Moderation
 from commentsvc.domain.passwords import Passwords
 from commentsvc.domain.pins import Pins, UnpinRemoved
@@ -87,6 +90,7 @@ from commentsvc.kv.batch import Batched
 from commentsvc.kv.cache import GenerationalCache
 from commentsvc.kv.client import create_client
 from commentsvc.kv.keys import Keys
+from commentsvc.kv.live import LiveChannels
 from commentsvc.kv.queue import ModerationQueue
 from commentsvc.kv.ratelimit import RateLimiter
 from commentsvc.kv.recent import RecentChanges
@@ -137,6 +141,8 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     await webhook_client.open()
     webhooks_pool = await create_webhooks_pool(settings)
     sender = WebhookSender(webhooks_pool, webhook_client)
+    channels = LiveChannels(redis, keys)
+    app.state.live = hub = Hub(channels, pool, settings.live_max_per_address)
     # What follows from each change is a subscriber of its events.
     claims, unpin = GuestClaims(), UnpinRemoved()
     subscribers: list[Subscriber] = [
@@ -151,6 +157,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         reply_mail(postman, app.state.links, timedelta(seconds=settings.reply_mail_batch_seconds)),
         appeal_mail(postman),
         WebhookFanOut(sender),
+        LiveUpdates(channels),
     ]
     events_pool = await create_events_pool(settings, len(subscribers))
     events = Dispatcher(events_pool, settings.database_url, subscribers)
@@ -193,12 +200,14 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     app.state.imports = ImportJobs(Path(settings.import_dir), settings.import_max_bytes, import_runner.wake)
     events.start()
     replica_monitor.start()
+    hub.start()
     digest.start()
     sender.start()
     import_runner.start()
     try:
         yield
     finally:
+        await hub.stop()
         await import_runner.stop()
         await sender.stop()
         await digest.stop()
@@ -267,6 +276,7 @@ def create_app(settings: Settings | None = None, lifespans: Sequence[Lifespan] =
             *pages.HANDLERS,
             *account_pages.HANDLERS,
             *widget.HANDLERS,
+            *live.HANDLERS,
             demo.demo_index,
             demo.demo_page,
             home.home,

@@ -147,6 +147,8 @@ class Settings:
     # must see the same directory. They hold the old system's comments and authors' addresses.
     import_dir: str = ".data/imports"
     import_max_bytes: int = 1024**3
+    # Live update streams (Server-Sent Events) one client address may hold open at once, per process.
+    live_max_per_address: int = 8
 
     @property
     def redis(self) -> RedisEndpoint:
@@ -333,6 +335,12 @@ def _load(variables: _Variables, secret_dir: Path | None) -> Settings:
         import_dir=get("IMPORT_DIR") or defaults.import_dir,
         import_max_bytes=_int(
             PREFIX + "IMPORT_MAX_BYTES", get("IMPORT_MAX_BYTES"), defaults.import_max_bytes, minimum=1
+        ),
+        live_max_per_address=_int(
+            PREFIX + "LIVE_MAX_PER_ADDRESS",
+            get("LIVE_MAX_PER_ADDRESS"),
+            defaults.live_max_per_address,
+            minimum=1,
         ),
     )
 

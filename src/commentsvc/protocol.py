@@ -14,7 +14,7 @@ import msgspec
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from commentsvc.api.errors import ErrorBody
-from commentsvc.api.scope import ANSWERED_BY_SERVER
+from commentsvc.api.scope import ANSWERED_BY_SERVER, LIVE_STREAM
 from commentsvc.errors import RequestTimeout
 
 _LATE_BODY = RequestTimeout("The request's body did not arrive in time.")
@@ -81,6 +81,15 @@ class DeadlineProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._disarm()
+
+    def shutdown(self) -> None:
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and cycle.scope.get(LIVE_STREAM):
+            # A live stream never ends by itself, so it would hold the shutdown for its whole
+            # grace period: closed now, as its reader had left (it reconnects and resumes).
+            self.transport.close()
+            return
+        super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

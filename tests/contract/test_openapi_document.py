@@ -58,6 +58,7 @@ CONTRACT = {
     ("GET", "/api/v1/sites/{site}/comments.html"): "200",
     ("GET", "/feeds/{feed}"): "200",
     ("GET", "/feeds/{site}/article.atom"): "200",
+    ("GET", "/api/v1/sites/{site}/live"): "200",
 }
 # Additions to the contract (allowed: additive), documented in the README.
 ADDITIONS = {
@@ -97,6 +98,7 @@ PUBLIC = {
     ("GET", "/api/v1/sites/{site}/comments.html"),
     ("GET", "/feeds/{feed}"),
     ("GET", "/feeds/{site}/article.atom"),
+    ("GET", "/api/v1/sites/{site}/live"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),

@@ -13,6 +13,7 @@ import pytest
 from commentsvc.domain.cached_pages import StalePages
 from commentsvc.domain.guests import GuestClaims
 from commentsvc.domain.letters import alerts, appeals, replies
+from commentsvc.domain.live.announcing import LiveUpdates
 from commentsvc.domain.pins import UnpinRemoved
 from commentsvc.domain.queue_feed import QueueFeed
 from commentsvc.domain.webhooks.fan_out import WebhookFanOut
@@ -54,7 +55,14 @@ async def last_event(db) -> int:
 
 
 # The subscribers served at commit; the others' deliveries are the dispatchers', a moment later.
-AT_COMMIT = [StalePages.name, QueueFeed.name, WebhookFanOut.name, GuestClaims.name, UnpinRemoved.name]
+AT_COMMIT = [
+    StalePages.name,
+    QueueFeed.name,
+    WebhookFanOut.name,
+    GuestClaims.name,
+    UnpinRemoved.name,
+    LiveUpdates.name,
+]
 
 
 async def undelivered_at_commit(db, site: str) -> int:

@@ -319,6 +319,7 @@ ROUTES = {
     "fragment": Route("GET", "/api/v1/sites/{site}/comments.html"),
     "site-feed": Route("GET", "/feeds/{feed}"),  # /feeds/{site}.atom: a segment is one parameter
     "article-feed": Route("GET", "/feeds/{site}/article.atom"),
+    "live": Route("GET", "/api/v1/sites/{site}/live"),
     "preview": Route("POST", "/api/v1/preview", "reader", body={"body": "hi"}, fields={"body": "text"}),
     "edit": Route(
         "PATCH", "/api/v1/comments/{comment}", "author", body={"body": "edited"}, fields={"body": "text"}
@@ -888,10 +889,18 @@ def query_cases() -> list[Case]:
     for label, text in {**CONTROL, "too-long": "k" * 513, "empty": ""}.items():
         cases.append(Case("thread", f"article-{label}", params={"article": text}, field="article"))
         cases.append(Case("counts", f"article-{label}", params=[("article", "ok"), ("article", text)]))
-        for name in ("fragment", "article-feed"):
+        for name in ("fragment", "article-feed", "live"):
             cases.append(Case(name, f"article-{label}", params={"article": text}, field="article"))
-    for name in ("thread", "fragment", "article-feed"):
+    for name in ("thread", "fragment", "article-feed", "live"):
         cases.append(Case(name, "article-missing", params={}, field="article"))
+    # An article nobody commented on has no stream (its reader's widget polls until one exists).
+    cases.append(
+        Case("live", "article-unknown", params={"article": "nobody-here"}, statuses=frozenset({404}))
+    )
+    for label, value in {"word": "abc", "negative": "-1", "huge": "9" * 40, "sql": "1 OR 1=1"}.items():
+        cases.append(
+            Case("live", f"last-event-id-{label}", params={"article": "a"}, headers={"Last-Event-ID": value})
+        )
     for label, text in {
         **DANGEROUS_URLS,
         **MISLEADING_URLS,

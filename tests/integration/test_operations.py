@@ -43,6 +43,7 @@ CONTRACT_ROUTES = {
     ("get", "/api/v1/comments/{id}/history"),
     ("post", "/api/v1/comments/{id}/appeal"),
     ("get", "/api/v1/sites/{site}/counts"),
+    ("get", "/api/v1/sites/{site}/live"),
     ("get", "/api/v1/sites/{site}/moderation/queue"),
     ("post", "/api/v1/moderation/items/{item_id}/decision"),
     ("get", "/api/v1/sites/{site}/moderation/log"),

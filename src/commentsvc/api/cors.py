@@ -15,7 +15,7 @@ from commentsvc.domain.sites import OriginDirectory
 from commentsvc.errors import RateLimited
 
 # The routes a site's own pages may call (moderation is for the service's own dashboard).
-_SITE_ROUTE = re.compile(r"^/api/v1/sites/([a-z0-9][a-z0-9-]{0,62})/(?:comments|counts)$")
+_SITE_ROUTE = re.compile(r"^/api/v1/sites/([a-z0-9][a-z0-9-]{0,62})/(?:comments|counts|live)$")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 EXPOSED_HEADERS = "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID"

@@ -39,7 +39,7 @@ def site_scope(slug: str) -> str:
     return f"site:{slug}"
 
 
-def _count_moved(event: Event) -> bool:
+def count_moved(event: Event) -> bool:
     """Whether the article's public count may have moved: a comment became, or stopped being,
     published (or the event does not say), or an import added comments."""
     if event.type == EventType.ARTICLE_IMPORTED:
@@ -73,7 +73,7 @@ class StalePages:
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         scopes = {thread_scope(e.site, e.article) for e in events if e.article is not None}
         scopes |= {feed_scope(e.site) for e in events if e.article is not None}
-        scopes |= {counts_scope(e.site) for e in events if _count_moved(e)}
+        scopes |= {counts_scope(e.site) for e in events if count_moved(e)}
         await self._recent.mark(sorted(scopes | {site_scope(e.site) for e in events if e.site is not None}))
         # The cache keeps what Redis could not be told and sends it once Redis answers.
         await self._cache.invalidate(*sorted(scopes))

@@ -19,6 +19,8 @@ any text from outside (a username, an article's key), so nobody can choose anoth
 
 from __future__ import annotations
 
+import hashlib
+
 
 class Keys:
     def __init__(self, prefix: str) -> None:
@@ -49,3 +51,12 @@ class Keys:
     def cache_entry(self, scope: str, variant: str) -> str:
         """The scope's page in this variant, whatever its generation (which the value begins with)."""
         return f"{self.prefix}cache:{{{scope}}}:{variant}"
+
+    def live_channel(self, slug: str, article: str) -> str:
+        """The pub/sub channel of one article's live updates (article keys can be long: hashed)."""
+        digest = hashlib.sha1(article.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"{self.prefix}live:{slug}:{digest}"
+
+    def live_pattern(self) -> str:
+        """Every article's live channel, as one subscription."""
+        return f"{self.prefix}live:*"

@@ -186,6 +186,7 @@
       if (!sent || sent.text !== text) sent = { text: text, key: newKey() };
       return api("POST", base + "/comments", body, { "Idempotency-Key": sent.key }).then(function (c) {
         sent = null;
+        posted[c.id] = true; delete fresh[c.id]; showFresh(); // its own announcement is no news
         var message = c.status === "approved" ? t.posted : t.held;
         say(message);
         return reloadAt(c.id, message);
@@ -376,6 +377,7 @@
       $("#closed").hidden = !locked;
       $("#add").hidden = locked || !!(viewer && viewer.banned);
       accountForms();
+      showFresh();
       resize(); // a frame out of view is not observed until it is scrolled to
       // The host page may now hide the comments' HTML fragment that stood in for the widget.
       parent.postMessage({ commentsvc: "ready", id: Number(cfg.id) }, cfg.origin);
@@ -520,6 +522,10 @@
     app.replaceChildren(
       el("div", { class: "head" }, [
         el("p", { id: "count", text: t.count + count }),
+        // Its room is kept while hidden: the comments never move under the reader when it shows.
+        el("button", { type: "button", id: "fresh", class: "fresh", onclick: function () {
+          fresh = {}; polled = 0; showFresh(); load(true).then(function () { $("#comments").focus(); });
+        } }),
         el("label", {}, [t.sort + " ", el("select", { id: "sort", onchange: function (e) { sort = e.target.value; load(true); } },
           ["oldest", "newest", "top"].map(function (s) { return el("option", { value: s, text: t[s], selected: s === sort }); }))]),
       ]),
@@ -532,12 +538,54 @@
       el("div", { id: "account" }),
       el("p", { id: "error", role: "alert" }),
       el("p", { id: "live", class: "sr", "aria-live": "polite" }),
-      el("section", { id: "comments", "aria-label": t.count + count }),
+      el("section", { id: "comments", tabindex: -1, "aria-label": t.count + count }),
       el("button", { type: "button", id: "more", hidden: true, text: t.more, onclick: function () { load(false); } }),
     );
     accountForms();
     checkVerified();
     load(true);
+  }
+
+  // Live updates: comments published meanwhile are announced by the service (Server-Sent
+  // Events) and offered behind one button, never inserted under the reader. Where the stream
+  // keeps failing (a proxy that buffers, an article without comments yet), the count is polled.
+  var fresh = {}, posted = {}, polled = 0, stream = null, streamErrors = 0;
+  var STREAM_ERRORS = 3, POLL_SECONDS = 60;
+  function freshCount() { return Object.keys(fresh).length || polled; }
+  function showFresh() {
+    // Those a reload brought in (the reader's own post, a sort) are news no more.
+    Object.keys(fresh).forEach(function (id) { if (app.querySelector("[data-id='" + id + "']")) delete fresh[id]; });
+    var button = $("#fresh"), n = freshCount();
+    if (!button) return;
+    button.style.visibility = n ? "visible" : "hidden";
+    button.textContent = n ? fillIn(t.fresh[plural.select(n)] || t.fresh.other, { n: n }) : "\u00a0";
+    if (n) say(button.textContent);
+  }
+  function follow() {
+    stream = new EventSource(base + "/live?" + new URLSearchParams({ article: cfg.article }));
+    stream.addEventListener("open", function () { streamErrors = 0; });
+    stream.addEventListener("comment", function (e) {
+      var c = JSON.parse(e.data);
+      if (posted[c.id] || app.querySelector("[data-id='" + c.id + "']")) return;
+      fresh[c.id] = true; showFresh();
+    });
+    stream.addEventListener("count", function (e) {
+      count = JSON.parse(e.data).comment_count;
+      $("#count").textContent = t.count + count;
+    });
+    stream.addEventListener("error", function () {
+      // The browser reconnects by itself (and resumes); a stream refused or failing again and
+      // again gives way to polling.
+      if (stream.readyState === EventSource.CLOSED || ++streamErrors >= STREAM_ERRORS) { stream.close(); poll(); }
+    });
+  }
+  function poll() {
+    setTimeout(function () {
+      api("GET", base + "/counts?" + new URLSearchParams({ article: cfg.article })).then(function (counts) {
+        var now = counts[cfg.article] || 0;
+        polled = Math.max(0, now - count); showFresh();
+      }, function () {}).then(poll);
+    }, POLL_SECONDS * 1000);
   }
 
   // A host site's sign-in: the frame asks the host page (the loader) for its reader's token, and
@@ -559,4 +607,5 @@
     parent.postMessage({ commentsvc: "sso", id: Number(cfg.id) }, cfg.origin);
   }
   render();
+  if (window.EventSource) follow(); else poll();
 })();
