@@ -5,6 +5,9 @@
 PYTHON ?= python3
 # auto: use the machine's PostgreSQL/Redis on their default ports if they run; local: throwaway ones.
 SERVICES ?= auto
+# The tests' own throwaway servers by default: the run holds more connections than a default
+# server allows, and neither its load nor its keys reach the machine's servers.
+TEST_SERVICES ?= local
 # The SSO demo host (dev/sso_host.py): on "localhost", another site than the service's 127.0.0.1.
 SSO_HOST_PORT ?= 8001
 SSO_HOST := http://localhost:$(SSO_HOST_PORT)
@@ -17,6 +20,7 @@ BENCH_ARGS ?=
 VENV := .venv
 STAMP := $(VENV)/.installed
 WITH_SERVICES := $(VENV)/bin/python dev/services.py --mode $(SERVICES) --
+WITH_TEST_SERVICES := $(VENV)/bin/python dev/services.py --mode $(TEST_SERVICES) --
 # worksteal: a process that runs out of tests takes some of another's, so long tests (a browser
 # journey, a served process) do not leave one process running alone at the end.
 PYTEST := $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal
@@ -40,12 +44,12 @@ run: $(STAMP)
 ## test    run the test suite (PYTEST_ARGS="-k name" to narrow it)
 test: $(STAMP) chromium openid-provider isso
 	$(VENV)/bin/ruff check src tests bench dev
-	$(WITH_SERVICES) $(PYTEST) $(PYTEST_ARGS)
+	$(WITH_TEST_SERVICES) $(PYTEST) $(PYTEST_ARGS)
 
 ## test-fast the suite but its browser, fault, contract and slow tests, for quick checks while working
 test-fast: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench dev
-	$(WITH_SERVICES) $(PYTEST) -m "$(FAST)" $(PYTEST_ARGS)
+	$(WITH_TEST_SERVICES) $(PYTEST) -m "$(FAST)" $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium: installed here when running as root (as CI does);
 # elsewhere the tests say loudly that they were skipped (and fail under CI=true).

@@ -273,6 +273,9 @@ def postgres_server(bindir: Path, root: Path, name: str) -> Server:
         "fsync": "off",
         "synchronous_commit": "off",
         "full_page_writes": "off",
+        # The test suite runs in several processes, each with apps (and served processes) that hold
+        # pools of their own: more than the default 100 connections at its busiest.
+        "max_connections": "400",
     }
     cmd = [bindir / "postgres", "-D", pgdata, "-p", str(port)]
     cmd += [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
