@@ -69,28 +69,41 @@ class Moderation:
         site = await self.site_for(conn, slug, moderator_id)
         try:
             await self._feed.catch_up(conn, site.id)
-            claimed = await self._queue.claim(
-                site.id, moderator_id, limit, int(self._lease.total_seconds() * 1000)
-            )
-            rows = await moderation.items(conn, list(claimed.values()))
-            # Only the entry PostgreSQL names is the item's; another (pushed before a rebuild of
-            # the queue), or a decided item's, comes off the stream: no item goes to two moderators.
-            entry_of = {row.id: row.stream_id for row in rows if row.decision is None}
-            live = {entry: item for entry, item in claimed.items() if entry_of.get(item) == entry}
-            open_ids = set(live.values())
-            await self._queue.done(site.id, [entry for entry in claimed if entry not in live])
-            appealed = await appeals.shown_with(conn, rows)
-            barred = appeals.barred(moderator_id, appealed)
-            if barred:
-                await self._requeue(conn, site.id, {e: item for e, item in live.items() if item in barred})
+            # Entries taken off the stream as stale leave a round short: another round fills it
+            # (a round gives this moderator's held entries first, then new ones), until one finds
+            # none stale: they are finite, each gone once found.
+            while True:
+                claimed, stale = await self._claim_round(conn, site.id, moderator_id, limit)
+                if not stale:
+                    break
         except RedisUnavailable:
             raise Unavailable(QUEUE_DOWN) from None
         until = datetime.now(UTC) + self._lease
         return [
-            await self._item(conn, row, site.origins, moderator_id, until, appealed.get(row.id))
-            for row in rows
-            if row.id in open_ids and row.id not in barred
+            await self._item(conn, row, site.origins, moderator_id, until, appeal) for row, appeal in claimed
         ]
+
+    async def _claim_round(
+        self, conn: asyncpg.Connection, site_id: int, moderator_id: int, limit: int
+    ) -> tuple[list[tuple[StoredItem, StoredAppeal | None]], int]:
+        """Up to ``limit`` open items this moderator may decide, with their appeals; and how many
+        stale entries were taken off the stream."""
+        claimed = await self._queue.claim(
+            site_id, moderator_id, limit, int(self._lease.total_seconds() * 1000)
+        )
+        rows = await moderation.items(conn, list(claimed.values()))
+        # Only the entry PostgreSQL names is the item's; another (pushed before a rebuild of the
+        # queue), or a decided item's, comes off the stream: no item goes to two moderators.
+        entry_of = {row.id: row.stream_id for row in rows if row.decision is None}
+        live = {entry: item for entry, item in claimed.items() if entry_of.get(item) == entry}
+        stale = [entry for entry in claimed if entry not in live]
+        await self._queue.done(site_id, stale)
+        appealed = await appeals.shown_with(conn, rows)
+        barred = appeals.barred(moderator_id, appealed)
+        if barred:
+            await self._requeue(conn, site_id, {e: item for e, item in live.items() if item in barred})
+        open_ids = set(live.values()) - barred
+        return [(row, appealed.get(row.id)) for row in rows if row.id in open_ids], len(stale)
 
     async def _requeue(self, conn: asyncpg.Connection, site_id: int, entries: dict[str, int]) -> None:
         """Items this moderator may not decide (appeals against their own removals), queued again

@@ -8,7 +8,8 @@ import logging
 from collections.abc import Callable
 
 import redis.asyncio as redis
-from redis.exceptions import RedisError
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import RedisClusterException, RedisError
 
 from commentsvc.kv.client import UNAVAILABLE_ERRORS, reaching_redis
 from commentsvc.kv.keys import Keys
@@ -45,8 +46,9 @@ class LiveChannels:
         published meanwhile never arrives."""
         backoff = FIRST_BACKOFF_SECONDS
         while True:
-            pubsub = self._redis.pubsub()
+            pubsub = None
             try:
+                pubsub = await self._subscription()
                 await pubsub.psubscribe(self._keys.live_pattern())
                 while True:
                     message = await pubsub.get_message(timeout=READ_SECONDS)
@@ -58,13 +60,25 @@ class LiveChannels:
                         # Also after the driver's own reconnection, which subscribes again.
                         backoff = FIRST_BACKOFF_SECONDS
                         on_subscribed()
-            except (*UNAVAILABLE_ERRORS, RedisError) as exc:  # away, or refusing (a wrong URL)
+            except (*UNAVAILABLE_ERRORS, RedisError, RedisClusterException) as exc:  # away, or refusing
                 log.warning("live: Redis subscription lost, again in %.1f s: %r", backoff, exc)
             finally:
                 on_lost()
-                await asyncio.shield(_closed(pubsub))
+                if pubsub is not None:
+                    await asyncio.shield(_closed(pubsub))
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MOST_BACKOFF_SECONDS)
+
+
+    async def _subscription(self) -> redis.client.PubSub:
+        """A subscriber's connection. Classic pub/sub is cluster-wide: on a Redis Cluster, one
+        node's connection hears what is published on any node (the cluster client would route a
+        pattern by its slot, which means nothing for one); a node that fails is left for another
+        at the next subscription."""
+        if isinstance(self._redis, RedisCluster):
+            await self._redis.initialize()
+            return self._redis.pubsub(node=self._redis.get_random_node())
+        return self._redis.pubsub()
 
 
 async def _closed(pubsub: redis.client.PubSub) -> None:
