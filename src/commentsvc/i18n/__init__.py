@@ -15,7 +15,7 @@ LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt", "pl", "ar")
 DEFAULT_LANGUAGE = "fr"
 RIGHT_TO_LEFT = frozenset({"ar"})
 # The widget (and its sign-in popup), the e-mails, the account pages, the dashboard.
-SURFACES = ("widget", "mail", "account")
+SURFACES = ("widget", "mail", "account", "dashboard")
 
 
 def nearest(tags: Iterable[str], fallback: str = DEFAULT_LANGUAGE) -> str:
