@@ -22,6 +22,8 @@ siteChosen.push((slug) => { $("#show-settings").hidden = !manages(slug); });
 
 const sitePath = (path) => `/api/v1/sites/${encodeURIComponent(site)}${path}`;
 const settingName = (field) => WORDS.settingNames[field.name] || field.description;
+// A setting's limits as its field takes them (typed as "1000", never "1,000").
+const bounds = (field) => ({ min: String(field.minimum), max: String(field.maximum) });
 // A setting's choice in words: a language by its name in the dashboard's.
 const choiceName = (field, value) =>
   field.name === "language" ? new Intl.DisplayNames([lang], { type: "language" }).of(value) : label("choices", value);
@@ -83,7 +85,7 @@ function labelForm() {
     const input = $(`#setting-${field.name}`);
     $(`label[for="${input.id}"]`).textContent = settingName(field);
     if (field.kind === "choice") [...input.options].forEach((option) => { option.textContent = choiceName(field, option.value); });
-    const allowed = field.minimum === null ? null : t(field.kind === "text" ? "length" : "range", { min: field.minimum, max: field.maximum });
+    const allowed = field.minimum === null ? null : t(field.kind === "text" ? "length" : "range", bounds(field));
     const byDefault = field.default === null ? null : t("byDefault", { value: shownValue(field.kind === "choice" ? choiceName(field, field.default) : field.default) });
     $(`#${input.id}-hint`).textContent = [allowed, byDefault].filter(Boolean).join(" · ");
   });
@@ -123,7 +125,7 @@ async function saveSettings(event) {
 // described it); its own sentence when that says nothing more.
 function settingRefusal(field, detail) {
   if (field.minimum === null) return t("failed", { detail });
-  return t(field.kind === "text" ? "lengthBetween" : "between", { min: field.minimum, max: field.maximum });
+  return t(field.kind === "text" ? "lengthBetween" : "between", bounds(field));
 }
 
 // --- refusals next to their field -------------------------------------------------------------
