@@ -14,7 +14,7 @@ from typing import Any
 LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt", "pl", "ar")
 DEFAULT_LANGUAGE = "fr"
 RIGHT_TO_LEFT = frozenset({"ar"})
-# The widget (and its sign-in popup), the e-mails, the account pages, the dashboard.
+# The widget (and its sign-in popup), the e-mails, the account pages, the moderation pages.
 SURFACES = ("widget", "mail", "account", "dashboard")
 
 
