@@ -34,6 +34,7 @@ MEDIA_TYPES = {
     "css": "text/css",
     "json": "application/json",
 }
+# The pages' scripts and styles, and each language's catalogue (what words.js fetches).
 FILES = (
     "moderate.js",
     "moderate.css",
