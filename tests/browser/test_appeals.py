@@ -56,7 +56,7 @@ async def test_the_author_appeals_in_the_widget_and_another_moderator_reinstates
         appeal = dashboard.locator("li.item").first
         await appeal.get_by_text("Il répond à l'article.").wait_for()
         said = await dashboard.evaluate(
-            "() => [t('appeal'), t('reinstate'), t('appealNeedsReason'), t('versions'), t('decided', 'reinstate')]"
+            "() => [t('appeal'), t('reinstate'), t('appealNeedsReason'), t('versions'), t('decided', { action: label('actions', 'reinstate') })]"
         )
         kind, reinstate, needs_reason, versions, decided = said
         assert await appeal.locator(".kind").inner_text() == kind

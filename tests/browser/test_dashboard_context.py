@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from tests.browser.dashboard import (
-    LANGUAGE_TOGGLE,
     LANGUAGES,
     WORDS,
     a_queue,
+    choose_language,
     open_dashboard,
     serious_violations,
     sign_in,
@@ -95,7 +95,8 @@ async def test_the_audit_log_shows_usernames_and_links_the_articles(browser, liv
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_switching_the_language_redraws_the_items_the_log_and_the_status(browser, live_url, db, lang):
-    words, other = WORDS[lang], WORDS["fr" if lang == "en" else "en"]
+    other_lang = "fr" if lang == "en" else "en"
+    words, other = WORDS[lang], WORDS[other_lang]
     queue = await a_queue(
         live_url, db, f"{TWO_LINKS} (1)", f"{TWO_LINKS} (2)", moderation="post", max_links=1
     )
@@ -106,7 +107,7 @@ async def test_switching_the_language_redraws_the_items_the_log_and_the_status(b
     status = page.get_by_role("status")
     await status.filter(has_text=words["decided_approve"]).wait_for()
 
-    await page.get_by_role("button", name=LANGUAGE_TOGGLE).click()
+    await choose_language(page, other_lang)
     await status.filter(has_text=other["decided_approve"]).wait_for()
     decided, waiting = items.nth(0), items.nth(1)
     assert await decided.locator(".outcome").inner_text() == other["decided_approve"]
@@ -121,7 +122,7 @@ async def test_switching_the_language_redraws_the_items_the_log_and_the_status(b
     await when.wait_for()
     assert await page.locator("#entries td.what").inner_text() == other["approved"]
     assert await when.get_attribute("data-label") == other["when"]
-    await page.get_by_role("button", name=LANGUAGE_TOGGLE).click()
+    await choose_language(page, lang)
     await page.locator("#entries td.what", has_text=words["approved"]).wait_for()
     assert await when.get_attribute("data-label") == words["when"]
     assert await page.locator("html").get_attribute("lang") == lang
@@ -170,7 +171,7 @@ async def test_before_signing_in_there_is_only_the_form_and_the_language(browser
     ]
     await page.get_by_role("textbox").first.wait_for()
     assert [await control.is_visible() for control in signed_in_only] == [False] * 4
-    assert await page.get_by_role("button", name=LANGUAGE_TOGGLE).is_visible()
+    assert await page.get_by_role("combobox", name=words["language"]).is_visible()
     await context.close()
 
     context, page, _ = await sign_in(browser, live_url, moderator, lang)

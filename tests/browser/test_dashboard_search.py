@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.dashboard import LANGUAGE_TOGGLE, LANGUAGES, serious_violations, sign_in
+from tests.browser.dashboard import LANGUAGES, choose_language, serious_violations, sign_in
 from tests.builders import (
     decide,
     make_moderator,
@@ -59,7 +59,8 @@ WORDS = {
 async def test_a_moderator_searches_filters_and_pages_through_the_comments(
     browser, live_url, db, artifacts, lang
 ):
-    words, other = WORDS[lang], WORDS["fr" if lang == "en" else "en"]
+    other_lang = "fr" if lang == "en" else "en"
+    words, other = WORDS[lang], WORDS[other_lang]
     site = await make_site(db, origins=("https://news.example",), moderation="pre")
     article = f"/2026/{unique_name('ecole')}"
     async with httpx.AsyncClient(base_url=live_url) as api:
@@ -114,12 +115,12 @@ async def test_a_moderator_searches_filters_and_pages_through_the_comments(
     assert await found.count() == 2
 
     # Redrawn in the other language, the filters kept.
-    await page.get_by_role("button", name=LANGUAGE_TOGGLE).click()
+    await choose_language(page, other_lang)
     await found.nth(0).locator(".state", has_text=other["pending"]).wait_for()
     assert await found.nth(1).locator(".state").inner_text() == other["rejected"]
     assert await page.get_by_label(other["status"]).input_value() == ""
     assert await serious_violations(page) == "[]"
-    await page.get_by_role("button", name=LANGUAGE_TOGGLE).click()
+    await choose_language(page, lang)
     await found.nth(0).get_by_role("button", name=words["record"].format("Bob Durand")).click()
     await page.locator("#author-title", has_text=f"@{bob.username}").wait_for()
     assert await page.locator("#search").is_hidden()

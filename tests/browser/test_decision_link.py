@@ -61,3 +61,35 @@ async def test_an_expired_link_s_page_says_so_and_leads_to_the_dashboard(browser
     )
     assert await page.locator("#item").is_hidden()
     await context.close()
+
+
+async def test_the_page_speaks_the_alert_s_language_whichever_the_dashboard_speaks(
+    browser, live_url, db, mailbox
+):
+    site = await make_site(db, moderation="pre")
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        author = await register(api)
+        moderator = await make_moderator(api, db, site)
+        await db.execute(
+            "UPDATE users SET moderation_alerts = 'instant', language = 'de' WHERE id = $1", moderator.id
+        )
+        await post_comment(api, author, site, unique_name("article"), "Eine Bemerkung")
+        [alert] = await mailbox.wait_for_kind(moderator.email, "alert")
+    [approve] = [href for _, href in alert.links() if "action=approve" in href]
+
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    await page.goto(live_url + approve)
+    why = page.locator(".why")
+    await why.filter(has_text="Warum").wait_for()
+    assert await why.inner_text() == "Warum: Vorabmoderation (Autor noch nicht vertrauenswürdig)"
+    assert (
+        await page.get_by_role("link", name="Dashboard öffnen").get_attribute("href") == "/moderate?lang=de"
+    )
+    await page.get_by_role("button", name="Freigeben").click()
+    await (
+        page.get_by_role("status")
+        .filter(has_text=f"Entschieden: freigegeben von @{moderator.username}.")
+        .wait_for()
+    )
+    await context.close()

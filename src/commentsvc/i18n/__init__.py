@@ -14,8 +14,8 @@ from typing import Any
 LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt", "pl", "ar")
 DEFAULT_LANGUAGE = "fr"
 RIGHT_TO_LEFT = frozenset({"ar"})
-# The widget (and its sign-in popup), the e-mails, the account pages, the dashboard.
-SURFACES = ("widget", "mail", "account")
+# The widget (and its sign-in popup), the e-mails, the account pages, the moderation pages.
+SURFACES = ("widget", "mail", "account", "dashboard")
 
 
 def nearest(tags: Iterable[str], fallback: str = DEFAULT_LANGUAGE) -> str:

@@ -6,27 +6,6 @@
 // The decisions an appeal takes, and what its buttons say.
 const APPEAL_DECISIONS = { approve: "reinstate", reject: "uphold" };
 
-Object.assign(TEXT.en, {
-  appealBy: "The author's appeal:",
-  appealRemoval: (a) =>
-    `Removed (${label("actions", a.removal)}) by ${a.removed_by ? handle(a.removed_by) : t("anonymous")}` +
-    (a.removal_reason ? `, for this reason: “${a.removal_reason}”` : ""),
-  reinstate: "Reinstate", uphold: "Uphold the removal",
-  appealNeedsReason: "An appeal is decided with a reason, which its author is told: type it, then decide.",
-  appealActions: "An appeal is decided by reinstating the comment or upholding its removal.",
-  versions: "Earlier versions", firstVersion: "As first posted", editedOn: (when) => `Edited on ${when}`,
-});
-Object.assign(TEXT.fr, {
-  appealBy: "La contestation de l'auteur :",
-  appealRemoval: (a) =>
-    `Retiré (${label("actions", a.removal)}) par ${a.removed_by ? handle(a.removed_by) : t("anonymous")}` +
-    (a.removal_reason ? `, pour ce motif : « ${a.removal_reason} »` : ""),
-  reinstate: "Rétablir", uphold: "Maintenir le retrait",
-  appealNeedsReason: "Une contestation se décide avec un motif, que son auteur reçoit : écrivez-le, puis décidez.",
-  appealActions: "Une contestation se décide en rétablissant le commentaire ou en maintenant son retrait.",
-  versions: "Versions précédentes", firstVersion: "Texte d'origine", editedOn: (when) => `Modifié le ${when}`,
-});
-
 // An appeal item's own lines and buttons (the others' are as moderate.js draws them).
 function fillAppeal(li, item) {
   const appeal = item.appeal;
@@ -34,12 +13,17 @@ function fillAppeal(li, item) {
   box.hidden = !appeal;
   li.querySelectorAll(".spam, .keep").forEach((button) => { button.hidden = !!appeal; });
   if (!appeal) return;
-  $(".appeal-removal", box).textContent = t("appealRemoval", appeal);
+  const removal = {
+    action: label("actions", appeal.removal),
+    name: appeal.removed_by ? handle(appeal.removed_by) : t("anonymous"),
+    reason: appeal.removal_reason,
+  };
+  $(".appeal-removal", box).textContent = t(appeal.removal_reason ? "appealRemovalWhy" : "appealRemoval", removal);
   $(".appeal-by", box).textContent = t("appealBy");
   $(".appeal-text", box).textContent = appeal.text;
   $(".approve", li).textContent = t(APPEAL_DECISIONS.approve);
   $(".reject", li).textContent = t(APPEAL_DECISIONS.reject);
-  if (item.decision) $(".outcome", li).textContent = t("decided", APPEAL_DECISIONS[item.decision.action]);
+  if (item.decision) $(".outcome", li).textContent = t("decided", { action: label("actions", APPEAL_DECISIONS[item.decision.action]) });
 }
 
 // Whether the decision may go: an appeal's needs a reason (the reason field gets the focus), and is
@@ -76,7 +60,7 @@ async function toggleVersions(li, toggle) {
     drawVersions(list, versions);
     list.hidden = false;
     toggle.setAttribute("aria-expanded", "true");
-  } catch (error) { say("failed", error.message); }
+  } catch (error) { say("failed", { detail: error.message }); }
 }
 
 function drawVersions(list, versions) {
@@ -84,7 +68,7 @@ function drawVersions(list, versions) {
     const entry = document.createElement("li");
     const when = document.createElement("p");
     when.className = "when";
-    when.textContent = version.edited_at ? t("editedOn", new Date(version.edited_at).toLocaleString(lang)) : t("firstVersion");
+    when.textContent = version.edited_at ? t("editedOn", { when: new Date(version.edited_at).toLocaleString(lang) }) : t("firstVersion");
     const body = document.createElement("p");
     body.className = "source";
     body.textContent = version.body; // the Markdown source, as its author wrote it

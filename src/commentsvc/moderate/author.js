@@ -7,6 +7,7 @@ VIEWS.push("author");
 const REJECTABLE = ["approved", "pending"]; // what "Reject all recent" sweeps
 let record = null; // the author's record as the API gave it
 let outcomesById = new Map(); // comment id -> outcome of the last sweep
+languageChosen.push(() => { drawAuthor(); drawRejectDialog(); });
 
 async function showAuthor(userId) {
   showView("author");
@@ -20,7 +21,7 @@ async function showAuthor(userId) {
 async function loadAuthor(userId) {
   try {
     record = await api("GET", `/api/v1/sites/${encodeURIComponent(site)}/moderation/users/${userId}`);
-  } catch (error) { return say("failed", error.message); }
+  } catch (error) { return say("failed", { detail: error.message }); }
   drawAuthor();
 }
 
@@ -35,22 +36,38 @@ function drawAuthor() {
     $("#author-bans").replaceChildren();
     return;
   }
-  $("#author-title").textContent = t("authorTitle", record.account);
+  $("#author-title").textContent = t("authorTitle", { username: record.account.username, name: record.account.display_name });
   $("#author-title").tabIndex = -1;
-  $("#author-account").textContent = t("accountSince", record.account.created_at);
-  $("#author-standing").textContent = t("standing", record.standing);
-  $("#author-ban").textContent = record.ban ? t("bannedHere", record.ban) : t("notBannedHere");
+  $("#author-account").textContent = t("accountSince", { day: day(record.account.created_at) });
+  $("#author-standing").textContent = t("standing", {
+    approved: t("approvedCount", { n: record.standing.approved }),
+    rejected: t("rejectedCount", { n: record.standing.rejected }),
+    trust: t(record.standing.trusted ? "trusted" : "notTrusted"),
+  });
+  $("#author-ban").textContent = record.ban ? bannedHere(record.ban) : t("notBannedHere");
   $("#author-ban-button").hidden = record.ban !== null;
   $("#author-unban").hidden = record.ban === null;
   const sweep = $("#reject-recent");
-  sweep.textContent = t("rejectRecent", recent().length);
+  sweep.textContent = t("rejectRecent", { n: recent().length });
   sweep.disabled = !recent().length;
   $("#author-comments").replaceChildren(
     ...(record.comments.length ? record.comments.map(authorComment) : [line(t("noComments"))]),
   );
   $("#author-bans").replaceChildren(
-    ...(record.bans.length ? record.bans.map((entry) => line(t("banEntry", entry))) : [line(t("noBans"))]),
+    ...(record.bans.length ? record.bans.map((entry) => line(banEntry(entry))) : [line(t("noBans"))]),
   );
+}
+
+const by = (name) => (name ? t("by", { name }) : "");
+
+function bannedHere(ban) {
+  const values = { by: by(ban.banned_by), reason: ban.reason };
+  return ban.until ? t("bannedUntil", { ...values, day: day(ban.until) }) : t("bannedForGood", values);
+}
+
+function banEntry(entry) {
+  const said = t("banEntry", { at: new Date(entry.at).toLocaleString(lang), action: label("actions", entry.action), by: by(entry.by) });
+  return entry.reason ? `${said} — ${entry.reason}` : said;
 }
 
 function line(text) {
@@ -87,7 +104,7 @@ function askRejectRecent() {
 }
 
 function drawRejectDialog() {
-  if (record) $("#confirm-reject-title").textContent = t("confirmReject", recent().length, handle(record.account.username));
+  if (record) $("#confirm-reject-title").textContent = t("confirmReject", { n: recent().length, name: handle(record.account.username) });
 }
 
 async function rejectRecent(event) {
@@ -100,8 +117,8 @@ async function rejectRecent(event) {
   try {
     const { results } = await api("POST", `/api/v1/sites/${encodeURIComponent(site)}/moderation/bulk`, body);
     outcomesById = new Map(results.map((r) => [r.comment_id, r.outcome]));
-    say("bulkDone", "reject", results.filter((r) => r.outcome === "applied").length);
-  } catch (error) { return say("failed", error.message); }
+    say("bulkDone", { action: () => label("actions", "reject"), n: results.filter((r) => r.outcome === "applied").length });
+  } catch (error) { return say("failed", { detail: error.message }); }
   await loadAuthor(record.account.id);
 }
 
@@ -109,9 +126,9 @@ async function unbanAuthor() {
   const name = handle(record.account.username);
   try {
     await api("DELETE", `/api/v1/sites/${encodeURIComponent(site)}/bans/${record.account.id}`);
-    say("unbanned", name);
+    say("unbanned", { name });
   } catch (error) {
-    if (error.status === 404) say("notBanned", name); else say("failed", error.message);
+    if (error.status === 404) say("notBanned", { name }); else say("failed", { detail: error.message });
   }
   await loadAuthor(record.account.id);
 }
@@ -124,6 +141,4 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#confirm-reject-form").addEventListener("submit", rejectRecent);
   $("#confirm-reject-cancel").addEventListener("click", () => $("#confirm-reject").close());
   $("#confirm-reject").addEventListener("close", () => $("#reject-recent").focus());
-  // After moderate.js has switched the language (its listener was added first).
-  $("#lang").addEventListener("click", () => { drawAuthor(); drawRejectDialog(); });
 });

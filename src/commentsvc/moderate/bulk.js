@@ -4,6 +4,7 @@
 "use strict";
 
 const picked = new Set(); // item ids (strings, as li.dataset.item)
+languageChosen.push(() => drawSelection());
 let anchor = null; // the item a shift+click range starts from
 
 const queueItems = () => [...$("#items").children];
@@ -47,7 +48,7 @@ function drawSelection() {
     box.disabled = !bulkable(li);
   });
   $("#bulk").hidden = picked.size === 0;
-  $("#bulk-count").textContent = t("selected", picked.size);
+  $("#bulk-count").textContent = t("selected", { n: picked.size });
 }
 
 // The keys a selection adds (moderate.js's onKey asks first): true when the key was one of them.
@@ -80,7 +81,7 @@ async function decideSelected(action) {
   let results;
   try {
     ({ results } = await api("POST", `/api/v1/sites/${encodeURIComponent(site)}/moderation/bulk`, body));
-  } catch (error) { return say("failed", error.message); }
+  } catch (error) { return say("failed", { detail: error.message }); }
   let edited = false;
   chosen.forEach((li, n) => {
     const { outcome } = results[n];
@@ -91,7 +92,7 @@ async function decideSelected(action) {
   });
   clearSelection();
   $("#bulk-reason").value = "";
-  say("bulkDone", action, results.filter((r) => r.outcome === "applied").length);
+  say("bulkDone", { action: () => label("actions", action), n: results.filter((r) => r.outcome === "applied").length });
   if (edited) {
     // Its new text, to decide on its own; it says why it is still there.
     await fetchItems();
@@ -112,6 +113,4 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#bulk-reason").addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); decideSelected("reject"); }
   });
-  // After moderate.js has switched the language (its listener was added first).
-  $("#lang").addEventListener("click", drawSelection);
 });

@@ -4,37 +4,8 @@
 // in this page (no-referrer), and is sent to the API alone. No inline script (CSP).
 "use strict";
 
-const TEXT = {
-  en: {
-    ...LABELS.en,
-    title: "Moderation", approve: "Approve", reject: "Reject", dashboard: "Open the dashboard",
-    anonymous: "(erased account)", loading: "Loading…",
-    decided: (action, who) => `Decided: ${label("actions", action)}${who ? ` by @${who}` : ""}.`,
-    badLink: "This link is not valid, or no longer is (links work for 7 days): open the dashboard to decide.",
-    forbidden: "You no longer moderate this site.",
-    stale: "Its author edited this comment after the e-mail was sent: open the dashboard to see the new text and decide.",
-    failed: (detail) => `That did not work: ${detail}`,
-  },
-  fr: {
-    ...LABELS.fr,
-    title: "Modération", approve: "Approuver", reject: "Rejeter", dashboard: "Ouvrir le tableau de bord",
-    anonymous: "(compte effacé)", loading: "Chargement…",
-    decided: (action, who) => `Décidé : ${label("actions", action)}${who ? ` par @${who}` : ""}.`,
-    badLink: "Ce lien n'est pas valide, ou ne l'est plus (les liens valent 7 jours) : ouvrez le tableau de bord pour décider.",
-    forbidden: "Vous ne modérez plus ce site.",
-    stale: "Son auteur a modifié ce commentaire après l'envoi de l'e-mail : ouvrez le tableau de bord pour lire le nouveau texte et décider.",
-    failed: (detail) => `Échec : ${detail}`,
-  },
-};
 const query = new URLSearchParams(location.search);
 const token = query.get("token") || "";
-// Until the link says its language, the browser's.
-let lang = (navigator.language || "en").startsWith("fr") ? "fr" : "en";
-const t = (key, ...args) => {
-  const text = TEXT[lang][key];
-  return typeof text === "function" ? text(...args) : text;
-};
-const label = (group, name) => TEXT[lang][group][name] || name;
 const $ = (selector, root = document) => root.querySelector(selector);
 const say = (text) => { $("#status").textContent = text; };
 
@@ -49,7 +20,6 @@ async function call(method, body) {
 }
 
 function translate() {
-  document.documentElement.lang = lang;
   document.title = `commentsvc — ${t("title")}`;
   for (const element of document.querySelectorAll("[data-t]")) element.textContent = t(element.dataset.t);
   $("#dashboard").href = `/moderate?lang=${lang}`;
@@ -62,7 +32,7 @@ function show(linked) {
   if (item.article.link) article.href = item.article.link;
   else article.removeAttribute("href");
   $(".kind").textContent = t(item.kind === "held" ? "held" : "reported");
-  $(".why").textContent = item.held_details.length ? t("why", item.held_details.map((finding) => explained(TEXT[lang], finding))) : "";
+  $(".why").textContent = item.held_details.length ? whyHeld(item.held_details) : "";
   $(".reports").replaceChildren(...item.reports.map((report) => {
     const li = document.createElement("li");
     li.textContent = label("reasons", report.reason) + (report.note ? ` — ${report.note}` : "");
@@ -74,15 +44,15 @@ function show(linked) {
   $(".body").innerHTML = item.comment.body_html; // sanitised by the service
   $("#item").hidden = false;
   $("#buttons").hidden = Boolean(item.decision);
-  if (item.decision) say(t("decided", item.decision.action, decidedBy));
+  if (item.decision) say(t("decided", { action: label("actions", item.decision.action) + (decidedBy ? t("by", { name: decidedBy }) : "") }));
   else say("");
 }
 
 function refused(error) {
   if (error.reason === "bad_link") say(t("badLink"));
   else if (error.status === 403) say(t("forbidden"));
-  else if (error.status === 409) say(t("stale"));
-  else say(t("failed", error.message));
+  else if (error.status === 409) say(t("linkStale"));
+  else say(t("failed", { detail: error.message }));
 }
 
 async function decide(action) {
@@ -97,6 +67,8 @@ async function decide(action) {
 }
 
 async function start() {
+  // Until the link says its language, the browser's.
+  await speak(nearest([...navigator.languages]));
   translate();
   say(t("loading"));
   for (const button of document.querySelectorAll("#buttons button")) {
@@ -104,8 +76,8 @@ async function start() {
   }
   try {
     const linked = await call("GET");
-    // The mail's language, where the dashboard speaks it (else the browser's, as until now).
-    if (TEXT[linked.language]) lang = linked.language;
+    // The mail's language.
+    if (linked.language !== lang) await speak(linked.language);
     translate();
     show(linked);
     // The button the e-mail's link named has the focus: Enter confirms it.

@@ -1,6 +1,6 @@
 // The dashboard's Import view, for a site's owners (and admins): upload another system's export
 // (with the upload's progress), then follow the import the server runs in the background until
-// its summary, beside the site's earlier imports. Loaded after moderate.js, whose words (TEXT),
+// its summary, beside the site's earlier imports. Loaded after moderate.js, whose words,
 // session and helpers it uses; redrawn from the data kept below when the language changes.
 "use strict";
 
@@ -17,12 +17,15 @@ let following = null; // the timer of the next look at the followed import
 const mayImport = () => roles.some((r) => r.role === "admin" || (r.role === "owner" && r.site === site));
 siteChosen.push(() => { $("#show-imports").hidden = !mayImport(); });
 const importsPath = () => `/api/v1/sites/${encodeURIComponent(site)}/imports`;
-const number = (n) => n.toLocaleString(lang);
 
 function size(bytes) {
   const [value, unit] = bytes >= 1e6 ? [bytes / 1e6, "megabyte"] : [bytes / 1e3, "kilobyte"];
   return new Intl.NumberFormat(lang, { style: "unit", unit, maximumFractionDigits: 1 }).format(value);
 }
+
+const uploadingSaid = () =>
+  t("uploading", { percent: new Intl.NumberFormat(lang, { style: "percent" }).format(Math.round(uploaded * 100) / 100) });
+languageChosen.push(drawImports);
 
 // Leaving the view stops following its import.
 function hideImports() {
@@ -40,7 +43,7 @@ async function showImports() {
 async function fetchImports() {
   try {
     importJobs = (await api("GET", importsPath())).imports;
-  } catch (error) { say("failed", error.message); }
+  } catch (error) { say("failed", { detail: error.message }); }
   drawImports();
 }
 
@@ -52,7 +55,7 @@ function drawImports() {
   const bar = $("#import-upload");
   bar.hidden = uploaded === null;
   bar.value = uploaded || 0;
-  bar.setAttribute("aria-label", uploaded === null ? "" : t("uploading", Math.round(uploaded * 100)));
+  bar.setAttribute("aria-label", uploaded === null ? "" : uploadingSaid());
   drawCurrent();
   $("#import-jobs").replaceChildren(...importJobs.map((job) => {
     const row = document.createElement("tr");
@@ -74,30 +77,30 @@ function drawImports() {
 }
 
 function result(job) {
-  if (job.state === "done") return t("importLine", job.summary);
+  if (job.state === "done") return t("importLine", { created: job.summary.comments_created, n: job.summary.comments });
   if (job.state === "failed") return job.failure;
-  return job.state === "running" ? t("importRecords", number(job.records_read)) : "";
+  return job.state === "running" ? t("importRecords", { n: job.records_read }) : "";
 }
 
 // The followed import: its progress, then its summary or why it failed.
 function drawCurrent() {
   const box = $("#import-current");
   const job = importJobs.find((j) => j.id === followed);
-  if (uploaded !== null) return box.replaceChildren(paragraph(t("uploading", Math.round(uploaded * 100))));
+  if (uploaded !== null) return box.replaceChildren(paragraph(uploadingSaid()));
   if (!job) return box.replaceChildren();
   if (job.state === "queued") return box.replaceChildren(paragraph(t("importQueued")));
-  if (job.state === "running") return box.replaceChildren(paragraph(t("importRunning", number(job.records_read), size(job.file_bytes))));
-  if (job.state === "failed") return box.replaceChildren(paragraph(t("importFailed", job.failure)));
+  if (job.state === "running") return box.replaceChildren(paragraph(t("importRunning", { n: job.records_read, size: size(job.file_bytes) })));
+  if (job.state === "failed") return box.replaceChildren(paragraph(t("importFailed", { why: job.failure })));
   const list = document.createElement("dl");
-  Object.keys(TEXT[lang].importSummary).forEach((field) => {
-    list.append(term(label("importSummary", field)), definition(number(job.summary[field])));
+  Object.keys(WORDS.importSummary).forEach((field) => {
+    list.append(term(label("importSummary", field)), definition(job.summary[field].toLocaleString(lang)));
   });
   const skipped = Object.entries(job.summary.skipped);
   if (skipped.length) {
     const reasons = document.createElement("ul");
     reasons.append(...skipped.map(([reason, n]) => {
       const item = document.createElement("li");
-      item.textContent = t("skippedLine", label("skipReasons", reason), number(n));
+      item.textContent = t("skippedLine", { reason: label("skipReasons", reason), n });
       return item;
     }));
     list.append(term(t("importSkipped")), definition(reasons));
@@ -167,7 +170,7 @@ async function startImport(event) {
   } catch (error) {
     uploaded = null;
     drawImports();
-    say("failed", error.message);
+    say("failed", { detail: error.message });
   }
 }
 
@@ -179,7 +182,7 @@ async function follow() {
     importJobs = importJobs.map((j) => (j.id === job.id ? job : j));
     drawImports();
     if (job.state === "done" || job.state === "failed") return;
-  } catch (error) { say("failed", error.message); }
+  } catch (error) { say("failed", { detail: error.message }); }
   following = setTimeout(follow, FOLLOW_EVERY_MS);
 }
 
@@ -189,6 +192,4 @@ document.addEventListener("DOMContentLoaded", () => {
   // The other views, another site or signing out leave this one.
   ["#show-queue", "#show-log", "#sign-out"].forEach((id) => $(id).addEventListener("click", hideImports));
   $("#site").addEventListener("change", () => { followed = null; importJobs = []; hideImports(); });
-  // After moderate.js has switched the language (its listener was added first).
-  $("#lang").addEventListener("click", drawImports);
 });

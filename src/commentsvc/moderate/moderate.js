@@ -1,249 +1,17 @@
 // The moderators' dashboard: sign in, pick a site, clear the queue with the
 // mouse or the keyboard, ban and unban, close and reopen articles, read the audit
 // log (and search the comments: search.js). Tokens live in this origin's sessionStorage only; no framework, no inline
-// script (CSP). Every word on screen comes from TEXT and is drawn from the data
-// kept below, so switching the language redraws everything.
+// script (CSP). Every word on screen comes from the chosen language's catalogue (words.js) and
+// is drawn from the data kept below, so choosing another language redraws everything.
 "use strict";
 
 // The ban lengths offered, in days (0: for good).
 const BAN_DAYS = [1, 7, 30, 365, 0];
 
-const TEXT = {
-  en: {
-    ...LABELS.en,
-    title: "Moderation", site: "Site", queue: "Queue", log: "Audit log", signOut: "Sign out",
-    signInTitle: "Moderators, sign in", login: "Username or email", password: "Password", signIn: "Sign in",
-    queueTitle: "Awaiting a decision",
-    keys: "Keys: j / k next / previous · a approve · r reject · s spam · e keep · / reason (Enter rejects with it, Escape leaves it) · b ban the author (asks how long and why) · x select · shift+j / shift+k (or shift+arrows) select while moving · with a selection, a / r / s decide every selected item, Escape clears it · shift+click selects a range",
-    refresh: "Fetch more", when: "When", who: "Who", what: "What", target: "Target", reason: "Reason", more: "More",
-    reasonHint: "Enter: reject with this reason · Escape: back to the keys",
-    approve: "Approve", reject: "Reject", spam: "Spam", keep: "Keep", ban: "Ban author…",
-    close: "Close to new comments", reopen: "Reopen to comments", closedBadge: "· closed to new comments",
-    empty: "Nothing awaits a decision.", notModerator: "This account moderates no site.",
-    badLogin: "Wrong username, email or password.", decided: (action) => `Decided: ${label("actions", action)}.`,
-    banTitle: (name) => `Ban ${name} from this site`, banFor: "How long", banReason: "Reason (the author is shown it)",
-    banConfirm: "Ban", cancel: "Cancel", choose: "Choose…",
-    days: (n) => (n === 0 ? "for good" : n === 1 ? "for 1 day" : `for ${n} days`),
-    banned: (name, days) => `${name} is banned ${t("days", days)}.`,
-    lift: "Lift the ban", unbanned: (name) => `${name} may comment again.`,
-    notBanned: (name) => `${name} is not banned any more.`,
-    closedNow: (title) => `“${title}” is closed to new comments.`, reopenedNow: (title) => `“${title}” is open to comments again.`,
-    comment: (id) => `comment #${id}`,
-    history: (h) => `${h.approved} approved, ${h.rejected} rejected · account since ${day(h.account_created_at)}`,
-    anonymous: "(erased account)", failed: (detail) => `That did not work: ${detail}`,
-    stale: "Its author edited this comment meanwhile: here is the new text. Decide again.",
-    // The site owners' Settings view (settings.js) and what the audit log says of their changes.
-    settings: "Settings", settingsTitle: "Site settings", save: "Save", saved: "Settings saved.", yes: "yes", no: "no",
-    settingNames: {
-      name: "Site name, as moderators see it", moderation: "When comments are reviewed",
-      trust_after: "Approved comments after which an author is trusted (0: never)",
-      distrust_ratio: "Rejection rate that withdraws trust", hold_first_comment: "Hold a new reader's first comment (after-publication review)",
-      require_verified_email: "Hold comments from unverified e-mail addresses", max_links: "Links a comment may hold before it is held",
-      blocked_words: "Blocked words (separated by commas)", burst_count: "Comments a new account may post in a burst",
-      burst_minutes: "How long a burst lasts, in minutes", report_threshold: "Readers' reports before a comment is reviewed",
-      edit_window_minutes: "Minutes an author may edit a comment", max_depth: "Deepest reply level (0: no nesting)",
-      language: "Language of the comments (the moderators' search reads their words in it)",
-    },
-    choices: { pre: "before publication (pre-moderation)", post: "after publication (post-moderation)", fr: "French", en: "English" },
-    range: (min, max) => `from ${min} to ${max}`, length: (min, max) => `${min} to ${max} characters`,
-    byDefault: (value) => `default: ${value}`, changedSetting: (name, before, after) => `${name}: ${before} → ${after}`,
-    between: (min, max) => `Must be between ${min} and ${max}.`, lengthBetween: (min, max) => `Must be ${min} to ${max} characters long.`,
-    fieldErrors: {
-      origin: "Give an http(s) address such as https://www.example.org.", username: "No account has that username.",
-      url: "Give an absolute http(s) address the service may reach (not a private one).", events: "Choose at least one event.",
-    },
-    origins: "Origins", originsHint: "The addresses whose pages may show the comments (a change takes up to 10 seconds).",
-    newOrigin: "Origin to allow", add: "Add", remove: "Remove", revoke: "Take the role back",
-    originAdded: (origin) => `${origin} may show the comments.`, originRemoved: (origin) => `${origin} may no longer show the comments.`,
-    moderators: "Moderators", newModerator: "Username of the new moderator",
-    roles: { moderator: "moderator", owner: "owner" },
-    moderatorAdded: (name) => `${name} moderates this site.`, moderatorRevoked: (name) => `${name} no longer moderates this site.`,
-    webhooks: "Webhooks", webhookUrl: "Address to post events to", webhookEvents: "Events",
-    webhookAdded: (url) => `Events now go to ${url}.`, webhookRemoved: (url) => `Events no longer go to ${url}.`,
-    neverSent: "never sent",
-    lastSent: (at, outcome) => `last sent ${at}: ${outcome}`, answered: (status) => `answered ${status}`,
-    secretOnce: (secret) => `Its secret, shown this once (keep it): ${secret}`,
-    sso: "Sign-in through your site (SSO)", ssoRotate: "Make a new secret",
-    ssoNone: "The site has no SSO secret yet.",
-    ssoState: (since, until, accounts) =>
-      `Secret made ${since}${until ? `; the previous one works until ${until}` : ""}. ${counted(accounts, "account", "accounts")} signed in through it.`,
-    ssoSecret: (secret) => `The new secret, shown this once (give it to your site's server; the previous one works for 24 more hours): ${secret}`,
-    imports: "Import", importsTitle: "Import comments",
-    importsHelp: "Bring in the comments of another system from its export file. The import runs on the server: you may leave this page, and nothing is imported twice if you upload the same file again.",
-    importFormat: "Exported from", importFormatShort: "Format", importKey: "Article keys", importFile: "Export file",
-    importStart: "Upload and import", importsEarlier: "Imports", importState: "State", importResult: "Result",
-    importKeys: { path: "the path of each page's address", url: "each page's whole address", identifier: "the old system's own identifiers" },
-    importStates: { queued: "waiting", running: "importing", done: "done", failed: "failed" },
-    uploading: (percent) => `Uploading the file: ${percent} %`,
-    importQueued: "File received: the import starts in a moment.",
-    importRunning: (records, size) => `Importing: ${records} records read from the file (${size}).`,
-    importDone: "Import done.", importFailed: (why) => `The import failed: ${why}`,
-    importRecords: (records) => `${records} records read`,
-    importSummary: {
-      threads: "Threads read", articles_created: "Articles created", comments: "Comments read",
-      comments_created: "Comments imported", already_imported: "Already imported before", authors_created: "Authors added (as guests)",
-    },
-    importSkipped: "Left out", skippedLine: (reason, n) => `${reason}: ${n}`, importLine: (s) => `${s.comments_created} of ${s.comments} comments imported`,
-    skipReasons: {
-      thread: "its thread is not in the file", key: "its thread has no URL or identifier to key it by",
-      duplicate: "the same id appears twice in the file", already: "already imported",
-      deep: "in a reply cycle, or deeper than 50 replies", empty: "empty body",
-      long: "body longer than 10,000 characters", text: "body with control or invalid characters",
-      ping: "a pingback or trackback, not a comment",
-      type: "a WordPress comment of another type than a reader's comment (an order note, a review…)",
-    },
-    search: "Search", searchTitle: "Search the comments", searchWords: "Words (any case, with or without accents)",
-    searchStatus: "Status", searchAnyStatus: "Any status", searchAuthor: "Author (id or username)",
-    searchArticle: "Article (its key)", searchFrom: "Written from", searchTo: "Written until", searchGo: "Search",
-    searchFound: (n, more) => (more ? `The ${n} most recent matching comments; more below.` : n === 0 ? "No comment matches."
-      : n === 1 ? "1 comment matches." : `${n} comments match.`),
-    searchReason: (reason) => `Moderator's reason: ${reason}`,
-    searchRecord: (name) => `${name}: their record`,
-    select: "Select", selected: (n) => (n === 1 ? "1 item selected" : `${n} items selected`),
-    bulkReason: "Reason for all (their authors are shown it)", approveSelected: "Approve selected",
-    rejectSelected: "Reject selected", spamSelected: "Spam selected", clearSelection: "Clear the selection",
-    bulkDone: (action, n) => `${label("actions", action)}: ${n === 1 ? "1 comment" : `${n} comments`}.`,
-    outcomes: {
-      applied: "done", already_decided: "already decided: nothing to do", edited: "edited since it was held: decide it on its own",
-      deleted: "deleted meanwhile", duplicate: "sent twice", not_found: "not on this site",
-    },
-    pin: "Pin first in its thread", unpin: "Unpin", pinnedMark: "· pinned", pinnedNow: "Pinned first in its thread.", unpinnedNow: "Unpinned.",
-    authorTitle: (a) => `@${a.username} (${a.display_name})`, accountSince: (iso) => `Account since ${day(iso)}.`,
-    standing: (s) => `${s.approved} approved, ${s.rejected} rejected on this site · ${s.trusted ? "trusted" : "not trusted"}.`,
-    notBannedHere: "Not banned from this site.",
-    bannedHere: (b) => `Banned ${b.until ? `until ${day(b.until)}` : "for good"}${b.banned_by ? ` by @${b.banned_by}` : ""}: ${b.reason}`,
-    rejectRecent: (n) => `Reject all recent (${n})…`,
-    confirmReject: (n, name) => `Reject the ${n === 1 ? "latest published or held comment" : `${n} latest published or held comments`} of ${name}?`,
-    rejectThem: "Reject them", recentTitle: "Latest comments on this site", bansTitle: "Bans on this site",
-    noComments: "No comment on this site.", noBans: "Never banned from this site.",
-    banEntry: (e) => `${new Date(e.at).toLocaleString(lang)} · ${label("actions", e.action)}${e.by ? ` by @${e.by}` : ""}${e.reason ? ` — ${e.reason}` : ""}`,
-  },
-  fr: {
-    ...LABELS.fr,
-    title: "Modération", site: "Site", queue: "File d'attente", log: "Journal", signOut: "Se déconnecter",
-    signInTitle: "Modérateurs, connectez-vous", login: "Nom d'utilisateur ou e-mail", password: "Mot de passe", signIn: "Se connecter",
-    queueTitle: "En attente de décision",
-    keys: "Touches : j / k suivant / précédent · a approuver · r rejeter · s spam · e garder · / motif (Entrée rejette avec lui, Échap en sort) · b bannir l'auteur (demande pour combien de temps et pourquoi) · x sélectionner · maj+j / maj+k (ou maj+flèches) sélectionner en se déplaçant · avec une sélection, a / r / s décident de chaque élément sélectionné, Échap la vide · maj+clic sélectionne une plage",
-    refresh: "En charger d'autres", when: "Quand", who: "Qui", what: "Quoi", target: "Cible", reason: "Motif", more: "Plus",
-    reasonHint: "Entrée : rejeter avec ce motif · Échap : revenir aux touches",
-    approve: "Approuver", reject: "Rejeter", spam: "Spam", keep: "Garder", ban: "Bannir l'auteur…",
-    close: "Fermer aux commentaires", reopen: "Rouvrir aux commentaires", closedBadge: "· fermé aux commentaires",
-    empty: "Rien n'attend de décision.", notModerator: "Ce compte ne modère aucun site.",
-    badLogin: "Identifiant ou mot de passe incorrect.", decided: (action) => `Décidé : ${label("actions", action)}.`,
-    banTitle: (name) => `Bannir ${name} de ce site`, banFor: "Pour combien de temps", banReason: "Motif (montré à l'auteur)",
-    banConfirm: "Bannir", cancel: "Annuler", choose: "Choisir…",
-    days: (n) => (n === 0 ? "définitivement" : n === 1 ? "pour 1 jour" : `pour ${n} jours`),
-    banned: (name, days) => `${name} est banni ${t("days", days)}.`,
-    lift: "Lever le bannissement", unbanned: (name) => `${name} peut de nouveau commenter.`,
-    notBanned: (name) => `${name} n'est plus banni.`,
-    closedNow: (title) => `« ${title} » est fermé aux nouveaux commentaires.`,
-    reopenedNow: (title) => `« ${title} » est de nouveau ouvert aux commentaires.`,
-    comment: (id) => `commentaire n° ${id}`,
-    history: (h) =>
-      `${counted(h.approved, "approuvé", "approuvés")}, ${counted(h.rejected, "rejeté", "rejetés")} · compte depuis le ${day(h.account_created_at)}`,
-    anonymous: "(compte effacé)", failed: (detail) => `Échec : ${detail}`,
-    stale: "Son auteur a modifié ce commentaire entre-temps : voici le nouveau texte. Décidez à nouveau.",
-    settings: "Réglages", settingsTitle: "Réglages du site", save: "Enregistrer", saved: "Réglages enregistrés.", yes: "oui", no: "non",
-    settingNames: {
-      name: "Nom du site, tel que les modérateurs le voient", moderation: "Quand les commentaires sont examinés",
-      trust_after: "Commentaires approuvés après lesquels un auteur est de confiance (0 : jamais)",
-      distrust_ratio: "Taux de rejet qui retire la confiance", hold_first_comment: "Retenir le premier commentaire d'un nouveau lecteur (examen après publication)",
-      require_verified_email: "Retenir les commentaires des adresses e-mail non vérifiées", max_links: "Liens permis dans un commentaire avant qu'il soit retenu",
-      blocked_words: "Mots bloqués (séparés par des virgules)", burst_count: "Commentaires qu'un compte récent peut poster d'affilée",
-      burst_minutes: "Durée d'une rafale, en minutes", report_threshold: "Signalements de lecteurs avant qu'un commentaire soit examiné",
-      edit_window_minutes: "Minutes pendant lesquelles un auteur peut modifier un commentaire", max_depth: "Niveau de réponse le plus profond (0 : pas d'imbrication)",
-      language: "Langue des commentaires (la recherche des modérateurs lit leurs mots dans celle-ci)",
-    },
-    choices: { pre: "avant publication (pré-modération)", post: "après publication (post-modération)", fr: "français", en: "anglais" },
-    range: (min, max) => `de ${min} à ${max}`, length: (min, max) => `de ${min} à ${max} caractères`,
-    byDefault: (value) => `par défaut : ${value}`, changedSetting: (name, before, after) => `${name} : ${before} → ${after}`,
-    between: (min, max) => `Doit être compris entre ${min} et ${max}.`, lengthBetween: (min, max) => `Doit compter de ${min} à ${max} caractères.`,
-    fieldErrors: {
-      origin: "Donnez une adresse http(s) telle que https://www.example.org.", username: "Aucun compte n'a ce nom d'utilisateur.",
-      url: "Donnez une adresse http(s) absolue que le service peut joindre (pas une adresse privée).", events: "Choisissez au moins un événement.",
-    },
-    origins: "Origines", originsHint: "Les adresses dont les pages peuvent afficher les commentaires (un changement prend jusqu'à 10 secondes).",
-    newOrigin: "Origine à autoriser", add: "Ajouter", remove: "Retirer", revoke: "Retirer le rôle",
-    originAdded: (origin) => `${origin} peut afficher les commentaires.`, originRemoved: (origin) => `${origin} ne peut plus afficher les commentaires.`,
-    moderators: "Modérateurs", newModerator: "Nom d'utilisateur du nouveau modérateur",
-    roles: { moderator: "modérateur", owner: "propriétaire" },
-    moderatorAdded: (name) => `${name} modère ce site.`, moderatorRevoked: (name) => `${name} ne modère plus ce site.`,
-    webhooks: "Webhooks", webhookUrl: "Adresse où envoyer les événements", webhookEvents: "Événements",
-    webhookAdded: (url) => `Les événements partent désormais vers ${url}.`, webhookRemoved: (url) => `Les événements ne partent plus vers ${url}.`,
-    neverSent: "jamais envoyé",
-    lastSent: (at, outcome) => `dernier envoi ${at} : ${outcome}`, answered: (status) => `réponse ${status}`,
-    secretOnce: (secret) => `Son secret, montré cette seule fois (gardez-le) : ${secret}`,
-    sso: "Connexion par votre site (SSO)", ssoRotate: "Créer un nouveau secret",
-    ssoNone: "Le site n'a pas encore de secret SSO.",
-    ssoState: (since, until, accounts) =>
-      `Secret créé le ${since}${until ? ` ; le précédent fonctionne jusqu'au ${until}` : ""}. ${counted(accounts, "compte s'est connecté", "comptes se sont connectés")} par lui.`,
-    ssoSecret: (secret) => `Le nouveau secret, montré cette seule fois (donnez-le au serveur de votre site ; le précédent fonctionne encore 24 heures) : ${secret}`,
-    imports: "Importer", importsTitle: "Importer des commentaires",
-    importsHelp: "Reprenez les commentaires d'un autre système depuis son fichier d'export. L'import se fait sur le serveur : vous pouvez quitter cette page, et rien n'est importé deux fois si vous envoyez de nouveau le même fichier.",
-    importFormat: "Exporté de", importFormatShort: "Format", importKey: "Clés des articles", importFile: "Fichier d'export",
-    importStart: "Envoyer et importer", importsEarlier: "Imports", importState: "État", importResult: "Résultat",
-    importKeys: { path: "le chemin de l'adresse de chaque page", url: "l'adresse complète de chaque page", identifier: "les identifiants de l'ancien système" },
-    importStates: { queued: "en attente", running: "en cours", done: "terminé", failed: "échoué" },
-    uploading: (percent) => `Envoi du fichier : ${percent} %`,
-    importQueued: "Fichier reçu : l'import commence dans un instant.",
-    importRunning: (records, size) => `Import en cours : ${records} enregistrements lus dans le fichier (${size}).`,
-    importDone: "Import terminé.", importFailed: (why) => `L'import a échoué : ${why}`,
-    importRecords: (records) => `${records} enregistrements lus`,
-    importSummary: {
-      threads: "Fils lus", articles_created: "Articles créés", comments: "Commentaires lus",
-      comments_created: "Commentaires importés", already_imported: "Déjà importés auparavant", authors_created: "Auteurs ajoutés (comme invités)",
-    },
-    importSkipped: "Laissés de côté", skippedLine: (reason, n) => `${reason} : ${n}`, importLine: (s) => `${s.comments_created} commentaires importés sur ${s.comments}`,
-    // Why comments were left out, by the summary's codes (domain/imports.py REASONS).
-    skipReasons: {
-      thread: "son fil n'est pas dans le fichier", key: "son fil n'a ni adresse ni identifiant pour le nommer",
-      duplicate: "le même identifiant apparaît deux fois dans le fichier", already: "déjà importé",
-      deep: "dans un cycle de réponses, ou à plus de 50 réponses de profondeur", empty: "texte vide",
-      long: "texte de plus de 10 000 caractères", text: "texte avec des caractères de contrôle ou invalides",
-      ping: "un pingback ou un trackback, pas un commentaire",
-      type: "un commentaire WordPress d'un autre type que celui d'un lecteur (une note de commande, un avis…)",
-    },
-    search: "Recherche", searchTitle: "Rechercher dans les commentaires", searchWords: "Mots (casse et accents indifférents)",
-    searchStatus: "État", searchAnyStatus: "Tous les états", searchAuthor: "Auteur (id ou nom d'utilisateur)",
-    searchArticle: "Article (sa clé)", searchFrom: "Écrits depuis le", searchTo: "Écrits jusqu'au", searchGo: "Rechercher",
-    searchFound: (n, more) => (more ? `Les ${n} commentaires les plus récents qui correspondent ; d'autres plus bas.`
-      : n === 0 ? "Aucun commentaire ne correspond." : n === 1 ? "1 commentaire correspond." : `${n} commentaires correspondent.`),
-    searchReason: (reason) => `Motif du modérateur : ${reason}`,
-    searchRecord: (name) => `${name} : son dossier`,
-    select: "Sélectionner", selected: (n) => `${counted(n, "élément sélectionné", "éléments sélectionnés")}`,
-    bulkReason: "Motif pour tous (montré à leurs auteurs)", approveSelected: "Approuver la sélection",
-    rejectSelected: "Rejeter la sélection", spamSelected: "Sélection en spam", clearSelection: "Vider la sélection",
-    bulkDone: (action, n) => `${label("actions", action)} : ${counted(n, "commentaire", "commentaires")}.`,
-    outcomes: {
-      applied: "fait", already_decided: "déjà décidé : rien à faire", edited: "modifié depuis sa retenue : décidez-en seul",
-      deleted: "supprimé entre-temps", duplicate: "envoyé deux fois", not_found: "absent de ce site",
-    },
-    pin: "Épingler en tête du fil", unpin: "Désépingler", pinnedMark: "· épinglé", pinnedNow: "Épinglé en tête du fil.", unpinnedNow: "Désépinglé.",
-    authorTitle: (a) => `@${a.username} (${a.display_name})`, accountSince: (iso) => `Compte créé le ${day(iso)}.`,
-    standing: (s) =>
-      `${counted(s.approved, "approuvé", "approuvés")}, ${counted(s.rejected, "rejeté", "rejetés")} sur ce site · ${s.trusted ? "de confiance" : "pas encore de confiance"}.`,
-    notBannedHere: "Pas banni de ce site.",
-    bannedHere: (b) => `Banni ${b.until ? `jusqu'au ${day(b.until)}` : "définitivement"}${b.banned_by ? ` par @${b.banned_by}` : ""} : ${b.reason}`,
-    rejectRecent: (n) => `Rejeter tous les récents (${n})…`,
-    confirmReject: (n, name) =>
-      `Rejeter ${n === 1 ? "le dernier commentaire publié ou retenu" : `les ${n} derniers commentaires publiés ou retenus`} de ${name} ?`,
-    rejectThem: "Les rejeter", recentTitle: "Derniers commentaires sur ce site", bansTitle: "Bannissements sur ce site",
-    noComments: "Aucun commentaire sur ce site.", noBans: "Jamais banni de ce site.",
-    banEntry: (e) => `${new Date(e.at).toLocaleString(lang)} · ${label("actions", e.action)}${e.by ? ` par @${e.by}` : ""}${e.reason ? ` — ${e.reason}` : ""}`,
-  },
-};
-let lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("fr") ? "fr" : "en";
-const t = (key, ...args) => {
-  const text = TEXT[lang][key];
-  return typeof text === "function" ? text(...args) : text;
-};
-// A rule, report reason or audit action by its name in the API; one the catalogue lacks shows as it is.
-const label = (group, name) => TEXT[lang][group][name] || name;
 const $ = (selector, root = document) => root.querySelector(selector);
 const day = (iso) => (iso ? new Date(iso).toLocaleDateString(lang) : "?");
-// A number with its noun in the language's singular or plural (French: 0 and 1 take the singular).
-const counted = (n, one, other) => `${n} ${new Intl.PluralRules(lang).select(n) === "one" ? one : other}`;
 const handle = (username) => `@${username}`;
+const banLength = (days) => (days === 0 ? t("forGood") : t("forDays", { n: days }));
 
 const session = {
   get access() { return sessionStorage.getItem("access"); },
@@ -277,28 +45,54 @@ const showView = (name) => VIEWS.forEach((view) => { $(`#${view}`).hidden = view
 // What each view shows of itself for the chosen site (a nav button only some roles see), called as it changes.
 const siteChosen = [];
 let logCursor = null;
-// What is on screen, as the API gave it: drawn again in the other language on the toggle.
+// What each view draws again when the moderator chooses another language (a view's own file adds its own).
+const languageChosen = [];
+// What is on screen, as the API gave it: drawn again in another language.
 const shownItems = new Map(); // item_id (a string, as in li.dataset.item) -> item
 let logEntries = [];
-let said = null; // the status line: a TEXT key and its arguments
+let said = null; // the status line: a catalogue key and its values
 let banning = null; // what the ban dialog is about: { author, back (the element to return to), done? }
 
-function say(key, ...args) {
-  said = key ? [key, ...args] : null;
+// A value of the status line may be a function (a label, say), for it to follow a change of language.
+function say(key, values = {}) {
+  said = key ? [key, values] : null;
   $("#status").textContent = said ? t(...said) : "";
 }
 
 function translate() {
-  document.documentElement.lang = lang;
+  document.title = `commentsvc — ${t("title")}`;
   document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
-  $("#lang").textContent = lang === "fr" ? "EN" : "FR";
+  $("#lang").value = lang;
   drawBanDialog();
   document.querySelectorAll("#items > li.item").forEach((li) => fill(li, shownItems.get(li.dataset.item)));
   drawLog();
+  languageChosen.forEach((draw) => draw());
   say(...(said || []));
 }
 
+// Each language by its own name ("Deutsch", "العربية"), in its own language and direction.
+function offerLanguages() {
+  $("#lang").replaceChildren(...LANGUAGES.map((code) => {
+    const option = new Option(new Intl.DisplayNames([code], { type: "language" }).of(code), code);
+    option.lang = code;
+    option.dir = RIGHT_TO_LEFT.includes(code) ? "rtl" : "ltr";
+    return option;
+  }));
+}
+
+// The moderator's choice stays in the address (?lang=), as a link to the dashboard gives it: a
+// reload keeps it.
+async function chooseLanguage(language) {
+  if (!(await speak(language))) return;
+  const address = new URL(location.href);
+  address.searchParams.set("lang", language);
+  history.replaceState(history.state, "", address);
+  translate();
+}
+
 async function start() {
+  await speak(nearest([new URLSearchParams(location.search).get("lang"), ...navigator.languages]));
+  offerLanguages();
   translate();
   if (!session.access) return showSignIn();
   let me;
@@ -337,7 +131,7 @@ async function signIn(event) {
     session.save(await api("POST", "/api/v1/auth/login", { login: form.login.value, password: form.password.value }));
     form.reset(); say(); start();
   } catch (error) {
-    if (error.status === 401) say("badLogin"); else say("failed", error.message);
+    if (error.status === 401) say("badLogin"); else say("failed", { detail: error.message });
   }
 }
 
@@ -360,7 +154,7 @@ async function fetchItems() {
     });
     if (list.querySelector(".item:not(.decided)")) say(); else say("empty");
     select(list.querySelector(".item:not(.decided)"));
-  } catch (error) { say("failed", error.message); }
+  } catch (error) { say("failed", { detail: error.message }); }
 }
 
 const shownItemElement = (id) => [...$("#items").children].find((li) => li.dataset.item === id);
@@ -401,10 +195,10 @@ function fill(li, item) {
   $(".kind", li).textContent = t(item.kind);
   showArticle($(".article", li), item.article);
   $(".closed", li).textContent = item.article.locked ? t("closedBadge") : "";
-  $(".outcome", li).textContent = item.decision ? t("decided", item.decision.action) : item.outcome ? label("outcomes", item.outcome) : "";
+  $(".outcome", li).textContent = item.decision ? t("decided", { action: label("actions", item.decision.action) }) : item.outcome ? label("outcomes", item.outcome) : "";
   const why = $(".why", li);
   why.hidden = !item.held_details.length;
-  why.textContent = t("why", item.held_details.map((finding) => explained(TEXT[lang], finding)));
+  why.textContent = whyHeld(item.held_details);
   if (item.parent) {
     const parent = $(".parent", li);
     parent.hidden = false;
@@ -416,7 +210,11 @@ function fill(li, item) {
   // cannot pass for another's handle or for the history line.
   $(".author .name", li).textContent = author ? author.display_name : t("anonymous");
   $(".author .handle", li).textContent = author ? handle(author.username) : "";
-  $(".history", li).textContent = t("history", item.author_history);
+  $(".history", li).textContent = t("history", {
+    approved: t("approvedCount", { n: item.author_history.approved }),
+    rejected: t("rejectedCount", { n: item.author_history.rejected }),
+    since: day(item.author_history.account_created_at),
+  });
   $(".body", li).innerHTML = item.comment.body_html; // sanitised by the service
   $(".reports", li).replaceChildren(...item.reports.map((r) => {
     const entry = document.createElement("li");
@@ -447,11 +245,11 @@ async function decide(li, action) {
   try {
     const decided = await api("POST", `/api/v1/moderation/items/${li.dataset.item}/decision`, body);
     markDecided(li, decided);
-    say("decided", decided.decision.action);
+    say("decided", { action: () => label("actions", decided.decision.action) });
     const next = li.parentElement.querySelector(".item:not(.decided)");
     if (next) select(next); else fetchItems();
   } catch (error) {
-    if (error.status !== 409) return say("failed", error.message);
+    if (error.status !== 409) return say("failed", { detail: error.message });
     // Edited since it was shown: show the new text, and let the moderator decide about that.
     await fetchItems();
     select(li);
@@ -489,9 +287,9 @@ function askBan(author, back, reason = "", done = null) {
 function drawBanDialog() {
   const days = $("#ban-form").days;
   const chosen = days.value;
-  days.replaceChildren(new Option(t("choose"), ""), ...BAN_DAYS.map((n) => new Option(t("days", n), String(n))));
+  days.replaceChildren(new Option(t("choose"), ""), ...BAN_DAYS.map((n) => new Option(banLength(n), String(n))));
   days.value = chosen;
-  if (banning) $("#ban-title").textContent = t("banTitle", handle(banning.author.username));
+  if (banning) $("#ban-title").textContent = t("banTitle", { name: handle(banning.author.username) });
 }
 
 async function ban(event) {
@@ -504,11 +302,11 @@ async function ban(event) {
   try {
     await api("POST", `/api/v1/sites/${encodeURIComponent(site)}/bans`, body);
   } catch (error) {
-    $("#ban-error").textContent = t("failed", error.message); // the dialog stays, with what was typed
+    $("#ban-error").textContent = t("failed", { detail: error.message }); // the dialog stays, with what was typed
     return;
   }
   $("#ban").close();
-  say("banned", handle(author.username), days);
+  say("banned", { name: handle(author.username), days: () => banLength(days) });
   if (done) done();
 }
 
@@ -524,8 +322,8 @@ async function lock(li) {
       shownItems.set(id, changed);
       fill(shownItemElement(id), changed);
     });
-    say(locked ? "closedNow" : "reopenedNow", article.title || article.key);
-  } catch (error) { say("failed", error.message); }
+    say(locked ? "closedNow" : "reopenedNow", { title: article.title || article.key });
+  } catch (error) { say("failed", { detail: error.message }); }
 }
 
 async function showLog(more = false) {
@@ -536,7 +334,7 @@ async function showLog(more = false) {
     logEntries = more ? logEntries.concat(page.entries) : page.entries;
     logCursor = page.next_cursor;
     drawLog();
-  } catch (error) { say("failed", error.message); }
+  } catch (error) { say("failed", { detail: error.message }); }
 }
 
 function drawLog() {
@@ -571,7 +369,7 @@ function target(entry) {
     showArticle(link, entry.article);
     parts.push(link);
   }
-  if (entry.comment_id) parts.push(t("comment", entry.comment_id));
+  if (entry.comment_id) parts.push(t("comment", { id: String(entry.comment_id) }));
   if (entry.target_username) parts.push(handle(entry.target_username));
   const nodes = parts.flatMap((part, n) => (n ? [" · ", part] : [part]));
   if (entry.action === "ban" && entry.target_banned) nodes.push(button(t("lift"), () => unban(entry)));
@@ -586,7 +384,7 @@ function changed(change) {
   if (change.origin) return change.origin;
   if (change.webhook) return `#${change.webhook} ${change.url}`;
   const value = (v) => (Array.isArray(v) ? v.join(", ") || "–" : typeof v === "boolean" ? t(v ? "yes" : "no") : String(v));
-  return Object.entries(change).map(([name, [before, after]]) => t("changedSetting", label("settingNames", name), value(before), value(after))).join(" · ");
+  return Object.entries(change).map(([name, [before, after]]) => t("changedSetting", { name: label("settingNames", name), before: value(before), after: value(after) })).join(" · ");
 }
 
 function button(text, onClick) {
@@ -601,9 +399,9 @@ async function unban(entry) {
   const name = handle(entry.target_username);
   try {
     await api("DELETE", `/api/v1/sites/${encodeURIComponent(site)}/bans/${entry.target_user_id}`);
-    say("unbanned", name);
+    say("unbanned", { name });
   } catch (error) {
-    if (error.status === 404) say("notBanned", name); else say("failed", error.message);
+    if (error.status === 404) say("notBanned", { name }); else say("failed", { detail: error.message });
   }
   await showLog();
 }
@@ -611,8 +409,8 @@ async function unban(entry) {
 async function reopen(article) {
   try {
     await api("PUT", `/api/v1/sites/${encodeURIComponent(site)}/articles/lock`, { article: article.key, locked: false });
-    say("reopenedNow", article.title || article.key);
-  } catch (error) { say("failed", error.message); }
+    say("reopenedNow", { title: article.title || article.key });
+  } catch (error) { say("failed", { detail: error.message }); }
   await showLog();
 }
 
@@ -648,7 +446,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (session.refresh) await api("POST", "/api/v1/auth/logout", { refresh_token: session.refresh }).catch(() => {});
     session.clear(); say(); showSignIn();
   });
-  $("#lang").addEventListener("click", () => { lang = lang === "fr" ? "en" : "fr"; translate(); });
+  $("#lang").addEventListener("change", (event) => chooseLanguage(event.target.value));
   $("#ban-form").addEventListener("submit", ban);
   $("#ban-cancel").addEventListener("click", () => $("#ban").close());
   // However the dialog closes (Escape included), the keys work on the item again.

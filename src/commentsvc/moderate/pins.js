@@ -18,7 +18,7 @@ async function togglePin(comment, then) {
     const changed = await api("PUT", `/api/v1/comments/${comment.id}/pin`, { pinned: !comment.pinned });
     then(changed);
     say(changed.pinned ? "pinnedNow" : "unpinnedNow");
-  } catch (error) { say("failed", error.message); }
+  } catch (error) { say("failed", { detail: error.message }); }
 }
 
 function pinItem(li) {

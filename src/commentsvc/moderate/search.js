@@ -38,8 +38,9 @@ async function runSearch(more = false) {
     results = more ? results.concat(page.comments) : page.comments;
     resultsCursor = page.next_cursor;
     drawResults();
-    say("searchFound", results.length, Boolean(resultsCursor));
-  } catch (error) { say("failed", error.message); }
+    const n = results.length;
+    say(resultsCursor ? "searchFoundMore" : n ? "searchFound" : "searchNone", { n });
+  } catch (error) { say("failed", { detail: error.message }); }
 }
 
 function drawResults() {
@@ -55,6 +56,7 @@ function forgetResults() {
   drawResults();
 }
 siteChosen.push(forgetResults);
+languageChosen.push(drawResults);
 
 function resultElement(comment) {
   const li = $("#result").content.firstElementChild.cloneNode(true);
@@ -68,7 +70,7 @@ function resultElement(comment) {
   if (author) {
     // The name alone, and its unique @username apart: a display name cannot pass for another's handle.
     name.textContent = author.display_name;
-    name.setAttribute("aria-label", t("searchRecord", author.display_name));
+    name.setAttribute("aria-label", t("searchRecord", { name: author.display_name }));
     name.addEventListener("click", () => showAuthor(author.id));
     $(".handle", li).textContent = handle(author.username);
   } else {
@@ -77,7 +79,7 @@ function resultElement(comment) {
   $(".body", li).innerHTML = comment.body_html; // sanitised by the service
   const removal = $(".removal", li);
   removal.hidden = !comment.moderation_reason;
-  removal.textContent = comment.moderation_reason ? t("searchReason", comment.moderation_reason) : "";
+  removal.textContent = comment.moderation_reason ? t("searchReason", { reason: comment.moderation_reason }) : "";
   return li;
 }
 
@@ -85,6 +87,4 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#show-search").addEventListener("click", showSearch);
   $("#search-form").addEventListener("submit", (event) => { event.preventDefault(); runSearch(); });
   $("#more-results").addEventListener("click", () => runSearch(true));
-  // After moderate.js's own listener has switched the language.
-  $("#lang").addEventListener("click", drawResults);
 });

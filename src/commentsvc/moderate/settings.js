@@ -1,7 +1,7 @@
 // The site owners' Settings view: the site's name and settings (a form made from the fields the
 // API describes with them, never from a list of its own), its origins, moderators, webhooks and
 // SSO secret. Shown to the site's owners and to admins. Loaded after moderate.js, whose api, t,
-// label, $, say, site, roles and views it uses; its words are in moderate.js's TEXT.
+// label, $, say, site, roles and views it uses; its words are the dashboard's catalogue's.
 "use strict";
 
 VIEWS.push("settings");
@@ -15,12 +15,18 @@ const newSecrets = { webhook: null, sso: null };
 // The sentence next to each field the service refused, by the field's element id; drawn in
 // the current language.
 const refused = new Map();
+languageChosen.push(drawSettings);
 
 const manages = (slug) => roles.some((r) => r.role === "admin" || (r.role === "owner" && r.site === slug));
 siteChosen.push((slug) => { $("#show-settings").hidden = !manages(slug); });
 
 const sitePath = (path) => `/api/v1/sites/${encodeURIComponent(site)}${path}`;
-const settingName = (field) => TEXT[lang].settingNames[field.name] || field.description;
+const settingName = (field) => WORDS.settingNames[field.name] || field.description;
+// A setting's limits as its field takes them (typed as "1000", never "1,000").
+const bounds = (field) => ({ min: String(field.minimum), max: String(field.maximum) });
+// A setting's choice in words: a language by its name in the dashboard's.
+const choiceName = (field, value) =>
+  field.name === "language" ? new Intl.DisplayNames([lang], { type: "language" }).of(value) : label("choices", value);
 const when = (iso) => new Date(iso).toLocaleString(lang);
 
 async function showSettings() {
@@ -34,7 +40,7 @@ async function showSettings() {
       api("GET", sitePath("/webhooks")), api("GET", sitePath("/sso")),
     ]);
     owned = settings; siteRoles = moderators.moderators; siteWebhooks = webhooks.webhooks; ssoStatus = sso;
-  } catch (error) { return say("failed", error.message); }
+  } catch (error) { return say("failed", { detail: error.message }); }
   buildForm();
   drawSettings();
 }
@@ -78,9 +84,9 @@ function labelForm() {
   owned.fields.forEach((field) => {
     const input = $(`#setting-${field.name}`);
     $(`label[for="${input.id}"]`).textContent = settingName(field);
-    if (field.kind === "choice") [...input.options].forEach((option) => { option.textContent = label("choices", option.value); });
-    const allowed = field.minimum === null ? null : t(field.kind === "text" ? "length" : "range", field.minimum, field.maximum);
-    const byDefault = field.default === null ? null : t("byDefault", shownValue(field.kind === "choice" ? label("choices", field.default) : field.default));
+    if (field.kind === "choice") [...input.options].forEach((option) => { option.textContent = choiceName(field, option.value); });
+    const allowed = field.minimum === null ? null : t(field.kind === "text" ? "length" : "range", bounds(field));
+    const byDefault = field.default === null ? null : t("byDefault", { value: shownValue(field.kind === "choice" ? choiceName(field, field.default) : field.default) });
     $(`#${input.id}-hint`).textContent = [allowed, byDefault].filter(Boolean).join(" · ");
   });
 }
@@ -107,7 +113,7 @@ async function saveSettings(event) {
     say("saved");
   } catch (error) {
     const field = owned.fields.find((f) => f.name === error.field);
-    if (!field) { drawSettings(); return say("failed", error.message); }
+    if (!field) { drawSettings(); return say("failed", { detail: error.message }); }
     refused.set(`setting-${field.name}`, () => settingRefusal(field, error.message));
     drawSettings();
     say();
@@ -118,8 +124,8 @@ async function saveSettings(event) {
 // Why the service refused a setting's value, from what the setting may be (as the service
 // described it); its own sentence when that says nothing more.
 function settingRefusal(field, detail) {
-  if (field.minimum === null) return t("failed", detail);
-  return t(field.kind === "text" ? "lengthBetween" : "between", field.minimum, field.maximum);
+  if (field.minimum === null) return t("failed", { detail });
+  return t(field.kind === "text" ? "lengthBetween" : "between", bounds(field));
 }
 
 // --- refusals next to their field -------------------------------------------------------------
@@ -143,9 +149,9 @@ function drawRefusals() {
 function refuseField(ids, error) {
   const id = ids[error.field];
   const { field, message } = error;
-  if (id) refused.set(id, () => TEXT[lang].fieldErrors[field] || t("failed", message));
+  if (id) refused.set(id, () => WORDS.fieldErrors[field] || t("failed", { detail: message }));
   drawSettings();
-  if (!id) return say("failed", message);
+  if (!id) return say("failed", { detail: message });
   say();
   $(`#${id}`).focus();
 }
@@ -171,7 +177,7 @@ function drawSettings() {
   $("#webhooks").replaceChildren(...siteWebhooks.map((hook) => {
     const item = document.createElement("li");
     const last = hook.last_delivery;
-    const sent = last ? t("lastSent", when(last.at), last.error || t("answered", last.status)) : t("neverSent");
+    const sent = last ? t("lastSent", { at: when(last.at), outcome: last.error || t("answered", { status: String(last.status) }) }) : t("neverSent");
     item.append(`${hook.url} · ${hook.events.join(", ")} · ${sent}`, button(t("remove"), () => removeWebhook(hook)));
     return item;
   }));
@@ -184,12 +190,16 @@ function drawSettings() {
       return choice;
     }));
   }
-  $("#webhook-secret").textContent = newSecrets.webhook ? t("secretOnce", newSecrets.webhook) : "";
+  $("#webhook-secret").textContent = newSecrets.webhook ? t("secretOnce", { secret: newSecrets.webhook }) : "";
   const sso = ssoStatus;
   $("#sso-state").textContent = sso.current_since
-    ? t("ssoState", when(sso.current_since), sso.previous_valid_until && when(sso.previous_valid_until), sso.accounts)
+    ? t(sso.previous_valid_until ? "ssoStatePrevious" : "ssoState", {
+      since: when(sso.current_since),
+      until: sso.previous_valid_until && when(sso.previous_valid_until),
+      accounts: t("ssoAccounts", { n: sso.accounts }),
+    })
     : t("ssoNone");
-  $("#sso-secret").textContent = newSecrets.sso ? t("ssoSecret", newSecrets.sso) : "";
+  $("#sso-secret").textContent = newSecrets.sso ? t("ssoSecret", { secret: newSecrets.sso }) : "";
   drawRefusals();
 }
 
@@ -204,15 +214,15 @@ async function addOrigin(event) {
   event.target.reset();
   drawSettings();
   // As the service wrote it (https://www.example.org for HTTPS://WWW.Example.org/page).
-  say("originAdded", owned.origins.find((origin) => !before.includes(origin)) || typed);
+  say("originAdded", { origin: owned.origins.find((origin) => !before.includes(origin)) || typed });
 }
 
 async function removeOrigin(origin) {
   refused.clear();
   try {
     owned = await api("DELETE", sitePath(`/origins?origin=${encodeURIComponent(origin)}`));
-    say("originRemoved", origin);
-  } catch (error) { say("failed", error.message); }
+    say("originRemoved", { origin });
+  } catch (error) { say("failed", { detail: error.message }); }
   drawSettings();
 }
 
@@ -225,7 +235,7 @@ async function addModerator(event) {
   } catch (error) { return refuseField({ username: "new-moderator" }, error); }
   event.target.reset();
   drawSettings();
-  say("moderatorAdded", handle(siteRoles.find((r) => r.username.toLowerCase() === username.toLowerCase()).username));
+  say("moderatorAdded", { name: handle(siteRoles.find((r) => r.username.toLowerCase() === username.toLowerCase()).username) });
 }
 
 async function revokeModerator(username) {
@@ -233,8 +243,8 @@ async function revokeModerator(username) {
   try {
     await api("DELETE", sitePath(`/moderators/${encodeURIComponent(username)}`));
     siteRoles = (await api("GET", sitePath("/moderators"))).moderators;
-    say("moderatorRevoked", handle(username));
-  } catch (error) { say("failed", error.message); }
+    say("moderatorRevoked", { name: handle(username) });
+  } catch (error) { say("failed", { detail: error.message }); }
   drawSettings();
 }
 
@@ -249,7 +259,7 @@ async function addWebhook(event) {
     newSecrets.webhook = added.secret;
     siteWebhooks = (await api("GET", sitePath("/webhooks"))).webhooks;
     form.reset();
-    say("webhookAdded", added.url);
+    say("webhookAdded", { url: added.url });
   } catch (error) { return refuseField({ url: "new-webhook", events: "new-webhook-events" }, error); }
   drawSettings();
 }
@@ -259,8 +269,8 @@ async function removeWebhook(hook) {
   try {
     await api("DELETE", sitePath(`/webhooks/${hook.id}`));
     siteWebhooks = siteWebhooks.filter((other) => other.id !== hook.id);
-    say("webhookRemoved", hook.url);
-  } catch (error) { say("failed", error.message); }
+    say("webhookRemoved", { url: hook.url });
+  } catch (error) { say("failed", { detail: error.message }); }
   drawSettings();
 }
 
@@ -269,7 +279,7 @@ async function rotateSso() {
     const made = await api("POST", sitePath("/sso/secret"));
     ssoStatus = made.status;
     newSecrets.sso = made.secret;
-  } catch (error) { say("failed", error.message); }
+  } catch (error) { say("failed", { detail: error.message }); }
   drawSettings();
 }
 
@@ -280,6 +290,4 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#moderator-form").addEventListener("submit", addModerator);
   $("#webhook-form").addEventListener("submit", addWebhook);
   $("#sso-rotate").addEventListener("click", rotateSso);
-  // After moderate.js's own listener has switched the language.
-  $("#lang").addEventListener("click", drawSettings);
 });
