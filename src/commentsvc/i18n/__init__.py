@@ -14,8 +14,9 @@ from typing import Any
 LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt", "pl", "ar")
 DEFAULT_LANGUAGE = "fr"
 RIGHT_TO_LEFT = frozenset({"ar"})
-# The widget (and its sign-in popup), the e-mails, the account pages, the dashboard.
-SURFACES = ("widget", "mail", "account")
+# The widget in two parts (what shows the thread; its forms and refusals, loaded when first needed,
+# with the sign-in popup's words), the e-mails, the account pages.
+SURFACES = ("widget", "widget_forms", "mail", "account")
 
 
 def nearest(tags: Iterable[str], fallback: str = DEFAULT_LANGUAGE) -> str:
