@@ -54,8 +54,8 @@
     return relative.format(-Math.floor(s / 86400), "day");
   }
 
-  // The forms, their script and words fetched when a reader first needs one (the thread is shown
-  // without them); once here, a form shows at once.
+  // The forms, their script and words fetched when a reader first needs one, not on idle: most
+  // readers only read, and never download them. Once here, a form shows at once.
   var forms = null, coming = null;
   function withForms(then) {
     if (forms) { then(forms); return; }
