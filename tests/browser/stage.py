@@ -14,11 +14,23 @@ from urllib.parse import urlencode
 import asyncpg
 import httpx
 
+from commentsvc.i18n import catalogue
 from tests.builders import PASSWORD, Reader, make_moderator, make_site, register, unique_name
 
 ORIGIN = "https://news.example"
 ARTICLE = "les-tiers-lieux"
 LANGS = ("fr", "en")
+
+
+def widget_words(lang: str) -> dict:
+    """The widget's catalogue in ``lang`` as a page holds it once its forms came (words.js,
+    addWords): the thread's part, then the forms' part, a group both have taking both's entries."""
+    words = {
+        key: dict(said) if isinstance(said, dict) else said for key, said in catalogue("widget", lang).items()
+    }
+    for key, said in catalogue("widget_forms", lang).items():
+        words[key] = {**words[key], **said} if key in words else said
+    return words
 
 
 @dataclass
@@ -51,7 +63,8 @@ class Stage:
             await page.reload()
             await page.locator("#account .row").first.wait_for()
         await page.locator("#comments > *").first.wait_for()
-        self.words = await page.evaluate("() => MESSAGES[document.documentElement.lang]")
+        # The forms' words come with the first form: the catalogue itself says them all.
+        self.words = widget_words(self.lang)
         return page
 
     async def store(
@@ -122,7 +135,7 @@ async def staged(
 
 async def sentence(page, key: str) -> re.Pattern[str]:
     """The catalogue's error sentence for ``key`` in the page's language, its {…} as any text."""
-    template = await page.evaluate("k => MESSAGES[document.documentElement.lang].errors[k]", key)
+    template = widget_words(await page.evaluate("document.documentElement.lang"))["errors"].get(key)
     assert template, f"no sentence for {key!r}"
     return re.compile("^" + ".+".join(re.escape(part) for part in re.split(r"\{\w+\}", template)) + "$")
 

@@ -1,7 +1,7 @@
 """Every refusal the widget can meet is said in the reader's language, with the widget's own
 sentence: one per reason, else per code and field, else per code. The table below reaches each
 one through the widget itself, in French and in English, and is checked against the service's
-lists of reasons and codes, as is the catalogue (i18n/widget/)."""
+lists of reasons and codes, as is the catalogue (i18n/widget/ and i18n/widget_forms/)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import pytest
 from commentsvc.api.errors import HTTP_ERROR_CODES, OTHER_HTTP_ERROR
 from commentsvc.domain.sso import rotate_secret
 from commentsvc.errors import Reason, ServiceError
-from commentsvc.i18n import DEFAULT_LANGUAGE, catalogue
-from tests.browser.stage import ARTICLE, LANGS, Stage, sentence, staged
+from commentsvc.i18n import DEFAULT_LANGUAGE
+from tests.browser.stage import ARTICLE, LANGS, Stage, sentence, staged, widget_words
 from tests.builders import PASSWORD, Reader, decide, make_moderator, make_site, moderation_queue, post_comment
 from tests.host_site import host_token
 from tests.served import serve
@@ -499,7 +499,7 @@ def test_the_table_reaches_every_reason_and_every_code_the_widget_can_meet():
 
 def test_the_catalogue_has_a_sentence_for_every_reason_and_code():
     """In the reference catalogue; tests/unit/test_catalogues.py holds every other to its keys."""
-    errors = catalogue("widget", DEFAULT_LANGUAGE)["errors"]
+    errors = widget_words(DEFAULT_LANGUAGE)["errors"]
     reasons = {r.value for r in Reason}
     fields = {key for key in errors if "." in key}
     assert {key.split(".")[0] for key in fields} == {"invalid"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.stage import ARTICLE, LANGS, open_article, staged
+from tests.browser.stage import ARTICLE, LANGS, open_article, staged, widget_words
 from tests.builders import PASSWORD, make_moderator, post_comment
 
 
@@ -143,7 +143,7 @@ async def test_a_closed_discussion_says_so_and_offers_no_text_box(browser, db, l
 @pytest.mark.parametrize(("lang", "query"), [("fr", ""), ("en", "?lang=en")])
 async def test_add_a_comment_while_signed_out_opens_the_sign_in_form(browser, demo, lang, query):
     context, page, frame = await open_article(browser, demo, f"article.html{query}")
-    words = await frame.locator("html").evaluate("() => MESSAGES[document.documentElement.lang]")
+    words = widget_words(await frame.locator("html").get_attribute("lang"))
     await frame.get_by_role("button", name=words["add"]).click()  # with the mouse
     login = frame.get_by_label(words["login"])
     await login.wait_for()
@@ -161,6 +161,7 @@ async def test_the_browser_checks_the_registration_fields_first_in_the_widgets_w
         page.on("request", lambda request: sent.append(request.url) if "/auth/" in request.url else None)
         await stage.button("signUp").click()
         form = page.locator("form.account")
+        await form.wait_for()  # the first form comes with the forms' script
         constraints = await form.locator("input").evaluate_all(
             "inputs => Object.fromEntries(inputs.map(i => [i.name, [i.type, i.required, i.minLength, i.maxLength]]))"
         )

@@ -51,30 +51,41 @@ def asset(name: str) -> Asset:
     return Asset(stem, extension, _source(name))
 
 
-# The groups of the widget's catalogue that only another page reads: the one-line page of a
-# refused embed, and the sign-in popup's last page (with the refusals' sentences).
-PAGE_GROUPS = {"refused": ("refused",), "popup": ("popup", "errors")}
+# Each page's words, a part of the widget's catalogue: the thread's ("widget"), named by the
+# widget's document; its forms' ("forms"), fetched with forms.js when a reader first needs a form,
+# which joins the thread's part already on the page (so comes without words.js); and two pages of
+# their own, each reading only its groups: a refused embed's line, and the sign-in popup's last
+# page (with the refusals' sentences).
+PAGES = {
+    "widget": ("widget", None),
+    "forms": ("widget_forms", None),
+    "refused": ("widget", ("refused",)),
+    "popup": ("widget_forms", ("popup", "errors")),
+}
+OWN_GROUPS = frozenset({"refused", "popup"})
 
 
 @cache
 def words(language: str, page: str = "widget") -> Asset:
     """What a page of the widget's says, in one language: words.js, then the page's part of that
-    language's catalogue (the widget's: all but the other pages' groups)."""
-    entries = catalogue("widget", language)
-    if page in PAGE_GROUPS:
-        entries = {group: entries[group] for group in PAGE_GROUPS[page]}
-    else:
-        entries = {key: said for key, said in entries.items() if key not in ("refused", "popup")}
+    language's catalogue (for the forms, that part alone, added to the thread's)."""
+    part, groups = PAGES[page]
+    entries = {
+        group: said
+        for group, said in catalogue(part, language).items()
+        if (group in groups if groups else group not in OWN_GROUPS)
+    }
     text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
     stem = "words" if page == "widget" else f"words-{page}"
+    if page == "forms":
+        return Asset(f"{stem}-{language}", "js", f'addWords("{language}", {text});\n')
     return Asset(f"{stem}-{language}", "js", f"{_source('words.js')}\nMESSAGES.{language} = {text};\n")
 
 
 @cache
 def hashed_assets() -> dict[str, Asset]:
-    pages = ("widget", "refused", "popup")
-    served = [asset("widget.js"), asset("refused.js"), asset("widget.css")]
-    served += [words(language, page) for language in LANGUAGES for page in pages]
+    served = [asset("widget.js"), asset("forms.js"), asset("refused.js"), asset("widget.css")]
+    served += [words(language, page) for language in LANGUAGES for page in PAGES]
     return {a.hashed_name: a for a in served}
 
 

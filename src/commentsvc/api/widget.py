@@ -33,9 +33,12 @@ DOCUMENT = """<!doctype html>
 <title>{title}</title><link rel="stylesheet" href="/widget/{css}"><script src="/widget/{messages}" defer></script><script src="/widget/{js}" defer></script></head>
 <body>{body}</body></html>
 """
+# data-forms names the forms' script and words, which the widget fetches when a reader first needs
+# a form: a first view is the thread's alone.
 EMBED_BODY = (
     '<div id="app" data-site="{site}" data-article="{article}" data-title="{article_title}" data-url="{url}" '
-    'data-id="{id}" data-origin="{origin}" data-lang="{lang}" data-providers="{providers}"{sso}></div>'
+    'data-id="{id}" data-origin="{origin}" data-lang="{lang}" data-providers="{providers}" data-forms="{forms}"{sso}>'
+    "</div>"
 )
 # A host site's sign-in: the widget takes its reader from the host, and sends "sign in" and "sign
 # out" to the host's own pages.
@@ -125,6 +128,7 @@ async def embed_document(
         else "",
         # The identity providers readers may sign in with: [[name, label], ...].
         providers=html.escape(json.dumps([[p.name, p.label] for p in state.sign_in.providers.values()])),
+        forms=" ".join(f"/widget/{part.hashed_name}" for part in (asset("forms.js"), words(lang, "forms"))),
     )
     # Only the asking page's origin: the list of the site's origins is nobody else's business.
     headers = {"Content-Security-Policy": EMBED_CSP.format(origin=origin), "Cache-Control": "no-cache"}

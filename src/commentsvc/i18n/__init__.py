@@ -14,8 +14,9 @@ from typing import Any
 LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt", "pl", "ar")
 DEFAULT_LANGUAGE = "fr"
 RIGHT_TO_LEFT = frozenset({"ar"})
-# The widget (and its sign-in popup), the e-mails, the account pages, the moderation pages.
-SURFACES = ("widget", "mail", "account", "dashboard")
+# The widget in two parts (what shows the thread; its forms and refusals, loaded when first needed,
+# with the sign-in popup's words), the e-mails, the account pages, the moderation pages.
+SURFACES = ("widget", "widget_forms", "mail", "account", "dashboard")
 
 
 def nearest(tags: Iterable[str], fallback: str = DEFAULT_LANGUAGE) -> str:

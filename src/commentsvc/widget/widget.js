@@ -1,10 +1,11 @@
 // The comment widget, running in an iframe on the service's origin: the host
 // page can neither style it nor read its tokens. No framework, no inline code;
-// its words are its language's catalogue (words.js), loaded first.
+// its words are its language's catalogue (words.js), loaded first. This script shows the
+// thread; the forms come with their own script and words (forms.js) when a reader first needs one.
 "use strict";
 (function () {
   var app = document.getElementById("app"), cfg = app.dataset, lang = cfg.lang;
-  var t = MESSAGES[lang], E = t.errors, plural = new Intl.PluralRules(lang);
+  var t = MESSAGES[lang], plural = new Intl.PluralRules(lang);
   var relative = new Intl.RelativeTimeFormat(lang);
   var base = "/api/v1/sites/" + encodeURIComponent(cfg.site);
   var store = (function () { try { localStorage.setItem("csvc", "1"); return localStorage; } catch (e) { return null; } })();
@@ -16,9 +17,10 @@
   var sso = cfg.sso === "1";
   function session(k) { return sso ? memory[k] || null : get(k); }
   function keep(k, v) { if (!sso) set(k, v); else if (v == null) delete memory[k]; else memory[k] = v; }
-  var me = JSON.parse(session("csvc.me") || "null"), sort = "oldest", cursor = null, count = 0;
-  // What the last page said: the article closed or not, and what the signed-in reader may do.
-  var locked = false, viewer = null, drawn = null;
+  // Who reads, and what the last page said: the article closed or not, and what the signed-in
+  // reader may do (the forms read and change it too).
+  var s = { me: JSON.parse(session("csvc.me") || "null"), locked: false, viewer: null };
+  var sort = "oldest", cursor = null, count = 0, drawn = null;
   // Comments reported from this page: the thread does not say which ones a reader reported.
   var reported = {};
   // The identity providers ([name, label]) and the sign-in popup this frame opened, if any.
@@ -42,7 +44,6 @@
     box.replaceChildren();
     if (text) box.append(el("p", { class: error ? "note error" : "note", role: error ? "alert" : "status", text: text }));
   }
-  function unit(n, name) { return new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "long" }).format(n); }
   function day(iso) { return new Date(iso).toLocaleString(lang, { dateStyle: "long", timeStyle: "short" }); }
   function points(n) { return fillIn(t.points[plural.select(n)], { n: n }); }
   function ago(iso) {
@@ -52,20 +53,25 @@
     if (s < 86400) return relative.format(-Math.floor(s / 3600), "hour");
     return relative.format(-Math.floor(s / 86400), "day");
   }
-  function wait(seconds) {
-    if (seconds < 60) return unit(Math.max(seconds, 1), "second");
-    return seconds < 3600 ? unit(Math.ceil(seconds / 60), "minute") : unit(Math.ceil(seconds / 3600), "hour");
+
+  // The forms, their script and words fetched when a reader first needs one, not on idle: most
+  // readers only read, and never download them. Once here, a form shows at once.
+  var forms = null, coming = null;
+  function withForms(then) {
+    if (forms) { then(forms); return; }
+    coming = coming || new Promise(function (resolve, reject) {
+      var parts = cfg.forms.split(" "), left = parts.length;
+      parts.forEach(function (src) {
+        document.head.append(el("script", { src: src, onload: function () { if (!--left) resolve(); }, onerror: reject }));
+      });
+    }).then(function () { forms = FORMS(view); return forms; }, function (err) { coming = null; throw err; });
+    coming.then(then, function () { fail(t.offline); });
   }
-  // The reader's sentence for a refusal: by reason, else code and field, else code, else status class.
-  function explain(err) {
-    if (err.offline) return t.offline;
-    var d = err.data, reason = d.reason === "banned" && !d.banned_until ? "banned_permanently" : d.reason;
-    var sentence = E[reason] || E[d.code + "." + d.field] || E[d.code] || E[err.status >= 500 ? "5xx" : "4xx"];
-    return fillIn(sentence, {
-      until: d.banned_until && day(d.banned_until), why: d.ban_reason,
-      minutes: d.edit_window_minutes && unit(d.edit_window_minutes, "minute"),
-      wait: wait(err.retryAfter),
-    });
+  // A refusal in the reader's words: its sentence comes with the forms (but not the one that says
+  // the network is gone, with which the forms would not come).
+  function explained(err, then) {
+    if (err.offline) then(t.offline);
+    else withForms(function (f) { then(f.explain(err)); });
   }
 
   function api(method, path, body, extra, retried) {
@@ -96,14 +102,14 @@
     }, function (refused) { if (refused.offline) throw refused; return signOut(refused); });
   }
   function signOut(err) {
-    signedIn(null); render(); fail(explain(err));
+    signedIn(null); render(); explained(err, fail);
     err.shown = true;
     throw err;
   }
   function signedIn(pair) {
-    me = pair ? pair.user : null;
+    s.me = pair ? pair.user : null;
     keep("csvc.access", pair && pair.access_token); keep("csvc.refresh", pair && pair.refresh_token);
-    keep("csvc.me", me && JSON.stringify(me));
+    keep("csvc.me", s.me && JSON.stringify(s.me));
   }
   // What an action that failed shows: a ban or a closed discussion redraws the widget, whose
   // banner then says it; anything else is said beside the action.
@@ -112,7 +118,7 @@
       if (err.shown) return;
       var reason = err.data && err.data.reason;
       if (reason === "banned" || reason === "locked") { load(true); return; }
-      note(box, explain(err), true);
+      explained(err, function (sentence) { note(box, sentence, true); });
     };
   }
 
@@ -120,84 +126,10 @@
   function resize() { parent.postMessage({ commentsvc: "height", id: Number(cfg.id), title: document.title, height: document.documentElement.getBoundingClientRect().height }, cfg.origin); }
   new ResizeObserver(resize).observe(document.documentElement);
 
-  // The browser checks what it can before sending, and says it with the widget's own sentence.
-  function checked(input, field) {
-    input.addEventListener("invalid", function () { input.setCustomValidity(E["invalid." + field]); });
-    input.addEventListener("input", function () { input.setCustomValidity(""); });
-    return input;
-  }
-
-  function draftKey(parentId) { return "csvc.draft." + cfg.site + "." + cfg.article + "." + (parentId || ""); }
-
-  // A text box with its preview; `onCancel` (replies, edits) adds a Cancel button.
-  function composer(parentId, initial, onDone, onCancel) {
-    var key = initial == null ? draftKey(parentId) : null, box = el("div", { class: "status" });
-    var area = checked(el("textarea", { name: "body", dir: "auto", rows: 4, maxlength: 10000, required: true, "aria-label": t.write, placeholder: t.write }), "body");
-    area.value = initial != null ? initial : get(key) || "";
-    var shown = el("div", { class: "body", dir: "auto" });
-    var preview = el("div", { class: "preview", hidden: true }, [el("p", { class: "caption", text: t.previewTitle }), shown]);
-    // A preview of another text than the box's would mislead: it goes as soon as the text changes.
-    area.addEventListener("input", function () { if (key) set(key, area.value || null); preview.hidden = true; });
-    var form = el("form", { class: "composer", onsubmit: function (e) {
-      e.preventDefault(); note(box);
-      onDone(area.value).then(function () {
-        // Posted: the box is emptied (a second click would post it again) and the preview goes with it.
-        preview.hidden = true; shown.replaceChildren();
-        if (key) { set(key, null); area.value = ""; }
-      }, failed(box));
-    } }, [
-      area, preview,
-      el("div", { class: "row" }, [
-        el("button", { type: "button", text: t.preview, onclick: function () {
-          note(box);
-          api("POST", "/api/v1/preview", { body: area.value }).then(function (r) {
-            shown.innerHTML = r.body_html; preview.hidden = false; // sanitised by the service
-          }, failed(box));
-        } }),
-        el("button", { type: "submit", class: "primary", text: initial != null ? t.save : t.publish }),
-        onCancel ? el("button", { type: "button", text: t.cancel, onclick: function () { if (key) set(key, null); onCancel(); } }) : null,
-      ]),
-      box,
-    ]);
-    return form;
-  }
-
-  function newKey() {
-    var bytes = crypto.getRandomValues(new Uint8Array(16));  // randomUUID needs a secure context
-    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
-  }
-
-  // After a change the thread is read again; the changed comment gets the focus and says what became of it.
-  function reloadAt(id, message) {
-    return load(true).then(function () {
-      var n = app.querySelector("[data-id='" + id + "']");
-      if (!n) return;
-      n.focus(); note(n.querySelector(":scope > .status"), message);
-    });
-  }
-
-  function post(parentId) {
-    // The same text sent again (a double click, a retry after a timeout) carries the same
-    // Idempotency-Key: the service answers with the comment it already made, not a second one.
-    var sent = null;
-    return function (text) {
-      var body = { article: cfg.article, body: text, article_title: cfg.title || undefined, article_url: cfg.url || undefined };
-      if (parentId) body.parent_id = parentId;
-      if (!sent || sent.text !== text) sent = { text: text, key: newKey() };
-      return api("POST", base + "/comments", body, { "Idempotency-Key": sent.key }).then(function (c) {
-        sent = null;
-        posted[c.id] = true; delete fresh[c.id]; showFresh(); // its own announcement is no news
-        var message = c.status === "approved" ? t.posted : t.held;
-        say(message);
-        return reloadAt(c.id, message);
-      });
-    };
-  }
-
   function comment(c) {
-    var mine = me && c.author && c.author.id === me.id, node = el("article", { class: "comment", tabindex: -1, "data-id": c.id });
+    var me = s.me, mine = me && c.author && c.author.id === me.id, node = el("article", { class: "comment", tabindex: -1, "data-id": c.id });
     var removed = c.status === "rejected" || c.status === "spam" || c.status === "removed";
-    var allowed = me && !(viewer && viewer.banned), open = allowed && !locked;
+    var allowed = me && !(s.viewer && s.viewer.banned), open = allowed && !s.locked;
     var head = el("p", { class: "meta" }, [
       // The unique @username beside the free-form display name: namesakes and look-alikes stay apart.
       // Readers' own words take their own direction (dir=auto), whatever the widget's language.
@@ -208,7 +140,7 @@
       // Its author (and moderators, who are sent its source) may open the texts edits replaced.
       c.edited_at ? (c.body != null ? el("button", { type: "button", class: "link", "aria-expanded": "false",
         "aria-label": t.showVersions, text: t.edited,
-        onclick: function (e) { versions(c, node, e.currentTarget); } }) : t.edited) : null,
+        onclick: function (e) { var button = e.currentTarget; withForms(function (f) { f.versions(c, node, button); }); } }) : t.edited) : null,
       c.pinned ? el("span", { class: "badge pinned", text: t.pinned }) : null,
       c.status === "pending" ? el("span", { class: "badge", text: t.pending }) : null,
       removed ? el("span", { class: "badge", text: c.moderation_reason ? fillIn(t.removedWhy, { reason: c.moderation_reason }) : t.removed }) : null,
@@ -231,31 +163,26 @@
     if (c.status === "approved" || c.score) actions.append(el("span", { class: "score", text: points(c.score) }));
     if (open && c.status !== "deleted" && c.status !== "removed") {
       var replyButton = el("button", { type: "button", text: t.reply, onclick: function () {
-        var f = node.querySelector(":scope > form.composer");
-        if (!f) {
-          f = composer(c.id, null, post(c.id), function () { f.remove(); replyButton.focus(); });
-          actions.after(f);
-        }
-        f.querySelector("textarea").focus();
+        withForms(function (f) { f.reply(c, node, actions, replyButton); });
       } });
       actions.append(replyButton);
     }
     // The author edits within the site's window: the button goes when the window closes.
-    var left = viewer ? new Date(c.created_at).getTime() + viewer.edit_window_minutes * 60000 - Date.now() : 0;
+    var left = s.viewer ? new Date(c.created_at).getTime() + s.viewer.edit_window_minutes * 60000 - Date.now() : 0;
     if (mine && open && (c.status === "approved" || c.status === "pending") && left > 0) {
       var editButton = el("button", { type: "button", text: t.edit, onclick: function () {
-        var f = composer(c.id, c.body || "", function (text) {
-          return api("PATCH", "/api/v1/comments/" + c.id, { body: text }).then(function (edited) {
-            return reloadAt(c.id, edited.status === "pending" && c.status !== "pending" ? t.savedHeld : t.saved);
-          });
-        }, function () { f.replaceWith(body); editButton.hidden = false; editButton.focus(); });
-        body.replaceWith(f); editButton.hidden = true; f.querySelector("textarea").focus();
+        withForms(function (f) { f.edit(c, body, editButton); });
       } });
       actions.append(editButton);
       setTimeout(function () { editButton.remove(); }, Math.min(left, 2147483647));
     }
     // A removal is contested once, by its author, banned or not.
-    if (mine && removed && !c.appeal) actions.append(appealButton(c, actions, box));
+    if (mine && removed && !c.appeal) {
+      var appealButton = el("button", { type: "button", text: t.appeal, onclick: function () {
+        withForms(function (f) { f.appeal(c, actions, box, appealButton); });
+      } });
+      actions.append(appealButton);
+    }
     if (mine && c.status !== "deleted") {
       actions.append(el("button", { type: "button", text: t.del, onclick: function () {
         if (!confirm(t.confirmDel)) return;
@@ -265,21 +192,13 @@
     }
     if (allowed && !mine && c.status === "approved") {
       // Once reported, the button gives way to a mark that says so.
-      var mark = el("span", { class: "badge", text: t.reportedMark }), reporting = null;
+      var mark = el("span", { class: "badge", text: t.reportedMark });
       var reportButton = el("button", { type: "button", text: t.report, onclick: function () {
-        if (reporting) { reporting.querySelector("select").focus(); return; }
-        var select = el("select", { "aria-label": t.reason }, ["spam", "abuse", "off_topic", "other"].map(function (r) { return el("option", { value: r, text: t[r] }); }));
-        var close = function () { reporting.remove(); reporting = null; };
-        var done = function (message) { close(); reportButton.replaceWith(mark); reported[c.id] = true; note(box, message); };
-        reporting = el("form", { class: "row", onsubmit: function (e) {
-          e.preventDefault(); note(box);
-          api("POST", "/api/v1/comments/" + c.id + "/reports", { reason: select.value }).then(function () { done(t.reported); }, function (err) {
-            if (err.data && err.data.reason === "already_reported") done(explain(err));
-            else failed(box)(err);
+        withForms(function (f) {
+          f.report(c, actions, box, reportButton, function (message) {
+            reportButton.replaceWith(mark); reported[c.id] = true; note(box, message);
           });
-        } }, [select, el("button", { type: "submit", text: t.report }),
-          el("button", { type: "button", text: t.cancel, onclick: function () { close(); reportButton.focus(); } })]);
-        actions.after(reporting); select.focus();
+        });
       } });
       actions.append(reported[c.id] ? mark : reportButton);
     }
@@ -287,44 +206,6 @@
     if (c.replies.length) node.append(el("div", { class: "replies" }, c.replies.map(comment)));
     if (c.more_replies) node.append(moreReplies(c, node));
     return node;
-  }
-
-  // The texts a comment had, oldest first, under it; the button opens and closes them.
-  function versions(c, node, button) {
-    var shown = node.querySelector(":scope > .versions"), box = node.querySelector(":scope > .status");
-    if (shown) { shown.remove(); button.setAttribute("aria-expanded", "false"); return; }
-    note(box);
-    api("GET", "/api/v1/comments/" + c.id + "/history").then(function (r) {
-      var list = el("div", { class: "versions" }, [el("p", { class: "caption", text: t.versionsTitle }),
-        el("ol", {}, r.versions.map(function (v) {
-          return el("li", {}, [
-            el("p", { class: "meta", text: v.edited_at ? fillIn(t.editedOn, { when: day(v.edited_at) }) : t.firstVersion }),
-            el("p", { class: "source", text: v.body }),
-          ]);
-        }))]);
-      node.querySelector(":scope > .body").after(list);
-      button.setAttribute("aria-expanded", "true");
-    }, failed(box));
-  }
-
-  // The author of a removed comment asks, once, that another moderator look at it again.
-  function appealButton(c, actions, box) {
-    var form = null, button = el("button", { type: "button", text: t.appeal, onclick: function () {
-      if (form) { form.querySelector("textarea").focus(); return; }
-      var area = checked(el("textarea", { name: "text", rows: 3, maxlength: 2000, required: true, "aria-label": t.appealWhy, placeholder: t.appealWhy }), "text");
-      var close = function () { form.remove(); form = null; };
-      form = el("form", { class: "appeal", onsubmit: function (e) {
-        e.preventDefault(); note(box);
-        api("POST", "/api/v1/comments/" + c.id + "/appeal", { text: area.value }).then(function () {
-          return reloadAt(c.id, t.appealSent);
-        }, failed(box));
-      } }, [area, el("div", { class: "row" }, [
-        el("button", { type: "submit", class: "primary", text: t.appealSend }),
-        el("button", { type: "button", text: t.cancel, onclick: function () { close(); button.focus(); } }),
-      ])]);
-      actions.after(form); area.focus();
-    } });
-    return button;
   }
 
   // A long thread's page carries its first replies; this button appends the next ones.
@@ -337,7 +218,7 @@
         if (top.more_replies) { cursor = top.replies_cursor; label(top.more_replies); button.disabled = false; }
         else button.remove();
         if (first) first.focus();
-      }, function (e) { button.disabled = false; if (!e.shown) fail(explain(e)); });
+      }, function (e) { button.disabled = false; if (!e.shown) explained(e, fail); });
     } });
     function label(n) { button.textContent = fillIn(t.moreReplies[plural.select(n)], { n: n }); }
     label(c.more_replies);
@@ -366,7 +247,7 @@
     var q = new URLSearchParams({ article: cfg.article, sort: sort, limit: 20 });
     if (!again && cursor) q.set("cursor", cursor);
     return api("GET", base + "/comments?" + q).then(function (thread) {
-      count = thread.article.comment_count; locked = thread.article.locked; viewer = thread.viewer || null;
+      count = thread.article.comment_count; s.locked = thread.article.locked; s.viewer = thread.viewer || null;
       $("#count").textContent = t.count + count;
       var list = $("#comments");
       if (again) list.replaceChildren();
@@ -374,40 +255,27 @@
       if (!list.children.length) list.append(el("p", { class: "empty", text: t.empty }));
       cursor = thread.next_cursor;
       $("#more").hidden = !cursor;
-      $("#closed").hidden = !locked;
-      $("#add").hidden = locked || !!(viewer && viewer.banned);
+      $("#closed").hidden = !s.locked;
+      $("#add").hidden = s.locked || !!(s.viewer && s.viewer.banned);
       accountForms();
       showFresh();
       resize(); // a frame out of view is not observed until it is scrolled to
       // The host page may now hide the comments' HTML fragment that stood in for the widget.
       parent.postMessage({ commentsvc: "ready", id: Number(cfg.id) }, cfg.origin);
-    }, function (e) { if (!e.shown) fail(explain(e)); });
+    }, function (e) { if (!e.shown) explained(e, fail); });
   }
 
   // The account box: sign-in and registration, or who is signed in with the composer (or, for a
   // banned reader, the sentence that says until when). Drawn again only when that changes.
   function accountForms(force) {
-    var state = me ? [me.id, locked, !!(viewer && viewer.banned), viewer && viewer.banned_until].join() : "out";
+    var me = s.me, viewer = s.viewer;
+    var state = me ? [me.id, s.locked, !!(viewer && viewer.banned), viewer && viewer.banned_until].join() : "out";
     if (state === drawn && !force) return;
     drawn = state;
     var box = $("#account");
     box.replaceChildren();
-    if (me) {
-      var banned = viewer && viewer.banned;
-      var leave = function () {
-        api("POST", "/api/v1/auth/logout", { refresh_token: session("csvc.refresh") }).catch(function () {});
-        signedIn(null); render();
-      };
-      box.append(el("p", { class: "row" }, [t.signedAs + me.display_name + " ",
-        // The host's sign-out page, when it has one, signs the reader out of both.
-        cfg.logout ? el("a", { href: cfg.logout, target: "_top", text: t.signOut, onclick: leave })
-          : el("button", { type: "button", text: t.signOut, onclick: leave })]),
-        providerButtons(true),
-        banned ? el("p", { class: "banner", text: explain({ data: { reason: "banned", banned_until: viewer.banned_until, ban_reason: viewer.ban_reason } }) }) : null,
-        me.email_verified === false && !banned ? unverified() : null,
-        banned || locked ? null : composer(null, null, post(null)));
-      return;
-    }
+    // Signed in, the box is the forms' (unless it changed meanwhile).
+    if (me) { withForms(function (f) { if (drawn === state) f.account(box); }); return; }
     if (sso) {
       // The host's readers sign in there: no password form, no registration here.
       box.append(el("p", {}, cfg.login ? [el("a", { href: cfg.login, target: "_top", text: t.signIn }), t.toPost] : [t.ssoSignIn]));
@@ -418,74 +286,7 @@
       el("button", { type: "button", class: "link", text: t.signUp, onclick: function () { form("up"); } }), t.toPost,
     ]), providerButtons(false));
   }
-
-  // Beside the text box until the address is verified (a site may hold comments till then).
-  function unverified() {
-    var box = el("div", { class: "status" });
-    return el("div", { class: "banner unverified" }, [
-      el("p", { text: t.unverified }),
-      el("button", { type: "button", text: t.resend, onclick: function (e) {
-        var button = e.target; button.disabled = true; note(box);
-        api("POST", "/api/v1/me/email/verification").then(function () { note(box, t.resent); }, function (err) {
-          button.disabled = false; failed(box)(err);
-        });
-      } }),
-      box,
-    ]);
-  }
-  // The address may have been verified elsewhere since: asked again once per page.
-  function checkVerified() {
-    if (!me || me.email_verified !== false) return;
-    api("GET", "/api/v1/me").then(function (user) {
-      if (!me || user.email_verified === me.email_verified) return;
-      me = user; keep("csvc.me", JSON.stringify(user)); accountForms(true);
-    }, function () {});
-  }
-
-  // The sign-in form's "forgotten password": an address, and one sentence whether it has an account or not.
-  function forgotForm() {
-    var box = el("div", { class: "status" }), input = checked(el("input", { name: "email", type: "email", autocomplete: "email", maxlength: 254, required: true }), "email");
-    var f = el("form", { class: "account forgot", onsubmit: function (e) {
-      e.preventDefault(); note(box);
-      api("POST", "/api/v1/auth/password/forgot", { email: input.value }).then(function () {
-        f.querySelector("button[type=submit]").disabled = true; note(box, t.forgotSent);
-      }, function (err) { failed(box)(err); input.focus(); });
-    } }, [el("p", { text: t.forgotIntro }), el("label", {}, [t.email, input]),
-      el("div", { class: "row" }, [
-        el("button", { type: "submit", class: "primary", text: t.forgotSubmit }),
-        el("button", { type: "button", text: t.cancel, onclick: function () { form("in"); } }),
-      ]), box]);
-    $("#account").replaceChildren(f); input.focus();
-  }
-
-  function form(kind) {
-    var fields = kind === "in"
-      ? [["login", t.login, { autocomplete: "username", maxlength: 254 }], ["password", t.passwordIn, { type: "password", autocomplete: "current-password", maxlength: 256 }]]
-      : [["username", t.username, { autocomplete: "username", minlength: 3, maxlength: 32, pattern: "[A-Za-z0-9_.\\-]+" }],
-         ["email", t.email, { type: "email", autocomplete: "email", maxlength: 254 }],
-         ["password", t.password, { type: "password", autocomplete: "new-password", minlength: 10, maxlength: 256 }],
-         ["display_name", t.name, { autocomplete: "nickname", maxlength: 64 }]];
-    var box = el("div", { class: "status" });
-    var f = el("form", { class: "account", onsubmit: function (e) {
-      e.preventDefault(); note(box);
-      var data = {};
-      fields.forEach(function (x) { var v = f.elements[x[0]].value; if (v) data[x[0]] = v; });
-      api("POST", "/api/v1/auth/" + (kind === "in" ? "login" : "register"), data).then(function (pair) {
-        signedIn(pair); render();
-      }, function (err) {
-        failed(box)(err);
-        var input = err.data && f.elements[err.data.field];
-        if (input) input.focus();
-      });
-    } }, fields.map(function (x) {
-      var attrs = Object.assign({ name: x[0], type: "text", required: x[0] !== "display_name" }, x[2]);
-      return el("label", {}, [x[1], checked(el("input", attrs), x[0])]);
-    }).concat([el("div", { class: "row" }, [
-      el("button", { type: "submit", class: "primary", text: kind === "in" ? t.submitIn : t.submitUp }),
-      el("button", { type: "button", text: t.cancel, onclick: function () { accountForms(true); } }),
-    ]), kind === "in" ? el("button", { type: "button", class: "link", text: t.forgot, onclick: forgotForm }) : null, box]));
-    $("#account").replaceChildren(f); f.querySelector("input").focus();
-  }
+  function form(kind) { withForms(function (f) { f.form(kind); }); }
 
   // Signing in (or, signed in, linking) with a provider happens in a popup on the service's
   // origin, a first-party window even where third-party cookies are blocked; its last page posts
@@ -498,7 +299,7 @@
     // The access token stays here: the popup's URL carries a one-time code instead.
     api("POST", "/api/v1/me/identities/link-code").then(function (r) {
       popup.location = start + "&link=" + encodeURIComponent(r.code);
-    }, function (err) { popup.close(); if (!err.shown) fail(explain(err)); });
+    }, function (err) { popup.close(); if (!err.shown) explained(err, fail); });
   }
   window.addEventListener("message", function (e) {
     if (e.origin !== location.origin || !popup || e.source !== popup || !e.data) return;
@@ -529,11 +330,11 @@
         el("label", {}, [t.sort + " ", el("select", { id: "sort", onchange: function (e) { sort = e.target.value; load(true); } },
           ["oldest", "newest", "top"].map(function (s) { return el("option", { value: s, text: t[s], selected: s === sort }); }))]),
       ]),
-      el("p", { id: "closed", class: "banner", hidden: true, text: E.locked }),
+      el("p", { id: "closed", class: "banner", hidden: true, text: t.errors.locked }),
       // Signed out, it opens the sign-in form; signed in, it takes the reader to the text box.
       el("button", { type: "button", id: "add", class: "primary", text: t.add, onclick: function () {
         var area = $("#account textarea");
-        if (area) area.focus(); else if (sso && !me) { if ($("#account a")) $("#account a").focus(); } else if (!me) form("in");
+        if (area) area.focus(); else if (sso && !s.me) { if ($("#account a")) $("#account a").focus(); } else if (!s.me) form("in");
       } }),
       el("div", { id: "account" }),
       el("p", { id: "error", role: "alert" }),
@@ -542,7 +343,8 @@
       el("button", { type: "button", id: "more", hidden: true, text: t.more, onclick: function () { load(false); } }),
     );
     accountForms();
-    checkVerified();
+    // The address may have been verified elsewhere since: asked again once per page.
+    if (s.me && s.me.email_verified === false) withForms(function (f) { f.checkVerified(); });
     load(true);
   }
 
@@ -600,8 +402,16 @@
     if (!m.token) { render(); return; }
     api("POST", "/api/v1/auth/sso", { site: cfg.site, token: String(m.token) }).then(function (pair) {
       signedIn(pair); render();
-    }, function (err) { render(); fail(explain(err)); });
+    }, function (err) { render(); explained(err, fail); });
   }
+  // What the forms use of the thread's view.
+  var view = {
+    app: app, cfg: cfg, lang: lang, t: t, s: s, base: base, el: el, $: $, say: say, note: note, day: day,
+    get: get, set: set, session: session, keep: keep, api: api, failed: failed, signedIn: signedIn,
+    load: load, render: render, accountForms: accountForms, providerButtons: providerButtons,
+    // The reader's own comment: its announcement is no news to them.
+    ownComment: function (id) { posted[id] = true; delete fresh[id]; showFresh(); },
+  };
   if (sso) {
     addEventListener("message", hostSignIn);
     parent.postMessage({ commentsvc: "sso", id: Number(cfg.id) }, cfg.origin);
