@@ -209,7 +209,8 @@ def pg_ready(port: int) -> bool:
 
 
 def reusable(pgdata: Path, bindir: Path, uid: int) -> bool:
-    """Whether pgdata was fully initialised, by this major version, for the user who will run it."""
+    """Whether pgdata was fully initialised, by this major version, for the user who will run it,
+    in the locale initdb gives it now (a folder made in "C" by an older checkout is made again)."""
     version = subprocess.run([bindir / "postgres", "--version"], capture_output=True, text=True).stdout
     major = re.search(r"\) (\d+)", version)  # "postgres (PostgreSQL) 15.20 (Debian ...)" -> 15
     return (
@@ -217,6 +218,7 @@ def reusable(pgdata: Path, bindir: Path, uid: int) -> bool:
         and pgdata.stat().st_uid == uid
         and major is not None
         and (pgdata / "PG_VERSION").read_text().strip() == major.group(1)
+        and "'C.UTF-8'" in (pgdata / "postgresql.conf").read_text()
     )
 
 
@@ -225,9 +227,10 @@ def initdb(bindir: Path, pgdata: Path, log: Path, as_user: dict) -> None:
     pgdata.mkdir(mode=0o700)
     if as_user:
         os.chown(pgdata, as_user["user"], as_user["group"])
-    # Superuser "postgres" without a password, as on the machine's server; locale C needs no locales.
+    # Superuser "postgres" without a password, as on the machine's server; C.UTF-8 as Debian's
+    # clusters have (lower() and upper() know letters past ASCII: "İ" is "i"), built into glibc.
     cmd = [bindir / "initdb", "-D", pgdata, "-U", "postgres", "--auth=trust", "--encoding=UTF8"]
-    cmd += ["--locale=C", "--no-sync"]
+    cmd += ["--locale=C.UTF-8", "--no-sync"]
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             cmd, stdout=out, stderr=subprocess.STDOUT, cwd=pgdata.parent, start_new_session=True, **as_user
@@ -254,6 +257,11 @@ def postgres_binaries(no_binaries: bool = False) -> tuple[Path, str, str]:
     )
 
 
+# The test suite runs in several processes, each with apps (and served processes) that hold pools
+# of their own: more than the default 100 connections at its busiest.
+MAX_CONNECTIONS = 400
+
+
 def postgres_server(bindir: Path, root: Path, name: str) -> Server:
     """A throwaway server of bindir on a free port, data in root/<name> (made once); not started yet.
     root must be reachable by the PostgreSQL user when we run as root."""
@@ -273,9 +281,7 @@ def postgres_server(bindir: Path, root: Path, name: str) -> Server:
         "fsync": "off",
         "synchronous_commit": "off",
         "full_page_writes": "off",
-        # The test suite runs in several processes, each with apps (and served processes) that hold
-        # pools of their own: more than the default 100 connections at its busiest.
-        "max_connections": "400",
+        "max_connections": str(MAX_CONNECTIONS),
     }
     cmd = [bindir / "postgres", "-D", pgdata, "-p", str(port)]
     cmd += [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]

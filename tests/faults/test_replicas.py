@@ -102,6 +102,8 @@ def _replica_server(bindir: Path, root: Path, pgdata: Path) -> services.Server:
     port = services.free_port()
     cmd = [bindir / "postgres", "-D", pgdata, "-p", str(port), "-c", "listen_addresses=127.0.0.1"]
     cmd += ["-c", f"unix_socket_directories={pgdata if len(str(pgdata)) < 90 else ''}", "-c", "fsync=off"]
+    # A standby allows at least the connections its primary does, or it refuses to replay.
+    cmd += ["-c", f"max_connections={services.MAX_CONNECTIONS}"]
     return services.Server(
         "PostgreSQL replica",
         cmd,
