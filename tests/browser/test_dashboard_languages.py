@@ -1,13 +1,16 @@
 """The dashboard beyond French and English, in Chromium: German words for the queue and an item's
 reasons, from the browser's language or the selector (kept across a reload); Arabic right to left,
-its queue laid out from the right, with nothing axe finds serious."""
+its queue laid out from the right, with nothing axe finds serious; and each other language's words,
+axe-clean too."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from commentsvc.i18n import LANGUAGES, catalogue
 from tests.browser.dashboard import choose_language, serious_violations, sign_in
-from tests.builders import make_moderator, make_site, post_comment, register
+from tests.builders import PASSWORD, make_moderator, make_site, post_comment, register
 
 TWO_LINKS = "Voir https://a.example et https://b.example"
 
@@ -94,4 +97,24 @@ async def test_in_arabic_the_dashboard_reads_right_to_left(browser, live_url, db
     assert await held.locator(".why").evaluate("element => getComputedStyle(element).direction") == "rtl"
     assert await serious_violations(page) == "[]"
     await page.screenshot(path=str(artifacts / "dashboard-ar.png"), full_page=True)
+    await context.close()
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang not in ("fr", "en", "ar")])
+async def test_in_each_other_language_the_dashboard_speaks_it_and_axe_finds_nothing_serious(
+    browser, live_url, db, lang
+):
+    """Signed in through the form in the browser's language, with the words of its catalogue."""
+    words = catalogue("dashboard", lang)
+    moderator, _ = await a_held_and_a_reported_item(live_url, db)
+    context = await browser.new_context(locale=lang)
+    page = await context.new_page()
+    await page.goto(f"{live_url}/moderate")
+    await page.get_by_label(words["login"]).fill(moderator.username)
+    await page.get_by_label(words["password"]).fill(PASSWORD)
+    await page.get_by_role("button", name=words["signIn"]).click()
+    await page.locator("li.item").nth(1).wait_for()
+    assert await page.locator("#queue-title").inner_text() == words["queueTitle"]
+    assert await page.locator("html").get_attribute("lang") == lang
+    assert await serious_violations(page) == "[]"
     await context.close()
