@@ -14,6 +14,7 @@ from commentsvc.domain.comments import NO_SUCH_SITE, check_article_key
 from commentsvc.domain.fragments import anchor, public_url
 from commentsvc.domain.links import Links
 from commentsvc.errors import NotFound
+from commentsvc.i18n import catalogue
 from commentsvc.kv.cache import Computed, GenerationalCache
 from commentsvc.model.feeds import FeedEntry
 from commentsvc.model.sites import Site
@@ -23,12 +24,6 @@ from commentsvc.store.pool import connection
 ATOM = "http://www.w3.org/2005/Atom"
 LATEST = 50
 ATOM_VARIANT = "atom"
-TITLES = {
-    "fr": ("Commentaires : {site}", "Commentaires sur « {article} » : {site}", "{author} sur « {article} »"),
-    "en": ("Comments: {site}", "Comments on “{article}”: {site}", "{author} on “{article}”"),
-}
-ANONYMOUS = {"fr": "Anonyme", "en": "Anonymous"}
-
 ET.register_namespace("", ATOM)
 
 
@@ -63,17 +58,17 @@ class Feeds:
 
     def _feed(self, site: Site, key: str | None, entries: list[FeedEntry]) -> Computed:
         language = site.settings.language
-        site_title, article_title, entry_title = TITLES[language]
+        words = catalogue("feeds", language)
         base = f"tag:{self._authority},{site.created_at:%Y-%m-%d}:{quote(site.slug)}"
         feed = ET.Element(_atom("feed"), {"{http://www.w3.org/XML/1998/namespace}lang": language})
         if key is None:
             _text(feed, "id", base)
-            _text(feed, "title", site_title.format(site=site.name))
+            _text(feed, "title", words["site_title"].format(site=site.name))
             self_link = self._links.url(f"/feeds/{site.slug}.atom")
         else:
             _text(feed, "id", f"{base}/article/{quote(key, safe='')}")
             article = entries[0].article_title if entries and entries[0].article_title else key
-            _text(feed, "title", article_title.format(article=article, site=site.name))
+            _text(feed, "title", words["article_title"].format(article=article, site=site.name))
             self_link = self._links.url(f"/feeds/{site.slug}/article.atom", article=key)
             article_url = public_url(entries[0].article_url) if entries else None
             if article_url:
@@ -86,10 +81,12 @@ class Feeds:
         # Required of a feed whose entries may lack one (an erased account's comments).
         ET.SubElement(ET.SubElement(feed, _atom("author")), _atom("name")).text = site.name
         for entry in entries:
-            author = entry.author_name or ANONYMOUS[language]
+            author = entry.author_name or words["anonymous"]
             item = ET.SubElement(feed, _atom("entry"))
             _text(item, "id", f"{base}/comment/{entry.id}")
-            title = entry_title.format(author=author, article=entry.article_title or entry.article_key)
+            title = words["entry_title"].format(
+                author=author, article=entry.article_title or entry.article_key
+            )
             _text(item, "title", title)
             _text(item, "published", entry.created_at.isoformat())
             _text(item, "updated", _updated(entry).isoformat())

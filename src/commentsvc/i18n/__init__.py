@@ -15,8 +15,9 @@ LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt", "pl", "ar")
 DEFAULT_LANGUAGE = "fr"
 RIGHT_TO_LEFT = frozenset({"ar"})
 # The widget in two parts (what shows the thread; its forms and refusals, loaded when first needed,
-# with the sign-in popup's words), the e-mails, the account pages, the moderation pages.
-SURFACES = ("widget", "widget_forms", "mail", "account", "dashboard")
+# with the sign-in popup's words), the e-mails, the account pages, the moderation pages, and the
+# titles of the Atom feeds.
+SURFACES = ("widget", "widget_forms", "mail", "account", "dashboard", "feeds")
 
 
 def nearest(tags: Iterable[str], fallback: str = DEFAULT_LANGUAGE) -> str:
