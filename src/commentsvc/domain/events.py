@@ -29,7 +29,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import asyncpg
 
@@ -270,3 +270,22 @@ class Dispatcher:
         except DatabaseUnavailable:
             # Its lease or grace still runs out: it is taken again then.
             log.warning("events: could not record %s's failure; its lease will run out", subscriber.name)
+
+
+class ChangingSubscriber:
+    """The common part of an at-commit subscriber whose consequence is a change of its own, with
+    events of its own (a claim of guests, a pin taken off): idempotent, delivered at commit, and
+    given the dispatcher its change writes through once the dispatcher (made with its
+    subscribers) exists."""
+
+    at_commit: ClassVar[bool] = True
+    retries = RETRIES
+    delay = timedelta(0)
+    wants: Sequence[Mapping[str, object]] | None = None
+
+    def __init__(self) -> None:
+        self.events: Dispatcher | None = None
+
+    def dispatcher(self) -> Dispatcher:
+        assert self.events is not None, f"{type(self).__name__}.events is set when the dispatcher is made"
+        return self.events

@@ -6,17 +6,16 @@ hands says so with article.guests_claimed, which refreshes its cached pages."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import ClassVar
 
 import asyncpg
 
-from commentsvc.domain.events import RETRIES, Dispatcher
+from commentsvc.domain.events import ChangingSubscriber
 from commentsvc.model.events import AccountChange, Event, EventType, GuestsClaimed, NewEvent
 from commentsvc.store import guests
 
 
-class GuestClaims:
+class GuestClaims(ChangingSubscriber):
     """Claims the guests of every site with the verified address (a site's import cannot tell
     readers apart better than their address does). Claiming twice claims nothing more, and the
     order of two claims does not matter: delivered at commit, so the reader's next page shows
@@ -24,23 +23,13 @@ class GuestClaims:
 
     name: ClassVar[str] = "guest-claims"
     types: ClassVar[frozenset[EventType]] = frozenset({EventType.ACCOUNT_EMAIL_VERIFIED})
-    at_commit: ClassVar[bool] = True
-    retries = RETRIES
-    delay = timedelta(0)
-    wants = None
-
-    def __init__(self) -> None:
-        # Set once the dispatcher exists (it is made with its subscribers): a claim is a change,
-        # whose article events go through the dispatcher like any other's.
-        self.events: Dispatcher | None = None
 
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
-        assert self.events is not None, "GuestClaims.events is set when the dispatcher is made"
         for event in events:
             verified = AccountChange(**event.data)
             if verified.email is None:
                 continue
-            async with self.events.transaction(conn) as change:
+            async with self.dispatcher().transaction(conn) as change:
                 moved = await guests.claim(conn, verified.user_id, verified.email)
                 await change.record(
                     *(NewEvent(EventType.ARTICLE_GUESTS_CLAIMED, site_id, article_id, GuestsClaimed(verified.user_id, n))

@@ -5,13 +5,12 @@ stops being published (rejected, deleted) is no longer pinned."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import ClassVar
 
 import asyncpg
 
 from commentsvc.domain.comments import NO_SUCH_COMMENT
-from commentsvc.domain.events import RETRIES, Dispatcher
+from commentsvc.domain.events import ChangingSubscriber, Dispatcher
 from commentsvc.domain.moderation import NOT_A_MODERATOR
 from commentsvc.domain.threads import Comment, Viewer, shown
 from commentsvc.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -66,26 +65,16 @@ class Pins:
         return shown(row, Viewer(moderator_id, True))
 
 
-class UnpinRemoved:
+class UnpinRemoved(ChangingSubscriber):
     """Only a published comment may be pinned: one that is rejected or deleted loses its pin, with
     comment.unpinned for whoever follows pins (the thread's pages, webhooks). Unpinning one that
     is not pinned changes nothing: delivered at commit."""
 
     name: ClassVar[str] = "pins"
     types: ClassVar[frozenset[EventType]] = frozenset({EventType.COMMENT_REJECTED, EventType.COMMENT_DELETED})
-    at_commit: ClassVar[bool] = True
-    retries = RETRIES
-    delay = timedelta(0)
-    wants = None
-
-    def __init__(self) -> None:
-        # Set once the dispatcher exists (it is made with its subscribers), as its unpinning is a
-        # change whose events go through it.
-        self.events: Dispatcher | None = None
 
     async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
-        assert self.events is not None, "UnpinRemoved.events is set when the dispatcher is made"
-        async with self.events.transaction(conn) as change:
+        async with self.dispatcher().transaction(conn) as change:
             for event in events:
                 removed = CommentChange(**event.data)
                 unpinned = await comments.unpin_unpublished(conn, removed.id)
