@@ -111,6 +111,17 @@ class SiteCommentsController(Controller):
                 ),
             ),
         ] = None,
+        overlay: Annotated[
+            bool,
+            QueryParameter(
+                description=(
+                    "Signed in: the page every reader shares (every moderator, for a moderator),"
+                    " served faster, with what is the reader's own in `viewer.votes` and"
+                    " `viewer.own` instead of in the comments. A reader with comments on the"
+                    " article only they may see gets their own page, without `viewer.votes`."
+                )
+            ),
+        ] = False,
     ) -> Response[Thread]:
         """A page of top-level comments, each with its first replies nested (`more_replies`
         and `replies_cursor` lead to the rest of a long thread, through `replies_to`); an
@@ -118,9 +129,12 @@ class SiteCommentsController(Controller):
         viewer = provide_viewer(request)
         viewer_id = viewer.user_id if viewer else None
         state = request.app.state
-        page = await state.comments.thread_json(site, article, viewer_id, sort, limit, cursor, replies_to)
-        # Already JSON, and from the cache when anonymous: shared by every anonymous reader.
-        return page_response(request, page, shared=viewer is None)
+        thread = await state.comments.thread_json(
+            site, article, viewer_id, sort, limit, cursor, replies_to, overlay
+        )
+        # Already JSON, and from the cache when shared: by every anonymous reader, and with their
+        # own ending by signed-in readers asking for `overlay`.
+        return page_response(request, thread.page, shared=viewer is None, ending=thread.ending)
 
     @post(
         "/comments",

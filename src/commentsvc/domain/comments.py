@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Annotated, NamedTuple
 
 import asyncpg
 import msgspec
 
+from commentsvc.batching import Coalesced
 from commentsvc.domain import policy, rendering
 from commentsvc.domain.cached_pages import counts_scope, thread_scope
 from commentsvc.domain.events import Dispatcher
@@ -17,6 +19,7 @@ from commentsvc.domain.reading import Reading
 from commentsvc.domain.threads import (
     REPLIES,
     REPLIES_PER_PAGE,
+    AppealState,
     Comment,
     MoreReplies,
     Viewer,
@@ -37,8 +40,8 @@ from commentsvc.errors import (
     Reason,
 )
 from commentsvc.kv.cache import Computed, GenerationalCache
-from commentsvc.model.articles import Article, ThreadContext
-from commentsvc.model.comments import CommentContext, StoredComment, Version
+from commentsvc.model.articles import Article, ReaderAsked, ReaderContext, ReaderPart, ThreadContext
+from commentsvc.model.comments import CommentContext, OwnComment, StoredComment, Version
 from commentsvc.model.events import CommentReported, CommentVoted, EventType, NewEvent, comment_event
 from commentsvc.model.moderation import Ban
 from commentsvc.store import articles, comments, moderation, sites
@@ -48,6 +51,8 @@ NO_SUCH_SITE = "There is no site named {slug!r}."
 NO_SUCH_COMMENT = "There is no such comment."
 LOCKED = "This article is closed to new comments."
 MAX_ARTICLE_KEY = 512
+# At most this many signed-in readers' parts of threads in one query.
+READERS_PER_QUERY = 64
 
 
 class ArticleInfo(msgspec.Struct, frozen=True):
@@ -58,16 +63,44 @@ class ArticleInfo(msgspec.Struct, frozen=True):
     locked: bool
 
 
+class OwnPart(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What of a published comment of theirs only its author is shown, as in ``Comment``."""
+
+    body: str
+    moderation_reason: str | None = None
+    appeal: AppealState | None = None
+
+
 class ViewerState(msgspec.Struct, frozen=True, omit_defaults=True):
     """What the signed-in reader may do on the article, so a client offers only that: sent in
     their own pages only (never cached). ``banned_until`` is absent for a permanent ban;
-    ``ban_reason`` is the moderator's, which the banned reader is shown."""
+    ``ban_reason`` is the moderator's, which the banned reader is shown. ``votes`` and ``own``
+    come with a page asked for with ``overlay=true`` and served as every reader shares it."""
 
     can_post: bool
     banned: bool
     edit_window_minutes: int
     banned_until: datetime | None = None
     ban_reason: str | None = None
+    votes: Annotated[
+        dict[int, int] | None,
+        msgspec.Meta(
+            description=(
+                "The page is the one every reader (every moderator, for a moderator) shares: each"
+                " comment's `my_vote` is this reader's vote here (by comment id; 0 when absent)."
+            )
+        ),
+    ] = None
+    own: Annotated[
+        dict[int, OwnPart] | None,
+        msgspec.Meta(
+            description=(
+                "With `votes`: by comment id, what of the reader's published comments on the article"
+                " only their author is shown (`body`, `moderation_reason`, `appeal`), to be set on"
+                " those comments."
+            )
+        ),
+    ] = None
 
 
 class Thread(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -76,6 +109,19 @@ class Thread(msgspec.Struct, frozen=True, omit_defaults=True):
     next_cursor: str | None
     # Only for a signed-in reader.
     viewer: ViewerState | None = None
+
+
+class ThreadPage(NamedTuple):
+    """A thread page's JSON: ``page``, the very bytes every reader it is shared by gets (from the
+    cache), and for a signed-in reader served a shared page, ``ending``: what their page has in
+    place of its last byte (the closing brace), their ``viewer`` and the brace. Kept apart so the
+    shared part's gzipped form can be kept too (api.compression)."""
+
+    page: bytes
+    ending: bytes | None = None
+
+    def whole(self) -> bytes:
+        return self.page if self.ending is None else self.page[:-1] + self.ending
 
 
 class NewComment(msgspec.Struct, frozen=True):
@@ -112,15 +158,35 @@ def _article_info(key: str, article: Article | None) -> ArticleInfo:
     return ArticleInfo(article.key, article.title, article.url, article.comment_count, article.locked)
 
 
-def _viewer_state(context: ThreadContext) -> ViewerState:
+def _viewer_state(context: ThreadContext, part: ReaderPart | None = None) -> ViewerState:
+    """``part`` given, the reader's own part of the thread comes with it, for a shared page."""
     ban, locked = context.viewer_ban, context.article is not None and context.article.locked
+    votes, own = None, None
+    if part is not None:
+        # The moderators' shared page shows every comment, with its source, reasons and appeal;
+        # the readers' shows only published ones (a vote on another is not shown).
+        moderates = context.viewer_moderates
+        votes = {vote.comment_id: vote.value for vote in part.votes if vote.published or moderates}
+        own = {} if moderates else {mine.id: _own_part(mine) for mine in part.own}
     return ViewerState(
         can_post=ban is None and not locked,
         banned=ban is not None,
         edit_window_minutes=context.edit_window_minutes,
         banned_until=ban.until if ban else None,
         ban_reason=ban.reason if ban else None,
+        votes=votes,
+        own=own,
     )
+
+
+def _own_part(mine: OwnComment) -> OwnPart:
+    appeal = AppealState(mine.appeal, mine.appeal_reason) if mine.appeal else None
+    return OwnPart(mine.body, mine.moderation_reason, appeal)
+
+
+def _with_viewer(page: bytes, state: ViewerState) -> ThreadPage:
+    """A shared page (a Thread's JSON object, which has no ``viewer``) with the reader's added."""
+    return ThreadPage(page, b',"viewer":%s}' % msgspec.json.encode(state))
 
 
 def banned(ban: Ban) -> Banned:
@@ -153,12 +219,14 @@ class Comments:
     def __init__(
         self, cache: GenerationalCache, db: asyncpg.Pool, events: Dispatcher, reading: Reading
     ) -> None:
-        # Pages as anonymous readers see them; signed-in readers see their own
-        # votes and pending comments, so theirs are never cached.
+        # Pages as every reader (and every moderator) shares them; what is one reader's own
+        # (votes, sources, held comments) is never cached.
         self._cache = cache
         self._db = db
         self._events = events
         self._reading = reading
+        # Signed-in readers' parts of threads asked for at the same moment are read together.
+        self._readers = Coalesced(self._reader_contexts, READERS_PER_QUERY)
 
     async def thread_json(
         self,
@@ -169,32 +237,52 @@ class Comments:
         limit: int,
         cursor: str | None,
         replies_to: int | None,
-    ) -> bytes:
+        overlay: bool = False,
+    ) -> ThreadPage:
         """The thread page as JSON (or, ``replies_to`` a top-level comment, its next replies),
         from the cache when an anonymous reader asks (a connection is taken from the pool only
         when PostgreSQL must be asked). Both are of the article's cache scope, which any change
-        to its comments makes stale."""
+        to its comments makes stale.
+
+        A signed-in reader's page is built for them, or, ``overlay``, is the page every reader
+        shares (every moderator, for a moderator), from the cache, with their own part of the
+        thread in its ``viewer`` (one query). A reader with comments there that only they may see
+        (held, removed...) has a page of another shape: theirs is built for them all the same."""
         check_article_key(key)
         scope = thread_scope(slug, key)
-
-        async def read(conn: asyncpg.Connection) -> Thread:
-            if replies_to is None:
-                return await self._thread(conn, slug, key, viewer_id, sort, limit, cursor)
-            return await self._replies(conn, slug, key, viewer_id, replies_to, cursor)
-
-        async def page() -> Computed:
-            thread = await self._reading.run(read, scope)
-            # Redis keeps no page without comments: readers may ask about any key they make up.
-            return Computed(msgspec.json.encode(thread), keep=bool(thread.comments))
-
-        if viewer_id is not None:
-            return (await page()).value
         variant = (
             f"{sort}:{limit}:{cursor or ''}"
             if replies_to is None
             else f"{REPLIES}:{replies_to}:{cursor or ''}"
         )
-        return await self._cache.read_through(scope, variant, page)
+
+        async def page(reader_id: int | None, moderators: bool = False) -> Computed:
+            async def read(conn: asyncpg.Connection) -> Thread:
+                if replies_to is None:
+                    return await self._thread(conn, slug, key, reader_id, sort, limit, cursor, moderators)
+                return await self._replies(conn, slug, key, reader_id, replies_to, cursor, moderators)
+
+            thread = await self._reading.run(read, scope)
+            # Redis keeps no page without comments: readers may ask about any key they make up.
+            return Computed(msgspec.json.encode(thread), keep=bool(thread.comments))
+
+        if viewer_id is None:
+            return ThreadPage(await self._cache.read_through(scope, variant, lambda: page(None)))
+        if overlay:
+            reader = await self._readers(ReaderAsked(slug, key, viewer_id))
+            if reader is None:
+                raise NotFound(NO_SUCH_SITE.format(slug=slug))
+            moderates = reader.context.viewer_moderates
+            if moderates or not reader.part.unpublished:
+                shared = await self._cache.read_through(
+                    scope, f"moderators:{variant}" if moderates else variant, lambda: page(None, moderates)
+                )
+                return _with_viewer(shared, _viewer_state(reader.context, reader.part))
+        return ThreadPage((await page(viewer_id)).value)
+
+    async def _reader_contexts(self, asked: Sequence[ReaderAsked]) -> list[ReaderContext | None]:
+        scopes = sorted({thread_scope(one.slug, one.key) for one in asked})
+        return await self._reading.run(lambda conn: comments.reader_contexts(conn, asked), *scopes)
 
     async def counts_json(self, slug: str, keys: list[str]) -> bytes:
         check_article_keys(keys)
@@ -215,8 +303,10 @@ class Comments:
         sort: str,
         limit: int,
         cursor: str | None,
+        moderators: bool = False,
     ) -> Thread:
-        """A thread page, built from PostgreSQL (the key checked by the caller)."""
+        """A thread page, built from PostgreSQL (the key checked by the caller); ``moderators``,
+        as a moderator sees it."""
         after = decode_cursor(sort, cursor) if cursor else None
         context = await articles.thread_context(conn, slug, key, viewer_id)
         if context is None:
@@ -224,7 +314,7 @@ class Comments:
         state = _viewer_state(context) if viewer_id is not None else None
         if context.article is None:
             return Thread(_article_info(key, None), [], None, state)
-        viewer = Viewer(viewer_id, context.viewer_moderates)
+        viewer = Viewer(viewer_id, moderators or context.viewer_moderates)
         rows = await comments.page(
             conn, context.article.id, viewer_id, viewer.moderates, sort, after, limit, REPLIES_PER_PAGE
         )
@@ -243,6 +333,7 @@ class Comments:
         viewer_id: int | None,
         root_id: int,
         cursor: str | None,
+        moderators: bool = False,
     ) -> Thread:
         """A top-level comment with its next replies after the cursor (its ``replies_cursor``),
         nested under their parents; each reply whose parent came in an earlier page comes with
@@ -252,7 +343,7 @@ class Comments:
         context = await articles.thread_context(conn, slug, key, viewer_id)
         if context is None:
             raise NotFound(NO_SUCH_SITE.format(slug=slug))
-        viewer = Viewer(viewer_id, context.viewer_moderates)
+        viewer = Viewer(viewer_id, moderators or context.viewer_moderates)
         chunk, above = await comments.replies(
             conn, root_id, viewer_id, viewer.moderates, after[:2] if after else None, REPLIES_PER_PAGE
         )

@@ -48,7 +48,9 @@ class Fragments:
         check_article_key(key)
 
         async def fragment() -> Computed:
-            page = await self._comments.thread_json(slug, key, None, FIRST_SORT, FIRST_LIMIT, None, None)
+            page = (
+                await self._comments.thread_json(slug, key, None, FIRST_SORT, FIRST_LIMIT, None, None)
+            ).page
             async with connection(self._db) as conn:
                 site = await sites.get_site(conn, slug)
             if site is None:  # removed since

@@ -35,6 +35,17 @@ class StoredComment(msgspec.Struct, frozen=True):
     pinned: bool  # first in every sort of its thread (a top-level comment only)
 
 
+class OwnComment(msgspec.Struct, frozen=True):
+    """What of a published comment only its author (and moderators) are shown: its source, the
+    moderator's reasons, and its appeal (model.appeals.AppealStatus) with its decision's reason."""
+
+    id: int
+    body: str
+    moderation_reason: str | None
+    appeal: str | None
+    appeal_reason: str | None
+
+
 class CommentOnArticle(msgspec.Struct, frozen=True):
     """A comment with the article it is on, as the article is now."""
 

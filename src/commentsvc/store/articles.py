@@ -14,27 +14,34 @@ def _article(row: asyncpg.Record) -> Article:
     return Article(row["id"], row["key"], row["title"], row["url"], row["locked"], row["comment_count"])
 
 
+# A thread's context: the site, the article if anybody commented on it yet, and the viewer: whether
+# they moderate the site, and their ban on it. Of each row of ``asked``, a relation ``q`` of the
+# columns slug, key and viewer (a user id or NULL); ``more``: more columns.
+def context_sql(asked: str, more: str = "") -> str:
+    return f"""SELECT s.id AS site_id, s.edit_window_minutes, {_ARTICLE},
+            EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = q.viewer
+                    AND (r.role = 'admin' OR r.site_id = s.id)) AS viewer_moderates,
+            b.user_id IS NOT NULL AS viewer_banned, b.until AS ban_until, b.reason AS ban_reason{more}
+        FROM {asked} JOIN sites s ON s.slug = q.slug
+        LEFT JOIN articles a ON a.site_id = s.id AND a.key = q.key
+        LEFT JOIN bans b ON b.site_id = s.id AND b.user_id = q.viewer AND (b.until IS NULL OR b.until > now())"""
+
+
+_THREAD_CONTEXT = context_sql("(SELECT $1::text AS slug, $2::text AS key, $3::bigint AS viewer) q")
+
+
+def context_from(row: asyncpg.Record) -> ThreadContext:
+    article = _article(row) if row["id"] is not None else None
+    ban = Ban(row["ban_until"], row["ban_reason"]) if row["viewer_banned"] else None
+    return ThreadContext(row["site_id"], article, row["viewer_moderates"], ban, row["edit_window_minutes"])
+
+
 async def thread_context(
     conn: asyncpg.Connection, slug: str, key: str, viewer_id: int | None
 ) -> ThreadContext | None:
     """None when the site does not exist; ``article`` None when nobody has commented yet."""
-    row = await conn.fetchrow(
-        f"""SELECT s.id AS site_id, s.edit_window_minutes, {_ARTICLE},
-                   EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = $3
-                           AND (r.role = 'admin' OR r.site_id = s.id)) AS viewer_moderates,
-                   b.user_id IS NOT NULL AS viewer_banned, b.until AS ban_until, b.reason AS ban_reason
-            FROM sites s LEFT JOIN articles a ON a.site_id = s.id AND a.key = $2
-            LEFT JOIN bans b ON b.site_id = s.id AND b.user_id = $3 AND (b.until IS NULL OR b.until > now())
-            WHERE s.slug = $1""",
-        slug,
-        key,
-        viewer_id,
-    )
-    if row is None:
-        return None
-    article = _article(row) if row["id"] is not None else None
-    ban = Ban(row["ban_until"], row["ban_reason"]) if row["viewer_banned"] else None
-    return ThreadContext(row["site_id"], article, row["viewer_moderates"], ban, row["edit_window_minutes"])
+    row = await conn.fetchrow(_THREAD_CONTEXT, slug, key, viewer_id)
+    return context_from(row) if row is not None else None
 
 
 async def ensure_article(

@@ -10,10 +10,11 @@ import msgspec
 
 from commentsvc.model.accounts import AuthoredComment, OwnReport, OwnVote
 from commentsvc.model.appeals import AppealStatus
-from commentsvc.model.comments import CommentContext, CommentOnArticle, StoredComment, Version
+from commentsvc.model.articles import ReaderAsked, ReaderContext, ReaderPart, Vote
+from commentsvc.model.comments import CommentContext, CommentOnArticle, OwnComment, StoredComment, Version
 from commentsvc.model.moderation import Ban, Decidable, Finding, Standing
 from commentsvc.model.sites import Site
-from commentsvc.store import sites
+from commentsvc.store import articles, sites
 
 # A comment's appeal, read only for its author and moderators (an anonymous page never asks).
 _APPEAL = """(SELECT {what} FROM appeals ap JOIN moderation_items ai ON ai.id = ap.item_id
@@ -126,6 +127,43 @@ async def page(
         replies,
     )
     return [comment_from(row) for row in rows]
+
+
+# A reader's own part of a thread (model.articles.ReaderPart), beside its context
+# (store.articles.context_sql): what of the article's comments is theirs (q.viewer).
+_READER_PART = f""",
+        EXISTS (SELECT 1 FROM comments c WHERE c.author_id = q.viewer AND c.article_id = a.id
+                AND c.status NOT IN ('approved', 'deleted')) AS unpublished,
+        (SELECT json_agg(json_build_array(v.comment_id, v.value, c.status = 'approved'))
+         FROM votes v JOIN comments c ON c.id = v.comment_id
+         WHERE v.user_id = q.viewer AND v.article_id = a.id)::text AS votes,
+        (SELECT json_agg(json_build_object('id', c.id, 'body', c.body, 'moderation_reason', c.moderation_reason,
+                                           'appeal', {_APPEAL_STATUS}, 'appeal_reason', {_APPEAL.format(what="ai.reason")}))
+         FROM comments c WHERE c.author_id = q.viewer AND c.article_id = a.id AND c.status = 'approved')::text AS own,
+        q.n"""
+_READERS = articles.context_sql(
+    "unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS q(slug, key, viewer, n)", _READER_PART
+)
+_VOTES = msgspec.json.Decoder(list[Vote])
+_OWN = msgspec.json.Decoder(list[OwnComment])
+
+
+async def reader_contexts(
+    conn: asyncpg.Connection, asked: Sequence[ReaderAsked]
+) -> list[ReaderContext | None]:
+    """For each (site, article, reader) asked, the thread's context for that signed-in reader with
+    their own part of it, or None when the site does not exist: one query for all."""
+    rows = await conn.fetch(_READERS, *(list(column) for column in zip(*asked, strict=True)))
+    found = {row["n"]: row for row in rows}
+    return [_reader_context(found.get(n)) for n in range(1, len(asked) + 1)]
+
+
+def _reader_context(row: asyncpg.Record | None) -> ReaderContext | None:
+    if row is None:
+        return None
+    votes = _VOTES.decode(row["votes"]) if row["votes"] else []
+    own = _OWN.decode(row["own"]) if row["own"] else []
+    return ReaderContext(articles.context_from(row), ReaderPart(votes, own, row["unpublished"]))
 
 
 async def replies(
