@@ -212,7 +212,7 @@
   function moreReplies(c, node) {
     var cursor = c.replies_cursor, button = el("button", { type: "button", class: "more-replies", onclick: function () {
       button.disabled = true;
-      api("GET", base + "/comments?" + new URLSearchParams({ article: cfg.article, replies_to: c.id, cursor: cursor })).then(function (thread) {
+      page({ replies_to: c.id, cursor: cursor }).then(function (thread) {
         var top = thread.comments[0], first = null;
         top.replies.forEach(function (r) { var added = graft(r, node); first = first || added; });
         if (top.more_replies) { cursor = top.replies_cursor; label(top.more_replies); button.disabled = false; }
@@ -243,10 +243,23 @@
     return first;
   }
 
+  // A page of the thread. Signed in, it is the page every reader shares, with what is the reader's
+  // own beside it (their votes, their comments' sources), set on the comments here.
+  function page(q) {
+    q.article = cfg.article; q.overlay = 1;
+    return api("GET", base + "/comments?" + new URLSearchParams(q)).then(function (thread) {
+      var v = thread.viewer;
+      if (v && v.votes) (function mine(list) {
+        list.forEach(function (c) { c.my_vote = v.votes[c.id] || 0; Object.assign(c, v.own[c.id]); mine(c.replies); });
+      })(thread.comments);
+      return thread;
+    });
+  }
+
   function load(again) {
-    var q = new URLSearchParams({ article: cfg.article, sort: sort, limit: 20 });
-    if (!again && cursor) q.set("cursor", cursor);
-    return api("GET", base + "/comments?" + q).then(function (thread) {
+    var q = { sort: sort, limit: 20 };
+    if (!again && cursor) q.cursor = cursor;
+    return page(q).then(function (thread) {
       count = thread.article.comment_count; s.locked = thread.article.locked; s.viewer = thread.viewer || null;
       $("#count").textContent = t.count + count;
       var list = $("#comments");
