@@ -79,7 +79,10 @@ def create_client(settings: Settings) -> Client:
             **credentials,
             **timeouts,
         )
-    # A blocking pool: a burst waits (briefly) for a free connection instead of failing.
+    # A blocking pool: a burst waits (briefly) for a free connection instead of failing. A pooled
+    # connection that Redis closed (a restart) fails its next call: that call is sent once more on
+    # a new connection. A timeout is not retried: against a Redis that is slow or gone, a call
+    # costs its timeout once.
     pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url,
         max_connections=MAX_CONNECTIONS,
@@ -87,6 +90,7 @@ def create_client(settings: Settings) -> Client:
         socket_timeout=settings.redis_timeout_seconds,
         socket_connect_timeout=settings.redis_timeout_seconds,
         health_check_interval=30,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
     )
     return redis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
 

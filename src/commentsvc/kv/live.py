@@ -69,7 +69,6 @@ class LiveChannels:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MOST_BACKOFF_SECONDS)
 
-
     async def _subscription(self) -> redis.client.PubSub:
         """A subscriber's connection. Classic pub/sub is cluster-wide: on a Redis Cluster, one
         node's connection hears what is published on any node (the cluster client would route a
