@@ -91,7 +91,7 @@ async def test_edit_is_offered_only_within_the_sites_window(browser, db, live_ur
         reader = await stage.reader()
         closing, closed = [await post_comment(stage.api, reader, stage.site, ARTICLE) for _ in range(2)]
         await stage.db.execute(
-            "UPDATE comments SET created_at = now() - interval '57 seconds' WHERE id = $1", closing["id"]
+            "UPDATE comments SET created_at = now() - interval '50 seconds' WHERE id = $1", closing["id"]
         )
         await stage.db.execute(
             "UPDATE comments SET created_at = now() - interval '5 minutes' WHERE id = $1", closed["id"]
