@@ -267,7 +267,7 @@ async def test_readers_asking_at_once_each_get_their_own_part(client, db):
 
 async def test_a_shared_page_with_the_readers_ending_is_one_gzip_stream(client, db):
     """Gzipped, the shared part's compressed blocks are the same for every reader (kept, not
-    compressed again); each reader's ending is compressed alone and ends the same stream, which
+    compressed again); each reader's ending follows in blocks of its own that end the same stream, which
     a strict decoder reads as one member equal to the page sent uncompressed."""
     site, article = await make_site(db), unique_name("article")
     author, first, second = [await register(client) for _ in range(3)]

@@ -8,8 +8,8 @@ keeps a bytes object's hash, and equal pages compare by identity first), compres
 process and change. A page made for one reader is compressed for that request only, faster, and
 kept by no cache: it carries what only that reader may see (source text, pending comments, votes).
 A shared page served to a signed-in reader with their own ending (domain.comments.ThreadPage)
-is both: the shared part's compressed blocks are kept, flushed to a byte boundary, and only the
-ending is compressed for the request, as blocks of its own that end the same gzip stream."""
+is both: the shared part's compressed blocks are kept, flushed to a byte boundary, and the
+ending follows them as blocks of its own that end the same gzip stream."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ PERSONAL_CACHE_CONTROL = "private, no-store"
 # A gzip member's header: deflate, no flags, no time, no extra flags, unknown system.
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 RAW_DEFLATE = -zlib.MAX_WBITS
+# The most a stored (uncompressed) deflate block holds.
+MAX_STORED = 0xFFFF
 
 T = TypeVar("T")
 
@@ -106,8 +108,13 @@ def _head(page: bytes) -> _Head:
 
 
 def _ended(head: _Head, ending: bytes) -> bytes:
-    """The gzip stream of the head's page with ``ending`` in place of its last byte."""
-    deflate = zlib.compressobj(ONE_OFF_LEVEL, zlib.DEFLATED, RAW_DEFLATE)
-    blocks = deflate.compress(ending) + deflate.flush(zlib.Z_FINISH)
+    """The gzip stream of the head's page with ``ending`` in place of its last byte. The ending
+    (a reader's part, mostly a few hundred bytes) goes in stored blocks, as it is: compressing it
+    would save a few bytes and cost a compressor's set-up on every request."""
+    blocks = []
+    for start in range(0, len(ending) or 1, MAX_STORED):
+        stored = ending[start : start + MAX_STORED]
+        last = start + MAX_STORED >= len(ending)
+        blocks.append(struct.pack("<BHH", last, len(stored), len(stored) ^ 0xFFFF) + stored)
     trailer = struct.pack("<II", zlib.crc32(ending, head.crc), (head.size + len(ending)) & 0xFFFFFFFF)
-    return head.compressed + blocks + trailer
+    return b"".join([head.compressed, *blocks, trailer])
