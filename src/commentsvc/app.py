@@ -183,7 +183,7 @@ async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     )
     app.state.comments = Comments(cache, pool, events, reading)
     app.state.fragments = Fragments(app.state.comments, cache, pool)
-    app.state.feeds = Feeds(cache, pool, app.state.links)
+    app.state.feeds = Feeds(cache, reading, app.state.links)
     app.state.appeals = Appeals(pool, events)
     app.state.posting = Posting(_derived_key(settings, b"client-address"), events, pool, batches_pool)
     app.state.moderation = Moderation(

@@ -179,6 +179,10 @@ async def test_reads_come_from_the_replica_and_a_reader_sees_their_own_writes_at
                     return await _shown_body(client, site, settled, reader) == comment["body_html"]
 
                 await eventually(from_the_replica, "a read served by the replica", seconds=3)
+                # The article's feed, never read before, is made from the replica's rows too.
+                feed = await client.get(f"/feeds/{site}/article.atom", params={"article": settled})
+                assert feed.status_code == 200 and "as first written" in feed.text
+                assert "changed behind" not in feed.text
 
                 # The reader's own post, which the paused replica cannot have: theirs at once.
                 fresh = unique_name("article")
@@ -186,6 +190,15 @@ async def test_reads_come_from_the_replica_and_a_reader_sees_their_own_writes_at
                 for who in (reader, None):
                     shown = flatten((await read_thread(client, site, fresh, who))["comments"])
                     assert [c["id"] for c in shown] == [posted["id"]]
+                # A vote is its voter's at once, in their part of the shared page.
+                voter = await register(client)
+                voted = await client.put(
+                    f"/api/v1/comments/{posted['id']}/vote", json={"value": 1}, headers=voter.auth
+                )
+                assert voted.status_code == 200, voted.text
+                shared = await read_thread(client, site, fresh, voter, overlay="true")
+                assert shared["viewer"]["votes"] == {str(posted["id"]): 1}
+                assert [c["score"] for c in shared["comments"]] == [1]
 
                 # The replica falls behind the bound: taken out, its reads go to the primary.
                 async def from_the_primary() -> bool:
@@ -226,15 +239,18 @@ async def test_a_replica_stopped_under_readers_costs_them_nothing(streaming_pair
         statuses: list[int] = []
         stop_reading = asyncio.Event()
 
-        async def keep_reading() -> None:
+        async def keep_reading(overlay: bool) -> None:
             while not stop_reading.is_set():
                 response = await client.get(
-                    f"/api/v1/sites/{site}/comments", params={"article": article}, headers=reader.auth
+                    f"/api/v1/sites/{site}/comments",
+                    params={"article": article, "overlay": str(overlay).lower()},
+                    headers=reader.auth,
                 )
                 statuses.append(response.status_code)
                 assert [c["id"] for c in flatten(response.json()["comments"])] == [posted["id"]]
 
-        readers = [asyncio.create_task(keep_reading()) for _ in range(4)]
+        # Pages built for the reader, and the shared page with the reader's part.
+        readers = [asyncio.create_task(keep_reading(n % 2 == 0)) for n in range(4)]
         try:
             await eventually(lambda: _at_least(statuses, 20), "reads before the stop", 5)
             await asyncio.to_thread(pair.replica.stop)

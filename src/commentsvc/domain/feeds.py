@@ -13,13 +13,13 @@ from commentsvc.domain.cached_pages import feed_scope, thread_scope
 from commentsvc.domain.comments import NO_SUCH_SITE, check_article_key
 from commentsvc.domain.fragments import anchor, public_url
 from commentsvc.domain.links import Links
+from commentsvc.domain.reading import Reading
 from commentsvc.errors import NotFound
 from commentsvc.i18n import catalogue
 from commentsvc.kv.cache import Computed, GenerationalCache
 from commentsvc.model.feeds import FeedEntry
 from commentsvc.model.sites import Site
 from commentsvc.store import feeds, sites
-from commentsvc.store.pool import connection
 
 ATOM = "http://www.w3.org/2005/Atom"
 LATEST = 50
@@ -28,33 +28,37 @@ ET.register_namespace("", ATOM)
 
 
 class Feeds:
-    def __init__(self, cache: GenerationalCache, db: asyncpg.Pool, links: Links) -> None:
+    """Feeds are read through ``reading`` (a replica's, unless what they show changed lately)."""
+
+    def __init__(self, cache: GenerationalCache, reading: Reading, links: Links) -> None:
         self._cache = cache
-        self._db = db
+        self._reading = reading
         self._links = links
         # Ids are tag: URIs (RFC 4151) under the service's own host name: the same on every run.
         self._authority = urlsplit(links.url("/")).hostname or "localhost"
 
     async def of_site(self, slug: str) -> bytes:
-        async def compute() -> Computed:
-            async with connection(self._db) as conn:
-                site = await _site(conn, slug)
-                entries = await feeds.latest_of_site(conn, site.id, LATEST)
-            return self._feed(site, None, entries)
-
-        return await self._cache.read_through(feed_scope(slug), ATOM_VARIANT, compute)
+        return await self._served(slug, None, feed_scope(slug))
 
     async def of_article(self, slug: str, key: str) -> bytes:
         """Empty (but a feed) for an article nobody has commented on."""
         check_article_key(key)
+        return await self._served(slug, key, thread_scope(slug, key))
+
+    async def _served(self, slug: str, key: str | None, scope: str) -> bytes:
+        """The site's feed (``key`` None) or the article's, from the cache, in ``scope``."""
+
+        async def read(conn: asyncpg.Connection) -> tuple[Site, list[FeedEntry]]:
+            site = await _site(conn, slug)
+            if key is None:
+                return site, await feeds.latest_of_site(conn, site.id, LATEST)
+            return site, await feeds.latest_of_article(conn, site.id, key, LATEST)
 
         async def compute() -> Computed:
-            async with connection(self._db) as conn:
-                site = await _site(conn, slug)
-                entries = await feeds.latest_of_article(conn, site.id, key, LATEST)
+            site, entries = await self._reading.run(read, scope)
             return self._feed(site, key, entries)
 
-        return await self._cache.read_through(thread_scope(slug, key), ATOM_VARIANT, compute)
+        return await self._cache.read_through(scope, ATOM_VARIANT, compute)
 
     def _feed(self, site: Site, key: str | None, entries: list[FeedEntry]) -> Computed:
         language = site.settings.language
