@@ -23,6 +23,8 @@ from typing import Any
 
 from litestar import Litestar
 
+from commentsvc.background import stop_tasks
+
 TRIM_EVERY_SECONDS = 10.0
 MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's own starting value, kept rather than raised
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
@@ -41,9 +43,7 @@ async def trimmed_heap(_: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_tasks(task)
 
 
 @contextlib.asynccontextmanager

@@ -33,6 +33,7 @@ from typing import ClassVar, Protocol
 
 import asyncpg
 
+from commentsvc.background import stop_tasks
 from commentsvc.errors import DatabaseUnavailable
 from commentsvc.model.events import Event, EventType, NewEvent, Retries
 from commentsvc.store import events as store
@@ -158,16 +159,7 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run(), name="commentsvc-events")
 
     async def stop(self) -> None:
-        tasks = [task for task in (self._task, *self._deliverers) if task is not None]
-        # Cancelled again until they end: on Python 3.11, asyncio.wait_for (ours, or a driver's
-        # timeout mid-delivery) swallows a cancellation that lands as its wait ends.
-        while not all(task.done() for task in tasks):
-            for task in tasks:
-                task.cancel()
-            await asyncio.wait(tasks, timeout=0.05)
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._task, *self._deliverers)
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close(timeout=2)

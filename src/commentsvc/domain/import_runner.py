@@ -17,6 +17,7 @@ from pathlib import Path
 
 import asyncpg
 
+from commentsvc.background import stop_tasks
 from commentsvc.domain.imports import Importer
 from commentsvc.errors import Invalid, Unavailable
 from commentsvc.imports import READERS
@@ -76,10 +77,7 @@ class ImportRunner:
 
     async def stop(self) -> None:
         """A job being imported is given back (its transaction rolls back)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_tasks(self._task)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

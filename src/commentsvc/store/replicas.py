@@ -10,7 +10,6 @@ replica runs again on the primary: readers never see a replica's failure."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import time
@@ -20,6 +19,7 @@ from typing import TypeVar
 
 import asyncpg
 
+from commentsvc.background import stop_tasks
 from commentsvc.config import Settings
 from commentsvc.errors import DatabaseUnavailable, RolledBack
 from commentsvc.store.pool import UNAVAILABLE_ERRORS, connect, connection, create_replica_pool
@@ -121,10 +121,7 @@ class ReplicaMonitor:
             self._task = asyncio.create_task(self._run(), name="replica-monitor")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_tasks(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -6,12 +6,12 @@ them, and stays due if sending it fails."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, date, datetime, time
 
 import asyncpg
 
+from commentsvc.background import stop_tasks
 from commentsvc.domain.decision_links import LIFETIME, decision_url
 from commentsvc.domain.letters.alerts import items_with_comments, quote
 from commentsvc.domain.letters.compose import Action, compose
@@ -44,10 +44,7 @@ class Digest:
         self._task = asyncio.create_task(self._run(), name="commentsvc-digest")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_tasks(self._task)
 
     async def send_due(self) -> int:
         """One pass: every digest due today, each marked sent in the transaction that sends it;

@@ -5,7 +5,6 @@ may have missed (a resume, Redis away for a while) from the event outbox, kept i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator
@@ -14,6 +13,7 @@ from datetime import timedelta
 import asyncpg
 import msgspec
 
+from commentsvc.background import stop_tasks
 from commentsvc.domain.cached_pages import PUBLIC
 from commentsvc.domain.comments import check_article_key
 from commentsvc.domain.live.announcing import TYPES, told_of
@@ -62,14 +62,7 @@ class Hub:
         for streams in self._streams.values():
             for stream in streams:
                 stream.end()
-        if self._task is not None:
-            # Cancelled again until it ends: on Python 3.11, a timeout inside the driver's read
-            # (asyncio.wait_for) swallows a cancellation that lands as its wait ends.
-            while not self._task.done():
-                self._task.cancel()
-                await asyncio.wait([self._task], timeout=0.05)
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_tasks(self._task)
 
     async def open(self, slug: str, key: str, address: str, last_event_id: int | None) -> Stream:
         """A stream of the article's announcements (after ``last_event_id``, when resuming)."""

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import asyncpg
 
+from commentsvc.background import stop_tasks
 from commentsvc.domain.webhooks.signing import headers, payload
 from commentsvc.errors import DatabaseUnavailable
 from commentsvc.model.events import Retries
@@ -58,12 +59,7 @@ class WebhookSender:
 
     async def stop(self) -> None:
         """Posts cut short are sent again once their lease runs out."""
-        tasks = [task for task in (self._task, *self._posts) if task is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._task, *self._posts)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
