@@ -8,6 +8,7 @@ import hashlib
 from typing import Annotated
 
 from litestar import Request, Response, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
 from commentsvc.api.compression import page_response
@@ -45,13 +46,18 @@ def conditional(request: Request, page: bytes, media_type: str, cache_control: s
     return page_response(request, page, shared=True, headers=headers, media_type=media_type)
 
 
-@get(
-    "/api/v1/sites/{site:str}/comments.html",
-    tags=["comments"],
-    before_request=rate_limit(address="read"),
-    responses=error_responses(400, 404, 429, 503),
-    media_type=HTML,
-)
+def shared_page(path: str, media_type: str) -> HTTPRouteHandler:
+    """The route decorator of a page shared by everyone, limited as reads are."""
+    return get(
+        path,
+        tags=["comments"],
+        before_request=rate_limit(address="read"),
+        responses=error_responses(400, 404, 429, 503),
+        media_type=media_type,
+    )
+
+
+@shared_page("/api/v1/sites/{site:str}/comments.html", HTML)
 async def fragment(request: Request, site: SITE, article: ARTICLE) -> Response[bytes]:
     """The thread's first page (as the widget first shows it) as an HTML fragment with schema.org
     `Comment` microdata, for the host page to put inside its `[data-commentsvc]` element; empty for
@@ -60,26 +66,14 @@ async def fragment(request: Request, site: SITE, article: ARTICLE) -> Response[b
     return conditional(request, page, HTML, FRAGMENT_CACHE_CONTROL)
 
 
-@get(
-    "/feeds/{feed:str}",
-    tags=["comments"],
-    before_request=rate_limit(address="read"),
-    responses=error_responses(400, 404, 429, 503),
-    media_type=ATOM,
-)
+@shared_page("/feeds/{feed:str}", ATOM)
 async def site_feed(request: Request, feed: FEED_NAME) -> Response[bytes]:
     """`/feeds/{site}.atom`: the site's latest published comments, as Atom."""
     page = await request.app.state.feeds.of_site(feed.removesuffix(FEED_SUFFIX))
     return conditional(request, page, ATOM, FEED_CACHE_CONTROL)
 
 
-@get(
-    "/feeds/{site:str}/article.atom",
-    tags=["comments"],
-    before_request=rate_limit(address="read"),
-    responses=error_responses(400, 404, 429, 503),
-    media_type=ATOM,
-)
+@shared_page("/feeds/{site:str}/article.atom", ATOM)
 async def article_feed(request: Request, site: SITE, article: ARTICLE) -> Response[bytes]:
     """An article's latest published comments, as Atom (without entries for an article nobody has
     commented on)."""
