@@ -116,7 +116,7 @@ async def test_a_page_is_two_queries_whatever_the_thread_size(client, db, settin
         primary_only = Reading(Reads(pool), RecentChanges(batched, Keys(settings.redis_prefix), 0))
         # Signed in: read from PostgreSQL, never from the cache.
         reading = Comments(cache, pool, Dispatcher(pool, settings.database_url, []), primary_only)
-        page = (await reading.thread_json(site, article, alice.id, "oldest", 20, None, None)).whole()
+        page = (await reading.thread_json(site, article, alice.id, "oldest", 20, None, None)).page
         await asyncio.sleep(0)  # query loggers are called soon after each query, not during it
     finally:
         await pool.close()

@@ -120,9 +120,6 @@ class ThreadPage(NamedTuple):
     page: bytes
     ending: bytes | None = None
 
-    def whole(self) -> bytes:
-        return self.page if self.ending is None else self.page[:-1] + self.ending
-
 
 class NewComment(msgspec.Struct, frozen=True):
     article: str
