@@ -70,9 +70,9 @@ def page_response(
     if gzipped:
         headers["Content-Encoding"] = "gzip"
     if ending is not None:
-        body = _ended(_kept(_heads, page, _head), ending) if gzipped else page[:-1] + ending
+        body = _ended(kept_beside(_heads, page, _head), ending) if gzipped else page[:-1] + ending
     elif gzipped:
-        body = _kept(_shared, page, _whole) if shared else gzip.compress(page, ONE_OFF_LEVEL, mtime=0)
+        body = kept_beside(_shared, page, _whole) if shared else gzip.compress(page, ONE_OFF_LEVEL, mtime=0)
     else:
         body = page
     return Response(body, media_type=media_type, headers=headers)
@@ -82,8 +82,9 @@ def accepts_gzip(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-def _kept(kept: OrderedDict[bytes, T], page: bytes, make: Callable[[bytes], T]) -> T:
-    """What ``make`` makes of a shared page, made once while the page is among the last served."""
+def kept_beside(kept: OrderedDict[bytes, T], page: bytes, make: Callable[[bytes], T]) -> T:
+    """What ``make`` makes of a shared page, made once while the page is among the last served
+    (``kept``: one such dict per kind of thing made)."""
     found = kept.get(page)
     if found is None:
         found = kept[page] = make(page)

@@ -5,13 +5,14 @@ and revalidated with an ETag (304 when it has not changed)."""
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from typing import Annotated
 
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
-from commentsvc.api.compression import page_response
+from commentsvc.api.compression import kept_beside, page_response
 from commentsvc.api.errors import error_responses
 from commentsvc.api.limits import rate_limit
 from commentsvc.domain.comments import MAX_ARTICLE_KEY
@@ -36,14 +37,22 @@ FRAGMENT_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600"
 FEED_CACHE_CONTROL = "public, max-age=300"
 
 
+_etags: OrderedDict[bytes, str] = OrderedDict()
+
+
 def conditional(request: Request, page: bytes, media_type: str, cache_control: str) -> Response:
-    """The page, or 304 when the client has it: a weak ETag, as the bytes sent may be gzipped."""
-    etag = f'W/"{hashlib.blake2b(page, digest_size=12).hexdigest()}"'
+    """The page, or 304 when the client has it: a weak ETag, as the bytes sent may be gzipped.
+    The page comes from the cache as the same bytes on every hit: its tag is made once."""
+    etag = kept_beside(_etags, page, _etag)
     headers = {"ETag": etag, "Cache-Control": cache_control}
     known = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
     if etag.removeprefix("W/") in known or "*" in known:
         return Response(b"", status_code=304, headers={**headers, "Vary": "Accept-Encoding"})
     return page_response(request, page, shared=True, headers=headers, media_type=media_type)
+
+
+def _etag(page: bytes) -> str:
+    return f'W/"{hashlib.blake2b(page, digest_size=12).hexdigest()}"'
 
 
 def shared_page(path: str, media_type: str) -> HTTPRouteHandler:
