@@ -500,3 +500,47 @@ async def test_a_subscriber_gets_only_the_events_whose_data_it_wants(events_db, 
         await eventually(acknowledged, "no delivery left for the subscriber")
     finally:
         await dispatcher.stop()
+
+
+class Severing(Probe):
+    """An at-commit subscriber whose first delivery finds the change's connection gone."""
+
+    def __init__(self, name: str, pool: asyncpg.Pool) -> None:
+        super().__init__(name, at_commit=True)
+        self.pool = pool
+
+    async def deliver(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
+        if not self.received:
+            self.received += events
+            await self.pool.execute("SELECT pg_terminate_backend($1)", conn.get_server_pid())
+            await conn.execute("SELECT 1")  # PostgreSQL out of reach, as the service says it
+        await super().deliver(events, conn)
+
+
+async def test_a_connection_lost_at_commit_fails_no_change_and_every_subscriber_gets_its_events(
+    events_db, pool
+):
+    severing = Severing(unique_name("severing"), pool)
+    after = Probe(unique_name("after"), at_commit=True)
+    dispatcher = await started(events_db, pool, severing, after, lease=1)
+    site_id, article_id = await make_article(pool)
+    try:
+        async with pool.acquire() as conn:
+            async with dispatcher.transaction(conn) as change:
+                await change.record(locked(site_id, article_id))
+        # Committed, and nothing more tried on the lost connection: the subscriber after it was
+        # not delivered at commit; a dispatcher delivers both once their grace has passed.
+        assert after.received == []
+        [event_id] = [event.id for event in severing.received]
+
+        async def both_delivered() -> bool:
+            return [e.id for e in severing.acknowledged] == [e.id for e in after.acknowledged] == [event_id]
+
+        await eventually(both_delivered, "both subscribers delivered by a dispatcher", seconds=15)
+        await eventually(lambda: _none_left(pool), "the deliveries acknowledged", seconds=5)
+    finally:
+        await dispatcher.stop()
+
+
+async def _none_left(pool: asyncpg.Pool) -> bool:
+    return await undelivered(pool) == 0

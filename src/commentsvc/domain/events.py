@@ -140,6 +140,16 @@ class Dispatcher:
                 continue
             try:
                 await subscriber.deliver(wanted, conn)
+            except DatabaseUnavailable as exc:
+                # PostgreSQL is out of reach, the change's connection most likely lost with it
+                # (its pool has taken it back: nothing more runs on it). This subscriber and the
+                # ones after it get the events from a dispatcher once their grace has passed.
+                log.warning(
+                    "events: PostgreSQL lost at commit, %s and the rest to be retried: %r",
+                    subscriber.name,
+                    exc.__cause__,
+                )
+                return
             except Exception as exc:
                 log.warning("events: %s failed at commit, to be retried: %r", subscriber.name, exc)
                 await self._failed(conn, subscriber, wanted, exc, claimed=False)
