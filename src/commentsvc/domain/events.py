@@ -130,9 +130,19 @@ class Dispatcher:
 
     async def committed(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         """Deliver events just committed on ``conn`` to the subscribers served at commit. A
-        failure delays that subscriber's delivery to a retry; it never fails the change."""
+        failure delays that subscriber's delivery to a retry; it never fails the change: what is
+        not acknowledged here (PostgreSQL gone, the change's connection with it, mid-way), a
+        dispatcher delivers once its grace has passed."""
         if not events:
             return
+        try:
+            await self._deliver_at_commit(events, conn)
+        except Exception as exc:
+            # The pool takes a lost connection back: a call on it then fails with the driver's
+            # own error, before the store's translation can see it.
+            log.warning("events: delivery at commit cut short, a dispatcher delivers the rest: %r", exc)
+
+    async def _deliver_at_commit(self, events: Sequence[Event], conn: asyncpg.Connection) -> None:
         delivered: list[str] = []
         for subscriber in self._at_commit:
             wanted = [event for event in events if event.type in subscriber.types]
@@ -141,9 +151,8 @@ class Dispatcher:
             try:
                 await subscriber.deliver(wanted, conn)
             except DatabaseUnavailable as exc:
-                # PostgreSQL is out of reach, the change's connection most likely lost with it
-                # (its pool has taken it back: nothing more runs on it). This subscriber and the
-                # ones after it get the events from a dispatcher once their grace has passed.
+                # PostgreSQL is out of reach, the change's connection most likely lost with it:
+                # nothing more is tried on it.
                 log.warning(
                     "events: PostgreSQL lost at commit, %s and the rest to be retried: %r",
                     subscriber.name,
