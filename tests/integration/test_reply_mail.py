@@ -18,9 +18,11 @@ from commentsvc.domain.letters.replies import ReplyLetters
 from commentsvc.domain.links import Links
 from commentsvc.mail.transport import SmtpRelay
 from commentsvc.model.events import Event, EventType
+from commentsvc.store import mail as mail_store
 from tests.builders import (
     Reader,
     decide,
+    eventually,
     make_moderator,
     make_site,
     moderation_queue,
@@ -280,6 +282,8 @@ async def test_an_event_delivered_again_writes_the_same_letter_and_sends_nothing
     [letter] = await writer.letters(event, db)
     assert received.message["Message-ID"] == f"<{letter.key}@commentsvc.test>"
     assert received.message["Subject"] == letter.subject and "Une seule fois" in letter.text
+    # The service records a letter as sent once its relay took it, a moment after it arrives.
+    await eventually(lambda: mail_store.was_sent(db, letter.key), "the letter recorded as sent", seconds=10)
     postman = Postman(SmtpRelay(mailbox.url), settings.mail_from)
     await postman.send(letter, db)
     # A letter sent after it arrives after it: the first was not sent again.
